@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what relman needs to build and test on Debian bookworm (as root).
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+pkgs=(
+  build-essential cmake pkg-config git gnupg ccache python3 xz-utils
+  libgit2-dev libcurl4-openssl-dev libgpgme-dev libyaml-cpp-dev
+  libarchive-dev libssl-dev libgtest-dev libgmock-dev googletest
+  libcli11-dev libfmt-dev nlohmann-json3-dev
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

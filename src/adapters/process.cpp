@@ -1,0 +1,200 @@
+#include "adapters/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "adapters/fs.h"
+
+extern char** environ;
+
+namespace relman::process {
+
+std::string Result::describe() const {
+  if (timed_out) return "timed out";
+  if (signal != 0) return "killed by signal " + std::to_string(signal);
+  return "exit code " + std::to_string(exit_code);
+}
+
+std::filesystem::path find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::filesystem::path dir = p.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    auto candidate = dir / name;
+    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return candidate;
+    start = end + 1;
+  }
+  return {};
+}
+
+namespace {
+
+std::vector<std::string> build_env(const Spec& spec) {
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& u : spec.unset_env) merged.erase(u);
+  for (const auto& [k, v] : spec.env) merged[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : merged) out.push_back(k + "=" + v);
+  return out;
+}
+
+}  // namespace
+
+Result run(const Spec& spec, const std::function<void(std::string_view)>& on_line) {
+  if (spec.argv.empty()) throw std::runtime_error("empty command");
+  auto program = find_program(spec.argv[0]);
+  if (program.empty())
+    throw std::runtime_error("program not found: '" + spec.argv[0] + "' (install it or put it on PATH)");
+
+  // Everything the child needs is prepared before fork: after fork in a
+  // threaded process only async-signal-safe calls are allowed.
+  std::vector<std::string> env = build_env(spec);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = spec.argv;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string prog = program.string();
+  std::string cwd = spec.cwd.string();
+
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  fs::Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  fs::Fd err_r(err_pipe[0]), err_w(err_pipe[1]);  // exec errno travels here
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  fs::Fd in_r(in_pipe[0]), in_w(in_pipe[1]);
+  pid_t parent = ::getpid();
+
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(in_r.get(), 0);
+    ::dup2(out_w.get(), 1);
+    ::dup2(out_w.get(), 2);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!::write(err_w.get(), &e, sizeof e);
+      ::_exit(127);
+    }
+    ::execve(prog.c_str(), argv.data(), envp.data());
+    int e = errno;
+    (void)!::write(err_w.get(), &e, sizeof e);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  out_w.reset();
+  err_w.reset();
+  in_r.reset();
+
+  int child_errno = 0;
+  if (::read(err_r.get(), &child_errno, sizeof child_errno) == sizeof child_errno) {
+    ::waitpid(pid, nullptr, 0);
+    if (!cwd.empty() && !std::filesystem::is_directory(cwd))
+      throw std::runtime_error("cannot run '" + spec.argv[0] + "': working directory " + cwd + " does not exist");
+    throw std::runtime_error("cannot run '" + spec.argv[0] + "': " + std::strerror(child_errno));
+  }
+
+  if (!spec.input.empty()) {
+    // Small inputs only (passphrases, scripts); a child that does not read
+    // its stdin gets EPIPE, which is not our failure.
+    struct sigaction ign {}, old{};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &old);
+    try {
+      fs::write_all(in_w.get(), spec.input);
+    } catch (const std::exception&) {
+    }
+    ::sigaction(SIGPIPE, &old, nullptr);
+  }
+  in_w.reset();
+
+  Result result;
+  std::string pending;
+  auto emit = [&](bool flush_all) {
+    size_t pos;
+    while ((pos = pending.find('\n')) != std::string::npos) {
+      std::string_view line(pending.data(), pos);
+      if (on_line) on_line(line);
+      pending.erase(0, pos + 1);
+    }
+    if (flush_all && !pending.empty()) {
+      if (on_line) on_line(pending);
+      pending.clear();
+    }
+  };
+
+  auto deadline = std::chrono::steady_clock::now() + spec.timeout;
+  bool killed = false;
+  char buf[65536];
+  while (true) {
+    int wait_ms = -1;
+    if (spec.timeout.count() > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        if (!killed) {
+          ::kill(-pid, SIGTERM);
+          killed = true;
+          result.timed_out = true;
+          deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+          continue;
+        }
+        ::kill(-pid, SIGKILL);
+        break;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    struct pollfd pfd {out_r.get(), POLLIN, 0};
+    int rc = ::poll(&pfd, 1, wait_ms);
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (rc == 0) continue;
+    ssize_t n = ::read(out_r.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (spec.capture) result.output.append(buf, static_cast<size_t>(n));
+    pending.append(buf, static_cast<size_t>(n));
+    emit(false);
+  }
+  emit(true);
+
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    result.exit_code = -1;
+  }
+  if (killed) ::kill(-pid, SIGKILL);  // stragglers in the group
+  return result;
+}
+
+}  // namespace relman::process

@@ -1,0 +1,74 @@
+// The few error types that cross the core. main.cpp alone maps them to exit
+// codes (design.md): usage/config 2, step 1, lock 4, state 5.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace relman {
+
+// Where in a file a problem is; line and column are 1-based, 0 when unknown.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const;
+};
+
+struct Diagnostic {
+  SourceLocation where;
+  std::string message;
+  std::string str() const;  // "file:line:col: message"
+};
+
+// A bad command line or option: exit 2.
+class UsageError : public std::runtime_error {
+ public:
+  explicit UsageError(const std::string& what, std::string hint = {})
+      : std::runtime_error(what), hint_(std::move(hint)) {}
+  const std::string& hint() const { return hint_; }
+
+ private:
+  std::string hint_;
+};
+
+// A bad workflow, version or setting, every problem found at once: exit 2.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Diagnostic> problems);
+  explicit ConfigError(const std::string& what);
+  const std::vector<Diagnostic>& problems() const { return problems_; }
+
+ private:
+  std::vector<Diagnostic> problems_;
+};
+
+// A step could not do its work; the message says what to do: exit 1.
+class StepError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Another process holds the run's lock: exit 4.
+class LockError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The state directory is unreadable, damaged or from a newer relman: exit 5.
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace exit_code {
+inline constexpr int finished = 0;
+inline constexpr int step_failed = 1;
+inline constexpr int usage = 2;
+inline constexpr int waiting = 3;
+inline constexpr int locked = 4;
+inline constexpr int state = 5;
+}  // namespace exit_code
+
+}  // namespace relman
