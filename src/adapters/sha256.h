@@ -1,0 +1,31 @@
+// SHA-256 through OpenSSL EVP, streaming, so artifacts are hashed while they
+// are written instead of being read back.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace relman {
+
+class Sha256 {
+ public:
+  Sha256();
+  void update(const void* data, size_t size);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  std::string hex();  // finishes; call once
+
+ private:
+  struct Free {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+};
+
+// Hex digest of a file's bytes; throws std::runtime_error if unreadable.
+std::string sha256_file(const std::filesystem::path& path);
+
+}  // namespace relman
