@@ -1,0 +1,50 @@
+#include "adapters/artifact_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+namespace relman {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+
+}  // namespace
+
+ArtifactFile::ArtifactFile(std::filesystem::path target) : target_(std::move(target)) {
+  auto dir = target_.parent_path();
+  std::string pattern = (dir / ("." + target_.filename().string() + ".tmp.XXXXXX")).string();
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  int fd = ::mkostemp(buf.data(), O_CLOEXEC);
+  if (fd < 0) fail("cannot create a file in " + dir.string());
+  fd_.reset(fd);
+  tmp_ = buf.data();
+}
+
+ArtifactFile::~ArtifactFile() {
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+void ArtifactFile::write(const void* data, size_t size) {
+  fs::write_all(fd_.get(), std::string_view(static_cast<const char*>(data), size));
+  hash_.update(data, size);
+  size_ += size;
+}
+
+std::string ArtifactFile::commit() {
+  if (::fchmod(fd_.get(), 0644) != 0) fail("cannot set the mode of " + tmp_.string());
+  if (::fsync(fd_.get()) != 0) fail("cannot fsync " + tmp_.string());
+  if (::close(fd_.release()) != 0) fail("cannot close " + tmp_.string());
+  if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename " + tmp_.string() + " onto " + target_.string());
+  committed_ = true;
+  fs::fsync_path(target_.parent_path());
+  return hash_.hex();
+}
+
+}  // namespace relman

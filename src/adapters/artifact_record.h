@@ -1,0 +1,38 @@
+// What archive.export knows about the tarballs it wrote, kept beside them in
+// artifacts/.relman-export-<prefix>.json: their hashes (computed while
+// writing), sizes and modification times. probe() trusts a tarball only if it
+// still has the recorded hash; checksum.sha256 reuses a recorded hash when the
+// file's size and mtime are unchanged instead of reading it back.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace relman {
+
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+// size and mtime (ns) of a file; nullopt if it does not exist.
+std::optional<FileStamp> stamp(const std::filesystem::path& file);
+
+std::filesystem::path export_record_path(const std::filesystem::path& artifacts_dir, const std::string& prefix);
+
+// The record: {"commit", "prefix", "liblzma", "files": {name: {"sha256", "size", "mtime_ns"}}}.
+// Written atomically (fs::write_atomic).
+void write_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix,
+                         const nlohmann::json& record);
+// nullopt when missing or unreadable (a damaged record only costs a re-export).
+std::optional<nlohmann::json> read_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix);
+
+// The SHA-256 an export recorded for `file`, if some record in its directory
+// names it and its size and mtime still match.
+std::optional<std::string> recorded_sha256(const std::filesystem::path& file);
+
+}  // namespace relman

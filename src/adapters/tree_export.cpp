@@ -1,0 +1,247 @@
+#include "adapters/tree_export.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "adapters/archive.h"
+#include "adapters/artifact_file.h"
+#include "adapters/chunk_queue.h"
+#include "adapters/git.h"
+#include "adapters/xz.h"
+
+namespace relman {
+
+namespace {
+
+enum class Kind { dir, file, exec, link };
+
+struct Item {
+  std::string path;  // inside the tarball, directories end with '/'
+  git_oid oid{};
+  Kind kind = Kind::file;
+};
+
+// Depth first in git's tree order (names sorted bytewise, a directory as if
+// its name ended with '/'), each directory before its contents: the order
+// `git archive` uses, fixed by the tree itself and never by the file system.
+void collect(git_repository* repo, const git_tree* tree, const std::string& rel, const std::string& prefix,
+             const std::vector<std::string>& exclude, std::vector<Item>& out, size_t& excluded) {
+  size_t n = git_tree_entrycount(tree);
+  for (size_t i = 0; i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(tree, i);
+    std::string path = rel + git_tree_entry_name(e);
+    if (path_excluded(path, exclude)) {
+      ++excluded;
+      continue;
+    }
+    Item item;
+    item.oid = *git_tree_entry_id(e);
+    switch (git_tree_entry_filemode(e)) {
+      case GIT_FILEMODE_TREE: {
+        item.kind = Kind::dir;
+        item.path = prefix + path + "/";
+        out.push_back(item);
+        git_tree* sub_raw = nullptr;
+        git::check(git_tree_lookup(&sub_raw, repo, &item.oid), "cannot read tree " + path);
+        git::Tree sub(sub_raw);
+        collect(repo, sub.get(), path + "/", prefix, exclude, out, excluded);
+        continue;
+      }
+      case GIT_FILEMODE_COMMIT:  // a submodule: an empty directory, as git archive does
+        item.kind = Kind::dir;
+        item.path = prefix + path + "/";
+        break;
+      case GIT_FILEMODE_BLOB_EXECUTABLE: item.kind = Kind::exec; item.path = prefix + path; break;
+      case GIT_FILEMODE_LINK: item.kind = Kind::link; item.path = prefix + path; break;
+      default: item.kind = Kind::file; item.path = prefix + path; break;
+    }
+    out.push_back(item);
+  }
+}
+
+// One compressor thread: pops chunks, compresses them into its file.
+class Compressor {
+ public:
+  Compressor(const TreeExportOptions& opts, TarballFormat format, size_t queue_chunks)
+      : format_(format), queue_(queue_chunks),
+        file_(opts.out_dir / (opts.prefix + tarball_suffix(format))) {
+    auto sink = [this](const void* d, size_t n) { file_.write(d, n); };
+    if (format == TarballFormat::tgz) {
+      gzip_ = std::make_unique<archive::GzipEncoder>(opts.gzip_level, sink);
+    } else {
+      xz_ = std::make_unique<xz::Encoder>(opts.xz_level, opts.xz_threads,
+                                         opts.xz_block_size ? opts.xz_block_size : xz::default_block_size, sink);
+    }
+  }
+
+  ChunkQueue& queue() { return queue_; }
+
+  // The thread body: never throws, parks the error for the exporter.
+  void run(const std::function<void()>& on_error) {
+    try {
+      while (Chunk c = queue_.pop()) {
+        if (gzip_) gzip_->write(c->data(), c->size());
+        else xz_->write(c->data(), c->size());
+      }
+      if (!failed_by_others_) {
+        if (gzip_) gzip_->finish();
+        else xz_->finish();
+      }
+    } catch (...) {
+      error_ = std::current_exception();
+      on_error();
+    }
+  }
+
+  void mark_aborted() { failed_by_others_ = true; }
+  std::exception_ptr error() const { return error_; }
+
+  // After a clean end of stream: rename into place.
+  ExportedTarball commit() {
+    ExportedTarball t;
+    t.format = format_;
+    t.path = file_.target();
+    t.sha256 = file_.commit();
+    t.size = file_.size();
+    return t;
+  }
+
+ private:
+  TarballFormat format_;
+  ChunkQueue queue_;
+  ArtifactFile file_;
+  std::unique_ptr<archive::GzipEncoder> gzip_;
+  std::unique_ptr<xz::Encoder> xz_;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_by_others_{false};
+};
+
+constexpr size_t chunk_size = 1 << 20;
+constexpr size_t queue_chunks = 8;
+
+}  // namespace
+
+TarballFormat parse_tarball_format(const std::string& s) {
+  if (s == "tgz" || s == "tar.gz") return TarballFormat::tgz;
+  if (s == "txz" || s == "tar.xz") return TarballFormat::txz;
+  throw std::invalid_argument("unknown tarball format '" + s + "' (use tgz or txz)");
+}
+
+std::string tarball_suffix(TarballFormat f) { return f == TarballFormat::tgz ? ".tgz" : ".tar.xz"; }
+
+bool path_excluded(const std::string& path, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns)
+    if (::fnmatch(p.c_str(), path.c_str(), 0) == 0) return true;
+  return false;
+}
+
+TreeExportResult export_tree(git_repository* repo, git_commit* commit, const TreeExportOptions& opts) {
+  TreeExportResult result;
+  const int64_t mtime = git_commit_time(commit);
+  const std::string prefix = opts.prefix + "/";
+
+  git_tree* root_raw = nullptr;
+  git::check(git_commit_tree(&root_raw, commit), "cannot read the tree of commit " + git::oid_str(*git_commit_id(commit)));
+  git::Tree root(root_raw);
+  std::vector<Item> items;
+  items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir});
+  collect(repo, root.get(), "", prefix, opts.exclude, items, result.excluded);
+
+  std::vector<std::unique_ptr<Compressor>> compressors;
+  for (auto f : opts.formats) compressors.push_back(std::make_unique<Compressor>(opts, f, queue_chunks));
+
+  auto abort_all = [&] {
+    for (auto& c : compressors) {
+      c->mark_aborted();
+      c->queue().abort();
+    }
+  };
+  std::vector<std::thread> threads;
+  struct Joiner {
+    std::vector<std::thread>& t;
+    ~Joiner() {
+      for (auto& th : t)
+        if (th.joinable()) th.join();
+    }
+  } joiner{threads};
+  std::mutex error_mutex;
+  auto on_error = [&] {
+    std::lock_guard lock(error_mutex);
+    abort_all();
+  };
+  for (auto& c : compressors) threads.emplace_back([&c, &on_error] { c->run(on_error); });
+
+  // The tar stream, cut into 1 MiB chunks shared by every compressor.
+  auto buffer = std::make_shared<std::string>();
+  buffer->reserve(chunk_size);
+  bool stopped = false;
+  auto flush = [&] {
+    if (buffer->empty()) return;
+    Chunk c = std::move(buffer);
+    for (auto& comp : compressors)
+      if (!comp->queue().push(c)) stopped = true;
+    if (stopped) throw std::runtime_error("stopped");  // a compressor failed; its error is reported below
+    buffer = std::make_shared<std::string>();
+    buffer->reserve(chunk_size);
+  };
+  auto rethrow_compressor_error = [&] {
+    for (auto& c : compressors)
+      if (c->error()) std::rethrow_exception(c->error());
+  };
+
+  try {
+    archive::TarWriter tar([&](const void* d, size_t n) {
+      result.tar_bytes += n;
+      const char* p = static_cast<const char*>(d);
+      while (n > 0) {
+        size_t take = std::min(n, chunk_size - buffer->size());
+        buffer->append(p, take);
+        p += take;
+        n -= take;
+        if (buffer->size() == chunk_size) flush();
+      }
+    });
+    uint64_t bytes_read = 0;
+    size_t files_done = 0;
+    for (const auto& item : items) {
+      if (item.kind == Kind::dir) {
+        tar.directory(item.path, mtime);
+      } else {
+        git_blob* raw = nullptr;
+        git::check(git_blob_lookup(&raw, repo, &item.oid), "cannot read blob " + git::oid_str(item.oid) + " (" + item.path + ")");
+        git::Blob blob(raw);
+        const void* data = git_blob_rawcontent(blob.get());
+        auto size = static_cast<size_t>(git_blob_rawsize(blob.get()));
+        if (item.kind == Kind::link)
+          tar.symlink(item.path, std::string(static_cast<const char*>(data), size), mtime);
+        else
+          tar.file(item.path, data, size, item.kind == Kind::exec, mtime);
+        bytes_read += size;
+      }
+      ++result.entries;
+      ++files_done;
+      if (opts.progress && (files_done % 256 == 0 || files_done == items.size()))
+        opts.progress(files_done, items.size(), bytes_read);
+    }
+    tar.finish();
+    flush();
+    for (auto& c : compressors) c->queue().close();
+  } catch (...) {
+    abort_all();
+    for (auto& th : threads) th.join();
+    rethrow_compressor_error();
+    throw;
+  }
+  for (auto& th : threads) th.join();
+  rethrow_compressor_error();
+  for (auto& c : compressors) result.tarballs.push_back(c->commit());
+  return result;
+}
+
+}  // namespace relman

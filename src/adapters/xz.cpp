@@ -1,0 +1,125 @@
+#include "adapters/xz.h"
+
+#include <dlfcn.h>
+#include <lzma.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace relman::xz {
+
+namespace {
+
+// liblzma is already in the process (libarchive links it), but the build
+// does not link it directly, so its functions are looked up at run time:
+// first among the loaded libraries, then by loading liblzma.so.5 itself.
+struct Lzma {
+  decltype(&lzma_stream_encoder_mt) encoder_mt = nullptr;
+  decltype(&lzma_code) code = nullptr;
+  decltype(&lzma_end) end = nullptr;
+  decltype(&lzma_version_string) version_string = nullptr;
+};
+
+template <typename F>
+void resolve(F& fn, void* handle, const char* name) {
+  void* p = dlsym(handle, name);
+  if (!p) throw std::runtime_error(std::string("xz: liblzma lacks ") + name + "; install liblzma5 >= 5.2");
+  fn = reinterpret_cast<F>(p);
+}
+
+const Lzma& lzma() {
+  static Lzma api;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* handle = RTLD_DEFAULT;
+    if (!dlsym(handle, "lzma_stream_encoder_mt")) {
+      handle = dlopen("liblzma.so.5", RTLD_NOW | RTLD_LOCAL);  // kept for the life of the process
+      if (!handle) throw std::runtime_error("xz: cannot load liblzma.so.5; install liblzma5 (apt-get install liblzma5)");
+    }
+    Lzma a;
+    resolve(a.encoder_mt, handle, "lzma_stream_encoder_mt");
+    resolve(a.code, handle, "lzma_code");
+    resolve(a.end, handle, "lzma_end");
+    resolve(a.version_string, handle, "lzma_version_string");
+    api = a;
+  });
+  return api;
+}
+
+std::string describe(lzma_ret r) {
+  switch (r) {
+    case LZMA_MEM_ERROR: return "out of memory";
+    case LZMA_MEMLIMIT_ERROR: return "memory limit reached";
+    case LZMA_OPTIONS_ERROR: return "unsupported options";
+    case LZMA_PROG_ERROR: return "programming error";
+    case LZMA_UNSUPPORTED_CHECK: return "unsupported check";
+    default: return "error " + std::to_string(static_cast<int>(r));
+  }
+}
+
+}  // namespace
+
+std::string version() { return lzma().version_string(); }
+
+struct Encoder::Impl {
+  lzma_stream strm = LZMA_STREAM_INIT;
+  bool started = false;
+  bool finished = false;
+  Sink sink;
+  std::vector<uint8_t> out = std::vector<uint8_t>(1 << 20);
+
+  ~Impl() {
+    if (started) lzma().end(&strm);
+  }
+
+  void pump(lzma_action action) {
+    while (true) {
+      strm.next_out = out.data();
+      strm.avail_out = out.size();
+      lzma_ret r = lzma().code(&strm, action);
+      size_t produced = out.size() - strm.avail_out;
+      if (produced) sink(out.data(), produced);
+      if (r == LZMA_STREAM_END) return;
+      if (r != LZMA_OK) throw std::runtime_error("xz: compression failed: " + describe(r));
+      // Done with this input when it is consumed and the encoder had room left.
+      if (action == LZMA_RUN && strm.avail_in == 0 && strm.avail_out != 0) return;
+    }
+  }
+};
+
+Encoder::Encoder(int level, unsigned threads, uint64_t block_size, Sink sink) : impl_(std::make_unique<Impl>()) {
+  if (level < 0 || level > 9) throw std::invalid_argument("xz level must be 0 to 9, got " + std::to_string(level));
+  impl_->sink = std::move(sink);
+  lzma_mt mt{};
+  mt.flags = 0;
+  mt.threads = threads ? threads : 1;
+  mt.block_size = block_size;
+  mt.timeout = 0;  // block until output is ready: no time-dependent flushing
+  mt.preset = static_cast<uint32_t>(level);
+  mt.filters = nullptr;
+  mt.check = LZMA_CHECK_CRC64;  // what xz(1) writes by default
+  lzma_ret r = lzma().encoder_mt(&impl_->strm, &mt);
+  if (r != LZMA_OK) throw std::runtime_error("xz: cannot start the encoder: " + describe(r));
+  impl_->started = true;
+}
+
+Encoder::~Encoder() = default;
+
+void Encoder::write(const void* data, size_t size) {
+  if (impl_->finished) throw std::logic_error("xz: write after finish");
+  impl_->strm.next_in = static_cast<const uint8_t*>(data);
+  impl_->strm.avail_in = size;
+  impl_->pump(LZMA_RUN);
+}
+
+void Encoder::finish() {
+  if (impl_->finished) return;
+  impl_->finished = true;
+  impl_->strm.next_in = nullptr;
+  impl_->strm.avail_in = 0;
+  impl_->pump(LZMA_FINISH);
+}
+
+}  // namespace relman::xz
