@@ -1,0 +1,132 @@
+#include "adapters/gpg.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "support/gpg_home.h"
+#include "support/shell.h"
+#include "support/temp_dir.h"
+
+namespace relman {
+namespace {
+
+using test::GpgHome;
+using test::TempDir;
+
+
+TEST(GpgAdapter, SelectsTheOnlyKeyAndSignsDataThatGpgVerifies) {
+  GpgHome home;
+  std::string fpr = home.add_key();
+  auto key = gpg::select_key("");
+  EXPECT_EQ(key.fingerprint, fpr);
+  EXPECT_EQ(key.uid, "Test Releaser <rm@example.org>");
+
+  TempDir dir;
+  test::write_file(dir / "data.txt", "release bytes\n");
+  gpg::Passphrase pass("RELMAN_TEST_NO_SUCH_VAR", false, {});
+  std::string sig = gpg::sign_detached("release bytes\n", fpr, pass);
+  EXPECT_EQ(sig.rfind("-----BEGIN PGP SIGNATURE-----", 0), 0u);
+  test::write_file(dir / "data.txt.asc", sig);
+  auto r = test::sh("gpg --status-fd 1 --verify data.txt.asc data.txt", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("VALIDSIG " + fpr), std::string::npos) << r.out;
+
+  auto v = gpg::verify_file(dir / "data.txt.asc", dir / "data.txt");
+  EXPECT_TRUE(v.good) << v.problem;
+  EXPECT_EQ(v.fingerprint, fpr);
+  // Our own new key: gpg trusts it fully or ultimately, depending on whether the trustdb was rebuilt yet.
+  EXPECT_TRUE(v.validity == "ultimate" || v.validity == "full") << v.validity;
+}
+
+TEST(GpgAdapter, SignFileStreamsTheFile) {
+  GpgHome home;
+  std::string fpr = home.add_key();
+  TempDir dir;
+  std::string big(3 * 1024 * 1024, 'x');
+  test::write_file(dir / "big.bin", big);
+  gpg::Passphrase pass("RELMAN_TEST_NO_SUCH_VAR", false, {});
+  test::write_file(dir / "big.bin.asc", gpg::sign_file(dir / "big.bin", fpr, pass));
+  EXPECT_EQ(test::sh("gpg --verify big.bin.asc big.bin", dir.path()).exit_code, 0);
+  EXPECT_TRUE(gpg::verify_detached(test::read_file(dir / "big.bin.asc"), big).good);
+}
+
+TEST(GpgAdapter, VerifyReportsTamperingAndGarbage) {
+  GpgHome home;
+  std::string fpr = home.add_key();
+  gpg::Passphrase pass("RELMAN_TEST_NO_SUCH_VAR", false, {});
+  std::string sig = gpg::sign_detached("original", fpr, pass);
+  auto bad = gpg::verify_detached(sig, "0riginal");
+  EXPECT_FALSE(bad.good);
+  EXPECT_NE(bad.problem.find("BAD signature"), std::string::npos) << bad.problem;
+  EXPECT_EQ(bad.fingerprint, fpr);
+  auto garbage = gpg::verify_detached("not a signature", "original");
+  EXPECT_FALSE(garbage.good);
+  EXPECT_FALSE(garbage.problem.empty());
+}
+
+TEST(GpgAdapter, KeySelectionErrorsSayWhatToDo) {
+  GpgHome home;
+  try {
+    gpg::select_key("");
+    FAIL() << "no key must throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--quick-gen-key"), std::string::npos) << e.what();
+  }
+  std::string a = home.add_key("A <a@example.org>");
+  std::string b = home.add_key("B <b@example.org>");
+  try {
+    gpg::select_key("");
+    FAIL() << "two keys must throw";
+  } catch (const std::runtime_error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(a), std::string::npos) << m;
+    EXPECT_NE(m.find(b), std::string::npos) << m;
+    EXPECT_NE(m.find("`key`"), std::string::npos) << m;
+  }
+  EXPECT_EQ(gpg::select_key(b).fingerprint, b);
+  EXPECT_THROW(gpg::select_key("0000000000000000000000000000000000000000"), std::runtime_error);
+}
+
+TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
+  GpgHome home;
+  const std::string secret = "correct horse battery";
+  std::string fpr = home.add_key("Protected <p@example.org>", secret);
+
+  std::vector<std::string> registered;
+  ::setenv("RELMAN_TEST_GPG_PASS", "wrong horse battery", 1);
+  {
+    gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, [&](const std::string& s) { registered.push_back(s); });
+    try {
+      gpg::sign_detached("data", fpr, pass);
+      FAIL() << "a wrong passphrase must fail";
+    } catch (const std::runtime_error& e) {
+      std::string m = e.what();
+      EXPECT_NE(m.find("wrong passphrase"), std::string::npos) << m;
+      EXPECT_NE(m.find("RELMAN_TEST_GPG_PASS"), std::string::npos) << m;
+      EXPECT_EQ(m.find("wrong horse battery"), std::string::npos) << m;
+    }
+  }
+  ASSERT_FALSE(registered.empty());
+  EXPECT_EQ(registered.front(), "wrong horse battery");
+
+  ::setenv("RELMAN_TEST_GPG_PASS", secret.c_str(), 1);
+  {
+    gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, {});
+    std::string sig = gpg::sign_detached("data", fpr, pass);
+    EXPECT_TRUE(gpg::verify_detached(sig, "data").good);
+  }
+  ::unsetenv("RELMAN_TEST_GPG_PASS");
+  {
+    // No variable and no terminal: the message says how to give one.
+    gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, {});
+    try {
+      gpg::sign_detached("data", fpr, pass);
+      FAIL() << "no passphrase must fail";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("none was given"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace relman
