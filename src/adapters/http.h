@@ -1,0 +1,121 @@
+// The one door to other machines: every HTTP(S) and SFTP request relman makes
+// goes through Client, so timeouts, retries, TLS verification, proxies and the
+// User-Agent are decided here once (issue 6).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace relman::http {
+
+using json = nlohmann::json;
+
+struct Options {
+  std::chrono::milliseconds connect_timeout{10000};
+  // Whole-request limit; 0 means none (uploads and downloads of any size
+  // rely on the low-speed limit instead). RELMAN_HTTP_TIMEOUT_MS overrides.
+  std::chrono::milliseconds total_timeout{60000};
+  // Abort when fewer than low_speed_bytes/s flow for low_speed_time: a stalled
+  // transfer fails instead of hanging a release for hours.
+  long low_speed_bytes = 1;
+  std::chrono::seconds low_speed_time{60};
+  int max_attempts = 5;
+  // First retry waits about retry_base, doubling each time, with jitter;
+  // RELMAN_HTTP_RETRY_BASE_MS overrides (tests set it to a few ms).
+  std::chrono::milliseconds retry_base{1000};
+  // No single wait (backoff or Retry-After) is longer than this.
+  std::chrono::milliseconds retry_cap{60000};
+
+  // Defaults with the RELMAN_HTTP_* environment overrides applied.
+  static Options from_env();
+  // For transfers whose size is unbounded: no total timeout.
+  Options streaming() const;
+};
+
+struct Request {
+  std::string method = "GET";  // GET, POST, PUT, PURGE, HEAD
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // POST / PUT body when upload_file is empty
+  std::filesystem::path upload_file; // PUT (or SFTP upload) streamed from this file
+  // Called before every attempt (retries restart), then with each chunk of
+  // the response body; when set, Response::body stays empty.
+  std::function<void()> sink_begin;
+  std::function<void(std::string_view)> sink;
+  // Bytes done / total of the upload or download, whichever is running.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+struct Response {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  int attempts = 0;
+  std::string header(const std::string& lower_name) const;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+// A failure after retries. what() names the method, the URL (credentials
+// removed), the status or libcurl's error, and what to do.
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& what, long status, int curl_code)
+      : std::runtime_error(what), status_(status), curl_code_(curl_code) {}
+  long status() const { return status_; }    // 0 when no HTTP response
+  int curl_code() const { return curl_code_; }  // CURLE_OK when an HTTP status
+
+ private:
+  long status_;
+  int curl_code_;
+};
+
+class Client {
+ public:
+  explicit Client(Options opts = Options::from_env());
+  const Options& options() const { return opts_; }
+
+  // Performs `req`, retrying connection errors, timeouts, 5xx and 429 with
+  // exponential backoff (honouring Retry-After). Returns the last response
+  // whatever its status; throws Error when no response came at all.
+  Response send(const Request& req) const;
+  // Like send(), but a status outside 2xx is an Error too; `advice` is
+  // appended to its message ("check the token", ...).
+  Response send_ok(const Request& req, const std::string& advice = {}) const;
+
+  json get_json(const std::string& url, const std::vector<std::string>& headers = {}) const;
+  Response post_json(const std::string& url, const json& body, const std::vector<std::string>& headers = {}) const;
+
+  // Streams the body into `dest` atomically: a temporary file beside it,
+  // fsync'd and renamed; `dest` never holds a partial download.
+  Response download(const std::string& url, const std::filesystem::path& dest,
+                    const std::vector<std::string>& headers = {},
+                    const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) const;
+
+ private:
+  Options opts_;
+};
+
+// The URL with any user:password removed, for messages and logs.
+std::string redact_url(const std::string& url);
+// Lower-cased host of a URL ("" when unparsable), without brackets for IPv6.
+std::string url_host(const std::string& url);
+// Scheme, lower-cased ("https").
+std::string url_scheme(const std::string& url);
+// The path of a URL, percent-decoded ("/pub/python/3.12.0/").
+std::string url_path(const std::string& url);
+// 127.0.0.1 (any 127/8), localhost, ::1: where rehearsals may send for real.
+bool is_loopback(const std::string& url);
+
+// "Retry-After: 120" or an HTTP date, as a wait from now (0 if absent/past).
+std::chrono::milliseconds parse_retry_after(const std::string& value);
+
+}  // namespace relman::http
