@@ -40,6 +40,9 @@ using Odb = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
 using OdbObject = std::unique_ptr<git_odb_object, Deleter<git_odb_object, git_odb_object_free>>;
 using Revwalk = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
 using Diff = std::unique_ptr<git_diff, Deleter<git_diff, git_diff_free>>;
+using AnnotatedCommit = std::unique_ptr<git_annotated_commit, Deleter<git_annotated_commit, git_annotated_commit_free>>;
+using IndexConflictIterator =
+    std::unique_ptr<git_index_conflict_iterator, Deleter<git_index_conflict_iterator, git_index_conflict_iterator_free>>;
 
 // git_buf is a struct, not a pointer: dispose it on scope exit.
 struct Buf {

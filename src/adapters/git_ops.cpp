@@ -1,0 +1,132 @@
+#include "adapters/git_ops.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+namespace relman::git {
+
+std::optional<std::string> head_branch(git_repository* repo) {
+  int detached = check(git_repository_head_detached(repo), "cannot read HEAD");
+  if (detached == 1) return std::nullopt;
+  git_reference* raw = nullptr;
+  int rc = git_repository_head(&raw, repo);
+  if (rc == GIT_EUNBORNBRANCH) {
+    // HEAD names a branch that has no commit yet: still "on" that branch.
+    git_reference* sym = nullptr;
+    check(git_reference_lookup(&sym, repo, "HEAD"), "cannot read HEAD");
+    Reference owned(sym);
+    std::string target = git_reference_symbolic_target(sym);
+    const std::string prefix = "refs/heads/";
+    return target.rfind(prefix, 0) == 0 ? target.substr(prefix.size()) : target;
+  }
+  check(rc, "cannot read HEAD");
+  Reference head(raw);
+  const char* name = nullptr;
+  check(git_branch_name(&name, head.get()), "cannot read the name of HEAD's branch");
+  return std::string(name);
+}
+
+Commit head_commit(git_repository* repo) {
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, repo, "HEAD");
+  if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH)
+    throw std::runtime_error("HEAD has no commit yet: make a first commit in the repository");
+  check(rc, "cannot resolve HEAD");
+  return lookup_commit(repo, oid);
+}
+
+Commit lookup_commit(git_repository* repo, const git_oid& oid) {
+  git_commit* raw = nullptr;
+  check(git_commit_lookup(&raw, repo, &oid), "cannot find commit " + oid_str(oid));
+  return Commit(raw);
+}
+
+Commit lookup_commit(git_repository* repo, const std::string& full_sha) {
+  git_oid oid;
+  if (git_oid_fromstr(&oid, full_sha.c_str()) < 0) return resolve_commit(repo, full_sha);
+  return lookup_commit(repo, oid);
+}
+
+Index repository_index(git_repository* repo) {
+  git_index* raw = nullptr;
+  check(git_repository_index(&raw, repo), "cannot open the repository's index");
+  return Index(raw);
+}
+
+Signature identity(git_repository* repo, const std::string& name, const std::string& email) {
+  git_signature* raw = nullptr;
+  if (!name.empty() && !email.empty()) {
+    check(git_signature_now(&raw, name.c_str(), email.c_str()), "invalid identity '" + name + " <" + email + ">'");
+    return Signature(raw);
+  }
+  if (git_signature_default(&raw, repo) < 0)
+    throw std::runtime_error(
+        "no git identity: set user.name and user.email (git config user.name 'Your Name'; "
+        "git config user.email you@example.org) or give author_name and author_email");
+  Signature sig(raw);
+  if (name.empty() && email.empty()) return sig;
+  // One half given: complete it from the configuration.
+  git_signature* mixed = nullptr;
+  check(git_signature_now(&mixed, name.empty() ? sig->name : name.c_str(), email.empty() ? sig->email : email.c_str()),
+        "invalid identity");
+  return Signature(mixed);
+}
+
+git_oid commit_index(git_repository* repo, git_index* index, const std::string& message,
+                     const git_signature* author, const git_signature* committer,
+                     const std::vector<const git_commit*>& parents) {
+  git_oid tree_oid;
+  check(git_index_write_tree(&tree_oid, index), "cannot write the index as a tree");
+  check(git_index_write(index), "cannot write the index");
+  git_tree* raw_tree = nullptr;
+  check(git_tree_lookup(&raw_tree, repo, &tree_oid), "cannot read the new tree");
+  Tree tree(raw_tree);
+  git_oid oid;
+  std::vector<const git_commit*> ps = parents;
+  check(git_commit_create(&oid, repo, "HEAD", author, committer, nullptr, message.c_str(), tree.get(), ps.size(),
+                          ps.data()),
+        "cannot create the commit");
+  return oid;
+}
+
+std::vector<std::string> conflicted_paths(git_index* index) {
+  std::set<std::string> paths;
+  if (!git_index_has_conflicts(index)) return {};
+  git_index_conflict_iterator* raw = nullptr;
+  check(git_index_conflict_iterator_new(&raw, index), "cannot list conflicts");
+  IndexConflictIterator it(raw);
+  const git_index_entry *ancestor = nullptr, *ours = nullptr, *theirs = nullptr;
+  while (git_index_conflict_next(&ancestor, &ours, &theirs, it.get()) == 0) {
+    const git_index_entry* any = ours ? ours : theirs ? theirs : ancestor;
+    if (any) paths.insert(any->path);
+  }
+  return {paths.begin(), paths.end()};
+}
+
+bool is_ancestor(git_repository* repo, const git_oid& ancestor, const git_oid& descendant) {
+  if (git_oid_equal(&ancestor, &descendant)) return true;
+  return check(git_graph_descendant_of(repo, &descendant, &ancestor), "cannot compare commits") == 1;
+}
+
+void checkout_safe(git_repository* repo, git_commit* commit) {
+  git_checkout_options opts;
+  git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+  opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+  check(git_checkout_tree(repo, reinterpret_cast<git_object*>(commit), &opts),
+        "cannot check out " + oid_str(*git_commit_id(commit)) +
+            " (local changes would be overwritten: commit or stash them first)");
+}
+
+std::string summary(git_commit* commit) {
+  const char* s = git_commit_summary(commit);
+  return s ? s : "";
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+}  // namespace relman::git

@@ -1,0 +1,51 @@
+// Repository operations several git steps share: HEAD, identities, writing
+// the index as a commit, conflicts, ancestry, checkout. All through libgit2.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/git.h"
+
+namespace relman::git {
+
+// The branch HEAD points at ("main"), or nullopt when HEAD is detached.
+// Throws when HEAD is unborn (a repository without commits).
+std::optional<std::string> head_branch(git_repository* repo);
+
+// The commit HEAD points at; throws when HEAD is unborn.
+Commit head_commit(git_repository* repo);
+
+Commit lookup_commit(git_repository* repo, const git_oid& oid);
+Commit lookup_commit(git_repository* repo, const std::string& full_sha);
+
+Index repository_index(git_repository* repo);
+
+// name/email given: that identity now; else user.name/user.email from the
+// repository's configuration. Throws an actionable error when neither exists.
+Signature identity(git_repository* repo, const std::string& name = {}, const std::string& email = {});
+
+// Writes the index as a tree and commits it on HEAD (which advances) with
+// `parents` (HEAD's commit first). Returns the new commit.
+git_oid commit_index(git_repository* repo, git_index* index, const std::string& message,
+                     const git_signature* author, const git_signature* committer,
+                     const std::vector<const git_commit*>& parents);
+
+// Paths the index holds as conflicted (unmerged), sorted, once each.
+std::vector<std::string> conflicted_paths(git_index* index);
+
+// True when `ancestor` is `descendant` or one of its ancestors.
+bool is_ancestor(git_repository* repo, const git_oid& ancestor, const git_oid& descendant);
+
+// Checks out `commit`'s tree without overwriting local changes (git's safe
+// mode: a conflicting local modification is an error, not lost).
+void checkout_safe(git_repository* repo, git_commit* commit);
+
+// The first line of a commit's message.
+std::string summary(git_commit* commit);
+
+// Joins "a", "b" as "a, b".
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+}  // namespace relman::git

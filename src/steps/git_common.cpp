@@ -1,0 +1,127 @@
+#include "steps/git_common.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "adapters/fs.h"
+#include "adapters/git_ops.h"
+#include "core/errors.h"
+
+namespace relman::steps {
+
+git::Repository open_repo(const StepContext& ctx) {
+  try {
+    return git::open(ctx.repo);
+  } catch (const std::exception& e) {
+    throw StepError(fmt::format("step '{}': {} (is --repo pointing at the release's clone?)", ctx.step_id, e.what()));
+  }
+}
+
+std::string cherry_pick_line(const std::string& full_sha) { return "(cherry picked from commit " + full_sha + ")"; }
+
+namespace {
+
+bool is_trailer_line(const std::string& line) {
+  static const std::regex trailer(R"(^[A-Za-z0-9-]+: .*$)");
+  return std::regex_match(line, trailer) || line.rfind("(cherry picked from commit ", 0) == 0;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+std::string with_cherry_pick_line(const std::string& message, const std::string& full_sha) {
+  std::string msg = message;
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  auto lines = lines_of(msg);
+  // The last paragraph is a trailer block when every line in it is one, and
+  // it is not the subject line itself.
+  bool trailers = false;
+  if (lines.size() > 1) {
+    size_t i = lines.size();
+    while (i > 0 && !lines[i - 1].empty()) --i;
+    if (i > 0) {
+      trailers = true;
+      for (size_t j = i; j < lines.size(); ++j)
+        if (!is_trailer_line(lines[j])) trailers = false;
+    }
+  }
+  return msg + (trailers ? "\n" : "\n\n") + cherry_pick_line(full_sha) + "\n";
+}
+
+namespace {
+
+template <typename F>
+void walk(git_repository* repo, const git_oid& from, int limit, F&& each) {
+  git_revwalk* raw = nullptr;
+  git::check(git_revwalk_new(&raw, repo), "cannot walk the history");
+  git::Revwalk rw(raw);
+  git_revwalk_sorting(rw.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+  git::check(git_revwalk_push(rw.get(), &from), "cannot walk the history");
+  git_oid oid;
+  for (int n = 0; n < limit && git_revwalk_next(&oid, rw.get()) == 0; ++n) {
+    auto c = git::lookup_commit(repo, oid);
+    each(oid, git_commit_message(c.get()));
+  }
+}
+
+std::vector<std::string> picked_shas(const char* message) {
+  static const std::regex line(R"(\(cherry picked from commit ([0-9a-f]{40})\))");
+  std::vector<std::string> out;
+  std::string msg = message ? message : "";
+  for (std::sregex_iterator it(msg.begin(), msg.end(), line), end; it != end; ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> cherry_picked_in_history(git_repository* repo, const git_oid& from, int limit) {
+  std::set<std::string> out;
+  walk(repo, from, limit, [&](const git_oid&, const char* msg) {
+    for (auto& s : picked_shas(msg)) out.insert(s);
+  });
+  return out;
+}
+
+std::vector<std::string> commits_carrying(git_repository* repo, const git_oid& from,
+                                          const std::vector<std::string>& originals, int limit) {
+  std::map<std::string, std::string> by_original;
+  walk(repo, from, limit, [&](const git_oid& oid, const char* msg) {
+    for (auto& s : picked_shas(msg)) by_original.emplace(s, git::oid_str(oid));
+  });
+  std::vector<std::string> out;
+  for (const auto& o : originals)
+    if (auto it = by_original.find(o); it != by_original.end()) out.push_back(it->second);
+  return out;
+}
+
+std::string conflict_message(const StepContext& ctx, const std::string& what, const std::vector<std::string>& paths,
+                             const std::string& abort_command) {
+  return fmt::format(
+      "step '{}': {} stopped on conflicts in: {}.\n"
+      "The repository {} is left in the conflicted state. Either resolve the conflicts in {}, `git add` them, "
+      "then: relman resume\n"
+      "or give up on it with `{}` and then: relman retry {}",
+      ctx.step_id, what, git::join(paths), ctx.repo.string(), git::join(paths, " "), abort_command, ctx.step_id);
+}
+
+void write_merge_msg(git_repository* repo, const std::string& message) {
+  fs::write_atomic(std::filesystem::path(git_repository_path(repo)) / "MERGE_MSG", message);
+}
+
+std::string prettify_message(const std::string& message) {
+  git::Buf buf;
+  git::check(git_message_prettify(&buf.buf, message.c_str(), 0, 0), "invalid commit message");
+  return buf.str();
+}
+
+}  // namespace relman::steps

@@ -1,0 +1,47 @@
+// git.require_clean: the release is made from exactly what is committed.
+#include <fmt/format.h>
+
+#include "adapters/git_status.h"
+#include "core/errors.h"
+#include "steps/git_common.h"
+
+namespace relman {
+namespace {
+
+std::string dirt(git_repository* repo) {
+  std::string out;
+  for (const auto& e : git::status(repo)) out += fmt::format("\n  {}: {}", e.path, e.what);
+  if (git_repository_state(repo) != GIT_REPOSITORY_STATE_NONE)
+    out += "\n  (a merge, cherry-pick or similar operation is in progress: finish it or abort it)";
+  return out;
+}
+
+class GitRequireClean : public StepKind {
+ public:
+  std::string name() const override { return "git.require_clean"; }
+  Effect effect() const override { return Effect::none; }
+  std::vector<ParamSpec> params() const override { return {}; }
+
+  json run(StepContext& ctx) const override {
+    auto repo = steps::open_repo(ctx);
+    std::string d = dirt(repo.get());
+    if (!d.empty())
+      throw StepError(fmt::format(
+          "step '{}': the working tree of {} is not clean:{}\n"
+          "Commit, stash (git stash -u) or remove these changes, then: relman resume",
+          ctx.step_id, ctx.repo.string(), d));
+    ctx.log->line("working tree is clean");
+    return json::object();
+  }
+
+  ProbeOutcome probe(StepContext& ctx) const override {
+    auto repo = steps::open_repo(ctx);
+    std::string d = dirt(repo.get());
+    if (d.empty()) return {ProbeResult::done, json::object(), "the working tree is clean"};
+    return {ProbeResult::not_done, json::object(), "the working tree has changes:" + d};
+  }
+};
+
+}  // namespace
+RELMAN_REGISTER_STEP(GitRequireClean, "git.require_clean");
+}  // namespace relman
