@@ -1,12 +1,170 @@
 #include "cli/app.h"
 
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include <cstdio>
+#include <functional>
+
+#include "cli/options.h"
+#include "core/errors.h"
 
 namespace relman::cli {
 
-int main(int, char**) {
-  std::fputs("relman: not yet\n", stderr);
-  return 2;
+namespace {
+
+void error(const std::string& message, const std::string& hint = {}) {
+  std::fprintf(stderr, "relman: error: %s\n", message.c_str());
+  if (!hint.empty()) std::fprintf(stderr, "relman: hint: %s\n", hint.c_str());
+}
+
+struct Command {
+  CLI::App* app;
+  std::function<int(const Options&)> run;
+};
+
+void add_run_options(CLI::App* c, Options& o) {
+  c->add_option("--repo", o.repo, "the repository to release from (default: .)");
+  c->add_option("--workflow", o.workflow, "workflow file or name in workflows/ (default: pep101)");
+  c->add_option("--var", o.vars, "override a workflow var: KEY=VALUE (repeatable)");
+  c->add_option("--state-dir", o.state_dir, "where the run lives (default: ./release-state/VERSION)");
+  c->add_option("--jobs,-j", o.jobs, "steps run at once (default: cores, at most 4)")->check(CLI::Range(1, 64));
+  c->add_option("--skip", o.skip, "record these steps as skipped: ID[,ID]");
+  c->add_flag("--auto-approve", o.auto_approve, "approve every gate (recorded in the journal)");
+  c->add_flag("--ci", o.ci, "no questions; JSON events on stdout, people's text on stderr");
+  c->add_flag("--yes,-y", o.yes, "no confirmation before steps with a remote effect");
+  c->add_option("--sign-with", o.sign_with, "sign with this key (fingerprint) instead of a throwaway one");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"relman: a release manager's engine. Runs a release runbook (CPython's PEP 101) as a resumable,\n"
+               "journaled workflow.\n\nExample:\n  relman plan 3.12.0\n  relman rehearse 3.12.0 --repo ~/cpython\n"
+               "  relman status\n  relman resume",
+               "relman"};
+  app.set_version_flag("--version", std::string("relman ") + RELMAN_VERSION);
+  app.require_subcommand(1);
+  std::vector<Command> cmds;
+  auto add = [&](const char* name, const char* help, const char* example, std::function<int(const Options&)> fn) {
+    CLI::App* c = app.add_subcommand(name, help);
+    c->footer(std::string("Example:\n  ") + example);
+    cmds.push_back({c, std::move(fn)});
+    return c;
+  };
+
+  auto* plan = add("plan", "Resolve the workflow for VERSION and print its steps; runs nothing",
+                   "relman plan 3.12.0b1 --json", cmd_plan);
+  plan->add_option("VERSION", o.version, "release version: X.Y.Z, X.Y.ZaN, X.Y.ZbN, X.Y.ZrcN")->required();
+  plan->add_option("--repo", o.repo, "the repository (default: .)");
+  plan->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
+  plan->add_option("--var", o.vars, "override a workflow var: KEY=VALUE");
+  plan->add_option("--state-dir", o.state_dir, "state directory the run would use");
+  plan->add_flag("--json", o.json, "machine-readable output");
+
+  auto* rehearse = add("rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
+                       "relman rehearse 3.12.0 --repo ~/cpython --auto-approve", cmd_rehearse);
+  rehearse->add_option("VERSION", o.version, "release version")->required();
+  add_run_options(rehearse, o);
+
+  auto* start = add("start", "Make the real release (needs --execute)", "relman start 3.12.0 --repo ~/cpython --execute",
+                    cmd_start);
+  start->add_option("VERSION", o.version, "release version")->required();
+  add_run_options(start, o);
+  start->add_flag("--execute", o.execute, "really push, upload and announce");
+
+  auto* resume = add("resume", "Continue a run after a failure was fixed, a gate approved, or a crash",
+                     "relman resume --state-dir release-state/3.12.0", cmd_resume);
+  resume->add_option("--state-dir", o.state_dir, "the run's directory");
+  resume->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
+  resume->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
+  resume->add_flag("--auto-approve", o.auto_approve, "approve every gate");
+  resume->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
+  resume->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
+
+  auto* status = add("status", "Show each step's state, duration and attempts, and the next action",
+                     "relman status --json", cmd_status);
+  status->add_option("--state-dir", o.state_dir, "the run's directory");
+  status->add_flag("--json", o.json, "machine-readable output");
+
+  auto* retry = add("retry", "Run a step again from scratch (and the steps after it that used its results)",
+                    "relman retry build", cmd_retry);
+  retry->add_option("ID", o.step, "step id")->required();
+  retry->add_option("--state-dir", o.state_dir, "the run's directory");
+  retry->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
+  retry->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
+  retry->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
+  retry->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
+
+  auto* skip = add("skip", "Record a step as skipped, with a reason", "relman skip check-blockers --reason \"offline\"",
+                   cmd_skip);
+  skip->add_option("ID", o.step, "step id")->required();
+  skip->add_option("--reason", o.reason, "why (kept in the journal)")->required();
+  skip->add_option("--state-dir", o.state_dir, "the run's directory");
+
+  auto* approve = add("approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned",
+                      cmd_approve);
+  approve->add_option("ID", o.step, "gate step id")->required();
+  approve->add_option("--as", o.as, "who approves (default: $USER)");
+  approve->add_option("--state-dir", o.state_dir, "the run's directory");
+
+  auto* graph = add("graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid", cmd_graph);
+  graph->add_option("VERSION", o.version, "grey out the steps this version skips");
+  graph->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
+  graph->add_option("--format", o.format, "dot or mermaid (default: dot)");
+
+  auto* log = add("log", "Print a step's log", "relman log build", cmd_log);
+  log->add_option("ID", o.step, "step id")->required();
+  log->add_option("--state-dir", o.state_dir, "the run's directory");
+
+  auto* report = add("report", "Write the release report (Markdown or one self-contained HTML page)",
+                     "relman report --format html -o report.html", cmd_report);
+  report->add_option("--state-dir", o.state_dir, "the run's directory");
+  report->add_option("--format", o.format, "md or html (default: md)");
+  report->add_option("-o,--output", o.output, "file to write (default: stdout)");
+
+  auto* verify = add("verify", "Check the journal and the artifacts against their checksums and signatures",
+                     "relman verify", cmd_verify);
+  verify->add_option("--state-dir", o.state_dir, "the run's directory");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    error(e.what(), "see `relman --help` or `relman COMMAND --help`");
+    return exit_code::usage;
+  }
+
+  try {
+    for (const auto& c : cmds)
+      if (c.app->parsed()) return c.run(o);
+    error("no command given", "see `relman --help`");
+    return exit_code::usage;
+  } catch (const UsageError& e) {
+    error(e.what(), e.hint());
+    return exit_code::usage;
+  } catch (const ConfigError& e) {
+    error(e.problems().size() > 1 ? fmt::format("{} problems:\n{}", e.problems().size(), e.what()) : e.what());
+    return exit_code::usage;
+  } catch (const LockError& e) {
+    error(e.what());
+    return exit_code::locked;
+  } catch (const StateError& e) {
+    error(e.what());
+    return exit_code::state;
+  } catch (const StepError& e) {
+    error(e.what());
+    return exit_code::step_failed;
+  } catch (const std::exception& e) {
+    error(e.what());
+    return exit_code::step_failed;
+  }
 }
 
 }  // namespace relman::cli

@@ -1,0 +1,65 @@
+// relman plan VERSION: the steps this release would run, running nothing.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/options.h"
+#include "cli/run_support.h"
+#include "core/errors.h"
+#include "core/scope.h"
+
+namespace relman::cli {
+
+int cmd_plan(const Options& o) {
+  Version version = Version::parse(o.version);
+  Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
+  RunPaths paths;
+  paths.repo = std::filesystem::absolute(o.repo);
+  paths.state = state_dir_for(o, version.str());
+  paths.artifacts = paths.state / "artifacts";
+  paths.logs = paths.state / "logs";
+  auto vars = resolve_vars(wf, version, paths);
+  auto resolve = make_resolver(version, vars, paths, nullptr);
+  nlohmann::json steps = nlohmann::json::array();
+  int runs = 0;
+  for (const auto& s : wf.steps) {
+    bool on = !s.when || s.when->eval(version, vars);
+    runs += on;
+    nlohmann::json with;
+    try {
+      with = expand_templates(s.with, resolve);
+    } catch (const std::exception& e) {
+      with = s.with;
+    }
+    steps.push_back({{"id", s.id},
+                     {"uses", s.uses},
+                     {"needs", s.needs},
+                     {"effect", s.kind ? to_string(s.kind->effect()) : ""},
+                     {"when", s.when ? s.when->text() : ""},
+                     {"runs", on},
+                     {"with", with}});
+  }
+  if (o.json) {
+    nlohmann::json out = {{"version", version.str()}, {"kind", version.kind_name()}, {"branch", version.branch()},
+                          {"workflow", wf.file.string()}, {"vars", vars}, {"steps", steps}};
+    std::puts(out.dump(2).c_str());
+    return exit_code::finished;
+  }
+  std::printf("%s\n", fmt::format("plan for {} ({}, {}), branch {}, workflow {}: {} of {} steps run", version.str(),
+                                   version.long_name(), version.kind_name(), version.branch(), wf.file.string(), runs,
+                                   wf.steps.size()).c_str());
+  int n = 0;
+  for (const auto& s : steps) {
+    bool on = s["runs"].get<bool>();
+    std::string needs;
+    for (const auto& x : s["needs"]) needs += (needs.empty() ? "" : ",") + x.get<std::string>();
+    std::string line = fmt::format("{:>3}. {:<24} {:<28} {:<6} {}{}", on ? std::to_string(++n) : "-",
+                                   s["id"].get<std::string>(), s["uses"].get<std::string>(), s["effect"].get<std::string>(),
+                                   needs.empty() ? "" : "needs " + needs,
+                                   on ? "" : "  (skipped: when " + s["when"].get<std::string>() + ")");
+    std::puts(line.c_str());
+  }
+  return exit_code::finished;
+}
+
+}  // namespace relman::cli

@@ -1,0 +1,47 @@
+// relman resume / relman retry ID: continue a run.
+#include <fmt/format.h>
+
+#include "cli/options.h"
+#include "cli/run_support.h"
+#include "core/errors.h"
+
+namespace relman::cli {
+
+int cmd_resume(const Options& o) {
+  auto dir = state_dir_for(o, "");
+  auto run = open_run(dir, o.accept_workflow_change);
+  if (run->state.finished) {
+    say(o, fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
+    return exit_code::finished;
+  }
+  apply_event(run->state, run->journal->append({{"event", "run_resumed"}, {"ci", o.ci}}));
+  return drive(*run, o);
+}
+
+int cmd_retry(const Options& o) {
+  auto dir = state_dir_for(o, "");
+  auto run = open_run(dir, o.accept_workflow_change);
+  const StepDef* step = run->workflow.find(o.step);
+  if (!step) throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");
+  // The step starts over (its checkpoint is dropped), and so does everything
+  // after it that already ran on its results.
+  std::vector<std::string> reset = {step->id};
+  for (const auto& d : run->workflow.dependants(step->id)) {
+    const StepStatus* s = run->state.find(d);
+    if (!s) continue;
+    if (s->state == StepState::succeeded || s->state == StepState::failed || s->state == StepState::waiting ||
+        (s->state == StepState::skipped && s->skipped_by == "when"))
+      reset.push_back(d);
+  }
+  for (const auto& id : reset)
+    apply_event(run->state, run->journal->append({{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}}));
+  if (reset.size() > 1) {
+    std::string rest;
+    for (size_t i = 1; i < reset.size(); ++i) rest += " " + reset[i];
+    say(o, fmt::format("relman: {} starts over, and after it:{}", step->id, rest));
+  }
+  apply_event(run->state, run->journal->append({{"event", "run_resumed"}, {"ci", o.ci}, {"retry", step->id}}));
+  return drive(*run, o);
+}
+
+}  // namespace relman::cli

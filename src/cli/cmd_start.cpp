@@ -1,0 +1,95 @@
+// relman rehearse VERSION / relman start VERSION --execute: a new run.
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "adapters/fs.h"
+#include "cli/options.h"
+#include "cli/run_support.h"
+#include "cli/sandbox.h"
+#include "core/errors.h"
+
+namespace relman::cli {
+
+namespace fsys = std::filesystem;
+
+namespace {
+
+int start_run(const Options& o, RunMode mode) {
+  Version version = Version::parse(o.version);
+  auto overrides = parse_vars(o.vars);
+  Workflow wf = load_workflow(find_workflow(o.workflow), overrides);
+  std::vector<std::string> skips;
+  for (const auto& s : o.skip) {
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t comma = s.find(',', start);
+      std::string id = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!id.empty()) {
+        if (!wf.find(id))
+          throw UsageError(fmt::format("--skip {}: the workflow {} has no step '{}'", id, wf.name, id),
+                           "see the steps with: relman plan " + version.str());
+        skips.push_back(id);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  fsys::path repo = fsys::absolute(o.repo);
+  if (!fsys::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
+  repo = fsys::canonical(repo);
+
+  fsys::path dir = state_dir_for(o, version.str());
+  if (fsys::exists(dir / "journal.jsonl") && fsys::file_size(dir / "journal.jsonl") > 0)
+    throw UsageError(fmt::format("a run already exists in {}", dir.string()),
+                     fmt::format("continue it with `{}`, or start afresh with another --state-dir",
+                                 with_state_dir("relman resume", dir)));
+  fs::create_directories_durable(dir);
+
+  auto run = std::make_unique<OpenRun>();
+  run->dir = dir;
+  run->lock = std::make_unique<RunLock>(dir);
+  Journal::Loaded empty;
+  run->journal = std::make_unique<Journal>(dir / "journal.jsonl", empty, &run->redactor);
+  run->version = version;
+  run->workflow = std::move(wf);
+  run->var_overrides = overrides;
+
+  nlohmann::json settings = {{"jobs", o.jobs},      {"vars", overrides}, {"auto_approve", o.auto_approve},
+                             {"ci", o.ci},          {"skip", skips},     {"sign_with", o.sign_with}};
+  nlohmann::json started = {{"event", "run_started"},
+                            {"version", version.str()},
+                            {"kind", version.kind_name()},
+                            {"mode", to_string(mode)},
+                            {"workflow", run->workflow.file.string()},
+                            {"workflow_name", run->workflow.name},
+                            {"workflow_hash", run->workflow.hash},
+                            {"source_repo", repo.string()},
+                            {"repo", repo.string()},
+                            {"relman", RELMAN_VERSION},
+                            {"settings", settings}};
+  if (mode == RunMode::rehearse) {
+    say(o, fmt::format("relman: rehearsing {} in a sandbox: {}", version.str(), (dir / "sandbox").string()));
+    SandboxInfo sb = make_sandbox(repo, dir / "sandbox", o);
+    started["repo"] = sb.workspace.string();
+    started["sandbox"] = sb.describe();
+  }
+  apply_event(run->state, run->journal->append(started));
+  for (const auto& id : skips)
+    apply_event(run->state, run->journal->append({{"event", "step_skipped"}, {"step", id}, {"by", "start"}, {"reason", "skipped at start"}}));
+  return drive(*run, o);
+}
+
+}  // namespace
+
+int cmd_rehearse(const Options& o) { return start_run(o, RunMode::rehearse); }
+
+int cmd_start(const Options& o) {
+  if (!o.execute)
+    throw UsageError(
+        "`relman start` makes the real release: it pushes, uploads and announces, so it runs only with --execute",
+        fmt::format("rehearse first with `relman rehearse {}`; when ready: relman start {} --execute", o.version, o.version));
+  return start_run(o, RunMode::execute);
+}
+
+}  // namespace relman::cli

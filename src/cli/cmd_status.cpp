@@ -1,0 +1,30 @@
+// relman status: where the run stands, and what to do next.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/options.h"
+#include "cli/run_support.h"
+#include "cli/status_view.h"
+#include "cli/terminal.h"
+#include "core/errors.h"
+
+namespace relman::cli {
+
+int cmd_status(const Options& o) {
+  auto dir = state_dir_for(o, "");
+  auto r = read_run(dir);
+  if (!r.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", r.warning.c_str());
+  auto rows = status_rows(r);
+  if (o.json) {
+    std::string out = status_json(r, rows).dump(2);
+    std::puts(out.c_str());
+    return exit_code::finished;
+  }
+  Terminal term(stdout);
+  std::fputs(status_table(r, rows, term).c_str(), stdout);
+  std::puts(next_action(r, rows, dir).c_str());
+  return exit_code::finished;
+}
+
+}  // namespace relman::cli

@@ -1,0 +1,44 @@
+// Every option of every command, filled by CLI11 in app.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace relman::cli {
+
+struct Options {
+  std::string version;
+  std::string repo = ".";
+  std::string workflow = "pep101";
+  std::vector<std::string> vars;  // KEY=VALUE
+  std::string state_dir;
+  int jobs = 0;  // 0: as many as the machine has cores, at most 4
+  std::vector<std::string> skip;
+  bool auto_approve = false;
+  bool ci = false;
+  bool execute = false;
+  bool yes = false;
+  bool json = false;
+  bool accept_workflow_change = false;
+  std::string sign_with;
+  std::string step;    // retry, skip, approve, log
+  std::string reason;  // skip
+  std::string as;      // approve
+  std::string format;  // graph, report
+  std::string output;  // report -o
+};
+
+int cmd_plan(const Options& o);
+int cmd_rehearse(const Options& o);
+int cmd_start(const Options& o);
+int cmd_resume(const Options& o);
+int cmd_retry(const Options& o);
+int cmd_skip(const Options& o);
+int cmd_approve(const Options& o);
+int cmd_status(const Options& o);
+int cmd_log(const Options& o);
+int cmd_graph(const Options& o);
+int cmd_report(const Options& o);
+int cmd_verify(const Options& o);
+
+}  // namespace relman::cli

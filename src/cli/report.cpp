@@ -1,0 +1,183 @@
+#include "cli/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "adapters/fs.h"
+#include "cli/status_view.h"
+#include "core/journal.h"
+
+namespace relman::cli {
+
+namespace fsys = std::filesystem;
+
+namespace {
+
+struct Artifact {
+  std::string name;
+  uintmax_t size = 0;
+  std::string sha256;
+  bool signed_ = false;
+};
+
+std::vector<Artifact> artifacts(const fsys::path& dir) {
+  std::vector<Artifact> out;
+  auto sums = dir / "artifacts" / "SHA256SUMS";
+  if (!fsys::exists(sums)) return out;
+  std::string text = fs::read_file(sums);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string l = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    if (l.size() < 67) continue;
+    Artifact a;
+    a.sha256 = l.substr(0, 64);
+    a.name = l.substr(66);
+    std::error_code ec;
+    a.size = fsys::file_size(dir / "artifacts" / a.name, ec);
+    a.signed_ = fsys::exists(dir / "artifacts" / (a.name + ".asc"));
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string md_cell(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  if (out.size() > 160) out = out.substr(0, 157) + "...";
+  return out;
+}
+
+std::string note_of(const StepStatus& s) {
+  if (s.state == StepState::failed) return s.error;
+  if (s.state == StepState::skipped) return s.reason;
+  if (s.approved) return "approved by " + s.approved_by;
+  if (s.reconciled) return "found done after an interruption";
+  return "";
+}
+
+}  // namespace
+
+std::string report_markdown(const ReadRun& r) {
+  auto rows = status_rows(r);
+  std::string out = fmt::format("# Release report: {}\n\n", r.state.version);
+  out += fmt::format("- kind: {}\n- mode: {}\n- workflow: `{}`\n- started: {}\n- {}\n\n", r.state.run.value("kind", ""),
+                     r.state.mode, r.state.workflow_file, iso_time(r.state.started_ms),
+                     r.state.finished ? "finished: " + iso_time(r.state.finished_ms) : "not finished");
+  out += "## Steps\n\n| step | uses | state | duration | attempts | note |\n|---|---|---|---|---|---|\n";
+  for (const auto& row : rows)
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row.id, row.uses, to_string(row.status.state),
+                       row.status.duration_ms() ? format_duration(row.status.duration_ms()) : "", row.status.attempts,
+                       md_cell(note_of(row.status)));
+  auto arts = artifacts(r.dir);
+  out += "\n## Artifacts\n\n";
+  if (arts.empty()) out += "None recorded (no SHA256SUMS).\n";
+  else {
+    out += "| file | size | sha256 | signature |\n|---|---|---|---|\n";
+    for (const auto& a : arts)
+      out += fmt::format("| {} | {} | `{}` | {} |\n", a.name, a.size, a.sha256, a.signed_ ? a.name + ".asc" : "none");
+  }
+  return out;
+}
+
+std::string report_html(const ReadRun& r) {
+  auto rows = status_rows(r);
+  // The timeline: one bar per attempt, gates' waits hatched.
+  int64_t t0 = r.state.started_ms, t1 = t0 + 1;
+  for (const auto& row : rows) {
+    for (const auto& a : row.status.history) t1 = std::max({t1, a.started_ms, a.ended_ms});
+    t1 = std::max({t1, row.status.approved_ms, row.status.waiting_since_ms});
+  }
+  const int label_w = 170, chart_w = 640, row_h = 22, top = 24;
+  const double scale = static_cast<double>(chart_w) / static_cast<double>(std::max<int64_t>(t1 - t0, 1));
+  auto x = [&](int64_t t) { return label_w + static_cast<double>(t - t0) * scale; };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n",
+      label_w + chart_w + 20, top + row_h * static_cast<int>(rows.size()) + 30);
+  for (int i = 0; i <= 4; ++i) {
+    double gx = label_w + chart_w * i / 4.0;
+    svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#ddd\"/>", gx, top - 6, gx,
+                       top + row_h * static_cast<int>(rows.size()));
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#666\" text-anchor=\"middle\">{}</text>\n", gx, top - 10,
+                       format_duration((t1 - t0) * i / 4));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    int y = top + static_cast<int>(i) * row_h;
+    svg += fmt::format("<text x=\"4\" y=\"{}\" fill=\"#222\">{}</text>", y + 15, html_escape(row.id));
+    if (row.status.waiting_since_ms) {
+      int64_t end = row.status.approved_ms ? row.status.approved_ms : t1;
+      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"#f5c542\" opacity=\"0.6\"><title>{} waited at the gate {}</title></rect>",
+                         x(row.status.waiting_since_ms), y + 4, std::max(2.0, x(end) - x(row.status.waiting_since_ms)),
+                         html_escape(row.id), format_duration(end - row.status.waiting_since_ms));
+    }
+    for (const auto& a : row.status.history) {
+      int64_t end = a.ended_ms ? a.ended_ms : a.started_ms;
+      std::string colour = a.result == "failed" ? "#d9534f" : a.result == "interrupted" ? "#999" : "#3a87d6";
+      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"{}\"><title>{} {} {}</title></rect>",
+                         x(a.started_ms), y + 4, std::max(2.0, x(end) - x(a.started_ms)), colour, html_escape(row.id),
+                         a.result.empty() ? "running" : a.result, format_duration(end - a.started_ms));
+    }
+    svg += "\n";
+  }
+  svg += "</svg>";
+
+  std::string steps;
+  for (const auto& row : rows)
+    steps += fmt::format("<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                         to_string(row.status.state), html_escape(row.id), html_escape(row.uses), to_string(row.status.state),
+                         row.status.duration_ms() ? format_duration(row.status.duration_ms()) : "", row.status.attempts,
+                         html_escape(note_of(row.status)));
+  std::string arts;
+  for (const auto& a : artifacts(r.dir))
+    arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(a.name), a.size,
+                        a.sha256, a.signed_ ? "signed (.asc)" : "unsigned");
+  if (arts.empty()) arts = "<tr><td colspan=\"4\">none recorded</td></tr>";
+  return fmt::format(R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Release report {version}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; font-size: 13px; }}
+tr.failed td {{ background: #fbe3e2; }} tr.waiting td {{ background: #fdf3d0; }} tr.skipped td {{ color: #888; }}
+code {{ font-size: 12px; }}
+.legend span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }}
+</style></head><body>
+<h1>Release report: {version}</h1>
+<p>{kind} release, {mode} mode, workflow <code>{workflow}</code>. Started {started}; {finished}.</p>
+<h2>Timeline</h2>
+<p class="legend"><span style="background:#3a87d6"></span>ran<span style="background:#d9534f"></span>failed attempt<span style="background:#999"></span>interrupted<span style="background:#f5c542"></span>waiting at a gate</p>
+{svg}
+<h2>Steps</h2>
+<table><tr><th>step</th><th>uses</th><th>state</th><th>duration</th><th>attempts</th><th>note</th></tr>
+{steps}</table>
+<h2>Artifacts</h2>
+<table><tr><th>file</th><th>bytes</th><th>sha256</th><th>signature</th></tr>
+{arts}</table>
+</body></html>
+)",
+                     fmt::arg("version", html_escape(r.state.version)), fmt::arg("kind", html_escape(r.state.run.value("kind", ""))),
+                     fmt::arg("mode", html_escape(r.state.mode)), fmt::arg("workflow", html_escape(r.state.workflow_file)),
+                     fmt::arg("started", iso_time(r.state.started_ms)),
+                     fmt::arg("finished", r.state.finished ? "finished " + iso_time(r.state.finished_ms) : "not finished"),
+                     fmt::arg("svg", svg), fmt::arg("steps", steps), fmt::arg("arts", arts));
+}
+
+}  // namespace relman::cli

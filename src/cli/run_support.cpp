@@ -1,0 +1,282 @@
+#include "cli/run_support.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "adapters/fs.h"
+#include "adapters/sha256.h"
+#include "cli/sandbox.h"
+#include "cli/terminal.h"
+#include "core/errors.h"
+
+namespace relman::cli {
+
+namespace fsys = std::filesystem;
+
+void say(const Options& o, const std::string& line) {
+  std::FILE* out = o.ci ? stderr : stdout;
+  std::fputs(line.c_str(), out);
+  std::fputc('\n', out);
+  std::fflush(out);
+}
+
+std::string format_duration(int64_t ms) {
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  if (ms < 60000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  if (ms < 3600000) return fmt::format("{}m{:02}s", ms / 60000, (ms / 1000) % 60);
+  return fmt::format("{}h{:02}m", ms / 3600000, (ms / 60000) % 60);
+}
+
+std::string with_state_dir(const std::string& command, const fsys::path& dir) {
+  std::error_code ec;
+  auto rel = fsys::relative(dir, fsys::current_path(), ec);
+  auto shown = (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel : dir;
+  // The default location needs no option.
+  if (rel.parent_path() == "release-state") {
+    std::error_code ec2;
+    size_t runs = 0;
+    for (const auto& e : fsys::directory_iterator(fsys::current_path() / "release-state", ec2))
+      if (e.is_directory()) ++runs;
+    if (runs == 1) return command;
+  }
+  return command + " --state-dir " + shown.string();
+}
+
+fsys::path state_dir_for(const Options& o, const std::string& version) {
+  if (!o.state_dir.empty()) return fsys::absolute(o.state_dir);
+  auto base = fsys::current_path() / "release-state";
+  if (!version.empty()) return base / version;
+  std::vector<fsys::path> runs;
+  std::error_code ec;
+  for (const auto& e : fsys::directory_iterator(base, ec))
+    if (e.is_directory() && fsys::exists(e.path() / "journal.jsonl")) runs.push_back(e.path());
+  if (runs.size() == 1) return runs[0];
+  if (runs.empty())
+    throw UsageError("no run found under ./release-state", "start one with `relman rehearse VERSION`, or pass --state-dir DIR");
+  std::string names;
+  for (const auto& r : runs) names += " " + r.filename().string();
+  throw UsageError("several runs under ./release-state:" + names, "choose one with --state-dir release-state/VERSION");
+}
+
+std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : kv) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--var '{}': expected KEY=VALUE", s));
+    out[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return out;
+}
+
+std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
+  if (!fsys::exists(dir / "journal.jsonl"))
+    throw UsageError(fmt::format("there is no run in {}", dir.string()),
+                     "start one with `relman rehearse VERSION` (or `relman start VERSION --execute`)");
+  auto run = std::make_unique<OpenRun>();
+  run->dir = dir;
+  run->lock = std::make_unique<RunLock>(dir);
+  auto loaded = Journal::read(dir / "journal.jsonl");
+  if (!loaded.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", loaded.warning.c_str());
+  run->state = fold(loaded.events);
+  if (!run->state.started)
+    throw StateError(fmt::format("the journal in {} records no run start; it is empty or was cut short before "
+                                 "the run began. Remove {} and start again",
+                                 dir.string(), dir.string()));
+  for (auto& [k, v] : run->state.run.value("settings", nlohmann::json::object()).value("vars", nlohmann::json::object()).items())
+    run->var_overrides[k] = v.get<std::string>();
+  run->version = Version::parse(run->state.version);
+  run->workflow = load_workflow(run->state.workflow_file, run->var_overrides);
+  if (run->workflow.hash != run->state.workflow_hash) {
+    if (!accept_change)
+      throw ConfigError(fmt::format(
+          "the workflow {} changed since this run started (recorded sha256 {}, now {}). Review the change; "
+          "to continue with the new workflow: relman resume --accept-workflow-change",
+          run->state.workflow_file, run->state.workflow_hash.substr(0, 12), run->workflow.hash.substr(0, 12)));
+  }
+  run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
+  if (run->workflow.hash != run->state.workflow_hash) {
+    auto ev = run->journal->append({{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}});
+    apply_event(run->state, ev);
+  }
+  return run;
+}
+
+ReadRun read_run(const fsys::path& dir) {
+  if (!fsys::exists(dir / "journal.jsonl")) throw UsageError(fmt::format("there is no run in {}", dir.string()));
+  ReadRun r;
+  r.dir = dir;
+  auto loaded = Journal::read(dir / "journal.jsonl");
+  r.warning = loaded.warning;
+  r.state = fold(loaded.events);
+  if (r.state.started) {
+    std::map<std::string, std::string> overrides;
+    for (auto& [k, v] : r.state.run.value("settings", nlohmann::json::object()).value("vars", nlohmann::json::object()).items())
+      overrides[k] = v.get<std::string>();
+    try {
+      r.workflow = load_workflow(r.state.workflow_file, overrides);
+    } catch (const std::exception& e) {
+      if (!r.warning.empty()) r.warning += "\n";
+      r.warning += fmt::format("the workflow {} no longer loads ({}); showing the journal's steps only",
+                               r.state.workflow_file, e.what());
+    }
+  }
+  return r;
+}
+
+namespace {
+
+void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev, Terminal& term) {
+  if (o.ci) {
+    // One line a transition on stdout: the journal's own event, documented in docs/state-format.md.
+    term.clear_live();
+    std::string line = ev.dump();
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+  const std::string name = ev.value("event", "");
+  const std::string id = ev.value("step", "");
+  const StepStatus* s = run.state.find(id);
+  std::string line;
+  if (name == "step_started") {
+    const StepDef* d = run.workflow.find(id);
+    line = fmt::format("{} {} ({}){}", term.paint("->", Colour::blue), id, d ? d->uses : "",
+                       ev.value("attempt", 1) > 1 ? fmt::format(", attempt {}", ev.value("attempt", 1)) : "");
+  } else if (name == "step_succeeded") {
+    int64_t ms = s && !s->history.empty() && s->history.back().ended_ms ? s->history.back().ended_ms - s->history.back().started_ms : 0;
+    line = fmt::format("{} {}{}{}", term.paint("ok", Colour::green), id, ms ? " " + format_duration(ms) : "",
+                       ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");
+  } else if (name == "step_failed") {
+    line = fmt::format("{} {}: {}", term.paint("FAILED", Colour::red), id, ev.value("error", ""));
+  } else if (name == "step_skipped") {
+    line = fmt::format("{} {}: {}", term.paint("skip", Colour::grey), id, ev.value("reason", ""));
+  } else if (name == "step_waiting") {
+    line = fmt::format("{} {}: {}\n     approve with: {}", term.paint("WAIT", Colour::yellow), id, ev.value("message", ""),
+                       with_state_dir("relman approve " + id, run.dir));
+  } else if (name == "step_approved") {
+    line = fmt::format("{} {} approved by {}", term.paint("ok", Colour::green), id, ev.value("by", ""));
+  } else {
+    return;
+  }
+  term.clear_live();
+  say(o, line);
+}
+
+void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_t started_ms) {
+  say(o, "");
+  say(o, fmt::format("relman: {} ({}), workflow {}, {} mode", run.version.long_name(),
+                     run.version.kind_name(), run.workflow.name, run.state.mode));
+  int done = 0, skipped = 0;
+  for (const auto& step : run.workflow.steps) {
+    const StepStatus* s = run.state.find(step.id);
+    if (!s) continue;
+    if (s->state == StepState::succeeded) ++done;
+    if (s->state == StepState::skipped) ++skipped;
+  }
+  say(o, fmt::format("steps: {} succeeded, {} skipped, {} in all; this invocation took {}", done, skipped,
+                     run.workflow.steps.size(), format_duration(now_ms() - started_ms)));
+  auto sums = run.dir / "artifacts" / "SHA256SUMS";
+  if (fsys::exists(sums)) {
+    say(o, "artifacts:");
+    std::string text = fs::read_file(sums);
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      std::string l = text.substr(pos, nl - pos);
+      pos = nl == std::string::npos ? text.size() : nl + 1;
+      if (l.size() < 67) continue;
+      std::string file = l.substr(66);
+      std::error_code ec;
+      auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
+      say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, l.substr(0, 64)));
+    }
+  }
+  say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.string()));
+  switch (outcome) {
+    case Outcome::finished: say(o, "the run finished."); break;
+    case Outcome::failed: {
+      std::string failed;
+      for (const auto& step : run.workflow.steps)
+        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) failed = step.id;
+      say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
+                         with_state_dir("relman resume", run.dir)));
+      break;
+    }
+    case Outcome::waiting: {
+      for (const auto& step : run.workflow.steps)
+        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::waiting)
+          say(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
+                             with_state_dir("relman resume", run.dir)));
+      break;
+    }
+    case Outcome::declined:
+      say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
+      break;
+  }
+}
+
+}  // namespace
+
+int drive(OpenRun& run, const Options& o) {
+  const auto& settings = run.state.run.value("settings", nlohmann::json::object());
+  Terminal term(o.ci ? stderr : stdout);
+  EngineOptions eo;
+  int jobs = o.jobs > 0 ? o.jobs : settings.value("jobs", 0);
+  if (jobs <= 0) jobs = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
+  eo.jobs = jobs;
+  eo.auto_approve = o.auto_approve || settings.value("auto_approve", false);
+  eo.ci = o.ci;
+  eo.interactive = !o.ci && ::isatty(0) && ::isatty(1);
+  eo.assume_yes = o.yes;
+  eo.paths.repo = run.state.run.value("repo", std::string("."));
+  eo.paths.state = run.dir;
+  eo.paths.artifacts = run.dir / "artifacts";
+  eo.paths.logs = run.dir / "logs";
+  eo.paths.mode = run.state.mode == "execute" ? RunMode::execute : RunMode::rehearse;
+  std::optional<SandboxInfo> sandbox;
+  if (run.state.run.contains("sandbox")) {
+    sandbox = SandboxInfo::from_json(run.state.run["sandbox"]);
+    enter_sandbox(*sandbox);
+    eo.sandbox.root = sandbox->root;
+    eo.sandbox.uploads = sandbox->root / "uploads";
+    eo.sandbox.outbox = sandbox->root / "outbox";
+    eo.sandbox.signing_key = sandbox->signing_key;
+  }
+  eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
+  eo.on_event = [&](const nlohmann::json& ev) { print_event(o, run, ev, term); };
+  eo.on_progress = [&](const std::string& step, const std::string& line) { term.live(step + ": " + line); };
+  eo.warn = [&](const std::string& m) { say(o, "relman: warning: " + m); };
+  eo.ask_gate = [&](const StepDef& step, const std::string& message) {
+    term.clear_live();
+    return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id));
+  };
+  eo.confirm_remote = [&](const StepDef& step, const nlohmann::json& with) {
+    term.clear_live();
+    say(o, fmt::format("about to run {} ({}), which changes what other machines see:\n  {}", step.id, step.uses,
+                       run.redactor.apply(with.dump())));
+    if (o.yes || !eo.interactive) return o.yes || o.ci;
+    return term.ask("Go ahead? [y/N] ");
+  };
+  int64_t t0 = now_ms();
+  Engine engine(run.workflow, run.version, *run.journal, run.state, run.redactor, eo);
+  Outcome outcome = engine.run();
+  term.clear_live();
+  print_summary(o, run, outcome, t0);
+  if (sandbox) {
+    say(o, "a real run would have changed:");
+    for (const auto& line : sandbox_changes(*sandbox)) say(o, line);
+  }
+  switch (outcome) {
+    case Outcome::finished: return exit_code::finished;
+    case Outcome::failed: return exit_code::step_failed;
+    case Outcome::waiting: return exit_code::waiting;
+    case Outcome::declined: return exit_code::waiting;
+  }
+  return exit_code::step_failed;
+}
+
+}  // namespace relman::cli

@@ -1,0 +1,63 @@
+// What the commands that drive or read a run share: finding the state
+// directory, opening the run under its lock, driving the engine, printing.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/options.h"
+#include "core/engine.h"
+#include "core/journal.h"
+#include "core/lock.h"
+#include "core/redactor.h"
+#include "core/state.h"
+#include "core/workflow.h"
+
+namespace relman::cli {
+
+// --state-dir, or ./release-state/<version>, or (no version) the only run
+// under ./release-state.
+std::filesystem::path state_dir_for(const Options& o, const std::string& version);
+
+std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv);
+
+// An existing run opened for driving: locked, journal loaded, state folded.
+struct OpenRun {
+  std::filesystem::path dir;
+  std::unique_ptr<RunLock> lock;
+  Redactor redactor;
+  std::unique_ptr<Journal> journal;
+  RunState state;
+  Workflow workflow;
+  Version version;
+  std::map<std::string, std::string> var_overrides;
+};
+
+// Locks and loads a started run; checks the workflow still has the hash the
+// run recorded unless `accept_change`.
+std::unique_ptr<OpenRun> open_run(const std::filesystem::path& dir, bool accept_change);
+
+// Reads a run without locking (status, log, report).
+struct ReadRun {
+  std::filesystem::path dir;
+  RunState state;
+  std::optional<Workflow> workflow;  // when it still loads
+  std::string warning;               // torn tail, workflow problems
+};
+ReadRun read_run(const std::filesystem::path& dir);
+
+// Drives the engine on an open run and prints; returns the exit code.
+int drive(OpenRun& run, const Options& o);
+
+// Prints a line for people: stdout normally, stderr in --ci mode.
+void say(const Options& o, const std::string& line);
+
+std::string format_duration(int64_t ms);
+
+// The command that continues a run in `dir` ("relman resume --state-dir D").
+std::string with_state_dir(const std::string& command, const std::filesystem::path& dir);
+
+}  // namespace relman::cli

@@ -1,0 +1,262 @@
+#include "cli/sandbox.h"
+
+#include <fmt/format.h>
+#include <stdlib.h>
+
+#include "adapters/fs.h"
+#include "adapters/git.h"
+#include "adapters/process.h"
+#include "core/errors.h"
+
+namespace relman::cli {
+
+namespace fsys = std::filesystem;
+
+nlohmann::json SandboxInfo::describe() const {
+  nlohmann::json r = nlohmann::json::object();
+  for (const auto& [name, rem] : remotes)
+    r[name] = {{"url", rem.url}, {"mirror", rem.mirror.string()}, {"before", rem.before}};
+  return {{"root", root.string()},
+          {"workspace", workspace.string()},
+          {"gnupghome", gnupghome.string()},
+          {"signing_key", signing_key},
+          {"remotes", r}};
+}
+
+SandboxInfo SandboxInfo::from_json(const nlohmann::json& j) {
+  SandboxInfo sb;
+  sb.root = j.value("root", "");
+  sb.workspace = j.value("workspace", "");
+  sb.gnupghome = j.value("gnupghome", "");
+  sb.signing_key = j.value("signing_key", "");
+  for (auto& [name, r] : j.value("remotes", nlohmann::json::object()).items()) {
+    Remote rem;
+    rem.url = r.value("url", "");
+    rem.mirror = r.value("mirror", "");
+    for (auto& [ref, sha] : r.value("before", nlohmann::json::object()).items()) rem.before[ref] = sha.get<std::string>();
+    sb.remotes[name] = rem;
+  }
+  return sb;
+}
+
+namespace {
+
+std::map<std::string, std::string> list_refs(git_repository* repo) {
+  std::map<std::string, std::string> out;
+  git_reference_iterator* raw = nullptr;
+  if (git_reference_iterator_new(&raw, repo) < 0) return out;
+  std::unique_ptr<git_reference_iterator, git::Deleter<git_reference_iterator, git_reference_iterator_free>> it(raw);
+  git_reference* ref = nullptr;
+  while (git_reference_next(&ref, it.get()) == 0) {
+    git::Reference owned(ref);
+    git_reference* resolved = nullptr;
+    if (git_reference_resolve(&resolved, owned.get()) == 0) {
+      git::Reference r(resolved);
+      out[git_reference_name(owned.get())] = git::oid_str(*git_reference_target(r.get()));
+    }
+  }
+  return out;
+}
+
+std::string config_string(git_config* cfg, const char* name) {
+  git::Buf buf;
+  if (git_config_get_string_buf(&buf.buf, cfg, name) < 0) return {};
+  return buf.str();
+}
+
+// A bare mirror of `remote` of `src`: fetched from the real URL (a read), or
+// when that fails (offline), made from what `src` knows of the remote.
+void make_mirror(git_repository* src, const std::string& remote_name, const std::string& url, const fsys::path& mirror) {
+  git_repository* raw = nullptr;
+  git::check(git_repository_init(&raw, mirror.c_str(), 1), "cannot create mirror " + mirror.string());
+  git::Repository m(raw);
+  bool fetched = false;
+  {
+    git_remote* r = nullptr;
+    if (git_remote_create_anonymous(&r, m.get(), url.c_str()) == 0) {
+      git::Remote rem(r);
+      const char* specs[] = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
+      git_strarray arr{const_cast<char**>(specs), 2};
+      git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+      fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+      fetched = git_remote_fetch(rem.get(), &arr, &fo, nullptr) == 0;
+    }
+  }
+  if (fetched) return;
+  // Offline: the remote-tracking refs of the real repository, and its tags.
+  git_remote* r = nullptr;
+  git::check(git_remote_create_anonymous(&r, m.get(), git_repository_path(src)), "cannot read the repository");
+  git::Remote rem(r);
+  std::string spec = fmt::format("+refs/remotes/{}/*:refs/heads/*", remote_name);
+  const char* specs[] = {spec.c_str(), "+refs/tags/*:refs/tags/*"};
+  git_strarray arr{const_cast<char**>(specs), 2};
+  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  git::check(git_remote_fetch(rem.get(), &arr, &fo, nullptr),
+             fmt::format("cannot mirror remote '{}' ({}) from the local repository", remote_name, url));
+}
+
+std::string make_throwaway_key(const fsys::path& home) {
+  process::Spec spec;
+  spec.env["GNUPGHOME"] = home.string();
+  spec.capture = true;
+  spec.argv = {"gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+               "relman rehearsal key <rehearsal@relman.invalid>", "ed25519", "sign", "1d"};
+  auto r = process::run(spec);
+  if (!r.ok()) throw ConfigError("cannot make the rehearsal's throwaway GPG key: " + r.output);
+  spec.argv = {"gpg", "--batch", "--with-colons", "--list-secret-keys"};
+  r = process::run(spec);
+  std::string fpr;
+  size_t pos = r.output.find("\nfpr:");
+  if (pos != std::string::npos) {
+    size_t start = r.output.find_first_not_of(':', pos + 5);
+    size_t end = r.output.find(':', start);
+    fpr = r.output.substr(start, end - start);
+  }
+  return fpr;
+}
+
+}  // namespace
+
+SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const Options& o) {
+  git::ensure_init();
+  SandboxInfo sb;
+  sb.root = root;
+  sb.workspace = root / "workspace";
+  fs::create_directories_durable(root / "remotes");
+  fs::create_directories_durable(root / "uploads");
+  fs::create_directories_durable(root / "outbox");
+  git::Repository src = git::open(repo);
+  if (git_repository_is_bare(src.get()))
+    throw ConfigError(fmt::format("--repo {} is a bare repository; give the release manager's working clone", repo.string()));
+
+  // The workspace: a local clone of the committed state, on the same branch.
+  std::string branch;
+  {
+    git_reference* head = nullptr;
+    if (git_repository_head(&head, src.get()) == 0) {
+      git::Reference h(head);
+      if (git_reference_is_branch(h.get())) branch = git_reference_shorthand(h.get());
+    }
+  }
+  git_clone_options co = GIT_CLONE_OPTIONS_INIT;
+  co.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+  if (!branch.empty()) co.checkout_branch = branch.c_str();
+  co.local = GIT_CLONE_LOCAL;
+  git_repository* raw = nullptr;
+  git::check(git_clone(&raw, git_repository_workdir(src.get()), sb.workspace.c_str(), &co),
+             "cannot clone " + repo.string() + " into the sandbox");
+  git::Repository ws(raw);
+  // Local branches and tags of the real repository exist in the clone too,
+  // so a rehearsal may release from any of them.
+  {
+    git_remote* r = nullptr;
+    git::check(git_remote_lookup(&r, ws.get(), "origin"), "clone has no origin");
+    git::Remote rem(r);
+    const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
+    git_strarray arr{const_cast<char**>(specs), 2};
+    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+    git::check(git_remote_fetch(rem.get(), &arr, &fo, nullptr), "cannot fetch tags into the sandbox");
+  }
+  git::check(git_remote_delete(ws.get(), "origin"), "cannot reset the sandbox's remotes");
+
+  git_strarray names{};
+  git::check(git_remote_list(&names, src.get()), "cannot list remotes");
+  for (size_t i = 0; i < names.count; ++i) {
+    std::string name = names.strings[i];
+    git_remote* r = nullptr;
+    if (git_remote_lookup(&r, src.get(), name.c_str()) < 0) continue;
+    git::Remote rem(r);
+    SandboxInfo::Remote info;
+    info.url = git_remote_url(rem.get()) ? git_remote_url(rem.get()) : "";
+    info.mirror = root / "remotes" / (name + ".git");
+    make_mirror(src.get(), name, info.url, info.mirror);
+    git::Repository m = git::open(info.mirror);
+    info.before = list_refs(m.get());
+    git_remote* created = nullptr;
+    git::check(git_remote_create(&created, ws.get(), name.c_str(), info.mirror.c_str()), "cannot add remote " + name);
+    git::Remote c(created);
+    // Remote-tracking refs as the real clone has them (from the mirror).
+    const char* specs[] = {"+refs/heads/*:refs/remotes/X/*"};
+    std::string spec = fmt::format("+refs/heads/*:refs/remotes/{}/*", name);
+    specs[0] = spec.c_str();
+    git_strarray arr{const_cast<char**>(specs), 1};
+    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+    git::check(git_remote_fetch(c.get(), &arr, &fo, nullptr), "cannot fetch the mirror of " + name);
+    sb.remotes[name] = info;
+  }
+  git_strarray_dispose(&names);
+
+  // The release manager's identity, as the real repository has it.
+  {
+    git_config* sc = nullptr;
+    git_config* wc = nullptr;
+    git::check(git_repository_config(&sc, src.get()), "cannot read config");
+    git::Config scfg(sc);
+    git::check(git_repository_config(&wc, ws.get()), "cannot read config");
+    git::Config wcfg(wc);
+    for (const char* key : {"user.name", "user.email", "user.signingkey"}) {
+      auto v = config_string(scfg.get(), key);
+      if (!v.empty()) git_config_set_string(wcfg.get(), key, v.c_str());
+    }
+  }
+
+  if (!o.sign_with.empty()) {
+    sb.signing_key = o.sign_with;
+  } else {
+    // gpg-agent's socket path must stay short: the keyring lives in /tmp.
+    char tmpl[] = "/tmp/relman-gpg-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw ConfigError("cannot create a directory for the rehearsal's GPG key");
+    sb.gnupghome = tmpl;
+    fsys::permissions(sb.gnupghome, fsys::perms::owner_all, fsys::perm_options::replace);
+    sb.signing_key = make_throwaway_key(sb.gnupghome);
+    process::Spec spec;
+    spec.env["GNUPGHOME"] = sb.gnupghome.string();
+    spec.capture = true;
+    spec.argv = {"gpg", "--batch", "--armor", "--export", sb.signing_key};
+    auto r = process::run(spec);
+    fs::create_directories_durable(root.parent_path() / "artifacts");
+    fs::write_atomic(root.parent_path() / "artifacts" / "rehearsal-signing-key.asc", r.output);
+  }
+  enter_sandbox(sb);
+  return sb;
+}
+
+void enter_sandbox(const SandboxInfo& sb) {
+  if (!sb.gnupghome.empty()) ::setenv("GNUPGHOME", sb.gnupghome.c_str(), 1);
+}
+
+std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
+  std::vector<std::string> out;
+  for (const auto& [name, rem] : sb.remotes) {
+    std::error_code ec;
+    if (!fsys::exists(rem.mirror, ec)) continue;
+    git::Repository m = git::open(rem.mirror);
+    auto after = list_refs(m.get());
+    std::vector<std::string> lines;
+    for (const auto& [ref, sha] : after) {
+      auto it = rem.before.find(ref);
+      if (it == rem.before.end()) lines.push_back(fmt::format("    {} (new) -> {}", ref, sha.substr(0, 12)));
+      else if (it->second != sha) lines.push_back(fmt::format("    {} {}..{}", ref, it->second.substr(0, 12), sha.substr(0, 12)));
+    }
+    for (const auto& [ref, sha] : rem.before)
+      if (!after.count(ref)) lines.push_back(fmt::format("    {} (deleted)", ref));
+    out.push_back(fmt::format("  remote {} ({}): {}", name, rem.url, lines.empty() ? "no change" : ""));
+    for (auto& l : lines) out.push_back(l);
+  }
+  auto list_dir = [&](const fsys::path& dir, const std::string& title) {
+    std::error_code ec;
+    if (!fsys::exists(dir, ec)) return;
+    std::vector<std::string> files;
+    for (auto it = fsys::recursive_directory_iterator(dir, ec); it != fsys::recursive_directory_iterator(); ++it)
+      if (it->is_regular_file()) files.push_back(fsys::relative(it->path(), dir).string());
+    std::sort(files.begin(), files.end());
+    out.push_back(fmt::format("  {}: {}", title, files.empty() ? "none" : std::to_string(files.size())));
+    for (const auto& f : files) out.push_back("    " + f);
+  };
+  list_dir(sb.root / "uploads", "uploads (by target host)");
+  list_dir(sb.root / "outbox", "messages (outbox)");
+  return out;
+}
+
+}  // namespace relman::cli

@@ -1,0 +1,43 @@
+// The rehearsal sandbox: a local clone of the repository in the state
+// directory, every remote replaced by a local bare mirror, a throwaway GPG
+// key, and directories standing in for upload servers and mail. A rehearsal
+// runs the whole release for real in here and changes nothing outside.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/options.h"
+
+namespace relman::cli {
+
+struct SandboxInfo {
+  std::filesystem::path root;
+  std::filesystem::path workspace;  // the clone the workflow runs in
+  std::filesystem::path gnupghome;  // empty when --sign-with uses the real keyring
+  std::string signing_key;          // fingerprint
+  struct Remote {
+    std::string url;                            // the real one, never touched
+    std::filesystem::path mirror;               // the bare stand-in
+    std::map<std::string, std::string> before;  // ref -> sha when the rehearsal began
+  };
+  std::map<std::string, Remote> remotes;
+  nlohmann::json describe() const;
+  static SandboxInfo from_json(const nlohmann::json& j);
+};
+
+// Builds the sandbox under `root` from `repo`. Throws ConfigError/StepError
+// with what to do when the repository cannot be cloned.
+SandboxInfo make_sandbox(const std::filesystem::path& repo, const std::filesystem::path& root, const Options& o);
+
+// Points GNUPGHOME at the sandbox's keyring for this process (resume too).
+void enter_sandbox(const SandboxInfo& sb);
+
+// What a real run would have changed: refs per remote, files per upload
+// target, messages in the outbox. Lines for people.
+std::vector<std::string> sandbox_changes(const SandboxInfo& sb);
+
+}  // namespace relman::cli

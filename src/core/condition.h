@@ -1,0 +1,36 @@
+// `when:` conditions on the release: kinds (alpha, beta, first_beta, rc,
+// final, prerelease) combined with and/or/not and parentheses, and
+// comparisons of vars: `vars.sign == 'yes'`.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/version.h"
+
+namespace relman {
+
+class Condition {
+ public:
+  // Throws ConditionSyntaxError with the column (0-based) of the problem.
+  static Condition parse(const std::string& text);
+  bool eval(const Version& v, const std::map<std::string, std::string>& vars) const;
+  const std::string& text() const { return text_; }
+  // Var names the condition reads, to check they exist at load time.
+  std::vector<std::string> vars() const;
+
+  struct Node;
+
+ private:
+  std::string text_;
+  std::shared_ptr<const Node> root_;
+};
+
+struct ConditionSyntaxError {
+  size_t column;
+  std::string message;
+};
+
+}  // namespace relman

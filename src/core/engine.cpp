@@ -1,0 +1,270 @@
+#include "core/engine.h"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <deque>
+#include <set>
+#include <thread>
+
+#include "adapters/fs.h"
+#include "core/errors.h"
+#include "core/step_log.h"
+
+namespace relman {
+
+Engine::Engine(const Workflow& wf, const Version& version, Journal& journal, RunState& state, Redactor& redactor,
+               EngineOptions options)
+    : wf_(wf), version_(version), journal_(journal), state_(state), redactor_(redactor), opt_(std::move(options)) {
+  if (opt_.jobs < 1) opt_.jobs = 1;
+}
+
+nlohmann::json Engine::record(nlohmann::json event) {
+  std::lock_guard lock(mu_);
+  auto ev = journal_.append(std::move(event));
+  apply_event(state_, ev);
+  if (opt_.on_event) opt_.on_event(ev);
+  return ev;
+}
+
+bool Engine::deps_done(const StepDef& step) const {
+  for (const auto& n : step.needs) {
+    const StepStatus* s = state_.find(n);
+    if (!s || (s->state != StepState::succeeded && s->state != StepState::skipped)) return false;
+  }
+  return true;
+}
+
+StepContext Engine::make_context(const StepDef& step, StepLog& log, nlohmann::json with) {
+  StepContext ctx;
+  ctx.step_id = step.id;
+  ctx.release = version_;
+  ctx.with = std::move(with);
+  ctx.repo = opt_.paths.repo;
+  ctx.state_dir = opt_.paths.state;
+  ctx.artifacts_dir = opt_.paths.artifacts;
+  ctx.work_dir = opt_.paths.state / "work" / step.id;
+  std::filesystem::create_directories(ctx.work_dir);
+  ctx.mode = opt_.paths.mode;
+  ctx.ci = opt_.ci;
+  ctx.interactive = opt_.interactive && !opt_.ci;
+  ctx.assume_yes = opt_.assume_yes;
+  ctx.sandbox = opt_.sandbox;
+  ctx.log = &log;
+  ctx.redactor = &redactor_;
+  {
+    std::lock_guard lock(mu_);
+    ctx.checkpoint = state_.steps[step.id].checkpoint;
+  }
+  ctx.progress = [this, id = step.id](const std::string& line) {
+    if (opt_.on_progress) opt_.on_progress(id, redactor_.apply(line));
+  };
+  return ctx;
+}
+
+std::set<std::string> Engine::reconcile() {
+  std::set<std::string> failed;
+  for (const auto& step : wf_.steps) {
+    StepState st;
+    {
+      std::lock_guard lock(mu_);
+      st = state_.steps[step.id].state;
+    }
+    if (st != StepState::running) continue;
+    StepLog log(opt_.paths.logs / (step.id + ".log"), &redactor_);
+    log.line(fmt::format("--- {}: relman stopped while this step ran; probing whether its effect is in place",
+                         iso_time(now_ms())));
+    ProbeOutcome p;
+    std::string error;
+    try {
+      nlohmann::json with;
+      {
+        std::lock_guard lock(mu_);
+        with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+      }
+      StepContext ctx = make_context(step, log, std::move(with));
+      // The save function must exist even though probes should not use it.
+      ctx.save_checkpoint = [this, &ctx, id = step.id](const nlohmann::json& d) {
+        record({{"event", "step_checkpoint"}, {"step", id}, {"data", d}});
+        ctx.checkpoint.update(d);
+      };
+      p = step.kind->probe(ctx);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    log.line(fmt::format("probe: {}{}", error.empty() ? to_string(p.result) : "error",
+                         p.detail.empty() ? "" : " (" + p.detail + ")"));
+    if (!error.empty() || p.result == ProbeResult::unknown) failed.insert(step.id);
+    if (!error.empty()) {
+      record({{"event", "step_failed"}, {"step", step.id}, {"error", error}, {"reconcile", true}});
+    } else if (p.result == ProbeResult::done) {
+      record({{"event", "step_succeeded"}, {"step", step.id}, {"outputs", p.outputs}, {"reconciled", true},
+              {"detail", p.detail}});
+    } else if (p.result == ProbeResult::unknown) {
+      record({{"event", "step_failed"},
+              {"step", step.id},
+              {"reconcile", true},
+              {"error", fmt::format("relman stopped while '{}' was running and cannot tell whether it finished{}. "
+                                    "Check by hand, then `relman retry {}` to run it again, or "
+                                    "`relman skip {} --reason \"done by hand\"` if its work is done",
+                                    step.id, p.detail.empty() ? "" : " (" + p.detail + ")", step.id, step.id)}});
+    }
+    // not_done: left running in the state; it is started again below.
+  }
+  return failed;
+}
+
+bool Engine::pass_gate(const StepDef& step) {
+  const StepStatus& s = state_.steps[step.id];
+  std::string message = step.with.value("message", std::string("approve to continue"));
+  std::string by;
+  if (s.approved) {
+    by = s.approved_by;
+  } else if (opt_.auto_approve) {
+    by = "--auto-approve";
+  } else if (opt_.ci && step.approve == "auto-in-ci") {
+    by = "ci (approve: auto-in-ci)";
+  } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message)) {
+    const char* user = std::getenv("USER");
+    by = user ? user : "terminal";
+  }
+  if (by.empty()) {
+    if (s.state != StepState::waiting)
+      record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});
+    return false;
+  }
+  if (!s.approved) record({{"event", "step_approved"}, {"step", step.id}, {"by", by}});
+  record({{"event", "step_succeeded"}, {"step", step.id}, {"outputs", {{"approved_by", by}}}});
+  return true;
+}
+
+Engine::Done Engine::execute(const StepDef& step, int attempt) {
+  Done done;
+  done.id = step.id;
+  StepLog log(opt_.paths.logs / (step.id + ".log"), &redactor_);
+  log.line(fmt::format("--- {}: attempt {} of {} ({})", iso_time(now_ms()), attempt, step.id, step.uses));
+  try {
+    nlohmann::json with;
+    {
+      std::lock_guard lock(mu_);
+      with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+    }
+    StepContext ctx = make_context(step, log, std::move(with));
+    ctx.save_checkpoint = [this, &ctx, id = step.id](const nlohmann::json& d) {
+      record({{"event", "step_checkpoint"}, {"step", id}, {"data", d}});
+      ctx.checkpoint.update(d);
+    };
+    done.outputs = step.kind->run(ctx);
+    if (!done.outputs.is_object()) done.outputs = nlohmann::json::object();
+    done.ok = true;
+    log.line(fmt::format("--- {}: succeeded", iso_time(now_ms())));
+  } catch (const std::exception& e) {
+    done.error = redactor_.apply(e.what());
+    log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
+  }
+  return done;
+}
+
+Outcome Engine::run() {
+  std::filesystem::create_directories(opt_.paths.logs);
+  std::filesystem::create_directories(opt_.paths.artifacts);
+
+  // Failed during this invocation (or by reconcile, which needs the release
+  // manager to look): not run again until the next resume.
+  std::set<std::string> failed_now = reconcile();
+
+  std::mutex q_mu;
+  std::condition_variable q_cv;
+  std::deque<Done> finished;
+  std::map<std::string, std::thread> running;
+  bool stop = false;
+  bool declined = false;
+
+  while (true) {
+    bool progressed = false;
+    if (!stop) {
+      for (const auto& step : wf_.steps) {
+        if (running.count(step.id)) continue;
+        if (static_cast<int>(running.size()) >= opt_.jobs) break;
+        StepStatus& s = state_.steps[step.id];
+        if (s.state == StepState::succeeded || s.state == StepState::skipped) continue;
+        if (s.state == StepState::failed && failed_now.count(step.id)) continue;
+        if (!deps_done(step)) continue;
+        if (step.when && !step.when->eval(version_, opt_.vars)) {
+          record({{"event", "step_skipped"},
+                  {"step", step.id},
+                  {"by", "when"},
+                  {"reason", fmt::format("when '{}' is false for {} ({})", step.when->text(), version_.str(),
+                                         version_.kind_name())}});
+          progressed = true;
+          continue;
+        }
+        if (step.uses == "gate") {
+          if (pass_gate(step)) progressed = true;
+          continue;
+        }
+        if (opt_.paths.mode == RunMode::execute && step.kind->effect() == Effect::remote && opt_.confirm_remote) {
+          nlohmann::json with;
+          try {
+            std::lock_guard lock(mu_);
+            with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+          } catch (const std::exception&) {
+            with = step.with;
+          }
+          if (!opt_.confirm_remote(step, with)) {
+            stop = true;
+            declined = true;
+            break;
+          }
+        }
+        int attempt = s.attempts + 1;
+        record({{"event", "step_started"}, {"step", step.id}, {"attempt", attempt}, {"uses", step.uses}});
+        running[step.id] = std::thread([this, &step, attempt, &q_mu, &q_cv, &finished] {
+          Done d = execute(step, attempt);
+          std::lock_guard lock(q_mu);
+          finished.push_back(std::move(d));
+          q_cv.notify_one();
+        });
+        progressed = true;
+      }
+    }
+    if (running.empty()) {
+      if (progressed && !stop) continue;  // skips and gates may have unblocked steps
+      break;
+    }
+    Done d;
+    {
+      std::unique_lock lock(q_mu);
+      q_cv.wait(lock, [&] { return !finished.empty(); });
+      d = std::move(finished.front());
+      finished.pop_front();
+    }
+    running[d.id].join();
+    running.erase(d.id);
+    if (d.ok) {
+      record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}});
+    } else {
+      record({{"event", "step_failed"}, {"step", d.id}, {"error", d.error}});
+      failed_now.insert(d.id);
+      stop = true;  // a failed release step stops the release: no new steps start
+    }
+  }
+
+  bool any_failed = false, any_waiting = false, all_done = true;
+  for (const auto& step : wf_.steps) {
+    const StepStatus& s = state_.steps[step.id];
+    if (s.state == StepState::failed) any_failed = true;
+    if (s.state == StepState::waiting) any_waiting = true;
+    if (s.state != StepState::succeeded && s.state != StepState::skipped) all_done = false;
+  }
+  if (any_failed) return Outcome::failed;
+  if (declined) return Outcome::declined;
+  if (any_waiting) return Outcome::waiting;
+  if (all_done) {
+    record({{"event", "run_finished"}, {"result", "succeeded"}});
+    return Outcome::finished;
+  }
+  return Outcome::failed;
+}
+
+}  // namespace relman

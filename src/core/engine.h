@@ -1,0 +1,77 @@
+// The engine: folds nothing itself (state.h does), knows nothing of git, GPG
+// or HTTP (step kinds do). It reconciles steps a crash left running, runs
+// ready steps on up to --jobs workers, stops at gates, and journals every
+// transition before moving on.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "core/journal.h"
+#include "core/redactor.h"
+#include "core/scope.h"
+#include "core/state.h"
+#include "core/workflow.h"
+
+namespace relman {
+
+struct EngineOptions {
+  int jobs = 1;
+  bool auto_approve = false;  // --auto-approve: every gate, recorded as such
+  bool ci = false;            // --ci: never ask; gates follow their `approve` policy
+  bool interactive = false;   // a terminal may be asked
+  bool assume_yes = false;    // --yes: no confirmation before remote effects
+  RunPaths paths;
+  Sandbox sandbox;
+  std::map<std::string, std::string> vars;
+  // Asks the release manager at a gate (interactive only); true approves.
+  std::function<bool(const StepDef&, const std::string& message)> ask_gate;
+  // Before a step with a remote effect in a real run; false stops the run.
+  std::function<bool(const StepDef&, const nlohmann::json& with)> confirm_remote;
+  // Every journaled event, after it is durable.
+  std::function<void(const nlohmann::json& event)> on_event;
+  std::function<void(const std::string& step, const std::string& line)> on_progress;
+  std::function<void(const std::string& message)> warn;
+};
+
+enum class Outcome { finished, failed, waiting, declined };
+
+class Engine {
+ public:
+  Engine(const Workflow& wf, const Version& version, Journal& journal, RunState& state, Redactor& redactor,
+         EngineOptions options);
+  Outcome run();
+
+  // Records an event and folds it into the state (thread-safe).
+  nlohmann::json record(nlohmann::json event);
+
+ private:
+  struct Done {
+    std::string id;
+    bool ok = false;
+    nlohmann::json outputs;
+    std::string error;
+  };
+
+  // Probes steps a crash left running; returns those it marked failed.
+  std::set<std::string> reconcile();
+  bool deps_done(const StepDef& step) const;
+  // Returns false when the gate must wait.
+  bool pass_gate(const StepDef& step);
+  StepContext make_context(const StepDef& step, StepLog& log, nlohmann::json with);
+  Done execute(const StepDef& step, int attempt);
+
+  const Workflow& wf_;
+  Version version_;
+  Journal& journal_;
+  RunState& state_;
+  Redactor& redactor_;
+  EngineOptions opt_;
+  std::recursive_mutex mu_;
+};
+
+}  // namespace relman

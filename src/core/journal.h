@@ -1,0 +1,60 @@
+// journal.jsonl: the run's truth, one JSON event a line, append-only. Each
+// append is written in one write(2) and fdatasync'd before returning, so the
+// engine never moves on past an event a crash could lose. Loading drops a
+// torn last line with a warning; damage anywhere else is a StateError and
+// the file is left exactly as it was.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/fs.h"
+
+namespace relman {
+
+class Redactor;
+
+class Journal {
+ public:
+  static constexpr int kFormat = 1;
+
+  struct Loaded {
+    std::vector<nlohmann::json> events;
+    uint64_t good_size = 0;  // bytes up to the end of the last good line
+    bool torn = false;
+    std::string warning;     // set when a torn tail was dropped
+  };
+
+  // Reads and checks every line; does not modify the file. A missing file
+  // loads as no events.
+  static Loaded read(const std::filesystem::path& file);
+
+  // Opens for appending, creating the file (and fsyncing its directory) if
+  // new. A torn tail found by `loaded` is cut off first. Call with the run's
+  // lock held.
+  Journal(const std::filesystem::path& file, const Loaded& loaded, const Redactor* redactor);
+
+  // Adds "v", "seq", "time" and "t_ms", redacts, writes and syncs. Returns
+  // the event as written. Thread-safe.
+  nlohmann::json append(nlohmann::json event);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  const Redactor* redactor_;
+  fs::Fd fd_;
+  uint64_t next_seq_ = 1;
+  std::mutex mu_;
+};
+
+// Milliseconds since the epoch, and that instant as ISO 8601 UTC.
+int64_t now_ms();
+std::string iso_time(int64_t ms);
+
+}  // namespace relman
