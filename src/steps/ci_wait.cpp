@@ -1,0 +1,244 @@
+// ci.wait: waits for a GitHub Actions run, then brings its artifacts home and
+// checks them against the checksums the run published (an artifact named
+// SHA256SUMS, or a SHA256SUMS file inside an artifact): work done on CI
+// runners is trusted only as far as its checksums.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "adapters/fs.h"
+#include "adapters/sha256.h"
+#include "core/errors.h"
+#include "steps/github_api.h"
+
+namespace relman {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+struct ReadFree {
+  void operator()(struct ::archive* a) const { archive_read_free(a); }
+};
+using Reader = std::unique_ptr<struct ::archive, ReadFree>;
+
+// Unzips an artifact into `dest`, refusing names that would escape it.
+void unzip(const stdfs::path& zip, const stdfs::path& dest) {
+  Reader a(archive_read_new());
+  if (!a) throw std::bad_alloc();
+  archive_read_support_format_zip(a.get());
+  if (archive_read_open_filename(a.get(), zip.c_str(), 1 << 16) != ARCHIVE_OK)
+    throw std::runtime_error(fmt::format("{} is not a readable zip: {}", zip.string(), archive_error_string(a.get())));
+  struct ::archive_entry* e = nullptr;
+  while (true) {
+    int rc = archive_read_next_header(a.get(), &e);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+      throw std::runtime_error(fmt::format("{}: {}", zip.string(), archive_error_string(a.get())));
+    stdfs::path name = archive_entry_pathname(e);
+    for (const auto& part : name)
+      if (part == "..") throw std::runtime_error(fmt::format("{}: entry {} escapes the directory", zip.string(), name.string()));
+    if (name.is_absolute()) throw std::runtime_error(fmt::format("{}: absolute entry {}", zip.string(), name.string()));
+    auto target = dest / name;
+    if (archive_entry_filetype(e) == AE_IFDIR) {
+      stdfs::create_directories(target);
+      continue;
+    }
+    if (archive_entry_filetype(e) != AE_IFREG) continue;
+    stdfs::create_directories(target.parent_path());
+    fs::Fd fd(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw std::runtime_error("cannot create " + target.string());
+    char buf[1 << 16];
+    while (true) {
+      la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
+      if (n < 0) throw std::runtime_error(fmt::format("{}: {}", zip.string(), archive_error_string(a.get())));
+      if (n == 0) break;
+      fs::write_all(fd.get(), std::string_view(buf, static_cast<size_t>(n)));
+    }
+    if (::fsync(fd.get()) != 0) throw std::runtime_error("fsync failed on " + target.string());
+  }
+}
+
+// Every downloaded file, checked against the published checksums. Returns the
+// files (SHA256SUMS included); throws StepError on any mismatch, a listed file
+// missing, a file not listed, or no checksums at all.
+std::vector<std::string> verify(const StepContext& ctx, const stdfs::path& root) {
+  std::map<stdfs::path, std::string> expected;  // absolute path -> hex
+  bool any = false;
+  for (const auto& art : stdfs::directory_iterator(root)) {
+    if (!art.is_directory()) continue;
+    auto sums = art.path() / "SHA256SUMS";
+    if (!stdfs::is_regular_file(sums)) continue;
+    any = true;
+    // The SHA256SUMS artifact names files as <artifact>/<file>; a SHA256SUMS
+    // inside another artifact names that artifact's own files.
+    auto base = art.path().filename() == "SHA256SUMS" ? root : art.path();
+    std::istringstream in(fs::read_file(sums));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto sp = line.find(' ');
+      if (sp != 64 || line.size() < 67)
+        throw StepError(fmt::format("step '{}': {} has a malformed line '{}'; expected sha256sum format", ctx.step_id,
+                                    sums.string(), line));
+      std::string name = line.substr(66);
+      expected[base / name] = line.substr(0, 64);
+    }
+  }
+  if (!any)
+    throw StepError(fmt::format(
+        "step '{}': the run published no checksums; make the workflow upload an artifact named SHA256SUMS (sha256sum "
+        "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it",
+        ctx.step_id));
+  std::vector<std::string> problems, files;
+  for (const auto& [path, hex] : expected) {
+    if (!stdfs::is_regular_file(path)) {
+      problems.push_back(fmt::format("{} is listed but was not downloaded", stdfs::relative(path, root).string()));
+      continue;
+    }
+    auto got = sha256_file(path);
+    if (got != hex)
+      problems.push_back(fmt::format("{} has sha256 {} but the run published {}", stdfs::relative(path, root).string(), got, hex));
+  }
+  for (const auto& e : stdfs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    files.push_back(e.path().string());
+    if (e.path().filename() == "SHA256SUMS") continue;
+    if (!expected.count(e.path()))
+      problems.push_back(fmt::format("{} is not listed in any SHA256SUMS", stdfs::relative(e.path(), root).string()));
+  }
+  if (!problems.empty())
+    throw StepError(fmt::format("step '{}': the run's artifacts do not match its checksums: {}; the download or the CI "
+                                "run is damaged: re-run the workflow, then `relman resume`",
+                                ctx.step_id, fmt::join(problems, "; ")));
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+class CiWait : public StepKind {
+ public:
+  std::string name() const override { return "ci.wait"; }
+  Effect effect() const override { return Effect::local; }
+  std::vector<ParamSpec> params() const override {
+    auto p = github::common_params();
+    p.push_back({"run", ParamType::string, true, "run id, usually ${steps.<dispatch>.outputs.run_id}"});
+    p.push_back({"timeout", ParamType::integer, false, "seconds to wait for the run (default 10800)"});
+    p.push_back({"poll", ParamType::integer, false, "seconds between polls (default 30)"});
+    p.push_back({"download", ParamType::boolean, false, "download and check the run's artifacts (default true)"});
+    return p;
+  }
+  std::vector<std::string> outputs() const override { return {"conclusion", "run_url", "dir", "files"}; }
+
+  json run(StepContext& ctx) const override {
+    const std::string run_id = ctx.str("run");
+    if (run_id.starts_with("rehearsal:")) {
+      if (ctx.mode != RunMode::rehearse)
+        throw StepError(fmt::format("step '{}': run '{}' was only written to a rehearsal outbox; dispatch it for real "
+                                    "(`relman retry <dispatch step>`)",
+                                    ctx.step_id, run_id));
+      ctx.log->line(fmt::format("rehearsal: the dispatch went to the outbox ({}); nothing to wait for", run_id.substr(10)));
+      return {{"conclusion", "not-waited-in-rehearsal"}, {"run_url", ""}, {"dir", ""}, {"files", json::array()}};
+    }
+    if (run_id.empty() || run_id.find_first_not_of("0123456789") != std::string::npos)
+      throw StepError(fmt::format("step '{}': parameter 'run' must be a run id (digits), got '{}'", ctx.step_id, run_id));
+    github::Api api(ctx, false);
+    const auto timeout = std::chrono::seconds(ctx.integer("timeout", 10800));
+    const auto poll = std::chrono::seconds(ctx.integer("poll", 30));
+    const auto start = std::chrono::steady_clock::now();
+
+    json run;
+    while (true) {
+      run = api.get("/actions/runs/" + run_id);
+      std::string status = run.value("status", "?");
+      if (status == "completed") break;
+      auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+      if (waited >= timeout)
+        throw StepError(fmt::format("step '{}': run {} is still {} after {} s ({}); it keeps going on GitHub: `relman "
+                                    "resume` waits for it again (raise `timeout` if it is just slow)",
+                                    ctx.step_id, run_id, status, waited.count(), run.value("html_url", "")));
+      ctx.progress(fmt::format("{}: run {} {} {}m{:02}s", ctx.step_id, run_id, status, waited.count() / 60, waited.count() % 60));
+      std::this_thread::sleep_for(std::min<std::chrono::seconds>(poll, timeout - waited));
+    }
+    std::string url = run.value("html_url", "");
+    std::string conclusion = run["conclusion"].is_string() ? run["conclusion"].get<std::string>() : "none";
+    ctx.save_checkpoint({{"run_url", url}});
+    ctx.log->line(fmt::format("run {} completed: {} ({})", run_id, conclusion, url));
+    if (conclusion != "success") {
+      std::vector<std::string> failed;
+      for (const auto& j : api.get_all("/actions/runs/" + run_id + "/jobs?per_page=100", "jobs")) {
+        std::string c = j["conclusion"].is_string() ? j["conclusion"].get<std::string>() : "";
+        if (c == "success" || c == "skipped" || c == "neutral") continue;
+        failed.push_back(fmt::format("{} ({}) {}", j.value("name", "?"), c.empty() ? "unfinished" : c, j.value("html_url", "")));
+      }
+      throw StepError(fmt::format("step '{}': CI run {} finished with '{}'; failed jobs: {}; fix the cause, re-run the "
+                                  "failed jobs on GitHub ({}), then `relman resume` (or `relman retry` the dispatch "
+                                  "step for a fresh run)",
+                                  ctx.step_id, run_id, conclusion, failed.empty() ? "none reported" : fmt::format("{}", fmt::join(failed, "; ")), url));
+    }
+    json out = {{"conclusion", conclusion}, {"run_url", url}, {"dir", ""}, {"files", json::array()}};
+    if (!ctx.flag("download", true)) return out;
+
+    auto root = ctx.artifacts_dir / ctx.step_id;
+    auto staging = ctx.work_dir / "download";
+    stdfs::remove_all(staging);
+    stdfs::create_directories(staging);
+    auto artifacts = api.get_all("/actions/runs/" + run_id + "/artifacts?per_page=100", "artifacts");
+    size_t n = 0;
+    for (const auto& art : artifacts) {
+      ++n;
+      std::string name = art.value("name", "");
+      if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw StepError(fmt::format("step '{}': artifact with unusable name '{}'", ctx.step_id, name));
+      if (art.value("expired", false))
+        throw StepError(fmt::format("step '{}': artifact {} of run {} has expired; re-run the workflow", ctx.step_id, name, run_id));
+      ctx.progress(fmt::format("{}: downloading {} ({}/{})", ctx.step_id, name, n, artifacts.size()));
+      auto zip = ctx.work_dir / (name + ".zip");
+      api.download(art.value("archive_download_url", ""), zip);
+      try {
+        unzip(zip, staging / name);
+      } catch (const std::runtime_error& e) {
+        throw StepError(fmt::format("step '{}': {}; re-run the step to download it again", ctx.step_id, e.what()));
+      }
+      stdfs::remove(zip);
+    }
+    auto files = verify(ctx, staging);
+    // Only checked files reach artifacts/: the swap is one rename.
+    stdfs::remove_all(root);
+    stdfs::rename(staging, root);
+    fs::fsync_path(ctx.artifacts_dir);
+    for (auto& f : files) f = (root / stdfs::relative(f, staging)).string();
+    ctx.log->line(fmt::format("downloaded {} artifact(s), {} file(s), checksums match: {}", artifacts.size(), files.size(), root.string()));
+    out["dir"] = root.string();
+    out["files"] = files;
+    return out;
+  }
+
+  ProbeOutcome probe(StepContext& ctx) const override {
+    // Waiting reads only: when in doubt, wait again.
+    if (!ctx.flag("download", true)) return {ProbeResult::not_done, json::object(), "nothing downloaded; waits again"};
+    auto root = ctx.artifacts_dir / ctx.step_id;
+    if (!stdfs::is_directory(root)) return {ProbeResult::not_done, json::object(), "no downloads yet"};
+    try {
+      auto files = verify(ctx, root);
+      return {ProbeResult::done,
+              {{"conclusion", "success"}, {"run_url", ctx.checkpoint.value("run_url", "")}, {"dir", root.string()}, {"files", files}},
+              "the downloads are there and match their checksums"};
+    } catch (const std::exception& e) {
+      return {ProbeResult::not_done, json::object(), e.what()};
+    }
+  }
+};
+
+RELMAN_REGISTER_STEP(CiWait, "ci.wait");
+
+}  // namespace
+}  // namespace relman

@@ -1,0 +1,201 @@
+// http.upload: puts release files on a server (HTTP(S) PUT, or SFTP through
+// libcurl with the host key checked against known_hosts) and reads every
+// file back: an upload is done only when the remote bytes hash like the
+// local ones, so a transfer cut off half-way never counts as done.
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "adapters/fs.h"
+#include "adapters/sha256.h"
+#include "core/errors.h"
+#include "steps/github_api.h"
+
+namespace relman {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+struct Target {
+  stdfs::path local;
+  std::string url;
+  std::uintmax_t size = 0;
+  std::string sha256;
+};
+
+struct Remote {
+  std::uintmax_t size = 0;
+  std::string sha256;
+};
+
+std::string encode_name(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || std::string_view("-_.~+").find(static_cast<char>(c)) != std::string_view::npos)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+std::vector<Target> targets_of(const StepContext& ctx) {
+  std::string url = ctx.str("url");
+  auto files = ctx.list("files");
+  if (files.empty()) throw StepError(fmt::format("step '{}': 'files' is empty; name the files to upload", ctx.step_id));
+  auto scheme = http::url_scheme(url);
+  if (scheme != "http" && scheme != "https" && scheme != "sftp")
+    throw StepError(fmt::format("step '{}': url '{}' must start with https://, http:// or sftp://", ctx.step_id, http::redact_url(url)));
+  bool dir = url.ends_with("/");
+  if (!dir && files.size() != 1)
+    throw StepError(fmt::format("step '{}': {} files but url '{}' names one file; end the url with '/' to upload into a directory",
+                                ctx.step_id, files.size(), http::redact_url(url)));
+  std::vector<Target> out;
+  for (const auto& f : files) {
+    Target t;
+    t.local = ctx.artifact_path(f);
+    if (!stdfs::is_regular_file(t.local))
+      throw StepError(fmt::format("step '{}': {} does not exist; did the step that makes it succeed? Then `relman resume`",
+                                  ctx.step_id, t.local.string()));
+    t.url = dir ? url + encode_name(t.local.filename().string()) : url;
+    t.size = stdfs::file_size(t.local);
+    t.sha256 = sha256_file(t.local);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// Where a rehearsal puts what would go to `url`: uploads/<host>/<path>.
+stdfs::path sandbox_path(const StepContext& ctx, const std::string& url) {
+  stdfs::path rel = stdfs::path(http::url_path(url)).relative_path();
+  for (const auto& part : rel)
+    if (part == "..") throw StepError(fmt::format("step '{}': url '{}' contains '..'", ctx.step_id, http::redact_url(url)));
+  return rehearsal::uploads_dir(ctx) / http::url_host(url) / rel;
+}
+
+// The remote file's size and hash, or nothing when it is absent.
+std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& client, const std::string& url) {
+  if (rehearsal::redirect(ctx, url)) {
+    auto p = sandbox_path(ctx, url);
+    if (!stdfs::is_regular_file(p)) return std::nullopt;
+    return Remote{stdfs::file_size(p), sha256_file(p)};
+  }
+  std::optional<Sha256> hash;
+  std::uintmax_t size = 0;
+  http::Request req;
+  req.url = url;
+  req.sink_begin = [&] {
+    hash.emplace();
+    size = 0;
+  };
+  req.sink = [&](std::string_view chunk) {
+    hash->update(chunk);
+    size += chunk.size();
+  };
+  auto resp = http::Client(client.options().streaming()).send(req);
+  if (resp.status == 404 || resp.status == 410) return std::nullopt;
+  if (!resp.ok())
+    throw StepError(fmt::format("step '{}': reading back {} failed: HTTP {}; check the server allows GET on what it "
+                                "stores (and the credentials), then `relman resume`",
+                                ctx.step_id, http::redact_url(url), resp.status));
+  return Remote{size, hash->hex()};
+}
+
+bool same(const Target& t, const std::optional<Remote>& r) { return r && r->size == t.size && r->sha256 == t.sha256; }
+
+json outputs_of(const std::vector<Target>& ts) {
+  json urls = json::array(), sizes = json::array(), sums = json::array();
+  for (const auto& t : ts) {
+    urls.push_back(http::redact_url(t.url));
+    sizes.push_back(t.size);
+    sums.push_back(t.sha256);
+  }
+  return {{"urls", urls}, {"sizes", sizes}, {"sha256", sums}};
+}
+
+void copy_into_sandbox(const StepContext& ctx, const Target& t) {
+  auto dest = sandbox_path(ctx, t.url);
+  fs::create_directories_durable(dest.parent_path());
+  auto tmp = dest.parent_path() / (".part." + dest.filename().string());
+  stdfs::copy_file(t.local, tmp, stdfs::copy_options::overwrite_existing);
+  fs::fsync_path(tmp);
+  stdfs::rename(tmp, dest);
+  fs::fsync_path(dest.parent_path());
+  ctx.log->line(fmt::format("rehearsal: would upload {} to {} (copied to {})", t.local.filename().string(),
+                            http::redact_url(t.url), dest.string()));
+}
+
+class HttpUpload : public StepKind {
+ public:
+  std::string name() const override { return "http.upload"; }
+  Effect effect() const override { return Effect::remote; }
+  std::vector<ParamSpec> params() const override {
+    return {
+        {"url", ParamType::string, true, "target: a directory URL ending in '/' or one file's URL; https://, http:// or sftp://"},
+        {"files", ParamType::string_or_list, true, "files to upload, relative to artifacts/ unless absolute"},
+    };
+  }
+  std::vector<std::string> outputs() const override { return {"urls", "sizes", "sha256"}; }
+
+  json run(StepContext& ctx) const override {
+    auto targets = targets_of(ctx);
+    http::Client client;
+    for (const auto& t : targets) {
+      const std::string shown = http::redact_url(t.url);
+      if (same(t, remote_state(ctx, client, t.url))) {
+        ctx.log->line(fmt::format("{} already holds the same {} bytes; not uploading again", shown, t.size));
+        continue;
+      }
+      if (rehearsal::redirect(ctx, t.url)) {
+        copy_into_sandbox(ctx, t);
+      } else {
+        ctx.log->line(fmt::format("PUT {} ({} bytes)", shown, t.size));
+        http::Request req;
+        req.method = "PUT";
+        req.url = t.url;
+        req.upload_file = t.local;
+        req.headers = {"Content-Type: application/octet-stream"};
+        int last = -1;
+        std::string name = t.local.filename().string();
+        req.progress = [&](std::uint64_t done, std::uint64_t total) {
+          int pct = total ? static_cast<int>(done * 100 / total) : 0;
+          if (pct == last) return;
+          last = pct;
+          ctx.progress(fmt::format("{}: {} {}% {:.1f}/{:.1f} MB", ctx.step_id, name, pct, done / 1e6, total / 1e6));
+        };
+        try {
+          http::Client(client.options().streaming()).send_ok(req, "check the URL and the server's permissions, then `relman resume`");
+        } catch (const http::Error& e) {
+          throw StepError(fmt::format("step '{}': upload of {} failed: {}", ctx.step_id, name, e.what()));
+        }
+      }
+      auto back = remote_state(ctx, client, t.url);
+      if (!same(t, back))
+        throw StepError(fmt::format(
+            "step '{}': {} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); the server did not "
+            "store what was sent: check its disk and any rewriting proxy, then `relman resume` uploads it again",
+            ctx.step_id, shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
+            back ? back->sha256 : std::string("-"), t.size, t.sha256));
+      ctx.log->line(fmt::format("{}: {} bytes, sha256 {} verified", shown, t.size, t.sha256));
+    }
+    return outputs_of(targets);
+  }
+
+  ProbeOutcome probe(StepContext& ctx) const override {
+    try {
+      auto targets = targets_of(ctx);
+      http::Client client;
+      for (const auto& t : targets)
+        if (!same(t, remote_state(ctx, client, t.url)))
+          return {ProbeResult::not_done, json::object(), http::redact_url(t.url) + " does not hold the same bytes"};
+      return {ProbeResult::done, outputs_of(targets), "every file is already there with the same sha256"};
+    } catch (const std::exception& e) {
+      return {ProbeResult::unknown, json::object(), e.what()};
+    }
+  }
+};
+
+RELMAN_REGISTER_STEP(HttpUpload, "http.upload");
+
+}  // namespace
+}  // namespace relman
