@@ -1,0 +1,233 @@
+// archive.export on real repositories: reproducible bytes whatever the clone,
+// directory, time, umask or xz thread count; contents equal to the tagged
+// tree as the system tar and git see it; probe; clear errors.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "core/errors.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman {
+namespace {
+
+using test::quote;
+using test::read_file;
+using test::sh;
+using test::sh_ok;
+using test::StepHarness;
+using test::TempDir;
+using test::write_file;
+
+const std::vector<std::string> pep101_exclude = {".gitattributes", ".github", ".azure-pipelines", "Misc/NEWS.d/next"};
+
+// A small CPython-like tree: nested directories, an executable, a symlink,
+// a name too long for plain ustar, and what PEP 101 leaves out.
+void make_release_repo(const std::filesystem::path& dir) {
+  test::make_repo(dir, {{"README.rst", "This is Python version 3.12.0\n"},
+                        {"Lib/os.py", "import sys\n"},
+                        {"Lib/test/test_os.py", "import os\n"},
+                        {"Tools/scripts/run.sh", "#!/bin/sh\necho run\n"},
+                        {"Misc/NEWS.d/3.12.0.rst", "news\n"},
+                        {"Misc/NEWS.d/next/Library/1.rst", "pending\n"},
+                        {".gitattributes", "* text=auto\n"},
+                        {".github/workflows/ci.yml", "on: push\n"},
+                        {"Doc/" + std::string(110, 'l') + "/deep.txt", "deep\n"}});
+  sh_ok("chmod +x Tools/scripts/run.sh && ln -s README.rst README && git add -A "
+        "&& GIT_COMMITTER_DATE='2023-10-02 12:00:00 +0000' git commit -q -m 'Python 3.12.0' "
+        "&& git tag -a v3.12.0 -m 'Python 3.12.0' && git commit -q --allow-empty -m 'after the tag'",
+        dir);
+}
+
+struct Export {
+  std::string tgz, txz;
+  json outputs;
+};
+
+Export run_export(const std::filesystem::path& repo, const std::filesystem::path& state, int threads,
+                  std::vector<std::string> exclude = pep101_exclude) {
+  StepHarness h("archive.export", repo, state);
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"exclude", exclude}, {"xz_threads", threads}};
+  Export e;
+  e.outputs = h.run();
+  e.tgz = read_file(state / "artifacts" / "Python-3.12.0.tgz");
+  e.txz = read_file(state / "artifacts" / "Python-3.12.0.tar.xz");
+  return e;
+}
+
+TEST(ArchiveExport, ByteIdenticalAcrossClonesDirectoriesTimesUmasksAndThreads) {
+  TempDir a, b;
+  make_release_repo(a / "cpython");
+  Export first = run_export(a / "cpython", a / "state", 1);
+
+  // Another clone (packed objects, new checkout times), elsewhere, later, under
+  // another umask, with 2 and then 4 xz threads.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  sh_ok("umask 077 && git clone -q --no-local " + quote((a / "cpython").string()) + " deep/er/clone && "
+        "cd deep/er/clone && git gc -q && touch -d '2001-01-01' README.rst",
+        b.path());
+  mode_t old = ::umask(077);
+  Export second = run_export(b / "deep/er/clone", b / "state2", 2);
+  Export third = run_export(b / "deep/er/clone", b / "state4", 4);
+  ::umask(old);
+
+  ASSERT_GT(first.tgz.size(), 100u);
+  ASSERT_GT(first.txz.size(), 100u);
+  EXPECT_TRUE(first.tgz == second.tgz && first.tgz == third.tgz) << "the .tgz differs";
+  EXPECT_TRUE(first.txz == second.txz && first.txz == third.txz) << "the .tar.xz differs";
+  EXPECT_EQ(first.outputs["sha256"], third.outputs["sha256"]);
+  struct stat st {};
+  ASSERT_EQ(::stat((b / "state4/artifacts/Python-3.12.0.tar.xz").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "the umask does not reach the artifacts";
+}
+
+TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
+  TempDir t;
+  auto repo = t / "cpython";
+  make_release_repo(repo);
+  Export e = run_export(repo, t / "state", 2);
+  auto art = t / "state" / "artifacts";
+
+  // Outputs.
+  ASSERT_EQ(e.outputs["files"].size(), 2u);
+  EXPECT_EQ(e.outputs["files"][0], (art / "Python-3.12.0.tgz").string());
+  EXPECT_EQ(e.outputs["files"][1], (art / "Python-3.12.0.tar.xz").string());
+  EXPECT_EQ(e.outputs["sizes"]["Python-3.12.0.tgz"], e.tgz.size());
+  EXPECT_EQ(e.outputs["sha256"]["Python-3.12.0.tar.xz"],
+            sh_ok("sha256sum Python-3.12.0.tar.xz | cut -d' ' -f1", art).substr(0, 64));
+  EXPECT_EQ(e.outputs["commit"], sh_ok("git rev-parse 'v3.12.0^{commit}' | tr -d '\\n'", repo));
+
+  // Both compressions carry the same tar stream.
+  EXPECT_EQ(sh_ok("gzip -dc Python-3.12.0.tgz | sha256sum", art), sh_ok("xz -dc Python-3.12.0.tar.xz | sha256sum", art));
+
+  // Same entries, in the same order, as git archive minus the excluded paths.
+  std::string ours = sh_ok("tar -tzf Python-3.12.0.tgz", art);
+  std::string theirs = sh_ok(
+      "git archive --prefix=Python-3.12.0/ v3.12.0 | tar -t | grep -v -E "
+      "'^Python-3.12.0/(\\.gitattributes|\\.github/|\\.github$|Misc/NEWS.d/next/)'",
+      repo);
+  EXPECT_EQ(ours, theirs);
+  EXPECT_EQ(ours.find(".github"), std::string::npos);
+  EXPECT_EQ(ours.find("NEWS.d/next"), std::string::npos);
+  EXPECT_NE(ours.find("Python-3.12.0/Misc/NEWS.d/3.12.0.rst"), std::string::npos);
+
+  // Same bytes once extracted (symlinks compared as links).
+  sh_ok("mkdir ours theirs && tar -xJf state/artifacts/Python-3.12.0.tar.xz -C ours && "
+        "git -C cpython archive --prefix=Python-3.12.0/ v3.12.0 | tar -x -C theirs && "
+        "rm -r theirs/Python-3.12.0/.gitattributes theirs/Python-3.12.0/.github theirs/Python-3.12.0/Misc/NEWS.d/next",
+        t.path());
+  EXPECT_EQ(sh("diff -r --no-dereference ours theirs", t.path()).exit_code, 0)
+      << sh("diff -r --no-dereference ours theirs", t.path()).out;
+
+  // Modes, owners and times normalised; the executable bit and the link kept.
+  std::string v = sh_ok("TZ=UTC tar --numeric-owner --full-time -tvzf Python-3.12.0.tgz | tr -s ' '", art);
+  EXPECT_NE(v.find("-rwxr-xr-x 0/0 19 2023-10-02 12:00:00 Python-3.12.0/Tools/scripts/run.sh\n"), std::string::npos) << v;
+  EXPECT_NE(v.find("-rw-r--r-- 0/0 11 2023-10-02 12:00:00 Python-3.12.0/Lib/os.py\n"), std::string::npos) << v;
+  EXPECT_NE(v.find("lrwxrwxrwx 0/0 0 2023-10-02 12:00:00 Python-3.12.0/README -> README.rst\n"), std::string::npos) << v;
+  EXPECT_NE(v.find("drwxr-xr-x 0/0 0 2023-10-02 12:00:00 Python-3.12.0/\n"), std::string::npos) << v;
+  EXPECT_EQ(sh_ok("tar -tvzf Python-3.12.0.tgz | grep -c -v -E '^(-rw-r--r--|-rwxr-xr-x|drwxr-xr-x|lrwxrwxrwx) 0/0 '"
+                  " || true", art),
+            "0\n");
+
+  // The gzip header has no name and no time.
+  EXPECT_EQ(e.tgz[3], 0);
+  EXPECT_EQ(e.tgz.substr(4, 4), std::string(4, '\0'));
+  // xz in block mode with a CRC64 check, like xz(1).
+  EXPECT_NE(sh_ok("xz --robot -lv Python-3.12.0.tar.xz", art).find("CRC64"), std::string::npos);
+}
+
+TEST(ArchiveExport, OneFormatAndProbe) {
+  TempDir t;
+  auto repo = t / "cpython";
+  make_release_repo(repo);
+  StepHarness h("archive.export", repo, t / "state");
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"formats", "txz"}};
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+  json out = h.run();
+  auto art = t / "state" / "artifacts";
+  EXPECT_FALSE(std::filesystem::exists(art / "Python-3.12.0.tgz"));
+  ASSERT_TRUE(std::filesystem::exists(art / "Python-3.12.0.tar.xz"));
+  EXPECT_EQ(h.ctx().checkpoint["commit"], out["commit"]);
+
+  auto p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs, out);
+
+  // A damaged tarball is not done: the step must run again.
+  write_file(art / "Python-3.12.0.tar.xz", "truncated");
+  p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::not_done);
+  EXPECT_NE(p.detail.find("SHA-256"), std::string::npos) << p.detail;
+  h.run();
+  EXPECT_EQ(h.probe().result, ProbeResult::done);
+  // No temporary files are left beside the artifacts.
+  EXPECT_EQ(sh_ok("ls -A | grep -c tmp || true", art), "0\n");
+}
+
+TEST(ArchiveExport, UnknownRefSaysHowToCheck) {
+  TempDir t;
+  make_release_repo(t / "cpython");
+  StepHarness h("archive.export", t / "cpython", t / "state");
+  h.with() = {{"ref", "v9.9.9"}, {"prefix", "Python-9.9.9"}};
+  try {
+    h.run();
+    FAIL() << "expected a StepError";
+  } catch (const StepError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("unknown revision 'v9.9.9'"), std::string::npos) << m;
+    EXPECT_NE(m.find("tag -l 'v9.9.9'"), std::string::npos) << m;
+    EXPECT_NE(m.find("relman resume"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(std::filesystem::exists(t / "state/artifacts/Python-9.9.9.tgz"));
+}
+
+TEST(ArchiveExport, BadParametersAreNamed) {
+  TempDir t;
+  make_release_repo(t / "cpython");
+  StepHarness h("archive.export", t / "cpython", t / "state");
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"formats", json::array({"tgz", "zip"})}};
+  EXPECT_THROW(h.run(), StepError);
+  EXPECT_EQ(h.kind().validate({{"formats", json::array({"zip"})}}).size(), 1u);
+  EXPECT_TRUE(h.kind().validate({{"formats", json::array({"tgz", "txz"})}}).empty());
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "a/b"}};
+  EXPECT_THROW(h.run(), StepError);
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "P"}, {"gzip_level", 11}};
+  EXPECT_THROW(h.run(), StepError);
+}
+
+TEST(ArchiveExport, UnwritableArtifactsDirectoryFailsClearlyAndLeavesNothing) {
+  TempDir t;
+  make_release_repo(t / "cpython");
+  StepHarness h("archive.export", t / "cpython", t / "state");
+  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}};
+  auto art = t / "state" / "artifacts";
+  // root ignores permission bits, so make the directory immutable instead.
+  bool root = ::geteuid() == 0;
+  if (root) {
+    if (sh("chattr +i " + quote(art.string())).exit_code != 0) GTEST_SKIP() << "chattr +i unsupported here";
+  } else {
+    std::filesystem::permissions(art, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  }
+  std::string message;
+  try {
+    h.run();
+  } catch (const StepError& e) {
+    message = e.what();
+  }
+  if (root) sh_ok("chattr -i " + quote(art.string()));
+  else std::filesystem::permissions(art, std::filesystem::perms::owner_all);
+  EXPECT_NE(message.find("cannot write the tarballs into " + art.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("writable"), std::string::npos) << message;
+  EXPECT_TRUE(std::filesystem::is_empty(art));
+
+  // After the fix the same step succeeds.
+  h.run();
+  EXPECT_EQ(h.probe().result, ProbeResult::done);
+}
+
+}  // namespace
+}  // namespace relman
