@@ -302,7 +302,8 @@ KeyInfo select_key(const std::string& requested) {
     throw std::runtime_error("no secret key to sign with in " + gnupg_home() +
                              ": import yours (`gpg --import`) or create one with "
                              "`gpg --quick-gen-key 'Your Name <you@example.org>' ed25519 sign 2y`, "
-                             "or point GNUPGHOME at the keyring that holds it");
+                             "or point GNUPGHOME at the keyring that holds it; with several keys there, set the step's "
+                             "`key` parameter to the fingerprint of the one to sign with");
   throw std::runtime_error("several secret keys could sign in " + gnupg_home() + ":" + describe(keys) +
                            "\nSet the step's `key` parameter to the fingerprint of the one to use.");
 }

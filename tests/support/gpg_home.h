@@ -7,8 +7,9 @@
 //
 // While the object lives, GNUPGHOME is set for the whole process (setenv), so
 // gpgme, `gpg` and `git tag -v` run from tests all use it; the previous value
-// is restored afterwards. Only one GpgHome may live at a time (tests of one
-// binary run one after another, so that holds). The destructor stops the
+// is restored afterwards. GpgHomes may nest (an inner one, e.g. a stranger's
+// keyring, is in force until it ends, then the outer one again), but must end
+// in the reverse order they began, and not be used from several threads. The destructor stops the
 // agent (`gpgconf --kill all`) and removes the directory.
 //
 // The agent caches no passphrase (cache TTL 0), so every signature with a
