@@ -1,0 +1,257 @@
+// build.make: unpack the release tarball into a fresh directory, then
+// `./configure` and `make -jN`, every line into the step's log. Builds from
+// the tarball, not the checkout, so what is tested is what is shipped.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <cstdlib>
+#include <thread>
+
+#include "adapters/process.h"
+#include "adapters/untar.h"
+#include "core/errors.h"
+#include "core/step_kind.h"
+
+namespace relman {
+namespace {
+
+namespace stdfs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string show_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos;
+    out += plain ? a : "'" + a + "'";
+  }
+  return out;
+}
+
+// A plain directory name: the build directory lives inside the step's
+// scratch directory and is deleted before each attempt.
+bool plain_name(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos;
+}
+
+// ccache in masquerade mode: compiler names on PATH that lead to ccache,
+// which runs the next real compiler of that name further down PATH. This
+// catches CC=gcc, CC=cc and plain `cc` from Makefiles alike.
+stdfs::path masquerade_dir(const stdfs::path& ccache, const stdfs::path& dir) {
+  stdfs::create_directories(dir);
+  for (const char* name : {"cc", "gcc", "c++", "g++", "clang", "clang++"}) {
+    std::error_code ec;
+    stdfs::remove(dir / name, ec);
+    stdfs::create_symlink(ccache, dir / name);
+  }
+  return dir;
+}
+
+struct Build {
+  StepContext& ctx;
+  stdfs::path build_dir;
+  std::map<std::string, std::string> env;
+  Clock::time_point deadline;
+  long long timeout_s = 0;
+
+  void run(const std::vector<std::string>& argv, const std::string& shown) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) left = std::chrono::milliseconds(1);
+    process::Spec spec;
+    spec.argv = argv;
+    spec.cwd = build_dir;
+    spec.env = env;
+    spec.timeout = left;
+    ctx.log->line("$ " + shown);
+    const auto started = Clock::now();
+    auto last = started - std::chrono::seconds(1);
+    process::Result r;
+    try {
+      r = process::run(spec, [&](std::string_view line) {
+        ctx.log->line(line);
+        auto now = Clock::now();
+        if (ctx.progress && now - last >= std::chrono::milliseconds(200)) {
+          last = now;
+          auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
+          std::string text(line.substr(0, 100));
+          ctx.progress(fmt::format("{} ({}s) {}", shown, secs, text));
+        }
+      });
+    } catch (const std::exception& e) {
+      throw StepError(fmt::format("step '{}': cannot run `{}`: {}. Install the build tools (make, a C compiler) "
+                                  "and `relman retry {}`.",
+                                  ctx.step_id, shown, e.what(), ctx.step_id));
+    }
+    if (r.timed_out)
+      throw StepError(fmt::format(
+          "step '{}': `{}` timed out: the build had run for longer than its timeout of {} s and was stopped.\n"
+          "Last lines of the log:\n{}\nFull log: {}\n"
+          "If the build is only slow, raise `timeout` (seconds) in the workflow; if it hangs, the log shows "
+          "where. Then `relman retry {}`.",
+          ctx.step_id, shown, timeout_s, ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
+    if (!r.ok())
+      throw StepError(fmt::format(
+          "step '{}': `{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
+          "Fix the build on the release branch (commit, and re-make the tag and tarball), or the step's "
+          "`configure`/`make` arguments, then `relman retry {}`.",
+          ctx.step_id, shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
+          ctx.step_id));
+  }
+};
+
+class BuildMake : public StepKind {
+ public:
+  std::string name() const override { return "build.make"; }
+  Effect effect() const override { return Effect::local; }
+  std::vector<ParamSpec> params() const override {
+    return {
+        {"tarball", ParamType::string, true, "the release tarball, relative to the artifacts directory"},
+        {"configure", ParamType::string_list, false, "arguments to ./configure (default none)"},
+        {"make", ParamType::string_list, false, "arguments to make, after -jN (default none)"},
+        {"jobs", ParamType::integer, false, "parallel make jobs (default: the number of CPUs)"},
+        {"timeout", ParamType::integer, false, "seconds for configure and make together (default 3600)"},
+        {"dir", ParamType::string, false, "name of the directory the tarball is unpacked into (default build)"},
+        {"program", ParamType::string, false, "the interpreter, relative to the top directory (default python)"},
+        {"ccache", ParamType::boolean, false, "use ccache when it is installed (default true)"},
+        {"ccache_dir", ParamType::string, false, "ccache's cache directory, relative to the state directory (default: CCACHE_DIR or ccache's own)"},
+    };
+  }
+  std::vector<std::string> outputs() const override { return {"build_dir", "interpreter", "ccache"}; }
+
+  std::vector<std::string> validate(const json& with) const override {
+    std::vector<std::string> problems;
+    for (const char* key : {"jobs", "timeout"})
+      if (with.contains(key) && with[key].is_number_integer() && with[key].get<long long>() <= 0)
+        problems.push_back(fmt::format("'{}' must be a positive number, got {}", key, with[key].dump()));
+    if (with.contains("dir") && with["dir"].is_string() && !plain_name(with["dir"].get<std::string>()))
+      problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
+    return problems;
+  }
+
+  json run(StepContext& ctx) const override {
+    const auto tarball = ctx.artifact_path(ctx.str("tarball"));
+    if (!stdfs::is_regular_file(tarball))
+      throw StepError(fmt::format("step '{}': the tarball {} does not exist. Check `tarball` (relative to {}) "
+                                  "and that the export step made it.",
+                                  ctx.step_id, tarball.string(), ctx.artifacts_dir.string()));
+    const std::string dir_name = ctx.str("dir", "build");
+    if (!plain_name(dir_name))
+      throw StepError(fmt::format("step '{}': 'dir' must be a plain directory name, got '{}'", ctx.step_id, dir_name));
+    const long long jobs = ctx.integer("jobs", std::max(1u, std::thread::hardware_concurrency()));
+    const long long timeout_s = ctx.integer("timeout", 3600);
+    if (jobs <= 0 || timeout_s <= 0)
+      throw StepError(fmt::format("step '{}': 'jobs' and 'timeout' must be positive", ctx.step_id));
+    const auto start = Clock::now();
+
+    // A fresh tree each attempt: a half-built tree from a failed attempt
+    // would hide whether the tarball alone builds.
+    const auto root = stdfs::absolute(ctx.work_dir / dir_name);
+    stdfs::remove_all(root);
+    ctx.log->line(fmt::format("unpacking {} into {}", tarball.string(), root.string()));
+    untar::Stats stats;
+    try {
+      stats = untar::extract(tarball, root, [&](const untar::Stats& s) {
+        if (ctx.progress && s.entries % 200 == 0)
+          ctx.progress(fmt::format("unpacking: {} files, {} KB", s.entries, s.bytes / 1024));
+      });
+    } catch (const std::exception& e) {
+      throw StepError(fmt::format("step '{}': {}. Re-create the tarball (the export step) and `relman retry {}`.",
+                                  ctx.step_id, e.what(), ctx.step_id));
+    }
+    ctx.log->line(fmt::format("unpacked {} entries, {} bytes", stats.entries, stats.bytes));
+
+    std::vector<stdfs::path> tops;
+    for (const auto& e : stdfs::directory_iterator(root)) tops.push_back(e.path());
+    std::sort(tops.begin(), tops.end());
+    if (tops.size() != 1 || !stdfs::is_directory(tops[0])) {
+      std::string found;
+      for (const auto& t : tops) found += (found.empty() ? "" : ", ") + t.filename().string();
+      throw StepError(fmt::format("step '{}': {} should hold exactly one top-level directory (like "
+                                  "Python-3.12.0/), found: {}. Check the export step's `prefix`.",
+                                  ctx.step_id, tarball.filename().string(), found.empty() ? "nothing" : found));
+    }
+    Build build{ctx, tops[0], {}, start + std::chrono::seconds(timeout_s), timeout_s};
+    const auto interpreter = build.build_dir / ctx.str("program", "python");
+    if (!stdfs::is_regular_file(build.build_dir / "configure"))
+      throw StepError(fmt::format("step '{}': the tarball has no `configure` script in {}/. Is it a source "
+                                  "release of the project?",
+                                  ctx.step_id, build.build_dir.filename().string()));
+
+    bool use_ccache = false;
+    if (ctx.flag("ccache", true)) {
+      auto ccache = process::find_program("ccache");
+      if (!ccache.empty()) {
+        use_ccache = true;
+        auto masq = masquerade_dir(stdfs::absolute(ccache), stdfs::absolute(ctx.work_dir / "ccache-bin"));
+        const char* path = std::getenv("PATH");
+        build.env["PATH"] = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
+        // Paths under the base directory are hashed relative to it, and the
+        // working directory is left out, so a rehearsal in another state
+        // directory hits the cache of the previous one.
+        build.env["CCACHE_BASEDIR"] = root.string();
+        build.env["CCACHE_NOHASHDIR"] = "1";
+        if (ctx.has("ccache_dir")) {
+          stdfs::path d = ctx.str("ccache_dir");
+          build.env["CCACHE_DIR"] = (d.is_absolute() ? d : ctx.state_dir / d).string();
+        }
+        ctx.log->line(fmt::format("using ccache ({}), CCACHE_BASEDIR={}", ccache.string(), root.string()));
+      } else {
+        ctx.log->line("ccache is not installed: building without a compiler cache");
+      }
+    }
+
+    ctx.save_checkpoint({{"build_dir", build.build_dir.string()},
+                         {"interpreter", interpreter.string()},
+                         {"ccache", use_ccache},
+                         {"built", false}});
+
+    std::vector<std::string> configure{(build.build_dir / "configure").string()};
+    for (auto& a : ctx.list("configure")) configure.push_back(a);
+    std::vector<std::string> shown_configure = configure;
+    shown_configure[0] = "./configure";
+    build.run(configure, show_argv(shown_configure));
+
+    std::vector<std::string> make{"make", "-j" + std::to_string(jobs)};
+    for (auto& a : ctx.list("make")) make.push_back(a);
+    build.run(make, show_argv(make));
+
+    if (!stdfs::exists(interpreter))
+      throw StepError(fmt::format("step '{}': make succeeded but {} was not built. Set `program` to the "
+                                  "interpreter's path inside the tree, or check the make targets.",
+                                  ctx.step_id, interpreter.string()));
+    ctx.save_checkpoint({{"built", true}});
+    auto secs = std::chrono::duration<double>(Clock::now() - start).count();
+    ctx.log->line(fmt::format("built {} in {:.1f} s{}", interpreter.string(), secs, use_ccache ? " (ccache)" : ""));
+    return {{"build_dir", build.build_dir.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}};
+  }
+
+  ProbeOutcome probe(StepContext& ctx) const override {
+    const auto& cp = ctx.checkpoint;
+    if (!cp.contains("interpreter") || !cp.value("built", false))
+      return {ProbeResult::not_done, {}, "the build had not finished; it is redone from the tarball"};
+    const auto interpreter = cp["interpreter"].get<std::string>();
+    process::Spec spec;
+    spec.argv = {interpreter, "-V"};
+    spec.timeout = std::chrono::seconds(30);
+    spec.capture = true;
+    try {
+      if (stdfs::exists(interpreter) && process::run(spec).ok())
+        return {ProbeResult::done,
+                {{"build_dir", cp.value("build_dir", "")},
+                 {"interpreter", interpreter},
+                 {"ccache", cp.value("ccache", false)}},
+                interpreter + " was built and runs"};
+    } catch (const std::exception&) {
+    }
+    return {ProbeResult::not_done, {}, interpreter + " is missing or does not run; the build is redone"};
+  }
+};
+
+}  // namespace
+
+RELMAN_REGISTER_STEP(BuildMake, "build.make");
+
+}  // namespace relman

@@ -1,0 +1,341 @@
+// build.make on the bundled sample interpreter: real tarballs made with tar,
+// real configure and make, a real compiler and, where installed, ccache.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+
+#include "adapters/process.h"
+#include "core/errors.h"
+#include "support/sample_project.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman::test {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+// PY_VERSION as Include/patchlevel.h of `tree` says.
+std::string py_version(const stdfs::path& tree) {
+  std::smatch m;
+  std::string text = read_file(tree / "Include" / "patchlevel.h");
+  if (!std::regex_search(text, m, std::regex("#define PY_VERSION +\"([^\"]+)\""))) return "";
+  return m[1];
+}
+
+// A copy of the fixture named `prefix` inside `scratch`, edited by `edit`,
+// packed into `out` by GNU tar with foreign owners (uid/gid 1234).
+void fixture_tarball(const stdfs::path& scratch, const std::string& prefix, const stdfs::path& out,
+                     const std::function<void(const stdfs::path&)>& edit = {}) {
+  auto tree = scratch / prefix;
+  stdfs::create_directories(scratch);
+  sh_ok("cp -R " + quote(sample_fixture_dir().string()) + " " + quote(tree.string()));
+  sh_ok("rm -f Makefile python Python/*.o", tree);
+  if (edit) edit(tree);
+  stdfs::create_directories(out.parent_path());
+  sh_ok("tar czf " + quote(out.string()) + " --owner=1234 --group=1234 " + quote(prefix), scratch);
+}
+
+int total_hits(const stdfs::path& ccache_dir) {
+  auto stats = sh_ok("CCACHE_DIR=" + quote(ccache_dir.string()) + " ccache --print-stats");
+  int hits = 0;
+  std::smatch m;
+  for (const char* key : {"direct_cache_hit", "preprocessed_cache_hit"})
+    if (std::regex_search(stats, m, std::regex(std::string("(^|\\n)") + key + "\\t([0-9]+)")))
+      hits += std::stoi(m[2]);
+  return hits;
+}
+
+TEST(SampleInterpreter, BuildsWithConfigureAndMakeAndPassesItsOwnTests) {
+  TempDir t;
+  auto tree = t / "Minipy";
+  sh_ok("cp -R " + quote(sample_fixture_dir().string()) + " " + quote(tree.string()));
+  auto started = std::chrono::steady_clock::now();
+  Ran built = sh("./configure && make -j2 && make test", tree);
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+  EXPECT_EQ(built.err.find("warning"), std::string::npos) << built.err;  // -Wall -Wextra stay quiet
+  EXPECT_NE(built.out.find("== Tests result: SUCCESS =="), std::string::npos) << built.out;
+  EXPECT_NE(built.out.find("All 3 tests OK."), std::string::npos) << built.out;
+  EXPECT_LT(secs, 30.0);
+  std::cout << "[ info ] ./configure && make -j2 && make test: " << secs << " s\n";
+
+  const std::string version = py_version(tree);
+  ASSERT_FALSE(version.empty());
+  EXPECT_EQ(sh_ok("./python -V", tree), "Minipy " + version + "\n");
+  EXPECT_EQ(sh_ok("./python -c 'print 1+2*3'", tree), "7\n");
+  EXPECT_EQ(sh_ok("./python -c 'print version'", tree), version + "\n");
+  write_file(tree / "prog.mp", "n = 0\ns = \"\"\nwhile n < 3\n  n = n + 1\n  s = s + str(n)\nend\nprint s, -7 // 2\n");
+  EXPECT_EQ(sh_ok("./python prog.mp", tree), "123 -4\n");
+  Ran err = sh("./python -c 'print nope'", tree);
+  EXPECT_EQ(err.exit_code, 1);
+  EXPECT_NE(err.err.find("NameError: name 'nope' is not defined"), std::string::npos) << err.err;
+
+  // A failing test file makes the suite fail, CPython-style.
+  write_file(tree / "Lib" / "test" / "test_broken.mp", "assert 1 + 1 == 3, \"arithmetic is broken\"\n");
+  Ran failing = sh("./python -m test", tree);
+  EXPECT_EQ(failing.exit_code, 1);
+  EXPECT_NE(failing.out.find("== Tests result: FAILURE =="), std::string::npos) << failing.out;
+  EXPECT_NE(failing.out.find("1 test failed:\n    test_broken"), std::string::npos) << failing.out;
+  EXPECT_NE(failing.out.find("arithmetic is broken"), std::string::npos) << failing.out;
+  Ran some = sh("./python -m test test_grammar test_sys", tree);
+  EXPECT_EQ(some.exit_code, 0) << some.out;
+  EXPECT_NE(some.out.find("All 2 tests OK."), std::string::npos) << some.out;
+}
+
+TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state", "3.14.0a1");
+  fixture_tarball(t / "src", "Minipy-3.14.0a0", h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz");
+  // The archive really carries someone else's ids.
+  EXPECT_NE(sh_ok("tar tvzf " + quote((h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz").string())).find("1234/1234"),
+            std::string::npos);
+  h.with() = {{"tarball", "Minipy-3.14.0a0.tgz"},
+              {"configure", {"--prefix=/opt/minipy"}},
+              {"make", {"all"}},
+              {"jobs", 2},
+              {"ccache", false}};
+  std::vector<std::string> progress;
+  h.ctx().progress = [&](const std::string& line) { progress.push_back(line); };
+
+  json out = h.run();
+  const stdfs::path build_dir = out["build_dir"].get<std::string>();
+  const stdfs::path interpreter = out["interpreter"].get<std::string>();
+  EXPECT_EQ(build_dir.filename(), "Minipy-3.14.0a0");
+  EXPECT_EQ(interpreter, build_dir / "python");
+  EXPECT_EQ(out["ccache"], false);
+  ASSERT_TRUE(stdfs::exists(interpreter));
+  EXPECT_EQ(sh_ok(quote(interpreter.string()) + " -V"), "Minipy 3.14.0a0\n");
+  for (const auto& p : {build_dir, build_dir / "configure", build_dir / "Lib" / "test" / "test_sys.mp"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, ::getuid()) << p;
+    EXPECT_EQ(st.st_gid, ::getgid()) << p;
+  }
+  EXPECT_TRUE(stdfs::status(build_dir / "configure").permissions() != stdfs::perms::none);
+  EXPECT_NE(read_file(build_dir / "Makefile").find("/opt/minipy"), std::string::npos);  // configure args passed
+  std::string log = h.log();
+  EXPECT_NE(log.find("$ ./configure --prefix=/opt/minipy"), std::string::npos) << log;
+  EXPECT_NE(log.find("$ make -j2 all"), std::string::npos) << log;
+  EXPECT_NE(log.find("checking for a C compiler"), std::string::npos) << log;  // child output streamed
+  EXPECT_NE(log.find("-c Python/ceval.c"), std::string::npos) << log;
+  EXPECT_FALSE(progress.empty());
+
+  ProbeOutcome p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs["interpreter"], interpreter.string());
+
+  stdfs::remove(interpreter);
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+
+  // A second attempt starts from a fresh tree: leftovers disappear.
+  write_file(build_dir / "leftover", "x");
+  h.run();
+  EXPECT_FALSE(stdfs::exists(build_dir / "leftover"));
+  EXPECT_TRUE(stdfs::exists(interpreter));
+}
+
+TEST(BuildMake, ProbeIsNotDoneBeforeTheBuildFinished) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  h.with() = {{"tarball", "x.tgz"}};
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+  // Started but never finished: the interpreter path is recorded, not `built`.
+  h.ctx().checkpoint = {{"build_dir", (t / "b").string()}, {"interpreter", "/bin/true"}, {"built", false}};
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+TEST(BuildMake, ACompileErrorReportsTheCommandTheLogTailAndItsPath) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+    std::ofstream(tree / "Python" / "ceval.c", std::ios::app) << "\nthis is not C at all;\n";
+  });
+  h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 2}, {"ccache", false}};
+  try {
+    h.run();
+    FAIL() << "a broken build succeeded";
+  } catch (const StepError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("`make -j2` failed (exit code 2)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Python/ceval.c"), std::string::npos) << msg;  // the compiler's complaint, from the tail
+    EXPECT_NE(msg.find("error"), std::string::npos) << msg;
+    EXPECT_NE(msg.find((t / "state" / "logs" / "step.log").string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("relman retry step"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+TEST(BuildMake, ABrokenMakefileFailsWithItsOwnMessage) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+    std::ofstream(tree / "Makefile.pre.in", std::ios::app) << "\nbroken:\n  spaces are not a tab\n";
+  });
+  h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 1}, {"ccache", false}};
+  try {
+    h.run();
+    FAIL() << "a broken Makefile built";
+  } catch (const StepError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("`make -j1` failed"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("missing separator"), std::string::npos) << msg;
+  }
+}
+
+TEST(BuildMake, TimesOutWithAClearError) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+    std::string mk = read_file(tree / "Makefile.pre.in");
+    mk.replace(mk.find("all: python"), 11, "all:\n\techo building slowly; sleep 30");
+    write_file(tree / "Makefile.pre.in", mk);
+  });
+  h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"timeout", 2}, {"ccache", false}};
+  auto started = std::chrono::steady_clock::now();
+  try {
+    h.run();
+    FAIL() << "a build that sleeps 30 s finished within a 2 s timeout";
+  } catch (const StepError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("timed out"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("timeout of 2 s"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("raise `timeout`"), std::string::npos) << msg;
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 15.0);
+}
+
+TEST(BuildMake, RefusesTarballsThatWriteOutsideTheBuildDirectory) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  write_file(t / "d" / "evil", "gotcha\n");
+  stdfs::create_directories(t / "d" / "sub");
+  sh_ok("tar czPf " + quote((h.ctx().artifacts_dir / "evil.tgz").string()) + " ../evil", t / "d" / "sub");
+  h.with() = {{"tarball", "evil.tgz"}};
+  try {
+    h.run();
+    FAIL() << "a '..' entry was extracted";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("unsafe path '../evil'"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(stdfs::exists(h.ctx().work_dir / "evil"));
+}
+
+TEST(BuildMake, MissingTarballAndSeveralTopDirectoriesAreExplained) {
+  TempDir t;
+  StepHarness h("build.make", t / "repo", t / "state");
+  h.with() = {{"tarball", "Minipy-9.9.9.tgz"}};
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("Minipy-9.9.9.tgz does not exist"), std::string::npos) << e.what();
+  }
+  write_file(t / "two" / "a" / "x", "1");
+  write_file(t / "two" / "b" / "y", "2");
+  sh_ok("tar czf " + quote((h.ctx().artifacts_dir / "two.tgz").string()) + " a b", t / "two");
+  h.with() = {{"tarball", "two.tgz"}};
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("exactly one top-level directory"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a, b"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(h.kind().validate({{"dir", "../x"}}).empty());
+  EXPECT_FALSE(h.kind().validate({{"jobs", 0}}).empty());
+  EXPECT_TRUE(h.kind().validate({{"dir", "build"}, {"jobs", 2}}).empty());
+}
+
+TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
+  if (process::find_program("ccache").empty()) GTEST_SKIP() << "ccache is not installed: nothing to test";
+  TempDir t;
+  const auto cache = t / "ccache";
+  StepHarness first("build.make", t / "repo", t / "state1", "3.14.0a1");
+  StepHarness second("build.make", t / "repo", t / "elsewhere" / "state2", "3.14.0a1");
+  fixture_tarball(t / "src", "Minipy-3.14.0a1", first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
+  stdfs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz",
+                   second.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
+  for (auto* h : {&first, &second})
+    h->with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()}};
+
+  json a = first.run();
+  EXPECT_EQ(a["ccache"], true);
+  EXPECT_NE(first.log().find("using ccache"), std::string::npos);
+  const int hits_before = total_hits(cache);
+  json b = second.run();
+  EXPECT_NE(a["build_dir"], b["build_dir"]);
+  const int hits = total_hits(cache) - hits_before;
+  // main.c, ceval.c and expr.c all come from the cache.
+  EXPECT_GE(hits, 3) << sh_ok("CCACHE_DIR=" + quote(cache.string()) + " ccache -s");
+  EXPECT_EQ(sh_ok(quote(b["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+}
+
+// The chain the release workflow runs, by hand: bump, commit, tag, export
+// with `git archive`, then build.make and smoke.run on the tarball.
+TEST(SampleRelease, BumpTagExportBuildAndSmokeTestByHand) {
+  TempDir t;
+  SampleProject p = make_sample_project(t / "sample", "3.14.0a1");
+  EXPECT_EQ(py_version(p.repo), "3.14.0a0");
+  EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref HEAD", p.repo), "main\n");
+  EXPECT_EQ(sh_ok("git ls-remote --heads " + quote(p.upstream.string()) + " main").substr(0, 40),
+            sh_ok("git rev-parse HEAD", p.repo).substr(0, 40));
+  // The ids are reproducible: the same script makes the same commits.
+  SampleProject again = make_sample_project(t / "again", "3.14.0a1");
+  EXPECT_EQ(sh_ok("git rev-parse HEAD", p.repo), sh_ok("git rev-parse HEAD", again.repo));
+
+  sh_ok("sed -i -e 's/^#define PY_RELEASE_SERIAL .*/#define PY_RELEASE_SERIAL       1/' "
+        "-e 's/^#define PY_VERSION .*/#define PY_VERSION              \"3.14.0a1\"/' Include/patchlevel.h && "
+        "sed -i '1s/.*/This is Minipy version 3.14.0 alpha 1/' README.rst && "
+        "git commit -q -am 'Python 3.14.0a1' && git tag -a v3.14.0a1 -m 'Python 3.14.0a1'",
+        p.repo);
+
+  StepHarness build("build.make", p.repo, t / "state", "3.14.0a1");
+  sh_ok("git archive --prefix=Minipy-3.14.0a1/ v3.14.0a1 | gzip -n > " +
+            quote((build.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz").string()),
+        p.repo);
+  build.with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}};
+  json out = build.run();
+
+  StepHarness smoke("smoke.run", p.repo, t / "state", "3.14.0a1");
+  smoke.with() = {{"cwd", out["build_dir"]}};
+  smoke.with()["commands"] = json::parse(R"([
+    {"argv": ["./python", "-V"], "match": "^Minipy 3\\.14\\.0a1$"},
+    {"argv": ["./python", "-c", "print version"], "match": "^3\\.14\\.0a1$"},
+    {"argv": ["./python", "-m", "test"], "match": "All 3 tests OK"}
+  ])");
+  json passed = smoke.run();
+  EXPECT_EQ(passed["passed"], 3);
+}
+
+TEST(SampleRepo, ReleasesAfterTheFirstBetaAreMadeFromTheMaintenanceBranch) {
+  TempDir t;
+  SampleProject p = make_sample_project(t / "s", "3.12.0");
+  EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref HEAD", p.repo), "3.12\n");
+  EXPECT_EQ(py_version(p.repo), "3.12.0rc2+");
+  EXPECT_NE(sh_ok("git show main:Include/patchlevel.h", p.repo).find("\"3.13.0a0\""), std::string::npos);
+  EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref @{upstream}", p.repo), "origin/3.12\n");
+  EXPECT_NE(sh_ok("git ls-remote " + quote(p.upstream.string())).find("refs/heads/3.12"), std::string::npos);
+  EXPECT_NE(sh_ok("git ls-remote " + quote(p.origin.string())).find("refs/tags/v3.12.0rc2"), std::string::npos);
+  EXPECT_EQ(sh_ok("git status --porcelain", p.repo), "");
+  std::string readme = read_file(p.repo / "README.rst");
+  EXPECT_EQ(readme.substr(0, readme.find('\n')), "This is Minipy version 3.12.0 release candidate 2");
+
+  SampleProject bugfix = make_sample_project(t / "b", "3.11.2");
+  EXPECT_EQ(py_version(bugfix.repo), "3.11.1+");
+  SampleProject beta = make_sample_project(t / "c", "3.12.0b1");
+  EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref HEAD", beta.repo), "main\n");
+  EXPECT_EQ(sh(std::string("git rev-parse --verify -q 3.12"), beta.repo).exit_code, 1);
+  EXPECT_NE(sh("bash " + quote((sample_fixture_dir() / ".." / ".." / ".." / "scripts" / "sample-repo.sh").string()) +
+                    " " + quote((t / "b").string()))
+                .exit_code,
+            0);  // refuses to overwrite
+}
+
+}  // namespace
+}  // namespace relman::test
