@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman::test {
+namespace {
+
+struct CommitRepo {
+  TempDir dir;
+  std::filesystem::path repo = dir / "r";
+  CommitRepo() { make_repo(repo, {{"a.txt", "a\n"}, {"gone.txt", "x\n"}}); }
+  std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
+};
+
+TEST(GitCommit, CommitsEverythingByDefault) {
+  CommitRepo r;
+  std::string parent = r.git("rev-parse HEAD").substr(0, 40);
+  write_file(r.repo / "a.txt", "b\n");
+  write_file(r.repo / "new.txt", "n\n");
+  std::filesystem::remove(r.repo / "gone.txt");
+  StepHarness h("git.commit", r.repo, r.dir / "state");
+  h.with()["message"] = "Python 3.12.0";
+  json out = h.run();
+  EXPECT_EQ(r.git("rev-parse HEAD").substr(0, 40), out["commit"].get<std::string>());
+  EXPECT_EQ(r.git("log -1 --format=%B"), "Python 3.12.0\n\n");
+  EXPECT_EQ(r.git("log -1 --format='%an <%ae>'"), "Test Releaser <rm@example.org>\n");
+  EXPECT_EQ(r.git("status --porcelain"), "");
+  EXPECT_EQ(r.git("show --name-status --format= HEAD"), "M\ta.txt\nD\tgone.txt\nA\tnew.txt\n");
+  EXPECT_EQ(h.ctx().checkpoint["parent"], parent);
+  // Crash after the commit, before the journal: probe recognises it.
+  auto p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs, out);
+  // Undo: HEAD back at the parent, probe says not done.
+  r.git("reset -q --hard HEAD~1");
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+  // Something else on top: unknown.
+  r.git("commit -q --allow-empty -m other");
+  EXPECT_EQ(h.probe().result, ProbeResult::unknown);
+}
+
+TEST(GitCommit, PathsAndAuthorParameters) {
+  CommitRepo r;
+  write_file(r.repo / "a.txt", "b\n");
+  write_file(r.repo / "other.txt", "o\n");
+  StepHarness h("git.commit", r.repo, r.dir / "state");
+  h.with()["message"] = "Bump";
+  h.with()["paths"] = json({"a.txt"});
+  h.with()["author_name"] = "Release Manager";
+  h.with()["author_email"] = "rm@python.org";
+  h.run();
+  EXPECT_EQ(r.git("show --name-only --format= HEAD"), "a.txt\n");
+  EXPECT_EQ(r.git("log -1 --format='%an <%ae>|%cn'"), "Release Manager <rm@python.org>|Test Releaser\n");
+  EXPECT_EQ(r.git("status --porcelain"), "?? other.txt\n");
+}
+
+TEST(GitCommit, NothingToCommitSaysSo) {
+  CommitRepo r;
+  StepHarness h("git.commit", r.repo, r.dir / "state");
+  h.with()["message"] = "Python 3.12.0";
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("nothing to commit"), std::string::npos) << m;
+    EXPECT_NE(m.find("relman skip"), std::string::npos) << m;
+  }
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+}  // namespace
+}  // namespace relman::test

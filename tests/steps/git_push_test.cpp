@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman::test {
+namespace {
+
+// A clone of a bare "origin", with a new commit on main and a new tag.
+struct PushRepo {
+  TempDir dir;
+  std::filesystem::path origin = dir / "origin.git";
+  std::filesystem::path repo = dir / "r";
+  PushRepo() {
+    make_repo(dir / "seed", {{"a.txt", "a\n"}});
+    sh_ok("git clone -q --bare seed origin.git && git clone -q origin.git r", dir.path());
+    sh_ok("git config user.name 'Test Releaser' && git config user.email rm@example.org && "
+          "git commit -q --allow-empty -m 'Python 3.12.0' && git tag -a v3.12.0 -m 'Python 3.12.0'",
+          repo);
+  }
+  std::string remote(const std::string& ref) const {
+    return sh_ok("git rev-parse " + ref, origin).substr(0, 40);
+  }
+  std::string local(const std::string& ref) const { return sh_ok("git rev-parse " + ref, repo).substr(0, 40); }
+};
+
+TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
+  PushRepo r;
+  std::string old_main = r.remote("main");
+  StepHarness h("git.push", r.repo, r.dir / "state");
+  h.with()["refs"] = json({"main"});
+  h.with()["tags"] = json({"v3.12.0"});
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+  json out = h.run();
+  EXPECT_EQ(r.remote("main"), r.local("main"));
+  EXPECT_EQ(r.remote("refs/tags/v3.12.0"), r.local("refs/tags/v3.12.0")) << "the tag object itself, not peeled";
+  EXPECT_EQ(out["remote"], "origin");
+  EXPECT_EQ(out["updated"], json({"refs/heads/main " + old_main + ".." + r.local("main"),
+                                  "refs/tags/v3.12.0 " + std::string(40, '0') + ".." + r.local("refs/tags/v3.12.0")}));
+  std::string log = h.log();
+  EXPECT_NE(log.find(old_main.substr(0, 10) + ".." + r.local("main").substr(0, 10) + "  refs/heads/main -> refs/heads/main"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("[new tag]"), std::string::npos) << log;
+  // Crash after the push, before the journal: probe says done, same outputs.
+  auto p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs, out);
+  // Pushing again is a no-op.
+  StepHarness again("git.push", r.repo, r.dir / "state2");
+  again.with()["refs"] = json({"main"});
+  EXPECT_EQ(again.run()["updated"], json::array());
+  // Undo on the remote: not done.
+  sh_ok("git update-ref refs/heads/main " + old_main, r.origin);
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
+  PushRepo r;
+  // Someone else pushed to main meanwhile.
+  sh_ok("git clone -q origin.git other && cd other && git -c user.name=O -c user.email=o@example.org commit -q "
+        "--allow-empty -m theirs && git push -q origin main",
+        r.dir.path());
+  std::string theirs = r.remote("main");
+  StepHarness h("git.push", r.repo, r.dir / "state");
+  h.with()["refs"] = json({"main"});
+  h.with()["tags"] = json({"v3.12.0"});
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("refs/heads/main: non-fast-forward"), std::string::npos) << m;
+    EXPECT_NE(m.find("git pull --rebase origin"), std::string::npos) << m;
+    EXPECT_NE(m.find("Nothing was pushed"), std::string::npos) << m;
+  }
+  EXPECT_EQ(r.remote("main"), theirs);
+  EXPECT_NE(sh(("git rev-parse -q --verify refs/tags/v3.12.0"), r.origin).exit_code, 0);
+  EXPECT_NE(h.log().find("[rejected]"), std::string::npos);
+
+  // Same, when the remote's commit is known locally (fetched) but not an ancestor.
+  sh_ok("git fetch -q origin", r.repo);
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("non-fast-forward"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r.remote("main"), theirs);
+}
+
+TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
+  PushRepo r;
+  StepHarness h("git.push", r.repo, r.dir / "state");
+  h.with()["remote"] = "upstream";
+  h.with()["refs"] = json({"main"});
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("git remote add upstream"), std::string::npos) << e.what();
+  }
+  StepHarness h2("git.push", r.repo, r.dir / "state2");
+  h2.with()["refs"] = json({"no-such-branch"});
+  EXPECT_THROW(h2.run(), StepError);
+}
+
+TEST(GitPush, ToAPathAndARefspec) {
+  PushRepo r;
+  StepHarness h("git.push", r.repo, r.dir / "state");
+  h.with()["remote"] = r.origin.string();
+  h.with()["refs"] = json({"main:3.12"});
+  h.run();
+  EXPECT_EQ(r.remote("refs/heads/3.12"), r.local("main"));
+}
+
+}  // namespace
+}  // namespace relman::test

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman::test {
+namespace {
+
+TEST(GitRequireBranch, OnTheBranch) {
+  TempDir dir;
+  make_repo(dir / "r", {{"a.txt", "a\n"}});
+  StepHarness h("git.require_branch", dir / "r", dir / "state");
+  h.with()["name"] = "main";
+  json out = h.run();
+  EXPECT_EQ(out["branch"], "main");
+  EXPECT_EQ(out["commit"], sh_ok("git rev-parse HEAD", dir / "r").substr(0, 40));
+  EXPECT_EQ(h.probe().result, ProbeResult::done);
+}
+
+TEST(GitRequireBranch, WrongBranchAndDetachedHead) {
+  TempDir dir;
+  auto repo = dir / "r";
+  make_repo(repo, {{"a.txt", "a\n"}});
+  StepHarness h("git.require_branch", repo, dir / "state");
+  h.with()["name"] = "3.12";
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("on branch 'main'"), std::string::npos) << m;
+    EXPECT_NE(m.find("git switch 3.12"), std::string::npos) << m;
+  }
+  sh_ok("git checkout -q --detach", repo);
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("HEAD is detached"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+}  // namespace
+}  // namespace relman::test
