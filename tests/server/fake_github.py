@@ -49,6 +49,7 @@ STATE = {
 RUNS = {}  # id -> run dict (with private keys starting with "_")
 UPLOADS = {}  # path -> bytes
 REQUESTS = []  # every request seen
+HOOKS = []  # bodies POSTed to /hook...
 NEXT_RUN = [1000]
 
 
@@ -155,7 +156,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/upload/"):
             return self.upload_area(path)
         if path.startswith("/hook"):
-            self.body()
+            with LOCK:
+                HOOKS.append({"path": path, "body": self.body().decode("utf-8", "replace")})
             return self.send(200, {"ok": True})
         if path.startswith("/zip/"):
             return self.artifact_zip(path)
@@ -182,6 +184,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control/requests":
             with LOCK:
                 return self.send(200, REQUESTS)
+        if path == "/_control/hooks":
+            with LOCK:
+                return self.send(200, HOOKS)
         if path == "/_control/runs":
             with LOCK:
                 return self.send(200, [public_run(r) for r in RUNS.values()])
@@ -261,6 +266,8 @@ class Handler(BaseHTTPRequestHandler):
             if rest[3] == "jobs":
                 return self.send(200, {"total_count": len(run["_jobs"]), "jobs": run["_jobs"]})
             if rest[3] == "artifacts":
+                if STATE.get("no_artifacts"):
+                    return self.send(200, {"total_count": 0, "artifacts": []})
                 arts = [{"id": i + 1, "name": n, "size_in_bytes": 0, "expired": False,
                          "archive_download_url": "%s/zip/%d/%s" % (self.base(), run["id"], n)}
                         for i, n in enumerate(run["_artifacts"])]

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,7 @@
 
 #include "adapters/fs.h"
 #include "adapters/http.h"
+#include "adapters/sha256.h"
 
 #ifndef RELMAN_TEST_DIR
 #define RELMAN_TEST_DIR "tests"
@@ -96,7 +98,32 @@ void FakeServer::configure(const nlohmann::json& patch) {
 
 nlohmann::json FakeServer::requests() const { return control_client().get_json(url() + "/_control/requests"); }
 nlohmann::json FakeServer::uploads() const { return control_client().get_json(url() + "/_control/uploads"); }
+nlohmann::json FakeServer::hooks() const { return control_client().get_json(url() + "/_control/hooks"); }
 nlohmann::json FakeServer::runs() const { return control_client().get_json(url() + "/_control/runs"); }
+
+ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+  if (const char* v = std::getenv(name_.c_str())) {
+    had_ = true;
+    old_ = v;
+  }
+  ::setenv(name_.c_str(), value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
+  else ::unsetenv(name_.c_str());
+}
+
+void fast_http_retries() {
+  ::setenv("RELMAN_HTTP_RETRY_BASE_MS", "5", 1);
+  ::setenv("RELMAN_HTTP_RETRY_CAP_MS", "2000", 1);
+}
+
+std::string sha256_hex(const std::string& data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
+}
 
 int unused_port() {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@ class FakeServer {
   nlohmann::json requests() const;  // every request seen: method, path, headers
   nlohmann::json uploads() const;   // path -> stored bytes (latin-1 text)
   nlohmann::json runs() const;      // workflow runs created by dispatches
+  nlohmann::json hooks() const;     // [{path, body}] POSTed to /hook...
   // Stops the process now (connection-refused tests).
   void stop();
 
@@ -33,6 +35,25 @@ class FakeServer {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// Sets an environment variable for one scope, restoring the old value.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  bool had_ = false;
+  std::string old_;
+};
+
+// Retries in milliseconds instead of seconds, for the whole test binary.
+void fast_http_retries();
+
+std::string sha256_hex(const std::string& data);
 
 // A port on 127.0.0.1 where nothing listens (bound then closed).
 int unused_port();

@@ -1,0 +1,75 @@
+#include "adapters/credentials.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "support/http_server.h"
+#include "support/temp_dir.h"
+
+namespace relman {
+namespace {
+
+TEST(Credentials, EnvironmentWinsOverFile) {
+  test::TempDir dir;
+  auto file = dir / "credentials";
+  test::write_file(file, "RELMAN_T_TOKEN=from-file\n");
+  ::chmod(file.c_str(), 0600);
+  {
+    test::ScopedEnv env("RELMAN_T_TOKEN", "from-env");
+    EXPECT_EQ(credentials::lookup("RELMAN_T_TOKEN", file), "from-env");
+  }
+  ::unsetenv("RELMAN_T_TOKEN");
+  EXPECT_EQ(credentials::lookup("RELMAN_T_TOKEN", file), "from-file");
+}
+
+TEST(Credentials, ParsesCommentsBlanksAndSpaces) {
+  test::TempDir dir;
+  auto file = dir / "credentials";
+  test::write_file(file, "# tokens\n\n  GITHUB_TOKEN = ghp_abc=def \nOTHER=x\n");
+  ::chmod(file.c_str(), 0600);
+  auto values = credentials::read_file(file);
+  EXPECT_EQ(values.at("GITHUB_TOKEN"), "ghp_abc=def");
+  EXPECT_EQ(values.at("OTHER"), "x");
+  EXPECT_EQ(values.size(), 2u);
+}
+
+TEST(Credentials, RefusesAFileOthersCanRead) {
+  test::TempDir dir;
+  auto file = dir / "credentials";
+  test::write_file(file, "GITHUB_TOKEN=ghp_secretvalue\n");
+  ::chmod(file.c_str(), 0644);
+  try {
+    credentials::lookup("RELMAN_T_ABSENT", file);
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("chmod 600 " + file.string()), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("ghp_secretvalue"), std::string::npos) << msg;
+  }
+}
+
+TEST(Credentials, MalformedLineNamesTheLineNotTheValue) {
+  test::TempDir dir;
+  auto file = dir / "credentials";
+  test::write_file(file, "OK=1\nghp_leakylinewithoutequals\n");
+  ::chmod(file.c_str(), 0600);
+  try {
+    credentials::read_file(file);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(":2:"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("ghp_leaky"), std::string::npos) << msg;
+  }
+}
+
+TEST(Credentials, AbsentEverywhereIsNothing) {
+  test::TempDir dir;
+  EXPECT_FALSE(credentials::lookup("RELMAN_T_NOWHERE", dir / "missing").has_value());
+  test::ScopedEnv env("RELMAN_CREDENTIALS_FILE", (dir / "c").string());
+  EXPECT_EQ(credentials::default_file(), dir / "c");
+  EXPECT_NE(credentials::missing_advice("X_TOKEN").find("X_TOKEN=<token>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace relman
