@@ -264,13 +264,18 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   for (auto* h : {&first, &second})
     h->with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()}};
 
+  auto t0 = std::chrono::steady_clock::now();
   json a = first.run();
+  auto t1 = std::chrono::steady_clock::now();
   EXPECT_EQ(a["ccache"], true);
   EXPECT_NE(first.log().find("using ccache"), std::string::npos);
   const int hits_before = total_hits(cache);
   json b = second.run();
+  auto t2 = std::chrono::steady_clock::now();
   EXPECT_NE(a["build_dir"], b["build_dir"]);
   const int hits = total_hits(cache) - hits_before;
+  std::cout << "[ info ] build.make cold " << std::chrono::duration<double>(t1 - t0).count() << " s, warm "
+            << std::chrono::duration<double>(t2 - t1).count() << " s, " << hits << " cache hits\n";
   // main.c, ceval.c and expr.c all come from the cache.
   EXPECT_GE(hits, 3) << sh_ok("CCACHE_DIR=" + quote(cache.string()) + " ccache -s");
   EXPECT_EQ(sh_ok(quote(b["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
