@@ -51,7 +51,10 @@ Commit lookup_commit(git_repository* repo, const std::string& full_sha) {
 Index repository_index(git_repository* repo) {
   git_index* raw = nullptr;
   check(git_repository_index(&raw, repo), "cannot open the repository's index");
-  return Index(raw);
+  Index index(raw);
+  // The repository caches its index; git run by hand may have changed it since.
+  check(git_index_read(index.get(), 0), "cannot read the repository's index");
+  return index;
 }
 
 Signature identity(git_repository* repo, const std::string& name, const std::string& email) {
