@@ -123,7 +123,7 @@ class Compressor {
 };
 
 constexpr size_t chunk_size = 1 << 20;
-constexpr size_t queue_chunks = 8;
+constexpr size_t queue_chunks = 4;  // per compressor; chunks are shared, so at most ~5 MiB live
 
 }  // namespace
 
