@@ -45,6 +45,10 @@ int start_run(const Options& o, RunMode mode) {
                      fmt::format("continue it with `{}`, or start afresh with another --state-dir",
                                  with_state_dir("relman resume", dir)));
   fs::create_directories_durable(dir);
+  // A start that died before its first event leaves at most a half-made
+  // sandbox behind: nothing was recorded, so it is made again.
+  std::error_code ec;
+  fsys::remove_all(dir / "sandbox", ec);
 
   auto run = std::make_unique<OpenRun>();
   run->dir = dir;

@@ -72,6 +72,20 @@ std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv
   return out;
 }
 
+namespace {
+
+// The --var overrides the run started with.
+std::map<std::string, std::string> recorded_vars(const RunState& st) {
+  std::map<std::string, std::string> out;
+  const nlohmann::json settings = st.run.value("settings", nlohmann::json::object());
+  const nlohmann::json vars = settings.value("vars", nlohmann::json::object());
+  for (auto it = vars.begin(); it != vars.end(); ++it)
+    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
+  return out;
+}
+
+}  // namespace
+
 std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   if (!fsys::exists(dir / "journal.jsonl"))
     throw UsageError(fmt::format("there is no run in {}", dir.string()),
@@ -86,8 +100,7 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
     throw StateError(fmt::format("the journal in {} records no run start; it is empty or was cut short before "
                                  "the run began. Remove {} and start again",
                                  dir.string(), dir.string()));
-  for (auto& [k, v] : run->state.run.value("settings", nlohmann::json::object()).value("vars", nlohmann::json::object()).items())
-    run->var_overrides[k] = v.get<std::string>();
+  run->var_overrides = recorded_vars(run->state);
   run->version = Version::parse(run->state.version);
   run->workflow = load_workflow(run->state.workflow_file, run->var_overrides);
   if (run->workflow.hash != run->state.workflow_hash) {
@@ -113,9 +126,7 @@ ReadRun read_run(const fsys::path& dir) {
   r.warning = loaded.warning;
   r.state = fold(loaded.events);
   if (r.state.started) {
-    std::map<std::string, std::string> overrides;
-    for (auto& [k, v] : r.state.run.value("settings", nlohmann::json::object()).value("vars", nlohmann::json::object()).items())
-      overrides[k] = v.get<std::string>();
+    auto overrides = recorded_vars(r.state);
     try {
       r.workflow = load_workflow(r.state.workflow_file, overrides);
     } catch (const std::exception& e) {

@@ -29,12 +29,15 @@ SandboxInfo SandboxInfo::from_json(const nlohmann::json& j) {
   sb.workspace = j.value("workspace", "");
   sb.gnupghome = j.value("gnupghome", "");
   sb.signing_key = j.value("signing_key", "");
-  for (auto& [name, r] : j.value("remotes", nlohmann::json::object()).items()) {
+  const nlohmann::json remotes = j.value("remotes", nlohmann::json::object());
+  for (auto it = remotes.begin(); it != remotes.end(); ++it) {
+    const nlohmann::json& r = it.value();
     Remote rem;
     rem.url = r.value("url", "");
     rem.mirror = r.value("mirror", "");
-    for (auto& [ref, sha] : r.value("before", nlohmann::json::object()).items()) rem.before[ref] = sha.get<std::string>();
-    sb.remotes[name] = rem;
+    const nlohmann::json before = r.value("before", nlohmann::json::object());
+    for (auto b = before.begin(); b != before.end(); ++b) rem.before[b.key()] = b.value().get<std::string>();
+    sb.remotes[it.key()] = rem;
   }
   return sb;
 }
