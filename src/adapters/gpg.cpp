@@ -148,14 +148,15 @@ class EchoOff {
   bool ok_ = false;
 };
 
-// Asks on the controlling terminal; nullopt-like empty `ok` when there is none.
+// Asks on the controlling terminal; false when there is none.
 bool prompt_tty(const std::string& prompt, std::string& out) {
   fs::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
   if (!tty) return false;
-  fs::write_all(tty.get(), prompt);
   std::string line;
   {
+    // Echo goes off before the prompt shows, so nothing typed is ever echoed.
     EchoOff quiet(tty.get());
+    fs::write_all(tty.get(), prompt);
     char c;
     for (;;) {
       ssize_t n = ::read(tty.get(), &c, 1);

@@ -1,7 +1,11 @@
 #include "adapters/gpg.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/gpg_home.h"
 #include "support/shell.h"
@@ -126,6 +130,51 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
       EXPECT_NE(std::string(e.what()).find("none was given"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(GpgAdapter, AsksOnTheTerminalWithEchoOff) {
+  GpgHome home;
+  const std::string secret = "typed at the tty";
+  std::string fpr = home.add_key("Protected <p@example.org>", secret);
+  TempDir dir;
+  ::unsetenv("RELMAN_TEST_TTY_PASS");
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {  // the child has the pty as its controlling terminal
+    int code = 2;
+    try {
+      gpg::Passphrase pass("RELMAN_TEST_TTY_PASS", true, {});
+      test::write_file(dir / "sig.asc", gpg::sign_detached("tty data", fpr, pass));
+      code = 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    ::_exit(code);
+  }
+  std::string seen;
+  bool answered = false;
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 20000) <= 0) break;  // a hung child fails the checks below
+    char buf[256];
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child is gone
+    seen.append(buf, static_cast<size_t>(n));
+    if (!answered && seen.find(": ") != std::string::npos && seen.find("Passphrase for") != std::string::npos) {
+      std::string line = secret + "\n";
+      ASSERT_EQ(::write(master, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+      answered = true;
+    }
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
+  EXPECT_NE(seen.find("Passphrase for Protected <p@example.org>: "), std::string::npos) << seen;
+  EXPECT_EQ(seen.find(secret), std::string::npos) << "the passphrase was echoed: " << seen;
+  test::write_file(dir / "data", "tty data");
+  EXPECT_EQ(test::sh("gpg --verify sig.asc data", dir.path()).exit_code, 0);
 }
 
 }  // namespace
