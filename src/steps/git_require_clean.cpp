@@ -8,9 +8,19 @@
 namespace relman {
 namespace {
 
-std::string dirt(git_repository* repo) {
+// relman's own state directory may live inside the repository (the default
+// ./release-state/ when run from the checkout): it is not the release's dirt.
+std::string dirt(git_repository* repo, const StepContext& ctx) {
+  std::string inside;
+  std::error_code ec;
+  auto rel = std::filesystem::relative(std::filesystem::weakly_canonical(ctx.state_dir, ec),
+                                       std::filesystem::weakly_canonical(ctx.repo, ec), ec);
+  if (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) inside = rel.begin()->string() + "/";
   std::string out;
-  for (const auto& e : git::status(repo)) out += fmt::format("\n  {}: {}", e.path, e.what);
+  for (const auto& e : git::status(repo)) {
+    if (!inside.empty() && e.path.rfind(inside, 0) == 0) continue;
+    out += fmt::format("\n  {}: {}", e.path, e.what);
+  }
   if (git_repository_state(repo) != GIT_REPOSITORY_STATE_NONE)
     out += "\n  (a merge, cherry-pick or similar operation is in progress: finish it or abort it)";
   return out;
@@ -24,7 +34,7 @@ class GitRequireClean : public StepKind {
 
   json run(StepContext& ctx) const override {
     auto repo = steps::open_repo(ctx);
-    std::string d = dirt(repo.get());
+    std::string d = dirt(repo.get(), ctx);
     if (!d.empty())
       throw StepError(fmt::format(
           "step '{}': the working tree of {} is not clean:{}\n"
@@ -36,7 +46,7 @@ class GitRequireClean : public StepKind {
 
   ProbeOutcome probe(StepContext& ctx) const override {
     auto repo = steps::open_repo(ctx);
-    std::string d = dirt(repo.get());
+    std::string d = dirt(repo.get(), ctx);
     if (d.empty()) return {ProbeResult::done, json::object(), "the working tree is clean"};
     return {ProbeResult::not_done, json::object(), "the working tree has changes:" + d};
   }
