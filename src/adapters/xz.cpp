@@ -20,6 +20,7 @@ struct Lzma {
   decltype(&lzma_code) code = nullptr;
   decltype(&lzma_end) end = nullptr;
   decltype(&lzma_version_string) version_string = nullptr;
+  decltype(&lzma_lzma_preset) preset = nullptr;
 };
 
 template <typename F>
@@ -43,6 +44,7 @@ const Lzma& lzma() {
     resolve(a.code, handle, "lzma_code");
     resolve(a.end, handle, "lzma_end");
     resolve(a.version_string, handle, "lzma_version_string");
+    resolve(a.preset, handle, "lzma_lzma_preset");
     api = a;
   });
   return api;
@@ -92,13 +94,17 @@ struct Encoder::Impl {
 Encoder::Encoder(int level, unsigned threads, uint64_t block_size, Sink sink) : impl_(std::make_unique<Impl>()) {
   if (level < 0 || level > 9) throw std::invalid_argument("xz level must be 0 to 9, got " + std::to_string(level));
   impl_->sink = std::move(sink);
+  lzma_options_lzma lzma2{};
+  if (lzma().preset(&lzma2, static_cast<uint32_t>(level)))
+    throw std::runtime_error("xz: unsupported preset " + std::to_string(level));
+  if (lzma2.dict_size > max_dict_size) lzma2.dict_size = max_dict_size;
+  lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lzma2}, {LZMA_VLI_UNKNOWN, nullptr}};
   lzma_mt mt{};
   mt.flags = 0;
   mt.threads = threads ? threads : 1;
   mt.block_size = block_size;
   mt.timeout = 0;  // block until output is ready: no time-dependent flushing
-  mt.preset = static_cast<uint32_t>(level);
-  mt.filters = nullptr;
+  mt.filters = filters;  // copied by the encoder during initialisation
   mt.check = LZMA_CHECK_CRC64;  // what xz(1) writes by default
   lzma_ret r = lzma().encoder_mt(&impl_->strm, &mt);
   if (r != LZMA_OK) throw std::runtime_error("xz: cannot start the encoder: " + describe(r));
