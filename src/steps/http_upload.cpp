@@ -92,7 +92,12 @@ std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& c
     hash->update(chunk);
     size += chunk.size();
   };
-  auto resp = http::Client(client.options().streaming()).send(req);
+  http::Response resp;
+  try {
+    resp = http::Client(client.options().streaming()).send(req);
+  } catch (const http::Error& e) {
+    throw StepError(fmt::format("step '{}': reading back {} failed: {}", ctx.step_id, http::redact_url(url), e.what()));
+  }
   if (resp.status == 404 || resp.status == 410) return std::nullopt;
   if (!resp.ok())
     throw StepError(fmt::format("step '{}': reading back {} failed: HTTP {}; check the server allows GET on what it "

@@ -137,7 +137,8 @@ TEST(Http, PutStreamsAFileWithoutExpectAndReportsProgress) {
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_FALSE(reqs[0]["headers"].contains("Expect")) << reqs[0]["headers"].dump();
-  EXPECT_EQ(server.uploads()["/upload/big.bin"].get<std::string>().size(), data.size());
+  EXPECT_EQ(server.uploads()["/upload/big.bin"]["size"], data.size());
+  EXPECT_EQ(server.uploads()["/upload/big.bin"]["sha256"], test::sha256_hex(data));
 }
 
 TEST(Http, PurgeAndHead) {

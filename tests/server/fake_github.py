@@ -5,7 +5,7 @@ Listens on 127.0.0.1 (port 0 unless --port), prints the port on the first
 line of stdout, and serves until killed. Tests script it through
 POST /_control/config (a JSON object merged into the state), read what it
 saw through GET /_control/requests, and inspect uploads through
-GET /_control/uploads.
+GET /_control/uploads ({path: {size, sha256, text}}).
 
 State keys (all optional):
   status:     {ref: {"state": ..., "statuses": [{"context", "state"}]}}
@@ -28,6 +28,7 @@ State keys (all optional):
 
 import argparse
 import copy
+import hashlib
 import io
 import json
 import sys
@@ -192,7 +193,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, [public_run(r) for r in RUNS.values()])
         if path == "/_control/uploads":
             with LOCK:
-                return self.send(200, {k: v.decode("latin-1") for k, v in UPLOADS.items()})
+                return self.send(200, {k: {"size": len(v), "sha256": hashlib.sha256(v).hexdigest(),
+                                           "text": v.decode("latin-1")} for k, v in UPLOADS.items()})
         return self.send(404, {"message": "unknown control"})
 
     def upload_area(self, path):

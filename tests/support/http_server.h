@@ -25,7 +25,7 @@ class FakeServer {
   // Merges `patch` into the server's state (faults, workflows, ...).
   void configure(const nlohmann::json& patch);
   nlohmann::json requests() const;  // every request seen: method, path, headers
-  nlohmann::json uploads() const;   // path -> stored bytes (latin-1 text)
+  nlohmann::json uploads() const;   // path -> {size, sha256, text (latin-1)}
   nlohmann::json runs() const;      // workflow runs created by dispatches
   nlohmann::json hooks() const;     // [{path, body}] POSTed to /hook...
   // Stops the process now (connection-refused tests).

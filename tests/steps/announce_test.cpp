@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/errors.h"
+#include "support/http_server.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman {
+namespace {
+
+using test::FakeServer;
+
+class AnnounceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::fast_http_retries();
+    auto a = dir / "state" / "artifacts";
+    std::filesystem::create_directories(a);
+    test::write_file(a / "Python-3.13.0rc1.tgz", std::string(20000, 't'));
+    test::write_file(a / "Python-3.13.0rc1.tar.xz", "xz bytes");
+    test::write_file(a / "SHA256SUMS", test::sha256_hex("xz bytes") + "  Python-3.13.0rc1.tar.xz\n" +
+                                           test::sha256_hex(std::string(20000, 't')) + "  Python-3.13.0rc1.tgz\n");
+  }
+  test::TempDir dir;
+};
+
+TEST_F(AnnounceTest, RendersAndPostsInARealRun) {
+  FakeServer server;
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.13.0rc1");
+  h.ctx().mode = RunMode::execute;
+  h.with() = {{"webhook", server.url() + "/hook/discuss"}, {"links", {{"What's new", "https://docs.python.org/3.13/whatsnew/"}}}};
+  auto out = h.run();
+  EXPECT_TRUE(out["posted"].get<bool>());
+  auto text = test::read_file(dir / "state" / "artifacts" / "announce.md");
+  EXPECT_NE(text.find("Python 3.13.0 release candidate 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("(rc release)"), std::string::npos) << text;
+  EXPECT_NE(text.find("| Python-3.13.0rc1.tgz | 20.0 kB | `" + test::sha256_hex(std::string(20000, 't'))), std::string::npos) << text;
+  EXPECT_NE(text.find("[What's new](https://docs.python.org/3.13/whatsnew/)"), std::string::npos) << text;
+  auto hooks = server.hooks();
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_EQ(json::parse(hooks[0]["body"].get<std::string>())["text"], text);
+  EXPECT_EQ(h.probe().result, ProbeResult::done);
+  h.run();
+  EXPECT_EQ(server.hooks().size(), 1u) << "posted twice";
+}
+
+TEST_F(AnnounceTest, InlineTemplateAndUnknownPlaceholder) {
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.12.1");
+  h.with() = {{"template", "{{ version }} is {{kind}}\n"}};
+  h.run();
+  EXPECT_EQ(test::read_file(dir / "state" / "artifacts" / "announce.md"), "3.12.1 is final\n");
+  h.with() = {{"template", "{{verison}}"}};
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("{{verison}}"), std::string::npos) << e.what();
+  }
+  h.with() = {{"template", "docs/no-such-template.md"}};
+  EXPECT_THROW(h.run(), StepError);
+}
+
+TEST_F(AnnounceTest, TamperedArtifactIsRefused) {
+  test::write_file(dir / "state" / "artifacts" / "Python-3.13.0rc1.tar.xz", "changed");
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.13.0rc1");
+  EXPECT_THROW(h.run(), StepError);
+}
+
+TEST_F(AnnounceTest, RehearsalWritesTheOutbox) {
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.13.0rc1");
+  h.ctx().mode = RunMode::rehearse;
+  h.with() = {{"webhook", "https://discuss.python.org/hooks/abc"}};
+  auto out = h.run();
+  EXPECT_FALSE(out["posted"].get<bool>());
+  auto msg = json::parse(test::read_file(dir / "state" / "sandbox" / "outbox" / "step-1.json"));
+  EXPECT_EQ(msg["url"], "https://discuss.python.org/hooks/abc");
+  EXPECT_NE(msg["body"]["text"].get<std::string>().find("3.13.0rc1"), std::string::npos);
+}
+
+TEST_F(AnnounceTest, WebhookFailureThenSuccess) {
+  FakeServer server(json{{"faults", {{{"path", "/hook"}, {"status", 500}, {"times", -1}}}}});
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.13.0rc1");
+  h.ctx().mode = RunMode::execute;
+  h.with() = {{"webhook", server.url() + "/hook/x"}};
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("post it by hand"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(h.probe().result, ProbeResult::unknown);
+  server.configure({{"faults", json::array()}});
+  EXPECT_TRUE(h.run()["posted"].get<bool>());
+  EXPECT_EQ(server.hooks().size(), 1u);
+}
+
+}  // namespace
+}  // namespace relman
