@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config git gnupg ccache python3 xz-utils
   libgit2-dev libcurl4-openssl-dev libgpgme-dev libyaml-cpp-dev
-  libarchive-dev libssl-dev libgtest-dev libgmock-dev googletest
+  libarchive-dev liblzma-dev libssl-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libfmt-dev nlohmann-json3-dev
 )
 missing=()

@@ -1,9 +1,7 @@
 #include "adapters/xz.h"
 
-#include <dlfcn.h>
 #include <lzma.h>
 
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,41 +10,17 @@ namespace relman::xz {
 
 namespace {
 
-// liblzma is already in the process (libarchive links it), but the build
-// does not link it directly, so its functions are looked up at run time:
-// first among the loaded libraries, then by loading liblzma.so.5 itself.
+// liblzma's functions, gathered so the encoder reads as before.
 struct Lzma {
-  decltype(&lzma_stream_encoder_mt) encoder_mt = nullptr;
-  decltype(&lzma_code) code = nullptr;
-  decltype(&lzma_end) end = nullptr;
-  decltype(&lzma_version_string) version_string = nullptr;
-  decltype(&lzma_lzma_preset) preset = nullptr;
+  decltype(&lzma_stream_encoder_mt) encoder_mt = &lzma_stream_encoder_mt;
+  decltype(&lzma_code) code = &lzma_code;
+  decltype(&lzma_end) end = &lzma_end;
+  decltype(&lzma_version_string) version_string = &lzma_version_string;
+  decltype(&lzma_lzma_preset) preset = &lzma_lzma_preset;
 };
 
-template <typename F>
-void resolve(F& fn, void* handle, const char* name) {
-  void* p = dlsym(handle, name);
-  if (!p) throw std::runtime_error(std::string("xz: liblzma lacks ") + name + "; install liblzma5 >= 5.2");
-  fn = reinterpret_cast<F>(p);
-}
-
 const Lzma& lzma() {
-  static Lzma api;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    void* handle = RTLD_DEFAULT;
-    if (!dlsym(handle, "lzma_stream_encoder_mt")) {
-      handle = dlopen("liblzma.so.5", RTLD_NOW | RTLD_LOCAL);  // kept for the life of the process
-      if (!handle) throw std::runtime_error("xz: cannot load liblzma.so.5; install liblzma5 (apt-get install liblzma5)");
-    }
-    Lzma a;
-    resolve(a.encoder_mt, handle, "lzma_stream_encoder_mt");
-    resolve(a.code, handle, "lzma_code");
-    resolve(a.end, handle, "lzma_end");
-    resolve(a.version_string, handle, "lzma_version_string");
-    resolve(a.preset, handle, "lzma_lzma_preset");
-    api = a;
-  });
+  static const Lzma api;
   return api;
 }
 

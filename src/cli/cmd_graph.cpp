@@ -6,6 +6,7 @@
 #include "cli/options.h"
 #include "cli/run_support.h"
 #include "core/errors.h"
+#include "core/scope.h"
 
 namespace relman::cli {
 
@@ -13,7 +14,7 @@ int cmd_graph(const Options& o) {
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
   std::optional<Version> version;
   if (!o.version.empty()) version = Version::parse(o.version);
-  std::map<std::string, std::string> vars;
+  VarMap vars;
   for (const auto& [k, v] : wf.vars) vars[k] = v;
   auto active = [&](const StepDef& s) { return !version || !s.when || s.when->eval(*version, vars); };
   std::string format = o.format.empty() ? "dot" : o.format;

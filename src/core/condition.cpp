@@ -153,7 +153,17 @@ class Parser {
   size_t pos_ = 0;
 };
 
-bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::string, std::string>& vars) {
+std::string var_text(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_array()) {
+    std::string out;
+    for (const auto& x : j) out += (out.empty() ? "" : " ") + var_text(x);
+    return out;
+  }
+  return j.is_null() ? "" : j.dump();
+}
+
+bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::string, nlohmann::json>& vars) {
   switch (n.op) {
     case Condition::Node::constant: return n.truth;
     case Condition::Node::kind: {
@@ -169,7 +179,7 @@ bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::s
     case Condition::Node::var_eq:
     case Condition::Node::var_ne: {
       auto it = vars.find(n.name);
-      bool eq = it != vars.end() && it->second == n.value;
+      bool eq = (it != vars.end() ? var_text(it->second) : std::string()) == n.value;
       return n.op == Condition::Node::var_eq ? eq : !eq;
     }
     case Condition::Node::and_: return eval_node(*n.a, v, vars) && eval_node(*n.b, v, vars);
@@ -195,7 +205,7 @@ Condition Condition::parse(const std::string& text) {
   return c;
 }
 
-bool Condition::eval(const Version& v, const std::map<std::string, std::string>& vars) const {
+bool Condition::eval(const Version& v, const std::map<std::string, nlohmann::json>& vars) const {
   return root_ ? eval_node(*root_, v, vars) : true;
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/version.h"
@@ -16,7 +18,9 @@ class Condition {
  public:
   // Throws ConditionSyntaxError with the column (0-based) of the problem.
   static Condition parse(const std::string& text);
-  bool eval(const Version& v, const std::map<std::string, std::string>& vars) const;
+  // Vars are strings or lists of strings (a list compares as its items
+  // joined with spaces).
+  bool eval(const Version& v, const std::map<std::string, nlohmann::json>& vars) const;
   const std::string& text() const { return text_; }
   // Var names the condition reads, to check they exist at load time.
   std::vector<std::string> vars() const;

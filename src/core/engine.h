@@ -27,7 +27,7 @@ struct EngineOptions {
   bool assume_yes = false;    // --yes: no confirmation before remote effects
   RunPaths paths;
   Sandbox sandbox;
-  std::map<std::string, std::string> vars;
+  VarMap vars;
   // Asks the release manager at a gate (interactive only); true approves.
   std::function<bool(const StepDef&, const std::string& message)> ask_gate;
   // Before a step with a remote effect in a real run; false stops the run.

@@ -6,7 +6,7 @@
 
 namespace relman {
 
-TemplateResolver make_resolver(const Version& v, const std::map<std::string, std::string>& vars,
+TemplateResolver make_resolver(const Version& v, const VarMap& vars,
                                const RunPaths& paths, const RunState* state) {
   return [&v, &vars, &paths, state](const TemplateExpr& e) -> nlohmann::json {
     auto parts = e.parts();
@@ -42,13 +42,13 @@ TemplateResolver make_resolver(const Version& v, const std::map<std::string, std
   };
 }
 
-std::map<std::string, std::string> resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths) {
-  std::map<std::string, std::string> vars;
+VarMap resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths) {
+  VarMap vars;
   auto resolve = make_resolver(v, vars, paths, nullptr);
   std::vector<Diagnostic> problems;
   for (const auto& [k, raw] : wf.vars) {
     try {
-      vars[k] = expand_string(raw, resolve);
+      vars[k] = expand_templates(raw, resolve);
     } catch (const std::exception& e) {
       problems.push_back({{wf.file.string(), 0, 0}, fmt::format("var '{}': {}", k, e.what())});
     }

@@ -24,10 +24,12 @@ struct RunPaths {
 
 // The workflow's vars (with --var overrides applied at load) expanded in
 // declaration order. Throws ConfigError.
-std::map<std::string, std::string> resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths);
+using VarMap = std::map<std::string, nlohmann::json>;
+
+VarMap resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths);
 
 // `state` may be null (plan): then steps.* resolve to a placeholder.
-TemplateResolver make_resolver(const Version& v, const std::map<std::string, std::string>& vars,
+TemplateResolver make_resolver(const Version& v, const VarMap& vars,
                                const RunPaths& paths, const RunState* state);
 
 }  // namespace relman

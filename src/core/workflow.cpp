@@ -226,11 +226,18 @@ void Loader::load_vars(const YAML::Node& vars) {
   }
   for (const auto& kv : vars) {
     std::string k = kv.first.Scalar();
-    if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-      problem(kv.second, fmt::format("var '{}' must be a string", k));
+    bool list = kv.second.IsSequence();
+    if (list)
+      for (const auto& x : kv.second) list = list && x.IsScalar();
+    if (!kv.second.IsScalar() && !kv.second.IsNull() && !list) {
+      problem(kv.second, fmt::format("var '{}' must be a string or a list of strings", k));
       continue;
     }
-    std::string value = kv.second.IsNull() ? "" : kv.second.Scalar();
+    nlohmann::json value = kv.second.IsNull() ? nlohmann::json("") : to_json(kv.second);
+    if (value.is_number() || value.is_boolean()) value = kv.second.Scalar();
+    if (value.is_array())
+      for (auto& x : value)
+        if (!x.is_string()) x = x.dump();
     auto o = overrides_.find(k);
     bool overridden = o != overrides_.end();
     if (overridden) value = o->second;

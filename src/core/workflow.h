@@ -33,7 +33,8 @@ struct Workflow {
   std::string description;
   std::filesystem::path file;  // absolute
   std::string hash;            // sha256 of the file's bytes
-  std::vector<std::pair<std::string, std::string>> vars;  // declaration order, raw
+  // Declaration order, raw: a string or a list of strings each.
+  std::vector<std::pair<std::string, nlohmann::json>> vars;
   std::vector<StepDef> steps;                             // file order
 
   const StepDef* find(const std::string& id) const;

@@ -119,6 +119,7 @@ void write_merge_msg(git_repository* repo, const std::string& message) {
 }
 
 std::string prettify_message(const std::string& message) {
+  git::ensure_init();
   git::Buf buf;
   git::check(git_message_prettify(&buf.buf, message.c_str(), 0, 0), "invalid commit message");
   return buf.str();

@@ -77,6 +77,8 @@ std::string parse_check(const json& c, Check& out, bool expanded) {
     return fmt::format("command \"{}\" must be a list (an argv, never run through a shell), e.g. [./python, -V]",
                        c.get<std::string>());
   }
+  // A whole-template argv ("${vars.test_command}") is checked once expanded.
+  if (!expanded && argv->is_string() && argv->get<std::string>().rfind("${", 0) == 0) return {};
   if (!argv->is_array() || argv->empty())
     return "a command must be a non-empty list of strings, got " + argv->dump();
   for (const auto& a : *argv) {

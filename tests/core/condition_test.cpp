@@ -5,7 +5,7 @@
 using namespace relman;
 
 TEST(Condition, KindsAndLogic) {
-  std::map<std::string, std::string> vars = {{"sign", "yes"}};
+  std::map<std::string, nlohmann::json> vars = {{"sign", "yes"}};
   auto ev = [&](const char* c, const char* v) { return Condition::parse(c).eval(Version::parse(v), vars); };
   EXPECT_TRUE(ev("final or rc", "3.12.0"));
   EXPECT_TRUE(ev("final or rc", "3.12.0rc1"));
