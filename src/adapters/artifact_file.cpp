@@ -18,7 +18,10 @@ namespace {
 
 ArtifactFile::ArtifactFile(std::filesystem::path target) : target_(std::move(target)) {
   auto dir = target_.parent_path();
-  std::string pattern = (dir / ("." + target_.filename().string() + ".tmp.XXXXXX")).string();
+  // Built with append: g++ 12 warns falsely (-Wrestrict) on "." + string&&.
+  std::string name = ".";
+  name.append(target_.filename().string()).append(".tmp.XXXXXX");
+  std::string pattern = (dir / name).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   int fd = ::mkostemp(buf.data(), O_CLOEXEC);
