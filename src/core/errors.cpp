@@ -26,7 +26,10 @@ static std::string join_problems(const std::vector<Diagnostic>& problems) {
 ConfigError::ConfigError(std::vector<Diagnostic> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
-ConfigError::ConfigError(const std::string& what)
-    : std::runtime_error(what), problems_{Diagnostic{{}, what}} {}
+ConfigError::ConfigError(const std::string& what) : std::runtime_error(what) {
+  Diagnostic d;
+  d.message = what;
+  problems_.push_back(std::move(d));
+}
 
 }  // namespace relman
