@@ -1,0 +1,556 @@
+// workflows/pep101.yaml end to end: the real relman binary rehearses releases
+// of the bundled sample interpreter (real git, gpg, compiler), and the tests
+// check what a release manager would: the signed tag, reproducible tarballs,
+// the interpreter built from them, the mirrors of the remotes, the journal,
+// and that the real repository and its remotes were never touched.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/sample_project.h"
+#include "support/shell.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using relman::test::quote;
+using relman::test::Ran;
+using relman::test::read_file;
+using relman::test::SampleProject;
+using relman::test::sh;
+using relman::test::sh_ok;
+using relman::test::TempDir;
+using relman::test::write_file;
+
+namespace {
+
+const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
+
+// The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
+const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-commit",
+                                              "push-new-branch"};
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// git -C repo ARGS (ARGS already shell-quoted where needed), trimmed output.
+std::string git(const fs::path& repo, const std::string& args) {
+  return trim(sh_ok("git -C " + quote(repo.string()) + " " + args));
+}
+
+// Every ref and where it points, plus what HEAD is: equal before and after
+// means the repository was not touched.
+std::string ref_snapshot(const fs::path& repo) {
+  return sh_ok("git -C " + quote(repo.string()) +
+               " for-each-ref --format='%(refname) %(objectname)'; git -C " + quote(repo.string()) +
+               " symbolic-ref -q HEAD || true");
+}
+
+std::string dump(const Ran& r) { return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
+
+// A sample repository made for one release, and the rehearsals run from it.
+class Rehearsal {
+ public:
+  explicit Rehearsal(std::string v)
+      : version(std::move(v)), project(relman::test::make_sample_project(dir / "sample", version)), state(dir / "state") {}
+  Rehearsal(const Rehearsal&) = delete;
+  Rehearsal& operator=(const Rehearsal&) = delete;
+
+  // The rehearsal leaves its throwaway keyring and that keyring's gpg-agent
+  // behind (see the report): end the agents this test started, by home.
+  ~Rehearsal() {
+    for (const auto& home : gpg_homes_) {
+      sh("gpgconf --homedir " + quote(home) + " --kill all >/dev/null 2>&1");
+      if (home.rfind("/tmp/relman-gpg-", 0) == 0) sh("rm -rf " + quote(home));
+    }
+  }
+
+  // relman rehearse VERSION as scripts/demo.sh runs it, from inside the repo.
+  Ran rehearse(const fs::path& state_dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"rehearse", version, "--workflow", kWorkflow.string(), "--var", "project=Minipy",
+                                     "--auto-approve", "--state-dir", state_dir.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Ran r = relman::test::relman(args, project.repo);
+    remember_gpg_home(state_dir);
+    return r;
+  }
+  Ran rehearse() { return rehearse(state, {"--skip", "check-blockers,check-ci"}); }
+
+  // Any relman command that makes a sandbox in `state_dir`.
+  Ran run_in(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& state_dir) {
+    Ran r = relman::test::relman(args, cwd);
+    remember_gpg_home(state_dir);
+    return r;
+  }
+
+  // Another relman command on this rehearsal's state directory.
+  Ran relman(std::vector<std::string> args) const {
+    args.push_back("--state-dir");
+    args.push_back(state.string());
+    return relman::test::relman(args, project.repo);
+  }
+
+  json status() const {
+    Ran r = relman({"status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << dump(r);
+    return json::parse(r.out);
+  }
+  json step(const std::string& id) const {
+    const json st = status();  // held: iterating status()["steps"] would dangle
+    for (const auto& s : st["steps"])
+      if (s["id"] == id) return s;
+    ADD_FAILURE() << "no step " << id << " in relman status";
+    return json::object();
+  }
+
+  std::vector<json> journal(const fs::path& state_dir) const {
+    std::vector<json> out;
+    std::ifstream in(state_dir / "journal.jsonl");
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty()) out.push_back(json::parse(l));
+    return out;
+  }
+  std::vector<json> journal() const { return journal(state); }
+  int count(const std::string& event, const std::string& step_id) const {
+    int n = 0;
+    for (const auto& e : journal())
+      if (e["event"] == event && e.value("step", "") == step_id) ++n;
+    return n;
+  }
+
+  fs::path workspace() const { return state / "sandbox" / "workspace"; }
+  fs::path mirror(const std::string& remote) const { return state / "sandbox" / "remotes" / (remote + ".git"); }
+  fs::path artifact(const std::string& name) const { return state / "artifacts" / name; }
+  std::string tag() const { return "v" + version; }
+  std::string tarball(const std::string& ext) const { return "Minipy-" + version + ext; }
+
+  // A keyring holding only the rehearsal's exported public key.
+  fs::path verifying_keyring() {
+    fs::path home = dir / "verify-gpg";
+    if (!fs::exists(home)) {
+      fs::create_directories(home);
+      fs::permissions(home, fs::perms::owner_all, fs::perm_options::replace);
+      gpg_homes_.push_back(home.string());
+      sh_ok("GNUPGHOME=" + quote(home.string()) + " gpg --batch --quiet --import " +
+            quote(artifact("rehearsal-signing-key.asc").string()));
+    }
+    return home;
+  }
+
+  TempDir dir;
+  std::string version;
+  SampleProject project;
+  fs::path state;  // outside the repository, as a release manager would keep it
+
+ private:
+  void remember_gpg_home(const fs::path& state_dir) {
+    auto events = journal(state_dir);
+    if (events.empty() || events.front()["event"] != "run_started") return;
+    std::string home = events.front()["sandbox"].value("gnupghome", "");
+    if (!home.empty() && std::find(gpg_homes_.begin(), gpg_homes_.end(), home) == gpg_homes_.end())
+      gpg_homes_.push_back(home);
+  }
+  std::vector<std::string> gpg_homes_;
+};
+
+// The ids of the workflow's steps for VERSION, in order, from relman plan.
+json plan(const std::string& version, const fs::path& cwd) {
+  Ran r = relman::test::relman({"plan", version, "--json", "--workflow", kWorkflow.string()}, cwd);
+  EXPECT_EQ(r.exit_code, 0) << dump(r);
+  return json::parse(r.out);
+}
+
+std::vector<std::string> step_ids(const json& p) {
+  std::vector<std::string> ids;
+  for (const auto& s : p["steps"]) ids.push_back(s["id"]);
+  return ids;
+}
+
+// "Y-m-d H:M:S" in UTC of a commit's committer time.
+std::string commit_time_utc(const fs::path& repo, const std::string& rev) {
+  return trim(sh_ok("TZ=UTC git -C " + quote(repo.string()) + " log -1 --date=format-local:'%Y-%m-%d %H:%M:%S' --format=%cd " +
+                    quote(rev)));
+}
+
+// Each entry of a tarball as "mode owner date time name" with times in UTC.
+std::vector<std::string> tar_listing(const fs::path& tarball) {
+  std::string out = sh_ok("TZ=UTC tar --full-time -tvf " + quote(tarball.string()) + " 2>/dev/null");
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) lines.push_back(l);
+  return lines;
+}
+
+bool same_bytes(const fs::path& a, const fs::path& b) { return read_file(a) == read_file(b); }
+
+struct Release {
+  std::string version;
+  std::string release_branch;  // where the release commit is made
+  std::string post_branch;     // where "Post VERSION" lands
+  bool first_beta;
+};
+
+void PrintTo(const Release& r, std::ostream* os) { *os << r.version; }
+
+class Pep101Rehearsal : public ::testing::TestWithParam<Release> {};
+
+}  // namespace
+
+TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
+  const Release& rel = GetParam();
+  Rehearsal r(rel.version);
+  const std::string repo_refs = ref_snapshot(r.project.repo);
+  const std::string origin_refs = ref_snapshot(r.project.origin);
+  const std::string upstream_refs = ref_snapshot(r.project.upstream);
+  const std::string upstream_main_before = git(r.project.upstream, "rev-parse refs/heads/main");
+
+  Ran ran = r.rehearse();
+  ASSERT_EQ(ran.exit_code, 0) << dump(ran);
+  EXPECT_NE(ran.out.find("the run finished"), std::string::npos) << ran.out;
+
+  // -- The signed tag, on the release commit.
+  const fs::path ws = r.workspace();
+  const std::string tagged = git(ws, "rev-parse " + r.tag() + "^{commit}");
+  EXPECT_EQ(git(ws, "cat-file -t " + r.tag()), "tag");
+  EXPECT_EQ(git(ws, "log -1 --format=%s " + tagged), "Minipy " + rel.version);
+  EXPECT_EQ(git(ws, "rev-parse " + tagged + "^"), git(r.project.repo, "rev-parse HEAD"))
+      << "the release commit sits on the branch's tip";
+  EXPECT_NE(git(ws, "show " + tagged + ":Include/patchlevel.h").find("\"" + rel.version + "\""), std::string::npos);
+  ASSERT_TRUE(fs::exists(r.artifact("rehearsal-signing-key.asc")));
+  {
+    fs::path empty = r.dir / "empty-gpg";
+    fs::create_directories(empty);
+    fs::permissions(empty, fs::perms::owner_all, fs::perm_options::replace);
+    Ran unknown = sh("GNUPGHOME=" + quote(empty.string()) + " git -C " + quote(ws.string()) + " tag -v " + r.tag());
+    EXPECT_NE(unknown.exit_code, 0) << "without the key the signature must not verify: " << dump(unknown);
+    sh("gpgconf --homedir " + quote(empty.string()) + " --kill all >/dev/null 2>&1");
+  }
+  const fs::path keyring = r.verifying_keyring();
+  Ran verified = sh("GNUPGHOME=" + quote(keyring.string()) + " git -C " + quote(ws.string()) + " tag -v " + r.tag());
+  EXPECT_EQ(verified.exit_code, 0) << dump(verified);
+  EXPECT_NE(verified.err.find("Good signature"), std::string::npos) << verified.err;
+
+  // -- Artifacts: signatures and checksums check out with plain tools.
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    fs::path file = r.artifact(r.tarball(ext));
+    ASSERT_TRUE(fs::exists(file)) << file;
+    Ran sig = sh("GNUPGHOME=" + quote(keyring.string()) + " gpg --batch --verify " + quote(file.string() + ".asc") + " " +
+                 quote(file.string()));
+    EXPECT_EQ(sig.exit_code, 0) << dump(sig);
+    // Every entry is under Minipy-VERSION/ and carries the tagged commit's time.
+    const std::string when = commit_time_utc(ws, tagged);
+    auto listing = tar_listing(file);
+    ASSERT_FALSE(listing.empty());
+    for (const auto& l : listing) {
+      EXPECT_NE(l.find(" " + when + " Minipy-" + rel.version + "/"), std::string::npos) << l << " (expected " << when << ")";
+    }
+  }
+  Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
+  EXPECT_EQ(sums.exit_code, 0) << dump(sums);
+  EXPECT_NE(sums.out.find(r.tarball(".tgz") + ": OK"), std::string::npos) << sums.out;
+
+  // -- Reproducible: the tag exported again elsewhere gives the same bytes.
+  //    (The same workflow, with every step but the export skipped.)
+  {
+    git(r.dir.path(), "clone -q " + quote(ws.string()) + " " + quote((r.dir / "clone").string()));
+    json p = plan(rel.version, r.project.repo);
+    std::string skip;
+    for (const auto& id : step_ids(p))
+      if (id != "export") skip += (skip.empty() ? "" : ",") + id;
+    fs::path again = r.dir / "state-again";
+    Ran re = r.run_in({"rehearse", rel.version, "--repo", (r.dir / "clone").string(), "--workflow", kWorkflow.string(),
+                       "--var", "project=Minipy", "--skip", skip, "--state-dir", again.string()},
+                      r.dir.path(), again);
+    ASSERT_EQ(re.exit_code, 0) << dump(re);
+    for (const char* ext : {".tgz", ".tar.xz"})
+      EXPECT_TRUE(same_bytes(r.artifact(r.tarball(ext)), again / "artifacts" / r.tarball(ext)))
+          << r.tarball(ext) << " differs when the same tag is exported again";
+  }
+
+  // -- The interpreter built from the tarball reports the released version.
+  json build = r.step("build");
+  EXPECT_EQ(build["state"], "succeeded");
+  const std::string python = build["outputs"].value("interpreter", "");
+  ASSERT_FALSE(python.empty()) << build.dump();
+  EXPECT_EQ(fs::path(python).lexically_relative(r.state / "work").string().rfind("..", 0), std::string::npos)
+      << python << " is not under the state directory";
+  EXPECT_EQ(trim(sh_ok(quote(python) + " -V")), "Minipy " + rel.version);
+  EXPECT_EQ(sh_ok(quote(python) + " -c 'import sys; print(sys.version)'").rfind(rel.version, 0), 0u);
+
+  // -- The fork's mirror got the release branch at the release commit and
+  //    the tag; upstream's got the tag and the post-release commit.
+  const fs::path origin = r.mirror("origin");
+  const fs::path upstream = r.mirror("upstream");
+  EXPECT_EQ(git(origin, "rev-parse " + r.tag() + "^{commit}"), tagged);
+  EXPECT_EQ(git(origin, "rev-parse refs/heads/" + rel.release_branch), tagged);
+  EXPECT_EQ(git(upstream, "rev-parse " + r.tag() + "^{commit}"), tagged);
+  EXPECT_EQ(git(upstream, "cat-file -t " + r.tag()), "tag");
+  const std::string post = "refs/heads/" + rel.post_branch;
+  EXPECT_EQ(git(upstream, "log -1 --format=%s " + post), "Post " + rel.version);
+  EXPECT_EQ(git(upstream, "rev-parse " + post + "^"), tagged);
+  const std::string post_patchlevel = git(upstream, "show " + post + ":Include/patchlevel.h");
+  EXPECT_TRUE(std::regex_search(post_patchlevel, std::regex("#define PY_VERSION +\"" +
+                                                            std::regex_replace(rel.version, std::regex("\\."), "\\.") +
+                                                            "\\+\"")))
+      << post_patchlevel;
+  if (rel.first_beta) {
+    // X.Y exists, and main moved on to the next feature version.
+    EXPECT_EQ(git(upstream, "rev-parse refs/heads/3.12"), git(upstream, "rev-parse " + post));
+    EXPECT_EQ(git(upstream, "log -1 --format=%s refs/heads/main"), "Bump to 3.13.0a0");
+    EXPECT_EQ(git(upstream, "rev-parse refs/heads/main^"), tagged);
+    const std::string main_patchlevel = git(upstream, "show main:Include/patchlevel.h");
+    EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_VERSION +\"3\\.13\\.0a0\""))) << main_patchlevel;
+    EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_MINOR_VERSION +13\\b"))) << main_patchlevel;
+    EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_RELEASE_LEVEL +PY_RELEASE_LEVEL_ALPHA")))
+        << main_patchlevel;
+  } else {
+    // An alpha makes no X.Y branch; a final is released from the X.Y that exists.
+    const std::string xy = rel.version.substr(0, rel.version.find('.', 2));
+    const bool has_xy = sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/" + xy).exit_code == 0;
+    EXPECT_EQ(has_xy, rel.release_branch == xy) << "only the first beta creates X.Y";
+    if (rel.release_branch != "main") {
+      EXPECT_EQ(git(upstream, "rev-parse refs/heads/main"), upstream_main_before) << "main is not released from here";
+    }
+  }
+
+  // -- Nothing real was touched: the repository and its bare remotes.
+  EXPECT_EQ(ref_snapshot(r.project.repo), repo_refs);
+  EXPECT_EQ(ref_snapshot(r.project.origin), origin_refs);
+  EXPECT_EQ(ref_snapshot(r.project.upstream), upstream_refs);
+  EXPECT_EQ(git(r.project.repo, "status --porcelain --ignored"), "");
+
+  // -- The journal tells the whole story.
+  auto events = r.journal();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front()["event"], "run_started");
+  EXPECT_EQ(events.front()["mode"], "rehearse");
+  EXPECT_EQ(events.front()["version"], rel.version);
+  EXPECT_EQ(events.back()["event"], "run_finished");
+  EXPECT_EQ(events.back()["result"], "succeeded");
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1]["seq"], events[i]["seq"]);
+  std::set<std::string> expected_skips = {"check-blockers", "check-ci", "cherry-pick"};
+  if (!rel.first_beta) expected_skips.insert(kFirstBetaOnly.begin(), kFirstBetaOnly.end());
+  json st = r.status();
+  EXPECT_TRUE(st["finished"].get<bool>());
+  const auto ids = step_ids(plan(rel.version, r.project.repo));
+  ASSERT_EQ(st["steps"].size(), ids.size());
+  std::set<std::string> skipped;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const json& s = st["steps"][i];
+    const std::string id = s["id"];
+    EXPECT_EQ(id, ids[i]);
+    EXPECT_EQ(r.count("step_failed", id), 0) << id;
+    if (s["state"] == "skipped") {
+      skipped.insert(id);
+      EXPECT_FALSE(s.value("reason", "").empty()) << id << " was skipped without a reason";
+      EXPECT_EQ(r.count("step_skipped", id), 1) << id;
+      EXPECT_EQ(r.count("step_started", id), 0) << id;
+    } else {
+      EXPECT_EQ(s["state"], "succeeded") << id;
+      EXPECT_EQ(r.count("step_succeeded", id), 1) << id;
+      if (s["uses"] != "gate") {
+        EXPECT_EQ(r.count("step_started", id), 1) << id;
+      }
+    }
+  }
+  EXPECT_EQ(skipped, expected_skips);
+  EXPECT_EQ(r.count("step_approved", "green-light"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Releases, Pep101Rehearsal,
+                         ::testing::Values(Release{"3.14.0a1", "main", "main", false},
+                                           Release{"3.12.0b1", "main", "3.12", true},
+                                           Release{"3.12.0", "3.12", "3.12", false}),
+                         [](const ::testing::TestParamInfo<Release>& i) {
+                           std::string n = "v" + i.param.version;
+                           std::replace(n.begin(), n.end(), '.', '_');
+                           return n;
+                         });
+
+TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
+  Rehearsal r("3.12.0");
+  // The release branch's committed state does not compile.
+  const fs::path expr = r.project.repo / "Python" / "expr.c";
+  write_file(expr, read_file(expr) + "\n#error the build is broken on purpose (pep101 test)\n");
+  sh_ok("GIT_COMMITTER_DATE=2026-01-20T12:00:00Z GIT_AUTHOR_DATE=2026-01-20T12:00:00Z git -c commit.gpgsign=false commit -qam "
+        "'Break the build'",
+        r.project.repo);
+  const std::string broken = git(r.project.repo, "rev-parse HEAD");
+  const std::string repo_refs = ref_snapshot(r.project.repo);
+  const std::string upstream_refs = ref_snapshot(r.project.upstream);
+
+  Ran failed = r.rehearse();
+  EXPECT_EQ(failed.exit_code, 1) << dump(failed);
+  const std::string said = failed.out + failed.err;
+  EXPECT_NE(said.find("FAILED build"), std::string::npos) << said;
+  EXPECT_NE(said.find("broken on purpose"), std::string::npos) << "the log's tail is shown: " << said;
+  EXPECT_NE(said.find((r.state / "logs" / "build.log").string()), std::string::npos) << "the log's path is shown: " << said;
+  EXPECT_EQ(r.step("build")["state"], "failed");
+  EXPECT_EQ(r.step("tag")["state"], "succeeded");
+  EXPECT_EQ(r.step("smoke")["state"], "pending");
+  EXPECT_EQ(r.step("push-fork")["state"], "pending");
+  EXPECT_EQ(git(r.mirror("upstream"), "for-each-ref --format='%(refname) %(objectname)'") + "\n",
+            sh_ok("git -C " + quote(r.project.upstream.string()) + " for-each-ref --format='%(refname) %(objectname)'"))
+      << "nothing reaches the remotes' mirrors before the build passed";
+  const int verify_before = r.count("step_succeeded", "verify");
+
+  // The release manager fixes the tree in the sandbox, commits, drops the
+  // tag made on the broken tree, and retries from the tag.
+  const fs::path ws = r.workspace();
+  EXPECT_EQ(git(ws, "rev-parse v3.12.0^{commit}^"), broken);
+  git(ws, "checkout " + broken + "^ -- Python/expr.c");
+  git(ws, "-c commit.gpgsign=false commit -qm 'Fix the build'");
+  const std::string fix = git(ws, "rev-parse HEAD");
+  git(ws, "tag -d v3.12.0");
+  Ran retried = r.relman({"retry", "tag"});
+  ASSERT_EQ(retried.exit_code, 0) << dump(retried);
+
+  EXPECT_EQ(git(ws, "rev-parse v3.12.0^{commit}"), fix);
+  EXPECT_EQ(git(r.mirror("upstream"), "rev-parse v3.12.0^{commit}"), fix);
+  EXPECT_EQ(git(r.mirror("upstream"), "rev-parse refs/heads/3.12^"), fix);
+  EXPECT_EQ(git(r.mirror("origin"), "rev-parse refs/heads/3.12"), fix);
+  json build = r.step("build");
+  EXPECT_EQ(build["state"], "succeeded");
+  EXPECT_EQ(trim(sh_ok(quote(build["outputs"].value("interpreter", "/nonexistent")) + " -V")), "Minipy 3.12.0");
+  EXPECT_EQ(sh("tar -xzOf " + quote(r.artifact("Minipy-3.12.0.tgz").string()) +
+                   " Minipy-3.12.0/Python/expr.c 2>/dev/null | grep -c 'broken on purpose'")
+                .out,
+            "0\n")
+      << "the tarball holds the fixed tree";
+  json st = r.status();
+  EXPECT_TRUE(st["finished"].get<bool>());
+  for (const auto& s : st["steps"]) EXPECT_TRUE(s["state"] == "succeeded" || s["state"] == "skipped") << s.dump();
+
+  // Bump and commit ran once; tag and everything made from it twice; the
+  // build failed once and passed once; the rest ran once, after the fix.
+  EXPECT_EQ(r.count("step_succeeded", "bump"), 1);
+  EXPECT_EQ(r.count("step_succeeded", "commit"), 1);
+  for (const char* twice : {"tag", "export", "checksums", "sign"}) EXPECT_EQ(r.count("step_succeeded", twice), 2) << twice;
+  EXPECT_EQ(r.count("step_started", "build"), 2);
+  EXPECT_EQ(r.count("step_failed", "build"), 1);
+  EXPECT_EQ(r.count("step_succeeded", "build"), 1);
+  EXPECT_EQ(r.count("step_succeeded", "verify"), verify_before + 1);
+  for (const char* once : {"smoke", "push-fork", "upload", "post-bump", "post-commit", "push-upstream", "announce"})
+    EXPECT_EQ(r.count("step_succeeded", once), 1) << once;
+  EXPECT_EQ(r.count("step_reset", "tag"), 1);
+  EXPECT_EQ(r.journal().back()["event"], "run_finished");
+
+  EXPECT_EQ(ref_snapshot(r.project.repo), repo_refs);
+  EXPECT_EQ(ref_snapshot(r.project.upstream), upstream_refs);
+  EXPECT_EQ(git(r.project.repo, "status --porcelain --ignored"), "");
+}
+
+// Prints the wall time of a whole final-release rehearsal with a warm ccache
+// (the goal is <= 10 s on a 2-core machine; not asserted). The two
+// rehearsals also show what the tarballs depend on.
+TEST(Pep101, WarmRehearsalWallTimeAndWhatTheTarballsDependOn) {
+  Rehearsal warm_up("3.12.0");
+  Ran first = warm_up.rehearse();
+  ASSERT_EQ(first.exit_code, 0) << dump(first);
+
+  Rehearsal timed("3.12.0");
+  const auto t0 = std::chrono::steady_clock::now();
+  Ran second = timed.rehearse();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(second.exit_code, 0) << dump(second);
+  std::cout << fmt::format("pep101 rehearsal wall time: {:.2f} s", seconds) << std::endl;
+  std::cout << "  build step: " << timed.step("build")["duration_ms"] << " ms, ccache: " << timed.step("build")["outputs"].value("ccache", false) << std::endl;
+
+  // Identical sample repositories give identical trees in the tarballs; the
+  // bytes are equal exactly when the release commits have the same time
+  // (the release commit is made during the rehearsal, so they usually don't).
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    const fs::path a = warm_up.artifact(warm_up.tarball(ext));
+    const fs::path b = timed.artifact(timed.tarball(ext));
+    fs::path xa = warm_up.dir / (std::string("x") + ext), xb = timed.dir / (std::string("x") + ext);
+    fs::create_directories(xa);
+    fs::create_directories(xb);
+    sh_ok("tar -xf " + quote(a.string()) + " -C " + quote(xa.string()) + " 2>/dev/null");
+    sh_ok("tar -xf " + quote(b.string()) + " -C " + quote(xb.string()) + " 2>/dev/null");
+    Ran diff = sh("diff -r " + quote(xa.string()) + " " + quote(xb.string()));
+    EXPECT_EQ(diff.exit_code, 0) << dump(diff);
+    const std::string ta = commit_time_utc(warm_up.workspace(), "v3.12.0^{commit}");
+    const std::string tb = commit_time_utc(timed.workspace(), "v3.12.0^{commit}");
+    EXPECT_EQ(same_bytes(a, b), ta == tb) << ext << ": release commits at " << ta << " and " << tb;
+    std::cout << "  " << ext << " of two rehearsals: " << (same_bytes(a, b) ? "byte-identical" : "different bytes")
+              << " (release commits made at " << ta << " and " << tb << ")" << std::endl;
+  }
+}
+
+TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
+  TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  json beta = plan("3.12.0b1", dir / "repo");
+  json bugfix = plan("3.11.2", dir / "repo");
+  EXPECT_EQ(beta["kind"], "first_beta");
+  EXPECT_EQ(bugfix["kind"], "final");
+  EXPECT_EQ(beta["branch"], "main");
+  EXPECT_EQ(bugfix["branch"], "3.11");
+  ASSERT_EQ(step_ids(beta), step_ids(bugfix)) << "one workflow, the same steps in the same order";
+
+  std::set<std::string> beta_runs, bugfix_runs, only_beta, only_bugfix;
+  for (const auto& s : beta["steps"])
+    if (s["runs"].get<bool>()) beta_runs.insert(s["id"]);
+  for (const auto& s : bugfix["steps"])
+    if (s["runs"].get<bool>()) bugfix_runs.insert(s["id"]);
+  std::set_difference(beta_runs.begin(), beta_runs.end(), bugfix_runs.begin(), bugfix_runs.end(),
+                      std::inserter(only_beta, only_beta.end()));
+  std::set_difference(bugfix_runs.begin(), bugfix_runs.end(), beta_runs.begin(), beta_runs.end(),
+                      std::inserter(only_bugfix, only_bugfix.end()));
+  EXPECT_EQ(only_beta, kFirstBetaOnly);
+  EXPECT_TRUE(only_bugfix.empty());
+  EXPECT_FALSE(beta_runs.count("cherry-pick")) << "no cherry-picks unless vars.cherry_picks is set";
+
+  // The resolved parameters follow the release: the branch checked, the new
+  // branch's name.
+  auto with = [](const json& p, const std::string& id) {
+    for (const auto& s : p["steps"])
+      if (s["id"] == id) return s["with"];
+    return json::object();
+  };
+  EXPECT_EQ(with(beta, "require-branch")["name"], "main");
+  EXPECT_EQ(with(bugfix, "require-branch")["name"], "3.11");
+  EXPECT_EQ(with(beta, "new-branch")["name"], "3.12");
+  EXPECT_EQ(with(beta, "new-branch")["from"], "v3.12.0b1");
+  EXPECT_EQ(with(bugfix, "tag")["name"], "v3.11.2");
+
+  // The human-readable plan says the same counts.
+  Ran text = relman::test::relman({"plan", "3.11.2", "--workflow", kWorkflow.string()}, dir / "repo");
+  EXPECT_NE(text.out.find(fmt::format("{} of {} steps run", bugfix_runs.size(), step_ids(bugfix).size())),
+            std::string::npos)
+      << text.out;
+  text = relman::test::relman({"plan", "3.12.0b1", "--workflow", kWorkflow.string()}, dir / "repo");
+  EXPECT_NE(text.out.find(fmt::format("{} of {} steps run", beta_runs.size(), step_ids(beta).size())), std::string::npos)
+      << text.out;
+}
+
+// Disabled until src/adapters/archive.cpp stops forcing hdrcharset=BINARY
+// (see the report): GNU tar warns "Ignoring unknown extended header keyword
+// 'hdrcharset'" once per entry when a user unpacks the release tarball.
+TEST(Pep101, DISABLED_TheReleaseTarballUnpacksWithGnuTarWithoutWarnings) {
+  Rehearsal r("3.14.0a1");
+  Ran ran = r.rehearse();
+  ASSERT_EQ(ran.exit_code, 0) << dump(ran);
+  fs::create_directories(r.dir / "x");
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    Ran x = sh("tar -xf " + quote(r.artifact(r.tarball(ext)).string()) + " -C " + quote((r.dir / "x").string()));
+    EXPECT_EQ(x.exit_code, 0) << dump(x);
+    EXPECT_EQ(x.err, "") << ext;
+  }
+}
