@@ -95,8 +95,9 @@ struct Build {
     if (!r.ok())
       throw StepError(fmt::format(
           "step '{}': `{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
-          "Fix the build on the release branch (commit, and re-make the tag and tarball), or the step's "
-          "`configure`/`make` arguments, then `relman retry {}`.",
+          "If the source must change: commit the fix on the release branch, delete the release tag (git tag -d) "
+          "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
+          "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.",
           ctx.step_id, shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
           ctx.step_id));
   }
