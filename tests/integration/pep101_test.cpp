@@ -401,6 +401,7 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   EXPECT_NE(said.find("FAILED build"), std::string::npos) << said;
   EXPECT_NE(said.find("broken on purpose"), std::string::npos) << "the log's tail is shown: " << said;
   EXPECT_NE(said.find((r.state / "logs" / "build.log").string()), std::string::npos) << "the log's path is shown: " << said;
+  EXPECT_NE(said.find("the tag step"), std::string::npos) << "the way out is to retry from the tag: " << said;
   EXPECT_EQ(r.step("build")["state"], "failed");
   EXPECT_EQ(r.step("tag")["state"], "succeeded");
   EXPECT_EQ(r.step("smoke")["state"], "pending");
