@@ -1,0 +1,162 @@
+// A token never leaves the process: a whole workflow that reads GitHub with
+// GITHUB_TOKEN, uploads and announces against the loopback server that
+// demands the token, and the token appears in no file of the state
+// directory, in no output of relman, not even when a step prints it or the
+// server refuses it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/http_server.h"
+#include "support/shell.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using relman::test::FakeServer;
+using relman::test::files_containing;
+using relman::test::Ran;
+using relman::test::TempDir;
+using relman::test::write_file;
+
+namespace {
+
+const std::string kToken = "ghp_S3cretT0kenForTests0123456789abcdef";
+
+// ci.require_green and issues.require_no_blockers read the fake GitHub with
+// the token; a step prints the token (as a careless script would) and fails
+// unless the file `go` names exists; the file is uploaded and the
+// announcement posted to the same server.
+std::string workflow(const std::string& api) {
+  return "name: secrets\n"
+         "vars:\n"
+         "  api: " + api + "\n"
+         "  go: /\n"
+         "steps:\n"
+         "  - id: green\n"
+         "    uses: ci.require_green\n"
+         "    with: {api: \"${vars.api}\", repo: o/r, ref: main}\n"
+         "  - id: blockers\n"
+         "    uses: issues.require_no_blockers\n"
+         "    with: {api: \"${vars.api}\", repo: o/r}\n"
+         "  - id: notes\n"
+         "    uses: exec\n"
+         "    with: {argv: [sh, -c, \"echo \\\"building with token $GITHUB_TOKEN\\\"; "
+         "test -e ${vars.go} || { echo not yet >&2; exit 1; }; echo release notes > ${run.artifacts}/notes.txt\"]}\n"
+         "  - id: upload\n"
+         "    uses: http.upload\n"
+         "    with: {url: \"${vars.api}/upload/secrets/\", files: [notes.txt]}\n"
+         "  - id: announce\n"
+         "    uses: announce\n"
+         "    with: {webhook: \"${vars.api}/hook/releases\", project: Minipy}\n";
+}
+
+class Secrets : public ::testing::Test {
+ protected:
+  Secrets() : server(json{{"token", kToken},
+                          {"status", {{"main", {{"state", "success"}, {"statuses", {{{"context", "build"}, {"state", "success"}}}}}}}},
+                          {"issues", json::array()}}) {
+    relman::test::make_repo(dir / "repo", {{"README", "sample\n"}});
+    write_file(dir / "wf.yaml", workflow(server.url()));
+  }
+  Ran relman(std::vector<std::string> args, const std::string& token) {
+    args.push_back("--state-dir");
+    args.push_back(state().string());
+    return relman::test::relman(args, dir / "repo",
+                                {{"GITHUB_TOKEN", token},
+                                 {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
+                                 {"RELMAN_HTTP_ATTEMPTS", "2"},
+                                 {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
+  }
+  Ran rehearse(const std::string& token) {
+    return relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
+                  token);
+  }
+  fs::path state() const { return dir / "state"; }
+  void expect_nowhere(const std::string& secret, const Ran& r, const std::string& what) {
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << what << " stdout: " << r.out;
+    EXPECT_EQ(r.err.find(secret), std::string::npos) << what << " stderr: " << r.err;
+  }
+
+  TempDir dir;
+  FakeServer server;
+};
+
+}  // namespace
+
+TEST_F(Secrets, AWholeRunWritesTheTokenNowhere) {
+  Ran r = rehearse(kToken);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_nowhere(kToken, r, "rehearse");
+
+  // The token was really used: the GitHub reads carried it (the server
+  // refuses them otherwise), the upload and the post arrived.
+  int authorised = 0;
+  for (const auto& req : server.requests())
+    if (req["path"].get<std::string>().rfind("/repos/", 0) == 0 &&
+        req["headers"].value("Authorization", "") == "Bearer " + kToken)
+      ++authorised;
+  EXPECT_GE(authorised, 2);
+  EXPECT_TRUE(server.uploads().contains("/upload/secrets/notes.txt")) << server.uploads().dump();
+  ASSERT_EQ(server.hooks().size(), 1u);
+  EXPECT_EQ(server.hooks()[0]["body"].get<std::string>().find(kToken), std::string::npos);
+
+  // The step that printed it: its log and its outputs say *** instead.
+  Ran log = relman({"log", "notes"}, kToken);
+  EXPECT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_NE(log.out.find("building with token ***"), std::string::npos) << log.out;
+  expect_nowhere(kToken, log, "log");
+
+  Ran st = relman({"status", "--json"}, kToken);
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  expect_nowhere(kToken, st, "status --json");
+  Ran report = relman({"report", "--format", "md"}, kToken);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  expect_nowhere(kToken, report, "report");
+
+  EXPECT_EQ(files_containing(state().string(), kToken), std::vector<std::string>{});
+  // Nor a piece of it long enough to matter (a token cut by a line break
+  // or a length limit would still leak).
+  EXPECT_EQ(files_containing(state().string(), kToken.substr(4, 16)), std::vector<std::string>{});
+  EXPECT_EQ(files_containing((dir / "repo").string(), kToken), std::vector<std::string>{});
+}
+
+TEST_F(Secrets, AResumedRunStillHidesTheToken) {
+  // The step that prints the token fails; fixed, it runs again in a new
+  // process where no GitHub step has read the token yet.
+  Ran first = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string(),
+                      "--var", "go=" + (dir / "go").string()},
+                     kToken);
+  ASSERT_EQ(first.exit_code, 1) << first.out << first.err;
+  expect_nowhere(kToken, first, "failed rehearse");
+  write_file(dir / "go", "");
+  Ran second = relman({"resume"}, kToken);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  expect_nowhere(kToken, second, "resume");
+  Ran log = relman({"log", "notes"}, kToken);
+  expect_nowhere(kToken, log, "log");
+  EXPECT_EQ(files_containing(state().string(), kToken), std::vector<std::string>{});
+}
+
+TEST_F(Secrets, ARefusedTokenFailsTheStepWithoutShowingIt) {
+  const std::string wrong = "ghp_WrongT0kenThatTheServerRefuses987654321";
+  Ran r = rehearse(wrong);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  expect_nowhere(wrong, r, "rehearse");
+  // It says what is wrong and what to do, naming the variable, not its value.
+  EXPECT_NE(r.out.find("FAILED green"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("GITHUB_TOKEN"), std::string::npos) << r.out;
+
+  Ran st = relman({"status", "--json"}, wrong);
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  expect_nowhere(wrong, st, "status --json");
+  json status = json::parse(st.out);
+  EXPECT_EQ(status["steps"][0]["state"], "failed");
+  EXPECT_NE(status["steps"][0]["error"].get<std::string>().find("refused"), std::string::npos) << st.out;
+  Ran log = relman({"log", "green"}, wrong);
+  expect_nowhere(wrong, log, "log");
+  EXPECT_EQ(files_containing(state().string(), wrong), std::vector<std::string>{});
+  EXPECT_TRUE(server.uploads().empty());
+  EXPECT_TRUE(server.hooks().empty());
+}
