@@ -31,9 +31,9 @@ set(CPACK_PACKAGE_NAME relman)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "relman")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "release manager's engine: CPython's PEP 101 as a resumable workflow")
-set(CPACK_PACKAGE_DESCRIPTION
-    "relman runs a release runbook (CPython's PEP 101) as a journaled, resumable workflow:\n"
-    "parallel steps, gates, rehearsals in a sandbox, a release report.")
+# One string: two quoted arguments would make a CMake list, joined with ';'.
+set(CPACK_PACKAGE_DESCRIPTION "relman runs a release runbook (CPython's PEP 101) as a journaled, resumable \
+workflow: parallel steps, gates, rehearsals in a sandbox, a release report.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "relman maintainers <relman@localhost>")

@@ -33,7 +33,7 @@ rm -f "$build"/relman_*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/relman_*.deb)
 echo "install-test: $deb"
-dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+dpkg-deb --field "$deb"
 contents=$(dpkg-deb --contents "$deb")
 echo "$contents"
 

@@ -11,7 +11,7 @@
 #
 #   scripts/render-report.sh [OUT]    (default: a fresh /tmp/relman-report-XXXXXX)
 # Environment: RELMAN (default build/relman, built like scripts/demo.sh when
-# missing), WINDOW (default 1200,1400), GATE_WAIT seconds (default 3).
+# missing), WINDOW (default 1200,1900: the whole page, artifacts included), GATE_WAIT seconds (default 3).
 # Needs chromium (apt-get install chromium): a documentation tool, not a
 # build dependency.
 set -euo pipefail
@@ -20,7 +20,7 @@ root=$PWD
 out=${1:-$(mktemp -d /tmp/relman-report-XXXXXX)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-window=${WINDOW:-1200,1400}
+window=${WINDOW:-1200,1900}
 gate_wait=${GATE_WAIT:-3}
 
 if [ -z "${RELMAN:-}" ]; then
