@@ -18,6 +18,8 @@ run_suite() {
 
 echo "== relman: build and test (RelWithDebInfo)"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== relman: the Debian package (cpack, dpkg -i, checks, dpkg -r)"
+bash scripts/install-test.sh build-deb
 if [ "${1:-}" != "--quick" ]; then
   echo "== relman: build and test under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

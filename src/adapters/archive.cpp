@@ -40,10 +40,12 @@ TarWriter::TarWriter(Sink sink) : w_(archive_write_new()) {
   state_.sink = std::move(sink);
   if (!w_) throw std::bad_alloc();
   if (archive_write_set_format_pax_restricted(w_.get()) != ARCHIVE_OK) fail("cannot select the pax tar format");
-  // Names are bytes from git: never convert them through the process locale,
-  // or the same tree would give different tarballs under different locales.
-  if (archive_write_set_format_option(w_.get(), "pax", "hdrcharset", "BINARY") < ARCHIVE_OK)
-    fail("cannot set the pax header charset");
+  // No "hdrcharset=BINARY" option: it puts a pax header on every entry and
+  // GNU tar warns about each one on extraction. relman never calls
+  // setlocale, so libarchive always converts in the "C" locale: ASCII names
+  // get plain ustar headers, and only a name it cannot convert gets a pax
+  // header (marked BINARY) of its own. Either way the bytes do not depend
+  // on the user's locale.
   if (archive_write_set_bytes_per_block(w_.get(), 10240) != ARCHIVE_OK) fail("cannot set the tar block size");
   if (archive_write_open2(w_.get(), &state_, nullptr, write_to_sink, nullptr, nullptr) != ARCHIVE_OK)
     fail("cannot start the tar stream");
@@ -57,7 +59,11 @@ void TarWriter::fail(const std::string& what) {
 }
 
 void TarWriter::header(struct ::archive_entry* e, const std::string& what) {
-  if (archive_write_header(w_.get(), e) != ARCHIVE_OK) fail("cannot write the header of " + what);
+  int rc = archive_write_header(w_.get(), e);
+  // ARCHIVE_WARN: a name the "C" locale cannot translate was written as raw
+  // bytes under its own pax header (hdrcharset=BINARY): what git has.
+  if (rc == ARCHIVE_WARN) return;
+  if (rc != ARCHIVE_OK) fail("cannot write the header of " + what);
 }
 
 void TarWriter::directory(const std::string& path, int64_t mtime) {

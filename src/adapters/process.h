@@ -37,6 +37,10 @@ struct Result {
 // when the program cannot be started (not found, not executable).
 Result run(const Spec& spec, const std::function<void(std::string_view line)>& on_line = {});
 
+// An argv as a person would type it, for logs and messages: words with
+// spaces or quotes are single-quoted.
+std::string show_argv(const std::vector<std::string>& argv);
+
 // Looks a program up in PATH; empty if not found.
 std::filesystem::path find_program(const std::string& name);
 

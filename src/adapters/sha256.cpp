@@ -35,6 +35,24 @@ std::string Sha256::hex() {
   return out;
 }
 
+std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
+  std::vector<ChecksumEntry> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return out;
+  std::string text = fs::read_file(path);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    // "<64 hex>  <name>" ("*<name>" in binary mode)
+    if (line.size() < 67 || line[64] != ' ') continue;
+    size_t start = line[65] == '*' || line[65] == ' ' ? 66 : 65;
+    out.push_back({line.substr(0, 64), line.substr(start)});
+  }
+  return out;
+}
+
 std::string sha256_file(const std::filesystem::path& path) {
   fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));

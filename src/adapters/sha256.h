@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace relman {
 
@@ -24,6 +25,15 @@ class Sha256 {
   };
   std::unique_ptr<EVP_MD_CTX, Free> ctx_;
 };
+
+// One line of a SHA256SUMS file (sha256sum's format: "<hex>  <name>").
+struct ChecksumEntry {
+  std::string sha256;
+  std::string name;
+};
+// The entries of a SHA256SUMS file; none when it does not exist. Lines that
+// are not checksums are ignored.
+std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path);
 
 // Hex digest of a file's bytes; throws std::runtime_error if unreadable.
 std::string sha256_file(const std::filesystem::path& path);

@@ -14,7 +14,7 @@ int cmd_resume(const Options& o) {
     say(o, fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
     return exit_code::finished;
   }
-  apply_event(run->state, run->journal->append({{"event", "run_resumed"}, {"ci", o.ci}}));
+  record(*run, {{"event", "run_resumed"}, {"ci", o.ci}});
   return drive(*run, o);
 }
 
@@ -34,13 +34,13 @@ int cmd_retry(const Options& o) {
       reset.push_back(d);
   }
   for (const auto& id : reset)
-    apply_event(run->state, run->journal->append({{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}}));
+    record(*run, {{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}});
   if (reset.size() > 1) {
     std::string rest;
     for (size_t i = 1; i < reset.size(); ++i) rest += " " + reset[i];
     say(o, fmt::format("relman: {} starts over, and after it:{}", step->id, rest));
   }
-  apply_event(run->state, run->journal->append({{"event", "run_resumed"}, {"ci", o.ci}, {"retry", step->id}}));
+  record(*run, {{"event", "run_resumed"}, {"ci", o.ci}, {"retry", step->id}});
   return drive(*run, o);
 }
 

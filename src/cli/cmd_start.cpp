@@ -78,9 +78,9 @@ int start_run(const Options& o, RunMode mode) {
     started["repo"] = sb.workspace.string();
     started["sandbox"] = sb.describe();
   }
-  apply_event(run->state, run->journal->append(started));
+  record(*run, started);
   for (const auto& id : skips)
-    apply_event(run->state, run->journal->append({{"event", "step_skipped"}, {"step", id}, {"by", "start"}, {"reason", "skipped at start"}}));
+    record(*run, {{"event", "step_skipped"}, {"step", id}, {"by", "start"}, {"reason", "skipped at start"}});
   return drive(*run, o);
 }
 

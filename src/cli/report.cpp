@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "adapters/fs.h"
+#include "adapters/sha256.h"
 #include "cli/status_view.h"
 #include "core/journal.h"
 
@@ -23,18 +23,10 @@ struct Artifact {
 
 std::vector<Artifact> artifacts(const fsys::path& dir) {
   std::vector<Artifact> out;
-  auto sums = dir / "artifacts" / "SHA256SUMS";
-  if (!fsys::exists(sums)) return out;
-  std::string text = fs::read_file(sums);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string l = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-    if (l.size() < 67) continue;
+  for (const auto& entry : read_sha256sums(dir / "artifacts" / "SHA256SUMS")) {
     Artifact a;
-    a.sha256 = l.substr(0, 64);
-    a.name = l.substr(66);
+    a.sha256 = entry.sha256;
+    a.name = entry.name;
     std::error_code ec;
     a.size = fsys::file_size(dir / "artifacts" / a.name, ec);
     a.signed_ = fsys::exists(dir / "artifacts" / (a.name + ".asc"));

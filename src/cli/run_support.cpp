@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <set>
 #include <iostream>
 #include <thread>
 
+#include "adapters/credentials.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "cli/junit.h"
 #include "cli/sandbox.h"
 #include "cli/terminal.h"
 #include "core/errors.h"
@@ -111,11 +114,15 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
           run->state.workflow_file, run->state.workflow_hash.substr(0, 12), run->workflow.hash.substr(0, 12)));
   }
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
-  if (run->workflow.hash != run->state.workflow_hash) {
-    auto ev = run->journal->append({{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}});
-    apply_event(run->state, ev);
-  }
+  if (run->workflow.hash != run->state.workflow_hash)
+    record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}});
   return run;
+}
+
+void record(OpenRun& run, nlohmann::json event) {
+  auto ev = run.journal->append(std::move(event));
+  apply_event(run.state, ev);
+  run.unprinted.push_back(std::move(ev));
 }
 
 ReadRun read_run(const fsys::path& dir) {
@@ -158,6 +165,8 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
     line = fmt::format("{} {} ({}){}", term.paint("->", Colour::blue), id, d ? d->uses : "",
                        ev.value("attempt", 1) > 1 ? fmt::format(", attempt {}", ev.value("attempt", 1)) : "");
   } else if (name == "step_succeeded") {
+    const StepDef* d = run.workflow.find(id);
+    if (d && d->uses == "gate") return;  // its step_approved line said it
     int64_t ms = s && !s->history.empty() && s->history.back().ended_ms ? s->history.back().ended_ms - s->history.back().started_ms : 0;
     line = fmt::format("{} {}{}{}", term.paint("ok", Colour::green), id, ms ? " " + format_duration(ms) : "",
                        ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");
@@ -190,21 +199,12 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
   }
   say(o, fmt::format("steps: {} succeeded, {} skipped, {} in all; this invocation took {}", done, skipped,
                      run.workflow.steps.size(), format_duration(now_ms() - started_ms)));
-  auto sums = run.dir / "artifacts" / "SHA256SUMS";
-  if (fsys::exists(sums)) {
-    say(o, "artifacts:");
-    std::string text = fs::read_file(sums);
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      std::string l = text.substr(pos, nl - pos);
-      pos = nl == std::string::npos ? text.size() : nl + 1;
-      if (l.size() < 67) continue;
-      std::string file = l.substr(66);
-      std::error_code ec;
-      auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
-      say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, l.substr(0, 64)));
-    }
+  auto sums = read_sha256sums(run.dir / "artifacts" / "SHA256SUMS");
+  if (!sums.empty()) say(o, "artifacts:");
+  for (const auto& [sha, file] : sums) {
+    std::error_code ec;
+    auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
+    say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, sha));
   }
   say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.string()));
   switch (outcome) {
@@ -227,6 +227,24 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     case Outcome::declined:
       say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
       break;
+  }
+}
+
+// Every credential a step of this workflow may read is masked from the
+// first event on, not only from the moment a step reads it: a step that
+// runs earlier (an exec printing its environment) or a resumed run must not
+// leak it either.
+void register_secrets(OpenRun& run) {
+  std::set<std::string> names = {"GITHUB_TOKEN", "RELMAN_GPG_PASSPHRASE"};
+  for (const auto& step : run.workflow.steps)
+    for (const char* key : {"token_env", "passphrase_env"})
+      if (step.with.contains(key) && step.with[key].is_string()) names.insert(step.with[key].get<std::string>());
+  for (const auto& name : names) {
+    try {
+      if (auto value = credentials::lookup(name)) run.redactor.add(*value);
+    } catch (const std::exception&) {
+      // A credentials file with a bad mode: the step that needs it says so.
+    }
   }
 }
 
@@ -256,6 +274,8 @@ int drive(OpenRun& run, const Options& o) {
     eo.sandbox.uploads = sandbox->root / "uploads";
     eo.sandbox.outbox = sandbox->root / "outbox";
     eo.sandbox.signing_key = sandbox->signing_key;
+  } else {
+    eo.sandbox.signing_key = settings.value("sign_with", std::string());
   }
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
   eo.on_event = [&](const nlohmann::json& ev) { print_event(o, run, ev, term); };
@@ -272,14 +292,19 @@ int drive(OpenRun& run, const Options& o) {
     if (o.yes || !eo.interactive) return o.yes || o.ci;
     return term.ask("Go ahead? [y/N] ");
   };
+  register_secrets(run);
   int64_t t0 = now_ms();
+  for (const auto& ev : run.unprinted) print_event(o, run, ev, term);
+  run.unprinted.clear();
   Engine engine(run.workflow, run.version, *run.journal, run.state, run.redactor, eo);
   Outcome outcome = engine.run();
+  write_junit_report(run, o);
   term.clear_live();
   print_summary(o, run, outcome, t0);
   if (sandbox) {
     say(o, "a real run would have changed:");
     for (const auto& line : sandbox_changes(*sandbox)) say(o, line);
+    leave_sandbox(*sandbox);
   }
   switch (outcome) {
     case Outcome::finished: return exit_code::finished;

@@ -34,7 +34,13 @@ struct OpenRun {
   Workflow workflow;
   Version version;
   std::map<std::string, std::string> var_overrides;
+  // Events recorded before the engine runs (run_started, resets...), so
+  // that --ci streams every event of the invocation.
+  std::vector<nlohmann::json> unprinted;
 };
+
+// Journals an event of the command itself (not the engine's) and folds it.
+void record(OpenRun& run, nlohmann::json event);
 
 // Locks and loads a started run; checks the workflow still has the hash the
 // run recorded unless `accept_change`.

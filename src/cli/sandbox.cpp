@@ -229,6 +229,18 @@ void enter_sandbox(const SandboxInfo& sb) {
   if (!sb.gnupghome.empty()) ::setenv("GNUPGHOME", sb.gnupghome.c_str(), 1);
 }
 
+void leave_sandbox(const SandboxInfo& sb) {
+  if (sb.gnupghome.empty() || !fsys::exists(sb.gnupghome)) return;
+  process::Spec spec;
+  spec.argv = {"gpgconf", "--homedir", sb.gnupghome.string(), "--kill", "gpg-agent"};
+  spec.capture = true;
+  try {
+    process::run(spec);
+  } catch (const std::exception&) {
+    // No gpgconf: the agent ends with the session; nothing to do.
+  }
+}
+
 std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
   std::vector<std::string> out;
   for (const auto& [name, rem] : sb.remotes) {

@@ -36,6 +36,9 @@ SandboxInfo make_sandbox(const std::filesystem::path& repo, const std::filesyste
 // Points GNUPGHOME at the sandbox's keyring for this process (resume too).
 void enter_sandbox(const SandboxInfo& sb);
 
+// Stops the gpg-agent the sandbox's keyring started; a resume starts another.
+void leave_sandbox(const SandboxInfo& sb);
+
 // What a real run would have changed: refs per remote, files per upload
 // target, messages in the outbox. Lines for people.
 std::vector<std::string> sandbox_changes(const SandboxInfo& sb);

@@ -19,9 +19,9 @@ Engine::Engine(const Workflow& wf, const Version& version, Journal& journal, Run
   if (opt_.jobs < 1) opt_.jobs = 1;
 }
 
-nlohmann::json Engine::record(nlohmann::json event) {
+nlohmann::json Engine::record(nlohmann::json event, bool sync) {
   std::lock_guard lock(mu_);
-  auto ev = journal_.append(std::move(event));
+  auto ev = journal_.append(std::move(event), sync);
   apply_event(state_, ev);
   if (opt_.on_event) opt_.on_event(ev);
   return ev;
@@ -35,11 +35,15 @@ bool Engine::deps_done(const StepDef& step) const {
   return true;
 }
 
-StepContext Engine::make_context(const StepDef& step, StepLog& log, nlohmann::json with) {
-  StepContext ctx;
+std::unique_ptr<StepContext> Engine::make_context(const StepDef& step, StepLog& log) {
+  auto owned = std::make_unique<StepContext>();
+  StepContext& ctx = *owned;
+  {
+    std::lock_guard lock(mu_);
+    ctx.with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+  }
   ctx.step_id = step.id;
   ctx.release = version_;
-  ctx.with = std::move(with);
   ctx.repo = opt_.paths.repo;
   ctx.state_dir = opt_.paths.state;
   ctx.artifacts_dir = opt_.paths.artifacts;
@@ -59,7 +63,12 @@ StepContext Engine::make_context(const StepDef& step, StepLog& log, nlohmann::js
   ctx.progress = [this, id = step.id](const std::string& line) {
     if (opt_.on_progress) opt_.on_progress(id, redactor_.apply(line));
   };
-  return ctx;
+  // Journaled (and fsync'd) before the step goes on to the effect it guards.
+  ctx.save_checkpoint = [this, &ctx, id = step.id](const nlohmann::json& d) {
+    record({{"event", "step_checkpoint"}, {"step", id}, {"data", d}});
+    ctx.checkpoint.update(d);
+  };
+  return owned;
 }
 
 std::set<std::string> Engine::reconcile() {
@@ -77,18 +86,8 @@ std::set<std::string> Engine::reconcile() {
     ProbeOutcome p;
     std::string error;
     try {
-      nlohmann::json with;
-      {
-        std::lock_guard lock(mu_);
-        with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
-      }
-      StepContext ctx = make_context(step, log, std::move(with));
-      // The save function must exist even though probes should not use it.
-      ctx.save_checkpoint = [this, &ctx, id = step.id](const nlohmann::json& d) {
-        record({{"event", "step_checkpoint"}, {"step", id}, {"data", d}});
-        ctx.checkpoint.update(d);
-      };
-      p = step.kind->probe(ctx);
+      auto ctx = make_context(step, log);
+      p = step.kind->probe(*ctx);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -116,7 +115,15 @@ std::set<std::string> Engine::reconcile() {
 
 bool Engine::pass_gate(const StepDef& step) {
   const StepStatus& s = state_.steps[step.id];
-  std::string message = step.with.value("message", std::string("approve to continue"));
+  std::string message = "approve to continue";
+  if (step.with.contains("message")) {
+    try {
+      message = expand_string(step.with["message"].get<std::string>(),
+                              make_resolver(version_, opt_.vars, opt_.paths, &state_));
+    } catch (const std::exception&) {
+      message = step.with["message"].get<std::string>();
+    }
+  }
   std::string by;
   if (s.approved) {
     by = s.approved_by;
@@ -144,17 +151,8 @@ Engine::Done Engine::execute(const StepDef& step, int attempt) {
   StepLog log(opt_.paths.logs / (step.id + ".log"), &redactor_);
   log.line(fmt::format("--- {}: attempt {} of {} ({})", iso_time(now_ms()), attempt, step.id, step.uses));
   try {
-    nlohmann::json with;
-    {
-      std::lock_guard lock(mu_);
-      with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
-    }
-    StepContext ctx = make_context(step, log, std::move(with));
-    ctx.save_checkpoint = [this, &ctx, id = step.id](const nlohmann::json& d) {
-      record({{"event", "step_checkpoint"}, {"step", id}, {"data", d}});
-      ctx.checkpoint.update(d);
-    };
-    done.outputs = step.kind->run(ctx);
+    auto ctx = make_context(step, log);
+    done.outputs = step.kind->run(*ctx);
     if (!done.outputs.is_object()) done.outputs = nlohmann::json::object();
     done.ok = true;
     log.line(fmt::format("--- {}: succeeded", iso_time(now_ms())));
@@ -242,7 +240,8 @@ Outcome Engine::run() {
     running[d.id].join();
     running.erase(d.id);
     if (d.ok) {
-      record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}});
+      // Synced with the next step's start, or at the end of the loop.
+      record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}}, false);
     } else {
       record({{"event", "step_failed"}, {"step", d.id}, {"error", d.error}});
       failed_now.insert(d.id);
@@ -250,6 +249,7 @@ Outcome Engine::run() {
     }
   }
 
+  journal_.sync();
   bool any_failed = false, any_waiting = false, all_done = true;
   for (const auto& step : wf_.steps) {
     const StepStatus& s = state_.steps[step.id];

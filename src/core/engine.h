@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -47,7 +48,8 @@ class Engine {
   Outcome run();
 
   // Records an event and folds it into the state (thread-safe).
-  nlohmann::json record(nlohmann::json event);
+  // `sync` false defers the fsync to the next synced event (Journal::append).
+  nlohmann::json record(nlohmann::json event, bool sync = true);
 
  private:
   struct Done {
@@ -62,7 +64,9 @@ class Engine {
   bool deps_done(const StepDef& step) const;
   // Returns false when the gate must wait.
   bool pass_gate(const StepDef& step);
-  StepContext make_context(const StepDef& step, StepLog& log, nlohmann::json with);
+  // The context a step runs (or is probed) in: templates expanded, the
+  // checkpoint of its current attempt, journaling callbacks.
+  std::unique_ptr<StepContext> make_context(const StepDef& step, StepLog& log);
   Done execute(const StepDef& step, int attempt);
 
   const Workflow& wf_;

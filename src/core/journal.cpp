@@ -104,7 +104,15 @@ Journal::Journal(const std::filesystem::path& file, const Loaded& loaded, const 
   }
 }
 
-nlohmann::json Journal::append(nlohmann::json event) {
+void Journal::sync() {
+  std::lock_guard lock(mu_);
+  if (!dirty_) return;
+  if (::fdatasync(fd_.get()) != 0)
+    throw StateError(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+  dirty_ = false;
+}
+
+nlohmann::json Journal::append(nlohmann::json event, bool sync) {
   std::lock_guard lock(mu_);
   int64_t t = now_ms();
   nlohmann::json ev = {{"v", kFormat}, {"seq", next_seq_}, {"time", iso_time(t)}, {"t_ms", t}};
@@ -117,8 +125,12 @@ nlohmann::json Journal::append(nlohmann::json event) {
   } catch (const std::exception& e) {
     throw StateError(fmt::format("cannot append to the journal {}: {}", path_.string(), e.what()));
   }
-  if (::fdatasync(fd_.get()) != 0)
-    throw StateError(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+  dirty_ = true;
+  if (sync) {
+    if (::fdatasync(fd_.get()) != 0)
+      throw StateError(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+    dirty_ = false;
+  }
   ++next_seq_;
   return nlohmann::json::parse(line);
 }

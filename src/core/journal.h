@@ -39,9 +39,15 @@ class Journal {
   // lock held.
   Journal(const std::filesystem::path& file, const Loaded& loaded, const Redactor* redactor);
 
-  // Adds "v", "seq", "time" and "t_ms", redacts, writes and syncs. Returns
-  // the event as written. Thread-safe.
-  nlohmann::json append(nlohmann::json event);
+  // Adds "v", "seq", "time" and "t_ms", redacts, writes and (unless `sync`
+  // is false) syncs. Returns the event as written. Thread-safe.
+  //
+  // sync=false is group commit: the line is written now (a crash of relman
+  // keeps it) and made durable by the next synced append or sync(). The
+  // engine uses it for a step's end, whose next synced event is the start
+  // of the following step: nothing new happens before both are on disk.
+  nlohmann::json append(nlohmann::json event, bool sync = true);
+  void sync();
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -50,6 +56,7 @@ class Journal {
   const Redactor* redactor_;
   fs::Fd fd_;
   uint64_t next_seq_ = 1;
+  bool dirty_ = false;  // written but not yet synced
   std::mutex mu_;
 };
 

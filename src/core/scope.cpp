@@ -50,7 +50,10 @@ VarMap resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths)
     try {
       vars[k] = expand_templates(raw, resolve);
     } catch (const std::exception& e) {
-      problems.push_back({{wf.file.string(), 0, 0}, fmt::format("var '{}': {}", k, e.what())});
+      Diagnostic d;
+      d.where.file = wf.file.string();
+      d.message = fmt::format("var '{}': {}", k, e.what());
+      problems.push_back(std::move(d));
     }
   }
   if (!problems.empty()) throw ConfigError(problems);

@@ -81,7 +81,6 @@ void apply_event(RunState& st, const nlohmann::json& ev) {
       s.history.back().ended_ms = t;
       s.history.back().result = s.reconciled ? "reconciled" : "succeeded";
     }
-    s.waiting_since_ms = 0;
   } else if (name == "step_failed") {
     s.state = StepState::failed;
     s.error = str_field(ev, "error");
@@ -111,6 +110,11 @@ void apply_event(RunState& st, const nlohmann::json& ev) {
     s.reason.clear();
     s.skipped_by.clear();
     s.reconciled = false;
+    // A gate run again asks again: the old green light was for other bits.
+    s.approved = false;
+    s.approved_by.clear();
+    s.approved_ms = 0;
+    s.waiting_since_ms = 0;
   }
 }
 

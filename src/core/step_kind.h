@@ -51,7 +51,7 @@ struct Sandbox {
   std::filesystem::path root;     // <state>/sandbox
   std::filesystem::path uploads;  // http.upload writes here instead
   std::filesystem::path outbox;   // ci.dispatch, announce, purge write here
-  std::string signing_key;        // the rehearsal's key (throwaway or --sign-with)
+  std::string signing_key;        // default signing key: the rehearsal's, or --sign-with
 };
 
 // Everything a step sees of the run.

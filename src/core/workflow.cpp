@@ -16,8 +16,8 @@
 namespace relman {
 
 const StepDef* Workflow::find(const std::string& id) const {
-  for (const auto& s : steps)
-    if (s.id == id) return &s;
+  auto it = index.find(id);
+  if (it != index.end()) return &steps[it->second];
   return nullptr;
 }
 
@@ -210,6 +210,7 @@ Workflow Loader::load() {
   } else {
     std::map<std::string, int> first_seen;
     for (const auto& s : steps) load_step(s, first_seen);
+    for (size_t i = 0; i < wf_.steps.size(); ++i) wf_.index.emplace(wf_.steps[i].id, i);
     // Default needs: the step before, recorded before the checks so cycles
     // and templates see the real graph.
     check_needs_and_cycles();

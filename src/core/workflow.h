@@ -36,6 +36,7 @@ struct Workflow {
   // Declaration order, raw: a string or a list of strings each.
   std::vector<std::pair<std::string, nlohmann::json>> vars;
   std::vector<StepDef> steps;                             // file order
+  std::map<std::string, size_t> index;                    // id -> position in steps
 
   const StepDef* find(const std::string& id) const;
   // Steps that (transitively) need `id`, in file order.

@@ -21,16 +21,6 @@ namespace {
 namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string show_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos;
-    out += plain ? a : "'" + a + "'";
-  }
-  return out;
-}
-
 // A plain directory name: the build directory lives inside the step's
 // scratch directory and is deleted before each attempt.
 bool plain_name(const std::string& s) {
@@ -213,11 +203,11 @@ class BuildMake : public StepKind {
     for (auto& a : ctx.list("configure")) configure.push_back(a);
     std::vector<std::string> shown_configure = configure;
     shown_configure[0] = "./configure";
-    build.run(configure, show_argv(shown_configure));
+    build.run(configure, process::show_argv(shown_configure));
 
     std::vector<std::string> make{"make", "-j" + std::to_string(jobs)};
     for (auto& a : ctx.list("make")) make.push_back(a);
-    build.run(make, show_argv(make));
+    build.run(make, process::show_argv(make));
 
     if (!stdfs::exists(interpreter))
       throw StepError(fmt::format("step '{}': make succeeded but {} was not built. Set `program` to the "

@@ -12,16 +12,6 @@
 namespace relman {
 namespace {
 
-std::string show_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos;
-    out += plain ? a : "'" + a + "'";
-  }
-  return out;
-}
-
 class Exec : public StepKind {
  public:
   std::string name() const override { return "exec"; }
@@ -55,7 +45,7 @@ class Exec : public StepKind {
     spec.cwd = cwd(ctx);
     spec.timeout = std::chrono::seconds(ctx.integer("timeout", 0));
     spec.capture = true;
-    ctx.log->line("$ " + show_argv(spec.argv));
+    ctx.log->line("$ " + process::show_argv(spec.argv));
     process::Result r;
     try {
       r = process::run(spec, [&](std::string_view line) { ctx.log->line(line); });
@@ -63,7 +53,7 @@ class Exec : public StepKind {
       throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
     }
     if (!r.ok()) {
-      throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}", show_argv(spec.argv), r.describe(),
+      throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}", process::show_argv(spec.argv), r.describe(),
                                   ctx.log->path().string(), ctx.log->tail(15)));
     }
     std::string out = r.output;

@@ -134,7 +134,7 @@ class GitTag final : public StepKind {
     if (sign) {
       gpg::KeyInfo key;
       try {
-        key = gpg::select_key(ctx.str("key", ""));
+        key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
       } catch (const std::runtime_error& e) {
         throw fail(ctx, fmt::format("cannot sign tag {}: {}", tag, e.what()));
       }

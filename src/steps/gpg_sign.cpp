@@ -79,7 +79,7 @@ class GpgSign final : public StepKind {
                                     f.string()));
     gpg::KeyInfo key;
     try {
-      key = gpg::select_key(ctx.str("key", ""));
+      key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
     } catch (const std::runtime_error& e) {
       throw fail(ctx, e.what());
     }
@@ -139,7 +139,7 @@ class GpgSign final : public StepKind {
     std::string key = ctx.checkpoint.value("key", std::string());
     if (key.empty()) {
       try {
-        key = gpg::select_key(ctx.str("key", "")).fingerprint;
+        key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key)).fingerprint;
       } catch (const std::runtime_error& e) {
         return {ProbeResult::unknown, json::object(), e.what()};
       }

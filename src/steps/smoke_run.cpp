@@ -20,16 +20,6 @@ namespace stdfs = std::filesystem;
 constexpr long long kDefaultTimeout = 600;
 constexpr int kTailLines = 40;
 
-std::string show_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos;
-    out += plain ? a : "'" + a + "'";
-  }
-  return out;
-}
-
 struct Check {
   std::vector<std::string> argv;
   int exit = 0;
@@ -150,7 +140,7 @@ class SmokeRun : public StepKind {
     int passed = 0;
     for (size_t i = 0; i < checks.size(); ++i) {
       const Check& c = checks[i];
-      const std::string cmd = show_argv(c.argv);
+      const std::string cmd = process::show_argv(c.argv);
       shown.push_back(cmd);
       if (ctx.progress) ctx.progress(fmt::format("[{}/{}] {}", i + 1, checks.size(), cmd));
       process::Spec spec;

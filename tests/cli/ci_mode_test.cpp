@@ -169,10 +169,11 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
   // skipped, and so is the hold.
   EXPECT_EQ(skipped, 4);
   EXPECT_EQ(junit["attrib"]["skipped"], "4");
-  for (const auto& c : junit["cases"])
+  for (const auto& c : junit["cases"]) {
     if (c["name"] == "build") {
       EXPECT_GT(std::stod(c["time"].get<std::string>()), 0.0) << "the build took no time?";
     }
+  }
 
   expect_staged();
   // Nothing pushed anywhere: the remotes' mirrors did not move.
