@@ -23,5 +23,6 @@ bash scripts/install-test.sh build-deb
 if [ "${1:-}" != "--quick" ]; then
   echo "== relman: build and test under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DRELMAN_SANITIZE=ON
 fi

@@ -192,7 +192,7 @@ Outcome Engine::run() {
           record({{"event", "step_skipped"},
                   {"step", step.id},
                   {"by", "when"},
-                  {"reason", fmt::format("when '{}' is false for {} ({})", step.when->text(), version_.str(),
+                  {"reason", fmt::format("when `{}` is false for {} ({})", step.when->text(), version_.str(),
                                          version_.kind_name())}});
           progressed = true;
           continue;

@@ -134,7 +134,7 @@ class ArchiveExport : public StepKind {
     opts.out_dir = ctx.artifacts_dir;
     opts.progress = [&ctx](size_t done, size_t total, uint64_t bytes) {
       if (ctx.progress)
-        ctx.progress(fmt::format("export: {}% ({}/{} entries, {} MB read)", total ? done * 100 / total : 100, done,
+        ctx.progress(fmt::format("{}% ({}/{} entries, {} MB read)", total ? done * 100 / total : 100, done,
                                  total, bytes / 1000000));
     };
     TreeExportResult result;
