@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "adapters/fs.h"
 
@@ -69,7 +70,30 @@ std::vector<std::string> build_env(const Spec& spec) {
 
 }  // namespace
 
+namespace {
+Result run_once(const Spec& spec, const std::function<void(std::string_view)>& on_line);
+struct TextBusy {};
+}  // namespace
+
 Result run(const Spec& spec, const std::function<void(std::string_view)>& on_line) {
+  // A program just written (a configure script from a tarball) can be "busy"
+  // for an instant: another thread's fork, between fork and exec, still
+  // holds a copy of the descriptor it was written through. Trying again
+  // shortly is the known cure (the same race exists in every threaded
+  // program that writes and runs executables).
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return run_once(spec, on_line);
+    } catch (const TextBusy&) {
+      if (attempt == 20) throw std::runtime_error("cannot run '" + spec.argv[0] + "': " + std::strerror(ETXTBSY));
+      std::this_thread::sleep_for(std::chrono::milliseconds(25 * (attempt + 1)));
+    }
+  }
+}
+
+namespace {
+
+Result run_once(const Spec& spec, const std::function<void(std::string_view)>& on_line) {
   if (spec.argv.empty()) throw std::runtime_error("empty command");
   auto program = find_program(spec.argv[0]);
   if (program.empty())
@@ -126,6 +150,7 @@ Result run(const Spec& spec, const std::function<void(std::string_view)>& on_lin
     ::waitpid(pid, nullptr, 0);
     if (!cwd.empty() && !std::filesystem::is_directory(cwd))
       throw std::runtime_error("cannot run '" + spec.argv[0] + "': working directory " + cwd + " does not exist");
+    if (child_errno == ETXTBSY) throw TextBusy{};
     throw std::runtime_error("cannot run '" + spec.argv[0] + "': " + std::strerror(child_errno));
   }
 
@@ -206,5 +231,7 @@ Result run(const Spec& spec, const std::function<void(std::string_view)>& on_lin
   if (killed) ::kill(-pid, SIGKILL);  // stragglers in the group
   return result;
 }
+
+}  // namespace
 
 }  // namespace relman::process
