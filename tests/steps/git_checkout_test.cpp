@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "support/shell.h"
+#include "support/step_harness.h"
+#include "support/temp_dir.h"
+
+namespace relman::test {
+namespace {
+
+TEST(GitCheckout, SwitchesToAnExistingBranchAndProbes) {
+  TempDir dir;
+  auto repo = dir / "r";
+  make_repo(repo, {{"a.txt", "main\n"}});
+  std::string main_sha = sh_ok("git rev-parse HEAD", repo).substr(0, 40);
+  sh_ok("git checkout -q -b 3.12 && echo branch > a.txt && git commit -qam 'on 3.12'", repo);
+  StepHarness h("git.checkout", repo, dir / "state");
+  h.with()["name"] = "main";
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+  json out = h.run();
+  EXPECT_EQ(out, json({{"branch", "main"}, {"commit", main_sha}}));
+  EXPECT_EQ(sh_ok("git symbolic-ref --short HEAD", repo), "main\n");
+  EXPECT_EQ(read_file(repo / "a.txt"), "main\n");
+  EXPECT_EQ(sh_ok("git status --porcelain", repo), "");
+  auto p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs, out);
+  sh_ok("git checkout -q 3.12", repo);
+  EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+TEST(GitCheckout, RefusesToOverwriteLocalChangesAndNamesMissingBranches) {
+  TempDir dir;
+  auto repo = dir / "r";
+  make_repo(repo, {{"a.txt", "main\n"}});
+  sh_ok("git checkout -q -b 3.12 && echo branch > a.txt && git commit -qam 'on 3.12'", repo);
+  write_file(repo / "a.txt", "local edit\n");
+  StepHarness h("git.checkout", repo, dir / "state");
+  h.with()["name"] = "main";
+  try {
+    h.run();
+    FAIL() << "local changes were overwritten";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("relman resume"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_file(repo / "a.txt"), "local edit\n");
+  EXPECT_EQ(sh_ok("git symbolic-ref --short HEAD", repo), "3.12\n");
+  h.with()["name"] = "nope";
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("no local branch 'nope'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace relman::test
