@@ -11,7 +11,7 @@ namespace relman::cli {
 
 int cmd_report(const Options& o) {
   auto dir = state_dir_for(o, "");
-  auto r = read_run(dir);
+  auto r = read_run(dir, false);
   std::string format = o.format.empty() ? "md" : o.format;
   std::string text;
   if (format == "md") text = report_markdown(r);

@@ -68,6 +68,7 @@ int start_run(const Options& o, RunMode mode) {
                             {"workflow", run->workflow.file.string()},
                             {"workflow_name", run->workflow.name},
                             {"workflow_hash", run->workflow.hash},
+                            {"plan", run->workflow.plan()},
                             {"source_repo", repo.string()},
                             {"repo", repo.string()},
                             {"relman", RELMAN_VERSION},

@@ -115,7 +115,7 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   }
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
   if (run->workflow.hash != run->state.workflow_hash)
-    record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}});
+    record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}, {"plan", run->workflow.plan()}});
   return run;
 }
 
@@ -125,14 +125,14 @@ void record(OpenRun& run, nlohmann::json event) {
   run.unprinted.push_back(std::move(ev));
 }
 
-ReadRun read_run(const fsys::path& dir) {
+ReadRun read_run(const fsys::path& dir, bool with_workflow) {
   if (!fsys::exists(dir / "journal.jsonl")) throw UsageError(fmt::format("there is no run in {}", dir.string()));
   ReadRun r;
   r.dir = dir;
   auto loaded = Journal::read(dir / "journal.jsonl");
   r.warning = loaded.warning;
   r.state = fold(loaded.events);
-  if (r.state.started) {
+  if (r.state.started && (with_workflow || r.state.plan.empty())) {
     auto overrides = recorded_vars(r.state);
     try {
       r.workflow = load_workflow(r.state.workflow_file, overrides);

@@ -53,7 +53,9 @@ struct ReadRun {
   std::optional<Workflow> workflow;  // when it still loads
   std::string warning;               // torn tail, workflow problems
 };
-ReadRun read_run(const std::filesystem::path& dir);
+// The workflow is loaded only when `with_workflow` or when the journal has
+// no plan (written by an older relman).
+ReadRun read_run(const std::filesystem::path& dir, bool with_workflow = true);
 
 // Drives the engine on an open run and prints; returns the exit code.
 int drive(OpenRun& run, const Options& o);

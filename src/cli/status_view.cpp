@@ -6,7 +6,13 @@ namespace relman::cli {
 
 std::vector<StatusRow> status_rows(const ReadRun& r) {
   std::vector<StatusRow> rows;
-  if (r.workflow) {
+  if (!r.state.plan.empty()) {
+    for (const auto& p : r.state.plan) {
+      StatusRow row{p.value("id", ""), p.value("uses", ""), p.value("effect", ""), {}};
+      if (const StepStatus* s = r.state.find(row.id)) row.status = *s;
+      rows.push_back(row);
+    }
+  } else if (r.workflow) {
     for (const auto& step : r.workflow->steps) {
       StatusRow row{step.id, step.uses, step.kind ? to_string(step.kind->effect()) : "", {}};
       if (const StepStatus* s = r.state.find(step.id)) row.status = *s;

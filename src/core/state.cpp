@@ -46,11 +46,13 @@ void apply_event(RunState& st, const nlohmann::json& ev) {
     st.mode = str_field(ev, "mode");
     st.workflow_file = str_field(ev, "workflow");
     st.workflow_hash = str_field(ev, "workflow_hash");
+    if (ev.contains("plan") && ev["plan"].is_array()) st.plan = ev["plan"];
     st.started_ms = t;
     return;
   }
   if (name == "workflow_changed") {
     st.workflow_hash = str_field(ev, "workflow_hash");
+    if (ev.contains("plan") && ev["plan"].is_array()) st.plan = ev["plan"];
     return;
   }
   if (name == "run_finished") {

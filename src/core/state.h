@@ -45,6 +45,9 @@ struct RunState {
   std::string mode;    // rehearse | execute
   std::string workflow_file;
   std::string workflow_hash;  // latest accepted
+  // The steps in workflow order, [{id, uses, effect}], as recorded at the
+  // start (and at each accepted workflow change): status needs no YAML.
+  nlohmann::json plan = nlohmann::json::array();
   std::map<std::string, StepStatus> steps;
   bool finished = false;
   int64_t started_ms = 0;

@@ -21,6 +21,13 @@ const StepDef* Workflow::find(const std::string& id) const {
   return nullptr;
 }
 
+nlohmann::json Workflow::plan() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : steps)
+    out.push_back({{"id", s.id}, {"uses", s.uses}, {"effect", s.kind ? to_string(s.kind->effect()) : ""}});
+  return out;
+}
+
 std::vector<std::string> Workflow::dependants(const std::string& id) const {
   std::set<std::string> found{id};
   bool grew = true;
@@ -92,6 +99,27 @@ std::filesystem::path find_workflow(const std::string& name_or_path) {
 
 namespace {
 
+// -?(0|[1-9][0-9]{0,17}): plain scalars that become integers. (Hand-written:
+// std::regex here cost more than the YAML parse on large workflows.)
+bool looks_like_int(const std::string& s) {
+  if (s.empty()) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  size_t digits = s.size() - i;
+  if (digits == 0 || digits > 18) return false;
+  if (s[i] == '0') return digits == 1;
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+// [A-Za-z0-9][A-Za-z0-9_-]*
+bool valid_id(const std::string& id) {
+  if (id.empty() || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
 class Loader {
  public:
   Loader(std::filesystem::path file, const std::map<std::string, std::string>& overrides)
@@ -144,8 +172,7 @@ nlohmann::json Loader::to_json(const YAML::Node& n) {
       if (s == "true" || s == "True") return true;
       if (s == "false" || s == "False") return false;
       if (s == "null" || s == "~") return nullptr;
-      static const std::regex int_re("^-?(0|[1-9][0-9]{0,17})$");
-      if (std::regex_match(s, int_re)) return std::stoll(s);
+      if (looks_like_int(s)) return std::stoll(s);
       return s;
     }
     case YAML::NodeType::Sequence: {
@@ -262,13 +289,13 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
     if (!keys.count(key))
       problem(kv.first, fmt::format("unknown key '{}' in a step (expected id, uses, name, with, needs, when, approve)", key));
   }
-  static const std::regex id_re("^[A-Za-z0-9][A-Za-z0-9_-]*$");
+
   if (!node["id"] || !node["id"].IsScalar()) {
     problem(node, "step has no 'id'");
     step.id = fmt::format("#{}", wf_.steps.size() + 1);
   } else {
     step.id = node["id"].Scalar();
-    if (!std::regex_match(step.id, id_re))
+    if (!valid_id(step.id))
       problem(node["id"], fmt::format("bad step id '{}': use letters, digits, '-' and '_'", step.id));
     auto [it, fresh] = first_seen.emplace(step.id, node["id"].Mark().line + 1);
     if (!fresh) problem(node["id"], fmt::format("duplicate step id '{}' (first defined on line {})", step.id, it->second));

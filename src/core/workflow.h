@@ -39,6 +39,8 @@ struct Workflow {
   std::map<std::string, size_t> index;                    // id -> position in steps
 
   const StepDef* find(const std::string& id) const;
+  // [{id, uses, effect}] in file order, as the journal records it.
+  nlohmann::json plan() const;
   // Steps that (transitively) need `id`, in file order.
   std::vector<std::string> dependants(const std::string& id) const;
 };

@@ -102,9 +102,11 @@ int main(int argc, char** argv) {
   {
     std::ofstream j(state / "journal.jsonl");
     int64_t t = 1'790'000'000'000;
+    json plan = json::array();  // as `relman rehearse` records it
+    for (int i = 0; i < 3333; ++i) plan.push_back({{"id", "s" + std::to_string(i)}, {"uses", "exec"}, {"effect", "local"}});
     j << json{{"v", 1}, {"seq", 1}, {"event", "run_started"}, {"t_ms", t}, {"time", iso_time(t)}, {"version", "3.12.0"},
               {"kind", "final"}, {"mode", "rehearse"}, {"workflow", (dir / "wf.yaml").string()},
-              {"workflow_hash", "x"}}
+              {"workflow_hash", "x"}, {"plan", plan}}
              .dump()
       << "\n";
     int seq = 2;
@@ -136,7 +138,7 @@ int main(int argc, char** argv) {
   }
   fmt::print("status: {} events ({} steps)\n", events, 3333);
   fmt::print("  journal load + fold in process: {:.1f} ms (median of 5)\n", median(fold_ms));
-  fmt::print("  `relman status` whole process:   {:.1f} ms (median of 5; includes loading the workflow)\n", median(status_ms));
+  fmt::print("  `relman status` whole process:   {:.1f} ms (median of 5; the step list comes from the journal)\n", median(status_ms));
   fmt::print("  `relman status --json`:          {:.1f} ms (median of 5)\n", median(json_ms));
   fmt::print("  goal: <= 50 ms\n");
   return 0;
