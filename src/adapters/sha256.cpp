@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -45,10 +47,12 @@ std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
     size_t nl = text.find('\n', pos);
     std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
     pos = nl == std::string::npos ? text.size() : nl + 1;
-    // "<64 hex>  <name>" ("*<name>" in binary mode)
-    if (line.size() < 67 || line[64] != ' ') continue;
-    size_t start = line[65] == '*' || line[65] == ' ' ? 66 : 65;
-    out.push_back({line.substr(0, 64), line.substr(start)});
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // "<64 hex>  <name>" (text mode) or "<64 hex> *<name>" (binary mode)
+    if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
+    std::string hex = line.substr(0, 64);
+    std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
+    out.push_back({hex, line.substr(66)});
   }
   return out;
 }

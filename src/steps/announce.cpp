@@ -38,11 +38,8 @@ std::vector<Artifact> artifacts_of(const StepContext& ctx) {
   std::vector<Artifact> out;
   auto sums = ctx.artifacts_dir / "SHA256SUMS";
   if (stdfs::is_regular_file(sums)) {
-    std::istringstream in(fs::read_file(sums));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.size() < 67) continue;
-      Artifact a{line.substr(66), 0, line.substr(0, 64)};
+    for (const auto& entry : read_sha256sums(sums)) {
+      Artifact a{entry.name, 0, entry.sha256};
       auto path = ctx.artifacts_dir / a.name;
       if (!stdfs::is_regular_file(path))
         throw StepError(fmt::format("step '{}': SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it",

@@ -28,19 +28,10 @@ std::string upper(std::string s) {
   return s;
 }
 
-// sha256sum's format: "<hex>  <name>" (text) or "<hex> *<name>" (binary).
+// Base name -> hex digest.
 std::map<std::string, std::string> parse_sums(const std::filesystem::path& path) {
   std::map<std::string, std::string> out;
-  std::istringstream in(fs::read_file(path));
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.size() < 66 || line[64] != ' ') continue;
-    std::string name = line.substr(66);
-    if (line[65] != ' ' && line[65] != '*') continue;
-    std::string hex = line.substr(0, 64);
-    std::transform(hex.begin(), hex.end(), hex.begin(), ::tolower);
-    out[std::filesystem::path(name).filename().string()] = hex;
-  }
+  for (const auto& e : read_sha256sums(path)) out[std::filesystem::path(e.name).filename().string()] = e.sha256;
   return out;
 }
 
