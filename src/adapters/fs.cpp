@@ -1,6 +1,7 @@
 #include "adapters/fs.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,11 +92,26 @@ void create_directories_durable(const std::filesystem::path& dir) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::system_error(errno, std::generic_category(), "cannot read " + path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // One buffer sized from fstat, filled by read(2): no stream copies of
+  // what may be a long journal.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) fail("cannot read", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) fail("cannot read", path);
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  for (;;) {
+    char more[16 * 1024];  // past the size fstat gave: the file grew, or is not a regular file
+    bool full = got == data.size();
+    ssize_t n = full ? ::read(fd.get(), more, sizeof more) : ::read(fd.get(), data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot read", path);
+    if (n == 0) break;
+    if (full) data.append(more, static_cast<size_t>(n)); else got += static_cast<size_t>(n);
+    if (full) got = data.size();
+  }
+  data.resize(got);
+  return data;
 }
 
 }  // namespace relman::fs

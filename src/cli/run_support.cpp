@@ -96,9 +96,8 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   auto run = std::make_unique<OpenRun>();
   run->dir = dir;
   run->lock = std::make_unique<RunLock>(dir);
-  auto loaded = Journal::read(dir / "journal.jsonl");
+  auto loaded = Journal::scan(dir / "journal.jsonl", [&](Event& ev) { apply_event(run->state, ev); });
   if (!loaded.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", loaded.warning.c_str());
-  run->state = fold(loaded.events);
   if (!run->state.started)
     throw StateError(fmt::format("the journal in {} records no run start; it is empty or was cut short before "
                                  "the run began. Remove {} and start again",
@@ -129,9 +128,8 @@ ReadRun read_run(const fsys::path& dir, bool with_workflow) {
   if (!fsys::exists(dir / "journal.jsonl")) throw UsageError(fmt::format("there is no run in {}", dir.string()));
   ReadRun r;
   r.dir = dir;
-  auto loaded = Journal::read(dir / "journal.jsonl");
+  auto loaded = Journal::scan(dir / "journal.jsonl", [&](Event& ev) { apply_event(r.state, ev); });
   r.warning = loaded.warning;
-  r.state = fold(loaded.events);
   if (r.state.started && (with_workflow || r.state.plan.empty())) {
     auto overrides = recorded_vars(r.state);
     try {

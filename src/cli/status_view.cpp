@@ -4,20 +4,28 @@
 
 namespace relman::cli {
 
+namespace {
+
+const StepStatus& status_of(const ReadRun& r, const std::string& id) {
+  static const StepStatus never_started;
+  const StepStatus* s = r.state.find(id);
+  return s ? *s : never_started;
+}
+
+}  // namespace
+
 std::vector<StatusRow> status_rows(const ReadRun& r) {
   std::vector<StatusRow> rows;
   if (!r.state.plan.empty()) {
+    rows.reserve(r.state.plan.size());
     for (const auto& p : r.state.plan) {
-      StatusRow row{p.value("id", ""), p.value("uses", ""), p.value("effect", ""), {}};
-      if (const StepStatus* s = r.state.find(row.id)) row.status = *s;
-      rows.push_back(row);
+      std::string id = p.value("id", "");
+      const StepStatus& s = status_of(r, id);
+      rows.push_back({std::move(id), p.value("uses", ""), p.value("effect", ""), s});
     }
   } else if (r.workflow) {
-    for (const auto& step : r.workflow->steps) {
-      StatusRow row{step.id, step.uses, step.kind ? to_string(step.kind->effect()) : "", {}};
-      if (const StepStatus* s = r.state.find(step.id)) row.status = *s;
-      rows.push_back(row);
-    }
+    for (const auto& step : r.workflow->steps)
+      rows.push_back({step.id, step.uses, step.kind ? to_string(step.kind->effect()) : "", status_of(r, step.id)});
   } else {
     for (const auto& [id, s] : r.state.steps) rows.push_back({id, "", "", s});
   }

@@ -17,7 +17,7 @@ struct StatusRow {
   std::string id;
   std::string uses;
   std::string effect;
-  StepStatus status;
+  const StepStatus& status;  // into the ReadRun's state (a shared "pending" if never started)
 };
 
 std::vector<StatusRow> status_rows(const ReadRun& r);

@@ -32,41 +32,54 @@ std::string str_field(const nlohmann::json& ev, const char* key) {
   return it != ev.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-}  // namespace
-
-void apply_event(RunState& st, const nlohmann::json& ev) {
-  const std::string name = ev.at("event").get<std::string>();
-  const int64_t t = ev.value("t_ms", int64_t{0});
-  ++st.events;
+// Returns whether `e` was a run event.
+bool apply_run_event(RunState& st, Event& e) {
+  const std::string& name = e.name;
   if (name == "run_started") {
-    if (st.started) throw StateError(fmt::format("journal event {} starts a second run", ev.value("seq", 0)));
+    if (st.started) throw StateError(fmt::format("journal event {} starts a second run", e.seq));
     st.started = true;
-    st.run = ev;
+    st.started_ms = e.t_ms;
+    nlohmann::json& ev = e.whole;
+    if (!ev.is_object()) return true;
     st.version = str_field(ev, "version");
     st.mode = str_field(ev, "mode");
     st.workflow_file = str_field(ev, "workflow");
     st.workflow_hash = str_field(ev, "workflow_hash");
-    if (ev.contains("plan") && ev["plan"].is_array()) st.plan = ev["plan"];
-    st.started_ms = t;
-    return;
-  }
-  if (name == "workflow_changed") {
-    st.workflow_hash = str_field(ev, "workflow_hash");
-    if (ev.contains("plan") && ev["plan"].is_array()) st.plan = ev["plan"];
-    return;
-  }
-  if (name == "run_finished") {
+    if (auto plan = ev.find("plan"); plan != ev.end()) {
+      if (plan->is_array()) st.plan = std::move(*plan);
+      ev.erase(plan);
+    }
+    st.run = std::move(ev);
+  } else if (name == "workflow_changed") {
+    if (!e.whole.is_object()) return true;
+    st.workflow_hash = str_field(e.whole, "workflow_hash");
+    if (auto plan = e.whole.find("plan"); plan != e.whole.end() && plan->is_array()) st.plan = std::move(*plan);
+  } else if (name == "run_finished") {
     st.finished = true;
-    st.finished_ms = t;
-    return;
-  }
-  if (name == "run_resumed") {
+    st.finished_ms = e.t_ms;
+  } else if (name == "run_resumed") {
     st.finished = false;
-    return;
+  } else {
+    return false;
   }
-  std::string id = str_field(ev, "step");
-  if (id.empty()) return;  // an event this relman does not know about steps
-  StepStatus& s = st.steps[id];
+  return true;
+}
+
+}  // namespace
+
+void apply_event(RunState& st, const nlohmann::json& ev) {
+  Event e;
+  e.assign(ev);
+  apply_event(st, e);
+}
+
+void apply_event(RunState& st, Event& e) {
+  ++st.events;
+  if (apply_run_event(st, e)) return;
+  if (e.step.empty()) return;  // an event this relman does not know about steps
+  const std::string& name = e.name;
+  const int64_t t = e.t_ms;
+  StepStatus& s = st.steps[e.step];
   if (name == "step_started") {
     if (!s.history.empty() && s.history.back().ended_ms == 0) s.history.back().result = "interrupted";
     s.state = StepState::running;
@@ -74,18 +87,18 @@ void apply_event(RunState& st, const nlohmann::json& ev) {
     s.history.push_back(Attempt{t, 0, "", ""});
     s.error.clear();
   } else if (name == "step_checkpoint") {
-    if (ev.contains("data") && ev["data"].is_object()) s.checkpoint.update(ev["data"]);
+    if (e.has_data && e.data.is_object()) s.checkpoint.update(e.data);
   } else if (name == "step_succeeded") {
     s.state = StepState::succeeded;
-    s.outputs = ev.value("outputs", nlohmann::json::object());
-    s.reconciled = ev.value("reconciled", false);
+    s.outputs = e.has_outputs ? std::move(e.outputs) : nlohmann::json::object();
+    s.reconciled = e.reconciled;
     if (!s.history.empty() && s.history.back().ended_ms == 0) {
       s.history.back().ended_ms = t;
       s.history.back().result = s.reconciled ? "reconciled" : "succeeded";
     }
   } else if (name == "step_failed") {
     s.state = StepState::failed;
-    s.error = str_field(ev, "error");
+    s.error = e.error;
     if (!s.history.empty() && s.history.back().ended_ms == 0) {
       s.history.back().ended_ms = t;
       s.history.back().result = "failed";
@@ -93,14 +106,14 @@ void apply_event(RunState& st, const nlohmann::json& ev) {
     }
   } else if (name == "step_skipped") {
     s.state = StepState::skipped;
-    s.reason = str_field(ev, "reason");
-    s.skipped_by = str_field(ev, "by");
+    s.reason = e.reason;
+    s.skipped_by = e.by;
   } else if (name == "step_waiting") {
     s.state = StepState::waiting;
     if (s.waiting_since_ms == 0) s.waiting_since_ms = t;
   } else if (name == "step_approved") {
     s.approved = true;
-    s.approved_by = str_field(ev, "by");
+    s.approved_by = e.by;
     s.approved_ms = t;
     if (s.state == StepState::waiting) s.state = StepState::pending;
   } else if (name == "step_reset") {

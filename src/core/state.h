@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/event.h"
+
 namespace relman {
 
 enum class StepState { pending, running, succeeded, failed, skipped, waiting };
@@ -40,7 +42,7 @@ struct StepStatus {
 
 struct RunState {
   bool started = false;
-  nlohmann::json run;  // the run_started event
+  nlohmann::json run;  // the run_started event, less its plan (which is below)
   std::string version;
   std::string mode;    // rehearse | execute
   std::string workflow_file;
@@ -64,5 +66,7 @@ struct RunState {
 // minor addition); structural nonsense is a StateError.
 RunState fold(const std::vector<nlohmann::json>& events);
 void apply_event(RunState& state, const nlohmann::json& event);
+// The same from an Event; its outputs may be moved out.
+void apply_event(RunState& state, Event& event);
 
 }  // namespace relman

@@ -56,6 +56,14 @@ TEST(Journal, EveryTruncationLoadsAndDropsOnlyTheTornTail) {
     bool at_boundary = cut.empty() || cut.back() == '\n';
     EXPECT_EQ(loaded.torn, !at_boundary) << "length " << len;
     EXPECT_EQ(!loaded.warning.empty(), !at_boundary) << "length " << len;
+    // The streaming reader that loads runs agrees on every length.
+    size_t scanned = 0;
+    auto streamed = Journal::scan(d / "cut", [&](Event&) { ++scanned; });
+    EXPECT_EQ(scanned, lines) << "length " << len;
+    EXPECT_EQ(streamed.torn, loaded.torn) << "length " << len;
+    EXPECT_EQ(streamed.good_size, loaded.good_size) << "length " << len;
+    EXPECT_EQ(streamed.last_seq, loaded.last_seq) << "length " << len;
+    EXPECT_EQ(streamed.warning, loaded.warning) << "length " << len;
     if (at_boundary) ++complete_lines;
     // Reopening for append cuts the torn tail, and the result loads whole
     // (checked on a sample of lengths: each costs two fsyncs).
@@ -81,13 +89,22 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
   };
   for (const auto& bytes : damaged) {
     test::write_file(d / "bad", bytes);
+    std::string by_tree, by_stream;
     try {
       Journal::read(d / "bad");
       FAIL() << "damage was not detected";
     } catch (const StateError& e) {
-      EXPECT_NE(std::string(e.what()).find("is damaged at line"), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("untouched"), std::string::npos);
+      by_tree = e.what();
+      EXPECT_NE(by_tree.find("is damaged at line"), std::string::npos) << by_tree;
+      EXPECT_NE(by_tree.find("untouched"), std::string::npos);
     }
+    EXPECT_THROW(Journal::scan(d / "bad", [](Event&) {}), StateError);
+    try {
+      Journal::scan(d / "bad", [](Event&) {});
+    } catch (const StateError& e) {
+      by_stream = e.what();
+    }
+    EXPECT_EQ(by_stream, by_tree);
     EXPECT_EQ(test::read_file(d / "bad"), bytes);
   }
 }
@@ -101,6 +118,75 @@ TEST(Journal, ANewerFormatIsRefused) {
   } catch (const StateError& e) {
     EXPECT_NE(std::string(e.what()).find("newer relman"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+// Everything the fold knows, as JSON, so two states compare readably.
+nlohmann::json dump_state(const RunState& st) {
+  nlohmann::json steps = nlohmann::json::object();
+  for (const auto& [id, s] : st.steps) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& a : s.history) history.push_back({a.started_ms, a.ended_ms, a.result, a.error});
+    steps[id] = {{"state", to_string(s.state)}, {"attempts", s.attempts},   {"history", history},
+                 {"error", s.error},            {"reason", s.reason},       {"skipped_by", s.skipped_by},
+                 {"outputs", s.outputs},        {"checkpoint", s.checkpoint}, {"approved", s.approved},
+                 {"approved_by", s.approved_by}, {"approved_ms", s.approved_ms},
+                 {"waiting_since_ms", s.waiting_since_ms}, {"reconciled", s.reconciled}};
+  }
+  return {{"started", st.started},   {"run", st.run},       {"version", st.version},
+          {"mode", st.mode},         {"workflow", st.workflow_file}, {"hash", st.workflow_hash},
+          {"plan", st.plan},         {"finished", st.finished}, {"started_ms", st.started_ms},
+          {"finished_ms", st.finished_ms}, {"events", st.events}, {"steps", steps}};
+}
+
+}  // namespace
+
+// A run is loaded by streaming each line into the fold (Journal::scan and
+// EventReader); it must give exactly the state that folding the parsed
+// JSON events gives, for every kind of event.
+TEST(Journal, StreamingLoadFoldsToTheSameStateAsTheJsonEvents) {
+  TempDir d;
+  {
+    Journal j(d / "j", Journal::Loaded{}, nullptr);
+    nlohmann::json plan = {{{"id", "a"}, {"uses", "exec"}, {"effect", "local"}},
+                           {{"id", "gate"}, {"uses", "gate"}, {"effect", "none"}}};
+    j.append({{"event", "run_started"}, {"version", "3.12.0"}, {"kind", "final"}, {"mode", "rehearse"},
+              {"workflow", "/w.yaml"}, {"workflow_hash", "h1"}, {"plan", plan}, {"settings", {{"jobs", 2}}}});
+    j.append({{"event", "step_skipped"}, {"step", "check-ci"}, {"reason", "skipped at start"}, {"by", "start"}});
+    j.append({{"event", "step_started"}, {"step", "a"}, {"attempt", 1}});
+    j.append({{"event", "step_checkpoint"}, {"step", "a"}, {"data", {{"commit", "abc"}}}});
+    j.append({{"event", "step_failed"}, {"step", "a"}, {"error", "exit 2\nsecond line"}});
+    j.append({{"event", "run_finished"}, {"outcome", "failed"}});
+    j.append({{"event", "run_resumed"}});
+    j.append({{"event", "workflow_changed"}, {"workflow_hash", "h2"}, {"plan", plan}});
+    j.append({{"event", "step_reset"}, {"step", "a"}});
+    j.append({{"event", "step_started"}, {"step", "a"}, {"attempt", 2}});
+    j.append({{"event", "step_checkpoint"}, {"step", "a"}, {"data", {{"tag", "v3.12.0"}}}});
+    j.append({{"event", "step_succeeded"}, {"step", "a"}, {"outputs", {{"files", {"x.tgz"}}, {"n", 3}}}});
+    j.append({{"event", "step_waiting"}, {"step", "gate"}});
+    j.append({{"event", "step_approved"}, {"step", "gate"}, {"by", "rm"}});
+    j.append({{"event", "step_started"}, {"step", "gate"}});
+    j.append({{"event", "step_started"}, {"step", "gate"}});  // the process died: interrupted
+    j.append({{"event", "step_succeeded"}, {"step", "gate"}, {"reconciled", true}});
+    j.append({{"event", "some_future_event"}, {"step", "a"}, {"data", {{"x", 1}}}});
+    j.append({{"event", "run_finished"}, {"outcome", "finished"}});
+  }
+  auto loaded = Journal::read(d / "j");
+  RunState by_tree = fold(loaded.events);
+  RunState by_stream;
+  auto streamed = Journal::scan(d / "j", [&](Event& e) { apply_event(by_stream, e); });
+  EXPECT_EQ(dump_state(by_stream), dump_state(by_tree));
+  EXPECT_EQ(streamed.last_seq, 19u);
+  // And the states say what happened.
+  EXPECT_EQ(by_stream.steps["a"].attempts, 2);
+  EXPECT_EQ(by_stream.steps["a"].checkpoint, nlohmann::json({{"tag", "v3.12.0"}}));
+  EXPECT_EQ(by_stream.steps["gate"].history.front().result, "interrupted");
+  EXPECT_TRUE(by_stream.steps["gate"].reconciled);
+  EXPECT_EQ(by_stream.workflow_hash, "h2");
+  EXPECT_EQ(by_stream.run.value("settings", nlohmann::json()), nlohmann::json({{"jobs", 2}}));
+  EXPECT_EQ(by_stream.plan.size(), 2u);
+  EXPECT_TRUE(by_stream.finished);
 }
 
 TEST(Journal, SecretsAreRedactedBeforeTheyReachTheDisk) {
