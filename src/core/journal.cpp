@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <exception>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -47,59 +50,89 @@ struct LineCheck {
   uint64_t seq = 0;
 };
 
-// The rules of reading, in one place for both readers: each good line is
-// handed on at once; a bad last line is a torn tail, dropped with a
-// warning; a bad line anywhere else, or a newer format, is an error and the
-// file is not touched. `parse(first, last)` checks a line and keeps what
-// it parsed; `deliver()` hands that on.
-template <class Parse, class Deliver>
-Journal::Loaded walk_lines(const std::filesystem::path& file, const std::string& data, Parse&& parse,
-                           Deliver&& deliver) {
-  Journal::Loaded out;
-  size_t pos = 0;
-  int line_no = 0;
-  while (pos < data.size()) {
-    ++line_no;
+// A stretch of whole lines [begin, end), read until its end or the first
+// line that is bad or of a newer format.
+struct Part {
+  size_t begin = 0, end = 0;
+  size_t lines = 0;                   // good lines
+  uint64_t last_seq = 0;              // of the last good line
+  size_t stop = std::string::npos;    // where the bad line starts
+  LineCheck check;                    // what is wrong with it
+};
+
+// `parse(first, last)` checks a line and keeps what it parsed; `take()`
+// hands that on.
+template <class Parse, class Take>
+Part read_part(const std::string& data, size_t begin, size_t end, Parse&& parse, Take&& take) {
+  Part part;
+  part.begin = begin;
+  part.end = end;
+  size_t pos = begin;
+  while (pos < end) {
     size_t nl = data.find('\n', pos);
-    bool last = nl == std::string::npos || nl + 1 == data.size();
     LineCheck check;
     if (nl == std::string::npos) check.problem = "it has no end of line";
     else check = parse(data.data() + pos, data.data() + nl);
-    if (check.problem) {
-      if (last) {
-        // A crash while appending leaves at most one incomplete line, at the end.
-        out.torn = true;
-        out.warning = fmt::format(
-            "journal {}: the last line ({} bytes) is incomplete ({}), probably from a crash while it was "
-            "written; it is dropped",
-            file.string(), data.size() - pos, check.problem);
-        break;
-      }
-      throw StateError(fmt::format(
-          "journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
-          "backup, or inspect it by hand (each line is one JSON event)",
-          file.string(), line_no, check.problem));
+    if (check.problem || check.v > Journal::kFormat) {
+      part.stop = pos;
+      part.check = check;
+      return part;
     }
-    if (check.v > Journal::kFormat)
-      throw StateError(fmt::format(
-          "journal {} line {} is in format {}, written by a newer relman; this relman reads format {}. "
-          "Upgrade relman to continue this run",
-          file.string(), line_no, check.v, Journal::kFormat));
-    out.last_seq = check.seq;
-    deliver();
+    ++part.lines;
+    part.last_seq = check.seq;
+    take();
     pos = nl + 1;
-    out.good_size = pos;
   }
-  return out;
+  return part;
+}
+
+// The rules of reading, in one place: a bad last line is a torn tail,
+// dropped with a warning; a bad line anywhere else, or a newer format, is
+// an error, and the file is not touched. `line_no` numbers the part's
+// first line.
+void judge(const std::filesystem::path& file, const std::string& data, const Part& part, size_t line_no,
+           Journal::Loaded& out) {
+  if (part.lines) {
+    out.last_seq = part.last_seq;
+    out.good_size = part.stop == std::string::npos ? part.end : part.stop;
+  }
+  if (part.stop == std::string::npos) return;
+  line_no += part.lines;
+  out.good_size = part.stop;
+  if (!part.check.problem)
+    throw StateError(fmt::format(
+        "journal {} line {} is in format {}, written by a newer relman; this relman reads format {}. "
+        "Upgrade relman to continue this run",
+        file.string(), line_no, part.check.v, Journal::kFormat));
+  size_t nl = data.find('\n', part.stop);
+  if (nl != std::string::npos && nl + 1 != data.size())
+    throw StateError(fmt::format(
+        "journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
+        "backup, or inspect it by hand (each line is one JSON event)",
+        file.string(), line_no, part.check.problem));
+  // A crash while appending leaves at most one incomplete line, at the end.
+  out.torn = true;
+  out.warning = fmt::format(
+      "journal {}: the last line ({} bytes) is incomplete ({}), probably from a crash while it was "
+      "written; it is dropped",
+      file.string(), data.size() - part.stop, part.check.problem);
+}
+
+// Reads one line into an Event; run events, which the fold needs whole,
+// are parsed whole too.
+LineCheck read_event(EventReader& reader, const char* first, const char* last, Event& ev) {
+  auto r = reader.read(first, last, ev);
+  if (!r.problem && r.v <= Journal::kFormat && needs_whole(ev)) ev.whole = nlohmann::json::parse(first, last);
+  return {r.problem, r.v, ev.seq};
 }
 
 }  // namespace
 
 Journal::Loaded Journal::read(const std::filesystem::path& file) {
+  Loaded out;
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return {};
+  if (!std::filesystem::exists(file, ec)) return out;
   std::string data = read_journal_file(file);
-  std::vector<nlohmann::json> events;
   nlohmann::json ev;
   auto parse = [&](const char* first, const char* last) -> LineCheck {
     try {
@@ -114,34 +147,57 @@ Journal::Loaded Journal::read(const std::filesystem::path& file) {
     auto seq = ev.find("seq");
     return {nullptr, v->get<int>(), seq != ev.end() && seq->is_number_unsigned() ? seq->get<uint64_t>() : 0};
   };
-  Loaded out = walk_lines(file, data, parse, [&] { events.push_back(std::move(ev)); });
-  out.events = std::move(events);
+  Part all = read_part(data, 0, data.size(), parse, [&] { out.events.push_back(std::move(ev)); });
+  judge(file, data, all, 1, out);
   return out;
 }
 
-Journal::Loaded Journal::scan(const std::filesystem::path& file, const Sink& sink) {
+Journal::Loaded Journal::scan(const std::filesystem::path& file, const Sink& sink, size_t parallel_from) {
+  Loaded out;
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return {};
+  if (!std::filesystem::exists(file, ec)) return out;
   std::string data = read_journal_file(file);
+
+  // Parsing is most of the cost of loading a long journal, so from
+  // `parallel_from` bytes a helper thread reads the back half into memory
+  // while this thread reads the front half into the sink; then the back
+  // half's events follow. The sink sees the same events in the same order
+  // as from one pass, and the first bad line in file order decides.
+  size_t mid = data.size();
+  if (data.size() >= parallel_from && data.size() > 1) {
+    size_t nl = data.find('\n', data.size() / 2);
+    if (nl != std::string::npos && nl + 1 < data.size()) mid = nl + 1;
+  }
+  std::vector<Event> back_events;
+  Part back;
+  std::exception_ptr back_failure;
+  std::jthread helper;
+  if (mid < data.size()) {
+    back_events.reserve(static_cast<size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(mid), data.end(), '\n')) + 1);
+    helper = std::jthread([&] {
+      try {
+        EventReader reader;
+        Event ev;
+        back = read_part(
+            data, mid, data.size(), [&](const char* f, const char* l) { return read_event(reader, f, l, ev); },
+            [&] { back_events.push_back(std::move(ev)); });
+      } catch (...) {
+        back_failure = std::current_exception();  // out of memory, say
+      }
+    });
+  }
+
   EventReader reader;
   Event ev;
-  const char* line = nullptr;
-  const char* line_end = nullptr;
-  auto parse = [&](const char* first, const char* last) -> LineCheck {
-    auto r = reader.read(first, last, ev);
-    line = first;
-    line_end = last;
-    return {r.problem, r.v, ev.seq};
-  };
-  auto deliver = [&] {
-    if (needs_whole(ev)) {
-      // The run's start carries its settings and plan: the few run events
-      // are parsed whole.
-      ev.whole = nlohmann::json::parse(line, line_end);
-    }
-    sink(ev);
-  };
-  return walk_lines(file, data, parse, deliver);
+  Part front = read_part(
+      data, 0, mid, [&](const char* f, const char* l) { return read_event(reader, f, l, ev); }, [&] { sink(ev); });
+  if (helper.joinable()) helper.join();
+  judge(file, data, front, 1, out);
+  if (mid == data.size() || front.stop != std::string::npos) return out;
+  if (back_failure) std::rethrow_exception(back_failure);
+  for (Event& e : back_events) sink(e);
+  judge(file, data, back, front.lines + 1, out);
+  return out;
 }
 
 Journal::Journal(const std::filesystem::path& file, const Loaded& loaded, const Redactor* redactor)

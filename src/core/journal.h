@@ -42,8 +42,12 @@ class Journal {
   // (core/event.h) as soon as it is parsed, and keeping nothing: this is
   // how a run is loaded. No JSON tree is built per line and nothing piles
   // up, which halves the time of `relman status` on a long journal.
+  // From `parallel_from` bytes (tests lower it), a helper thread parses the
+  // back half meanwhile; the sink still sees every event in order, on the
+  // calling thread.
+  static constexpr size_t kParallelFrom = 256 * 1024;
   using Sink = std::function<void(Event&)>;
-  static Loaded scan(const std::filesystem::path& file, const Sink& sink);
+  static Loaded scan(const std::filesystem::path& file, const Sink& sink, size_t parallel_from = kParallelFrom);
 
   // Opens for appending, creating the file (and fsyncing its directory) if
   // new. A torn tail found by `loaded` is cut off first. Call with the run's

@@ -56,14 +56,18 @@ TEST(Journal, EveryTruncationLoadsAndDropsOnlyTheTornTail) {
     bool at_boundary = cut.empty() || cut.back() == '\n';
     EXPECT_EQ(loaded.torn, !at_boundary) << "length " << len;
     EXPECT_EQ(!loaded.warning.empty(), !at_boundary) << "length " << len;
-    // The streaming reader that loads runs agrees on every length.
-    size_t scanned = 0;
-    auto streamed = Journal::scan(d / "cut", [&](Event&) { ++scanned; });
-    EXPECT_EQ(scanned, lines) << "length " << len;
-    EXPECT_EQ(streamed.torn, loaded.torn) << "length " << len;
-    EXPECT_EQ(streamed.good_size, loaded.good_size) << "length " << len;
-    EXPECT_EQ(streamed.last_seq, loaded.last_seq) << "length " << len;
-    EXPECT_EQ(streamed.warning, loaded.warning) << "length " << len;
+    // The streaming reader that loads runs agrees on every length, in one
+    // pass and cut in two halves parsed on two threads.
+    for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
+      std::vector<uint64_t> seqs;
+      auto streamed = Journal::scan(d / "cut", [&](Event& e) { seqs.push_back(e.seq); }, parallel_from);
+      ASSERT_EQ(seqs.size(), lines) << "length " << len << " parallel_from " << parallel_from;
+      for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1) << "length " << len;
+      EXPECT_EQ(streamed.torn, loaded.torn) << "length " << len;
+      EXPECT_EQ(streamed.good_size, loaded.good_size) << "length " << len;
+      EXPECT_EQ(streamed.last_seq, loaded.last_seq) << "length " << len;
+      EXPECT_EQ(streamed.warning, loaded.warning) << "length " << len;
+    }
     if (at_boundary) ++complete_lines;
     // Reopening for append cuts the torn tail, and the result loads whole
     // (checked on a sample of lengths: each costs two fsyncs).
@@ -87,6 +91,13 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
       full.substr(0, full.find('\n') + 1) + "garbage\n" + full.substr(full.find('\n') + 1),  // an inserted line
       full.substr(0, full.find('\n') + 1) + "{\"no\":\"event\"}\n" + full.substr(full.find('\n') + 1),
   };
+  // Damage in the back half (which a helper thread parses in a long
+  // journal), and in both halves: the first in file order is reported.
+  size_t last_line = full.rfind('\n', full.size() - 2) + 1;
+  size_t before_last = full.rfind('\n', last_line - 2) + 1;
+  std::string back_damaged = full.substr(0, before_last + 5) + "#" + full.substr(before_last + 6);
+  damaged.push_back(back_damaged);
+  damaged.push_back(back_damaged.substr(0, 30) + "#" + back_damaged.substr(31));
   for (const auto& bytes : damaged) {
     test::write_file(d / "bad", bytes);
     std::string by_tree, by_stream;
@@ -98,25 +109,39 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
       EXPECT_NE(by_tree.find("is damaged at line"), std::string::npos) << by_tree;
       EXPECT_NE(by_tree.find("untouched"), std::string::npos);
     }
-    EXPECT_THROW(Journal::scan(d / "bad", [](Event&) {}), StateError);
-    try {
-      Journal::scan(d / "bad", [](Event&) {});
-    } catch (const StateError& e) {
-      by_stream = e.what();
+    for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
+      by_stream.clear();
+      try {
+        Journal::scan(d / "bad", [](Event&) {}, parallel_from);
+      } catch (const StateError& e) {
+        by_stream = e.what();
+      }
+      EXPECT_EQ(by_stream, by_tree) << "parallel_from " << parallel_from;
     }
-    EXPECT_EQ(by_stream, by_tree);
     EXPECT_EQ(test::read_file(d / "bad"), bytes);
   }
 }
 
 TEST(Journal, ANewerFormatIsRefused) {
   TempDir d;
-  test::write_file(d / "j", "{\"v\":1,\"seq\":1,\"event\":\"run_started\"}\n{\"v\":2,\"seq\":2,\"event\":\"step_started\",\"step\":\"a\"}\n{\"v\":1,\"seq\":3,\"event\":\"x\"}\n");
+  test::write_file(d / "j", "{\"v\":1,\"seq\":1,\"event\":\"run_started\"}\n{\"v\":1,\"seq\":2,\"event\":\"run_resumed\"}\n{\"v\":2,\"seq\":3,\"event\":\"step_started\",\"step\":\"a\"}\n{\"v\":1,\"seq\":4,\"event\":\"x\"}\n");
   try {
     Journal::read(d / "j");
     FAIL();
   } catch (const StateError& e) {
-    EXPECT_NE(std::string(e.what()).find("newer relman"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("line 3 is in format 2, written by a newer relman"), std::string::npos)
+        << e.what();
+  }
+  // The streaming reader too, in one pass and with the line in the half a
+  // helper thread parses.
+  for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
+    try {
+      Journal::scan(d / "j", [](Event&) {}, parallel_from);
+      FAIL();
+    } catch (const StateError& e) {
+      EXPECT_NE(std::string(e.what()).find("line 3 is in format 2, written by a newer relman"), std::string::npos)
+          << e.what();
+    }
   }
 }
 
@@ -174,10 +199,12 @@ TEST(Journal, StreamingLoadFoldsToTheSameStateAsTheJsonEvents) {
   }
   auto loaded = Journal::read(d / "j");
   RunState by_tree = fold(loaded.events);
-  RunState by_stream;
+  RunState by_stream, by_two_threads;
   auto streamed = Journal::scan(d / "j", [&](Event& e) { apply_event(by_stream, e); });
   EXPECT_EQ(dump_state(by_stream), dump_state(by_tree));
   EXPECT_EQ(streamed.last_seq, 19u);
+  Journal::scan(d / "j", [&](Event& e) { apply_event(by_two_threads, e); }, 0);
+  EXPECT_EQ(dump_state(by_two_threads), dump_state(by_tree));
   // And the states say what happened.
   EXPECT_EQ(by_stream.steps["a"].attempts, 2);
   EXPECT_EQ(by_stream.steps["a"].checkpoint, nlohmann::json({{"tag", "v3.12.0"}}));
@@ -198,4 +225,23 @@ TEST(Journal, SecretsAreRedactedBeforeTheyReachTheDisk) {
   std::string bytes = test::read_file(d / "j");
   EXPECT_EQ(bytes.find("s3cr3t"), std::string::npos);
   EXPECT_NE(bytes.find("401 for token ***"), std::string::npos);
+}
+
+// The sink may throw (the fold refuses a second run start) while the helper
+// thread is still parsing: the error comes out whole and the thread is
+// joined before the error leaves scan().
+TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
+  TempDir d;
+  write_journal(d / "j", 50);
+  std::string bytes = test::read_file(d / "j");
+  test::write_file(d / "j", bytes.substr(0, bytes.find('\n') + 1) + bytes);  // run_started twice
+  for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
+    RunState st;
+    try {
+      Journal::scan(d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from);
+      FAIL() << "a second run start was folded";
+    } catch (const StateError& e) {
+      EXPECT_NE(std::string(e.what()).find("starts a second run"), std::string::npos) << e.what();
+    }
+  }
 }
