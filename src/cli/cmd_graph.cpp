@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <map>
 
 #include "cli/options.h"
 #include "cli/run_support.h"
@@ -9,6 +10,47 @@
 #include "core/scope.h"
 
 namespace relman::cli {
+
+namespace {
+
+// Inside a dot double-quoted string only `"` and `\` are special; `\n`
+// (added by us) is a line break.
+std::string dot_quoted(const std::string& text) {
+  std::string r;
+  for (char c : text) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r;
+}
+
+// Mermaid labels are double-quoted; quotes and markup are entity-encoded.
+std::string mermaid_text(const std::string& text) {
+  std::string r;
+  for (char c : text) {
+    switch (c) {
+      case '"': r += "#quot;"; break;
+      case '<': r += "#lt;"; break;
+      case '>': r += "#gt;"; break;
+      default: r += c;
+    }
+  }
+  return r;
+}
+
+// The same colours in both formats: gates gold, remote effects salmon,
+// local effects blue, read-only steps green.
+const char* colour_class(const StepDef& s) {
+  if (!s.kind) return "unknown";
+  if (s.uses == "gate") return "gate";
+  switch (s.kind->effect()) {
+    case Effect::remote: return "remote";
+    case Effect::local: return "local";
+    default: return "readonly";
+  }
+}
+
+}  // namespace
 
 int cmd_graph(const Options& o) {
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
@@ -20,19 +62,28 @@ int cmd_graph(const Options& o) {
   std::string format = o.format.empty() ? "dot" : o.format;
   std::string out;
   if (format == "dot") {
-    out += fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n", wf.name);
+    const std::map<std::string, std::string> fill = {{"unknown", "white"},     {"gate", "gold"},
+                                                     {"remote", "lightsalmon"}, {"local", "lightblue"},
+                                                     {"readonly", "palegreen"}};
+    out += fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
+                       dot_quoted(wf.name));
     for (const auto& s : wf.steps) {
-      std::string colour = !s.kind ? "white" : s.uses == "gate" ? "gold" : s.kind->effect() == Effect::remote ? "lightsalmon"
-                                           : s.kind->effect() == Effect::local ? "lightblue" : "palegreen";
-      std::string label = s.id + "\\n" + s.uses + (s.when ? "\\nwhen " + s.when->text() : "");
-      out += fmt::format("  \"{}\" [label=\"{}\", fillcolor=\"{}\"{}];\n", s.id, label, active(s) ? colour : "grey90",
+      std::string label = dot_quoted(s.id) + "\\n" + dot_quoted(s.uses) + (s.when ? "\\nwhen " + dot_quoted(s.when->text()) : "");
+      out += fmt::format("  \"{}\" [label=\"{}\", fillcolor=\"{}\"{}];\n", dot_quoted(s.id), label,
+                         active(s) ? fill.at(colour_class(s)) : "grey90",
                          active(s) ? "" : ", fontcolor=grey50, style=\"rounded,dashed\"");
     }
     for (const auto& s : wf.steps)
-      for (const auto& n : s.needs) out += fmt::format("  \"{}\" -> \"{}\";\n", n, s.id);
+      for (const auto& n : s.needs) out += fmt::format("  \"{}\" -> \"{}\";\n", dot_quoted(n), dot_quoted(s.id));
     out += "}\n";
   } else if (format == "mermaid") {
-    out += "flowchart TD\n";
+    out += "flowchart TD\n"
+           "  classDef gate fill:#ffd700,stroke:#8a7500\n"
+           "  classDef remote fill:#ffa07a,stroke:#a0522d\n"
+           "  classDef local fill:#add8e6,stroke:#4682b4\n"
+           "  classDef readonly fill:#98fb98,stroke:#2e8b57\n"
+           "  classDef unknown fill:#ffffff,stroke:#999\n"
+           "  classDef inactive fill:#e5e5e5,stroke:#999,color:#999,stroke-dasharray:5 5\n";
     auto node_id = [](const std::string& id) {
       std::string r;
       for (char c : id) r += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
@@ -41,8 +92,9 @@ int cmd_graph(const Options& o) {
     for (const auto& s : wf.steps) {
       std::string shape_open = s.uses == "gate" ? "{{" : "[";
       std::string shape_close = s.uses == "gate" ? "}}" : "]";
-      out += fmt::format("  {}{}\"{}<br/>{}\"{}\n", node_id(s.id), shape_open, s.id, s.uses, shape_close);
-      if (!active(s)) out += fmt::format("  style {} stroke-dasharray: 5 5,color:#999\n", node_id(s.id));
+      std::string when = s.when ? "<br/>when " + mermaid_text(s.when->text()) : "";
+      out += fmt::format("  {}{}\"{}<br/>{}{}\"{}:::{}\n", node_id(s.id), shape_open, mermaid_text(s.id),
+                         mermaid_text(s.uses), when, shape_close, active(s) ? colour_class(s) : "inactive");
     }
     for (const auto& s : wf.steps)
       for (const auto& n : s.needs) out += fmt::format("  {} --> {}\n", node_id(n), node_id(s.id));
