@@ -162,6 +162,16 @@ bool retryable_curl(CURLcode rc) {
 
 bool retryable_status(long status) { return status == 429 || (status >= 500 && status <= 599); }
 
+// A POST (an announcement, a workflow dispatch) may act twice if sent
+// twice. It is repeated only when the server cannot have acted on it:
+// nothing was sent, or the answer was 429 or 503 (refused, not processed).
+bool repeatable(const Request& req) { return req.method != "POST" && req.method != "PATCH"; }
+bool refused_unprocessed(long status) { return status == 429 || status == 503; }
+const char* kNotRepeated =
+    "a POST is not repeated after this answer, because the server may have acted on it: check whether it did "
+    "(the announcement was posted, the workflow run started); if not, `relman resume` sends it again, and if it "
+    "did, `relman skip ID --reason ...` records that";
+
 std::string advice_for(CURLcode rc) {
   switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -362,13 +372,17 @@ Response Client::send(const Request& req) const {
 
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     bool transport_failed = rc != CURLE_OK;
-    bool retry = transport_failed ? retryable_curl(rc) : retryable_status(status);
+    long sent = 0;
+    curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+    bool retry = transport_failed ? retryable_curl(rc) && (repeatable(req) || sent == 0)
+                                  : retryable_status(status) && (repeatable(req) || refused_unprocessed(status));
     if (!retry || attempt >= opts_.max_attempts) {
       if (transport_failed) {
         std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        bool withheld = retryable_curl(rc) && !repeatable(req) && sent > 0;
         throw Error(fmt::format("{} failed: {} (curl error {}) after {} attempt{} over {:.1f} s; {}", shown, detail,
                                 static_cast<int>(rc), attempt, attempt == 1 ? "" : "s", elapsed.count() / 1000.0,
-                                advice_for(rc)),
+                                withheld ? kNotRepeated : advice_for(rc)),
                     0, static_cast<int>(rc));
       }
       return resp;
@@ -398,7 +412,10 @@ Response Client::send_ok(const Request& req, const std::string& advice) const {
   std::string what = fmt::format("{} {} failed: HTTP {}", req.method, redact_url(req.url), resp.status);
   if (resp.attempts > 1) what += fmt::format(" after {} attempts", resp.attempts);
   if (!excerpt.empty()) what += fmt::format(" ({})", trim(excerpt));
-  if (!advice.empty()) what += "; " + advice;
+  if (retryable_status(resp.status) && !repeatable(req) && !refused_unprocessed(resp.status))
+    what += std::string("; ") + kNotRepeated;
+  else if (!advice.empty())
+    what += "; " + advice;
   else if (retryable_status(resp.status))
     what += "; the server keeps failing: wait until it recovers, then run the step again (relman resume)";
   throw Error(what, resp.status, 0);

@@ -84,8 +84,10 @@ class Client {
   const Options& options() const { return opts_; }
 
   // Performs `req`, retrying connection errors, timeouts, 5xx and 429 with
-  // exponential backoff (honouring Retry-After). Returns the last response
-  // whatever its status; throws Error when no response came at all.
+  // exponential backoff (honouring Retry-After). A POST is retried only
+  // when the server cannot have acted on it (nothing sent, 429, 503), so an
+  // announcement never goes out twice. Returns the last response whatever
+  // its status; throws Error when no response came at all.
   Response send(const Request& req) const;
   // Like send(), but a status outside 2xx is an Error too; `advice` is
   // appended to its message ("check the token", ...).

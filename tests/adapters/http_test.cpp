@@ -99,6 +99,63 @@ TEST(Http, ConnectionRefusedIsRetriedThenExplained) {
   }
 }
 
+// A POST that may have reached the server is not sent again: an
+// announcement posted twice cannot be taken back.
+TEST(Http, APostAnswered502IsNotRepeated) {
+  FakeServer server(http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"status", 502}, {"times", 1}}}}}));
+  http::Client client(fast());
+  try {
+    client.post_json(server.url() + "/hook/announce", {{"text", "Python 3.12.0 is out"}});
+    FAIL() << "expected an error";
+  } catch (const http::Error& e) {
+    std::string msg = e.what();
+    EXPECT_EQ(e.status(), 502);
+    EXPECT_NE(msg.find("POST"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("relman resume"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("relman skip"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(server.requests().size(), 1u);
+  // A GET to the same server is retried through the same kind of answer.
+  FakeServer again(http::json({{"faults", {{{"method", "GET"}, {"path", "/repos/"}, {"status", 502}, {"times", 1}}}}}));
+  EXPECT_EQ(client.get_json(again.url() + "/repos/o/r/commits/main/status")["state"], "pending");
+  EXPECT_EQ(again.requests().size(), 2u);
+}
+
+TEST(Http, APostRefusedWith429Or503IsRepeated) {
+  for (int status : {429, 503}) {
+    FakeServer server(http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"status", status}, {"times", 1}}}}}));
+    http::Client client(fast());
+    auto resp = client.post_json(server.url() + "/hook/announce", {{"text", "hello"}});
+    EXPECT_EQ(resp.status, 200) << status;
+    EXPECT_EQ(resp.attempts, 2) << status;
+    EXPECT_EQ(server.requests().size(), 2u) << status;
+  }
+}
+
+TEST(Http, APostCutOffAfterSendingIsNotRepeatedButARefusedConnectionIs) {
+  FakeServer server(http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"action", "cut"}, {"times", 1}}}}}));
+  http::Client client(fast());
+  try {
+    client.post_json(server.url() + "/hook/announce", {{"text", std::string(4096, 'x')}});
+    FAIL() << "expected an error";
+  } catch (const http::Error& e) {
+    std::string msg = e.what();
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_NE(msg.find("after 1 attempt "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(server.requests().size(), 1u);
+  // Nothing was sent to a closed port: safe to try again, and it is.
+  int port = test::unused_port();
+  try {
+    client.post_json("http://127.0.0.1:" + std::to_string(port) + "/hook", {{"text", "x"}});
+    FAIL() << "expected an error";
+  } catch (const http::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("after 4 attempts"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Http, TimeoutFailsWithAdvice) {
   FakeServer server(http::json({{"faults", {{{"path", "/slow"}, {"action", "delay"}, {"seconds", 3}, {"times", -1}}}}}));
   auto o = fast();

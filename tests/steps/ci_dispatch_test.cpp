@@ -83,14 +83,30 @@ TEST_F(CiDispatchTest, ProbeWithoutCheckpointIsNotDone) {
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 
-TEST_F(CiDispatchTest, ServerErrorOnDispatchIsRetriedOnce) {
+// A 500 to the dispatch POST is ambiguous (GitHub may have started the run
+// anyway), so it is not sent again on its own: the step fails and says so.
+// Run again with its checkpoint (relman resume), it looks for a run started
+// since, and dispatches only if there is none.
+TEST_F(CiDispatchTest, ServerErrorOnDispatchIsNotRepeatedUntilResumedAndChecked) {
   FakeServer server(workflows());
   server.configure({{"faults", {{{"method", "POST"}, {"path", "/repos/"}, {"status", 500}, {"times", 1}}}}});
   test::StepHarness h("ci.dispatch", dir.path(), dir / "state");
   setup(h, server);
-  auto out = h.run();
-  EXPECT_EQ(server.runs().size(), 1u);
+  try {
+    h.run();
+    FAIL() << "a 500 on the dispatch passed";
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("HTTP 500"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(dispatches(server), 1);
+  EXPECT_EQ(server.runs().size(), 0u);
+  ASSERT_TRUE(h.ctx().checkpoint.contains("dispatched_at"));
+  auto out = h.run();  // the resume: no run appeared, so it dispatches once more
   EXPECT_EQ(dispatches(server), 2);
+  ASSERT_EQ(server.runs().size(), 1u);
+  EXPECT_EQ(out["run_id"], std::to_string(server.runs()[0]["id"].get<long long>()));
 }
 
 TEST_F(CiDispatchTest, MissingTokenSaysWhereToPutIt) {
