@@ -223,7 +223,12 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
       break;
     }
     case Outcome::declined:
-      say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
+      if (!o.ci && !(::isatty(0) && ::isatty(1)))
+        say(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
+                           "without being asked: {}",
+                           with_state_dir("relman resume --yes", run.dir)));
+      else
+        say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
       break;
   }
 }
