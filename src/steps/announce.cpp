@@ -32,8 +32,13 @@ struct Artifact {
   std::string sha256;
 };
 
+// Files relman itself keeps in artifacts/ that are not part of the release.
+bool bookkeeping(const std::string& name) {
+  return name == "announce.md" || name == "junit.xml" || name == "rehearsal-signing-key.asc";
+}
+
 // The files listed in artifacts/SHA256SUMS (checked against the files), else
-// every regular file at the top of artifacts/.
+// every regular file at the top of artifacts/ but relman's own.
 std::vector<Artifact> artifacts_of(const StepContext& ctx) {
   std::vector<Artifact> out;
   auto sums = ctx.artifacts_dir / "SHA256SUMS";
@@ -54,7 +59,7 @@ std::vector<Artifact> artifacts_of(const StepContext& ctx) {
     return out;
   }
   for (const auto& e : stdfs::directory_iterator(ctx.artifacts_dir)) {
-    if (!e.is_regular_file() || e.path().filename() == "announce.md") continue;
+    if (!e.is_regular_file() || bookkeeping(e.path().filename().string())) continue;
     out.push_back({e.path().filename().string(), e.file_size(), sha256_file(e.path())});
   }
   std::sort(out.begin(), out.end(), [](const Artifact& a, const Artifact& b) { return a.name < b.name; });

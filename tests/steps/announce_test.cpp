@@ -101,3 +101,30 @@ TEST_F(AnnounceTest, WebhookFailureThenSuccess) {
 
 }  // namespace
 }  // namespace relman
+
+namespace relman {
+namespace {
+
+// Without SHA256SUMS the announcement lists the files in artifacts/, but
+// not relman's own: the JUnit report and a rehearsal's throwaway key.
+TEST(AnnounceWithoutChecksums, ListsTheReleaseFilesOnly) {
+  test::TempDir dir;
+  auto a = dir / "state" / "artifacts";
+  std::filesystem::create_directories(a);
+  test::write_file(a / "Python-3.12.1.tgz", "tgz bytes");
+  test::write_file(a / "Python-3.12.1.tgz.asc", "signature");
+  test::write_file(a / "junit.xml", "<testsuites/>");
+  test::write_file(a / "rehearsal-signing-key.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+  test::StepHarness h("announce", dir.path(), dir / "state", "3.12.1");
+  h.with() = {{"template", "{{artifacts}}"}};
+  h.run();
+  auto text = test::read_file(a / "announce.md");
+  EXPECT_NE(text.find("| Python-3.12.1.tgz | 9 bytes | `" + test::sha256_hex("tgz bytes")), std::string::npos) << text;
+  EXPECT_NE(text.find("Python-3.12.1.tgz.asc"), std::string::npos) << text;
+  EXPECT_EQ(text.find("junit.xml"), std::string::npos) << text;
+  EXPECT_EQ(text.find("rehearsal-signing-key"), std::string::npos) << text;
+  EXPECT_EQ(text.find("announce.md"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace relman
