@@ -2,6 +2,9 @@
 // and Varnish take it) so the new files are served at once.
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "adapters/credentials.h"
 #include "core/errors.h"
 #include "steps/github_api.h"
 
@@ -13,7 +16,10 @@ class CdnPurge : public StepKind {
   std::string name() const override { return "cdn.purge"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
-    return {{"urls", ParamType::string_or_list, true, "URLs to purge"}};
+    return {{"urls", ParamType::string_or_list, true, "URLs to purge"},
+            {"token_env", ParamType::string, false,
+             "environment variable (or credentials file entry) holding the CDN's purge key; none: unauthenticated"},
+            {"auth_header", ParamType::string, false, "header that carries the key (default Fastly-Key)"}};
   }
   std::vector<std::string> outputs() const override { return {"purged"}; }
 
@@ -21,6 +27,24 @@ class CdnPurge : public StepKind {
     auto urls = ctx.list("urls");
     if (urls.empty()) throw StepError(fmt::format("step '{}': 'urls' is empty; name the URLs to purge", ctx.step_id));
     http::Client client;
+    // The key is read only when a purge really goes out: a rehearsal, whose
+    // purges go to the outbox, needs no production secret.
+    std::vector<std::string> headers;
+    bool key_read = false;
+    auto read_key = [&] {
+      if (key_read || !ctx.has("token_env")) return;
+      key_read = true;
+      const std::string env = ctx.str("token_env");
+      std::optional<std::string> key;
+      try {
+        key = credentials::lookup(env);
+      } catch (const std::exception& e) {
+        throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      }
+      if (!key) throw StepError(fmt::format("step '{}': no purge key: {}", ctx.step_id, credentials::missing_advice(env)));
+      ctx.add_secret(*key);
+      headers.push_back(ctx.str("auth_header", "Fastly-Key") + ": " + *key);
+    };
     json purged = json::array();
     for (const auto& url : urls) {
       auto scheme = http::url_scheme(url);
@@ -30,11 +54,16 @@ class CdnPurge : public StepKind {
         rehearsal::write_outbox(ctx, "PURGE " + http::redact_url(url),
                                 {{"kind", "cdn.purge"}, {"method", "PURGE"}, {"url", http::redact_url(url)}});
       } else {
+        read_key();
         http::Request req;
         req.method = "PURGE";
         req.url = url;
+        req.headers = headers;
         try {
-          auto resp = client.send_ok(req, "check the URL is served by the CDN and purging is allowed from here, then `relman resume`");
+          auto resp = client.send_ok(req, headers.empty() ? "check the URL is served by the CDN and purging is allowed "
+                                                            "from here (or give the step a token_env), then `relman resume`"
+                                                          : "check the URL is served by the CDN and the purge key is "
+                                                            "valid, then `relman resume`");
           ctx.log->line(fmt::format("PURGE {}: HTTP {}", http::redact_url(url), resp.status));
         } catch (const http::Error& e) {
           throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));

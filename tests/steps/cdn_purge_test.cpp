@@ -49,11 +49,48 @@ TEST_F(CdnPurgeTest, PersistentFailureThenSuccess) {
   EXPECT_NO_THROW(h.run());
 }
 
+// A CDN that wants a key (Fastly's Fastly-Key, or any header named by
+// auth_header) gets it from the environment; the key stays out of the log.
+TEST_F(CdnPurgeTest, SendsThePurgeKeyFromTheEnvironment) {
+  FakeServer server;
+  test::ScopedEnv key("RELMAN_T_PURGE_KEY", "purge-key-s3cr3t");
+  test::StepHarness h("cdn.purge", dir.path(), dir / "state");
+  h.ctx().mode = RunMode::execute;
+  h.with() = {{"urls", server.url() + "/ftp/python/3.12.1/"}, {"token_env", "RELMAN_T_PURGE_KEY"}};
+  h.run();
+  h.with()["auth_header"] = "Surrogate-Key-Auth";
+  h.run();
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0]["headers"]["Fastly-Key"], "purge-key-s3cr3t");
+  EXPECT_EQ(reqs[1]["headers"]["Surrogate-Key-Auth"], "purge-key-s3cr3t");
+  EXPECT_EQ(h.log().find("s3cr3t"), std::string::npos) << h.log();
+}
+
+TEST_F(CdnPurgeTest, AMissingPurgeKeySaysWhereToPutIt) {
+  FakeServer server;
+  test::TempDir home;
+  test::ScopedEnv creds("RELMAN_CREDENTIALS_FILE", (home / "none").string());
+  test::StepHarness h("cdn.purge", dir.path(), dir / "state");
+  h.ctx().mode = RunMode::execute;
+  h.with() = {{"urls", server.url() + "/x"}, {"token_env", "RELMAN_T_UNSET_PURGE_KEY"}};
+  try {
+    h.run();
+    FAIL() << "purged without the key";
+  } catch (const StepError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("RELMAN_T_UNSET_PURGE_KEY"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0600"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(server.requests().size(), 0u);
+}
+
 TEST_F(CdnPurgeTest, RehearsalWritesTheOutbox) {
   test::StepHarness h("cdn.purge", dir.path(), dir / "state");
   h.ctx().mode = RunMode::rehearse;
   h.ctx().sandbox.outbox = dir / "outbox";
-  h.with() = {{"urls", {"https://www.python.org/ftp/python/3.12.1/"}}};
+  // A purge key named but not set: a rehearsal does not need it.
+  h.with() = {{"urls", {"https://www.python.org/ftp/python/3.12.1/"}}, {"token_env", "RELMAN_T_UNSET_PURGE_KEY"}};
   h.run();
   auto msg = json::parse(test::read_file(dir / "outbox" / "step-1.json"));
   EXPECT_EQ(msg["method"], "PURGE");
