@@ -44,12 +44,22 @@ class GitCommit : public StepKind {
     }
     git_oid tree;
     git::check(git_index_write_tree(&tree, index.get()), "cannot write the index as a tree");
-    if (git_oid_equal(&tree, git_commit_tree_id(head.get())))
+    if (git_oid_equal(&tree, git_commit_tree_id(head.get()))) {
+      // Run again after `relman retry` of an earlier step (its checkpoint
+      // cleared), this step finds its own commit already at HEAD: the same
+      // message, nothing new to add. That is done, not a failure.
+      if (git_commit_message(head.get()) == message) {
+        std::string sha = git::oid_str(*git_commit_id(head.get()));
+        ctx.log->line(fmt::format("HEAD {} is already this commit (\"{}\") and nothing changed since: nothing to do",
+                                  sha, message.substr(0, message.find('\n'))));
+        return {{"commit", sha}};
+      }
       throw StepError(fmt::format(
           "step '{}': nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
           "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume",
           ctx.step_id, paths.empty() ? "working tree and index" : "paths " + git::join(paths),
           git::oid_str(*git_commit_id(head.get())), ctx.step_id));
+    }
     git::Signature committer, author;
     try {
       committer = git::identity(repo.get());

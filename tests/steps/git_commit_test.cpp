@@ -72,5 +72,27 @@ TEST(GitCommit, NothingToCommitSaysSo) {
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 
+// After `relman retry` of an earlier step, the steps after it run again
+// with their checkpoints cleared: the post-release bump changes nothing and
+// the commit after it finds its own commit at HEAD. That is done.
+TEST(GitCommit, ItsOwnCommitAlreadyAtHeadIsDoneNotNothingToCommit) {
+  CommitRepo r;
+  write_file(r.repo / "a.txt", "3.12.0+\n");
+  StepHarness first("git.commit", r.repo, r.dir / "state");
+  first.with()["message"] = "Post 3.12.0";
+  json made = first.run();
+  StepHarness again("git.commit", r.repo, r.dir / "state2");
+  again.with()["message"] = "Post 3.12.0";
+  json out = again.run();
+  EXPECT_EQ(out, made);
+  EXPECT_EQ(r.git("rev-list --count HEAD"), "2\n") << "a second commit was made";
+  EXPECT_NE(again.log().find("is already this commit"), std::string::npos) << again.log();
+  // A change since then is committed as usual.
+  write_file(r.repo / "a.txt", "3.12.0++\n");
+  json next = again.run();
+  EXPECT_NE(next["commit"], made["commit"]);
+  EXPECT_EQ(r.git("rev-list --count HEAD"), "3\n");
+}
+
 }  // namespace
 }  // namespace relman::test
