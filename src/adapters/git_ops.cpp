@@ -1,6 +1,8 @@
 #include "adapters/git_ops.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 
@@ -57,23 +59,34 @@ Index repository_index(git_repository* repo) {
   return index;
 }
 
-Signature identity(git_repository* repo, const std::string& name, const std::string& email) {
+Signature signature(const std::string& name, const std::string& email) {
   git_signature* raw = nullptr;
-  if (!name.empty() && !email.empty()) {
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  if (epoch && *epoch) {
+    char* end = nullptr;
+    errno = 0;
+    long long secs = std::strtoll(epoch, &end, 10);
+    if (*end != '\0' || errno != 0 || secs < 0)
+      throw std::runtime_error(std::string("SOURCE_DATE_EPOCH is '") + epoch +
+                               "', not a number of seconds since 1970: fix or unset it");
+    check(git_signature_new(&raw, name.c_str(), email.c_str(), static_cast<git_time_t>(secs), 0),
+          "invalid identity '" + name + " <" + email + ">'");
+  } else {
     check(git_signature_now(&raw, name.c_str(), email.c_str()), "invalid identity '" + name + " <" + email + ">'");
-    return Signature(raw);
   }
+  return Signature(raw);
+}
+
+Signature identity(git_repository* repo, const std::string& name, const std::string& email) {
+  if (!name.empty() && !email.empty()) return signature(name, email);
+  git_signature* raw = nullptr;
   if (git_signature_default(&raw, repo) < 0)
     throw std::runtime_error(
         "no git identity: set user.name and user.email (git config user.name 'Your Name'; "
         "git config user.email you@example.org) or give author_name and author_email");
   Signature sig(raw);
-  if (name.empty() && email.empty()) return sig;
   // One half given: complete it from the configuration.
-  git_signature* mixed = nullptr;
-  check(git_signature_now(&mixed, name.empty() ? sig->name : name.c_str(), email.empty() ? sig->email : email.c_str()),
-        "invalid identity");
-  return Signature(mixed);
+  return signature(name.empty() ? sig->name : name, email.empty() ? sig->email : email);
 }
 
 git_oid commit_index(git_repository* repo, git_index* index, const std::string& message,

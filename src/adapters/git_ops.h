@@ -22,9 +22,14 @@ Commit lookup_commit(git_repository* repo, const std::string& full_sha);
 
 Index repository_index(git_repository* repo);
 
-// name/email given: that identity now; else user.name/user.email from the
+// name/email given: that identity; else user.name/user.email from the
 // repository's configuration. Throws an actionable error when neither exists.
 Signature identity(git_repository* repo, const std::string& name = {}, const std::string& email = {});
+// `name <email>` at the current time, or at SOURCE_DATE_EPOCH when that is
+// set (UTC): commits and tags made with it are reproducible, and so are the
+// tarballs exported from them. A SOURCE_DATE_EPOCH that is not a number of
+// seconds is an error, as the reproducible-builds convention asks.
+Signature signature(const std::string& name, const std::string& email);
 
 // Writes the index as a tree and commits it on HEAD (which advances) with
 // `parents` (HEAD's commit first). Returns the new commit.

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "adapters/git.h"
+#include "adapters/git_ops.h"
 #include "adapters/gpg.h"
 #include "steps/git_common.h"
 #include "core/errors.h"
@@ -121,7 +122,13 @@ class GitTag final : public StepKind {
           "no tagger identity in {}: set one with `git config user.name 'Your Name'` and "
           "`git config user.email you@example.org`, then retry the step",
           ctx.repo.string()));
-    git::Signature tagger(sig_raw);
+    git::Signature tagger;
+    try {
+      git::Signature configured(sig_raw);
+      tagger = git::signature(configured->name, configured->email);
+    } catch (const std::exception& e) {
+      throw fail(ctx, e.what());
+    }
 
     git::Buf msg;
     git::check(git_message_prettify(&msg.buf, ctx.str("message", tag).c_str(), 0, '#'), "cannot format the message");

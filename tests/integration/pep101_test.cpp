@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "support/http_server.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
@@ -492,6 +493,17 @@ TEST(Pep101, WarmRehearsalWallTimeAndWhatTheTarballsDependOn) {
     std::cout << "  " << ext << " of two rehearsals: " << (same_bytes(a, b) ? "byte-identical" : "different bytes")
               << " (release commits made at " << ta << " and " << tb << ")" << std::endl;
   }
+
+  // With SOURCE_DATE_EPOCH the release commit and tag carry that date, so
+  // two rehearsals give byte-identical tarballs.
+  relman::test::ScopedEnv epoch("SOURCE_DATE_EPOCH", "1700000000");
+  Rehearsal pinned_a("3.12.0"), pinned_b("3.12.0");
+  ASSERT_EQ(pinned_a.rehearse().exit_code, 0);
+  ASSERT_EQ(pinned_b.rehearse().exit_code, 0);
+  EXPECT_EQ(commit_time_utc(pinned_a.workspace(), "v3.12.0^{commit}"), "2023-11-14 22:13:20");
+  for (const char* ext : {".tgz", ".tar.xz"})
+    EXPECT_TRUE(same_bytes(pinned_a.artifact(pinned_a.tarball(ext)), pinned_b.artifact(pinned_b.tarball(ext)))) << ext;
+  EXPECT_EQ(read_file(pinned_a.artifact("SHA256SUMS")), read_file(pinned_b.artifact("SHA256SUMS")));
 }
 
 TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/http_server.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
@@ -92,6 +93,29 @@ TEST(GitCommit, ItsOwnCommitAlreadyAtHeadIsDoneNotNothingToCommit) {
   json next = again.run();
   EXPECT_NE(next["commit"], made["commit"]);
   EXPECT_EQ(r.git("rev-list --count HEAD"), "3\n");
+}
+
+// SOURCE_DATE_EPOCH, when set, is the commit's author and committer date
+// (so the tarballs exported from it are reproducible); nonsense is refused.
+TEST(GitCommit, SourceDateEpochFixesTheDates) {
+  CommitRepo r;
+  write_file(r.repo / "a.txt", "b\n");
+  {
+    ScopedEnv epoch("SOURCE_DATE_EPOCH", "yesterday");
+    StepHarness h("git.commit", r.repo, r.dir / "state");
+    h.with()["message"] = "Python 3.12.0";
+    try {
+      h.run();
+      FAIL() << "a bad SOURCE_DATE_EPOCH was used";
+    } catch (const StepError& e) {
+      EXPECT_NE(std::string(e.what()).find("SOURCE_DATE_EPOCH is 'yesterday'"), std::string::npos) << e.what();
+    }
+  }
+  ScopedEnv epoch("SOURCE_DATE_EPOCH", "1700000000");
+  StepHarness h("git.commit", r.repo, r.dir / "state2");
+  h.with()["message"] = "Python 3.12.0";
+  h.run();
+  EXPECT_EQ(r.git("log -1 --format='%at %ad|%ct %cd' --date=raw"), "1700000000 1700000000 +0000|1700000000 1700000000 +0000\n");
 }
 
 }  // namespace

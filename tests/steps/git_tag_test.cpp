@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "support/gpg_home.h"
+#include "support/http_server.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
@@ -44,6 +45,22 @@ TEST(GitTag, UnsignedAnnotatedTag) {
   EXPECT_EQ(p.outputs["commit"], out["commit"]);
   sh_ok("git tag -d v3.12.0", dir / "repo");
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
+}
+
+// With SOURCE_DATE_EPOCH set, the tag's date is that instant (UTC): two
+// rehearsals make the same tag object.
+TEST(GitTag, SourceDateEpochFixesTheTaggerDate) {
+  TempDir dir;
+  test::make_repo(dir / "repo", {{"README", "hello\n"}});
+  test::ScopedEnv epoch("SOURCE_DATE_EPOCH", "1700000000");
+  StepHarness h("git.tag", dir / "repo", dir / "state");
+  h.with() = {{"name", "v3.12.0"}, {"message", "Python 3.12.0"}};
+  h.run();
+  EXPECT_EQ(sh_ok("git tag -l --format='%(taggerdate:raw)' v3.12.0", dir / "repo"), "1700000000 +0000\n");
+  std::string first = sh_ok("git rev-parse v3.12.0", dir / "repo");
+  sh_ok("git tag -d v3.12.0", dir / "repo");
+  h.run();
+  EXPECT_EQ(sh_ok("git rev-parse v3.12.0", dir / "repo"), first) << "the same tag object again";
 }
 
 TEST(GitTag, SignedTagVerifiesWithGitTagV) {
