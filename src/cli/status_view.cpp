@@ -80,6 +80,20 @@ Colour colour_of(StepState s) {
   return Colour::grey;
 }
 
+// The NOTE column: why a step is where it is.
+std::string note_of(const StepStatus& s) {
+  switch (s.state) {
+    case StepState::failed: return s.error;
+    case StepState::skipped: return s.reason;
+    case StepState::waiting: return "waiting for approval";
+    default: break;
+  }
+  if (s.approved) return "approved by " + s.approved_by;
+  if (s.reconciled) return "found done after an interruption";
+  if (s.state == StepState::running) return "started, not finished (relman running or killed)";
+  return {};
+}
+
 std::string one_line(const std::string& text, size_t max) {
   auto nl = text.find('\n');
   if (nl == std::string::npos && text.size() <= max) return text;
@@ -99,22 +113,11 @@ std::string status_table(const ReadRun& r, const std::vector<StatusRow>& rows, c
   fmt::format_to(to, "{:<{}}  {:<9}  {:>8}  {:>3}  {}\n", "STEP", w, "STATE", "DURATION", "TRY", "NOTE");
   for (const auto& row : rows) {
     const auto& s = row.status;
-    const std::string* note = nullptr;
-    static const std::string waiting = "waiting for approval", found = "found done after an interruption",
-                             running = "started, not finished (relman running or killed)", none;
-    std::string approved;
-    if (s.state == StepState::failed) note = &s.error;
-    else if (s.state == StepState::skipped) note = &s.reason;
-    else if (s.state == StepState::waiting) note = &waiting;
-    else if (s.approved) note = &(approved = "approved by " + s.approved_by);
-    else if (s.reconciled) note = &found;
-    else if (s.state == StepState::running) note = &running;
-    else note = &none;
     int64_t d = s.duration_ms();
     fmt::format_to(to, "{:<{}}  {}  {:>8}  {:>3}  {}\n", row.id, w,
                    term.paint(fmt::format("{:<9}", to_string(s.state)), colour_of(s.state)),
                    d > 0 ? format_duration(d) : "", s.attempts > 0 ? std::to_string(s.attempts) : "",
-                   one_line(*note, 90));
+                   one_line(note_of(s), 90));
   }
   return out;
 }
