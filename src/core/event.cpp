@@ -9,7 +9,6 @@ void take_string(const nlohmann::json& ev, const char* key, std::string& out) {
   if (it != ev.end() && it->is_string()) out = it->get_ref<const std::string&>();
 }
 
-
 }  // namespace
 
 void Event::clear() {
