@@ -7,14 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/journal_file.h"
 #include "support/pty.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using relman::test::FakeServer;
-using relman::test::read_file;
 using relman::test::TempDir;
 using relman::test::write_file;
 
@@ -48,14 +47,8 @@ class Confirm : public ::testing::Test {
   }
   std::vector<std::string> started() const {
     std::vector<std::string> ids;
-    std::string journal = read_file(dir / "repo" / "release-state" / "3.12.0" / "journal.jsonl");
-    size_t pos = 0;
-    while (pos < journal.size()) {
-      size_t nl = journal.find('\n', pos);
-      json ev = json::parse(journal.substr(pos, nl - pos));
+    for (const auto& ev : relman::test::journal_events(dir / "repo" / "release-state" / "3.12.0"))
       if (ev["event"] == "step_started") ids.push_back(ev["step"]);
-      pos = nl + 1;
-    }
     return ids;
   }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/journal_file.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
@@ -41,12 +42,7 @@ class RunDir {
     args.insert(args.end(), extra.begin(), extra.end());
     return relman(args);
   }
-  std::vector<json> events() const {
-    std::vector<json> out;
-    std::ifstream in(dir / "release-state" / "3.12.0" / "journal.jsonl");
-    for (std::string l; std::getline(in, l);) out.push_back(json::parse(l));
-    return out;
-  }
+  std::vector<json> events() const { return relman::test::journal_events(dir / "release-state" / "3.12.0"); }
   int count(const std::string& event, const std::string& step) const {
     int n = 0;
     for (const auto& e : events())

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/journal_file.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
@@ -44,12 +45,7 @@ std::string snapshot(const relman::test::SampleProject& p) {
   return s;
 }
 
-std::vector<json> journal(const fs::path& state) {
-  std::vector<json> out;
-  std::ifstream in(state / "journal.jsonl");
-  for (std::string l; std::getline(in, l);) out.push_back(json::parse(l));
-  return out;
-}
+std::vector<json> journal(const fs::path& state) { return relman::test::journal_events(state); }
 
 // What is in a directory, recursively (for "the release manager's keyring
 // gained nothing").

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/journal_file.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
@@ -119,13 +120,7 @@ class Rehearsal {
     return json::object();
   }
 
-  std::vector<json> journal(const fs::path& state_dir) const {
-    std::vector<json> out;
-    std::ifstream in(state_dir / "journal.jsonl");
-    for (std::string l; std::getline(in, l);)
-      if (!l.empty()) out.push_back(json::parse(l));
-    return out;
-  }
+  std::vector<json> journal(const fs::path& state_dir) const { return relman::test::journal_events(state_dir); }
   std::vector<json> journal() const { return journal(state); }
   int count(const std::string& event, const std::string& step_id) const {
     int n = 0;

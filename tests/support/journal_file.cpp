@@ -1,0 +1,16 @@
+#include "support/journal_file.h"
+
+#include <fstream>
+#include <string>
+
+namespace relman::test {
+
+std::vector<nlohmann::json> journal_events(const std::filesystem::path& state_dir) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(state_dir / "journal.jsonl");
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+}  // namespace relman::test

@@ -1,0 +1,15 @@
+// A state directory's journal.jsonl read back as JSON events, for tests
+// that check what a run recorded (the real reader, Journal::read, would
+// hide a torn tail; tests want to see every line).
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace relman::test {
+
+std::vector<nlohmann::json> journal_events(const std::filesystem::path& state_dir);
+
+}  // namespace relman::test
