@@ -7,6 +7,7 @@
 //      and `relman --version`, the process start-up that status pays too.
 // Run: build/engine_bench [DIR]   (DIR: where to write; default /tmp, so the
 // figure is that of the disk a state directory would live on)
+#include "test_paths.h"
 #include <fmt/format.h>
 
 #include <algorithm>

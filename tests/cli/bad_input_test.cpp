@@ -2,6 +2,7 @@
 // says what relman must report ("# expect: LINE:COL: text"); cases.txt holds
 // bad versions and command lines. Each must exit 2 with that message, never
 // crash (the suite also runs under ASan/UBSan).
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <filesystem>

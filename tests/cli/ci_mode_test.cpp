@@ -3,6 +3,7 @@
 // runs it. stdout carries only the JSON events, stderr the people's text,
 // artifacts/junit.xml the steps; exit 0, 3 at a held gate (then approve and
 // `resume --ci`), 1 when staging is unreachable.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -2,6 +2,7 @@
 // with the timeline, and Markdown), status colours on a terminal only,
 // --help with an example on every command, errors in one form, and an
 // installation that finds its own workflows.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <cstdlib>

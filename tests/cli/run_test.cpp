@@ -1,5 +1,6 @@
 // The engine through the real binary: failures and resume, kill -9 at many
 // points, the lock, --jobs, gates, retry and skip, workflow changes.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -3,6 +3,7 @@
 // check what a release manager would: the signed tag, reproducible tarballs,
 // the interpreter built from them, the mirrors of the remotes, the journal,
 // and that the real repository and its remotes were never touched.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>

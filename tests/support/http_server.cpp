@@ -1,3 +1,4 @@
+#include "test_paths.h"
 #include "support/http_server.h"
 
 #include <arpa/inet.h>

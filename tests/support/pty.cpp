@@ -1,3 +1,4 @@
+#include "test_paths.h"
 #include "support/pty.h"
 
 #include <poll.h>

@@ -1,3 +1,4 @@
+#include "test_paths.h"
 #include "support/sample_project.h"
 
 #include <stdexcept>

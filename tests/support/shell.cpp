@@ -1,3 +1,4 @@
+#include "test_paths.h"
 #include "support/shell.h"
 
 #include <stdexcept>
