@@ -169,8 +169,8 @@ bool repeatable(const Request& req) { return req.method != "POST" && req.method 
 bool refused_unprocessed(long status) { return status == 429 || status == 503; }
 const char* kNotRepeated =
     "a POST is not repeated after this answer, because the server may have acted on it: check whether it did "
-    "(the announcement was posted, the workflow run started); if not, `relman resume` sends it again, and if it "
-    "did, `relman skip ID --reason ...` records that";
+    "(the announcement was posted, the workflow run started); if not, `relman retry` the step to send it again, "
+    "and if it did, `relman skip` it with a reason; a plain `relman resume` does not send it again";
 
 std::string advice_for(CURLcode rc) {
   switch (rc) {
@@ -383,7 +383,7 @@ Response Client::send(const Request& req) const {
         throw Error(fmt::format("{} failed: {} (curl error {}) after {} attempt{} over {:.1f} s; {}", shown, detail,
                                 static_cast<int>(rc), attempt, attempt == 1 ? "" : "s", elapsed.count() / 1000.0,
                                 withheld ? kNotRepeated : advice_for(rc)),
-                    0, static_cast<int>(rc));
+                    0, static_cast<int>(rc), withheld);
       }
       return resp;
     }
@@ -412,13 +412,14 @@ Response Client::send_ok(const Request& req, const std::string& advice) const {
   std::string what = fmt::format("{} {} failed: HTTP {}", req.method, redact_url(req.url), resp.status);
   if (resp.attempts > 1) what += fmt::format(" after {} attempts", resp.attempts);
   if (!excerpt.empty()) what += fmt::format(" ({})", trim(excerpt));
-  if (retryable_status(resp.status) && !repeatable(req) && !refused_unprocessed(resp.status))
+  bool uncertain = retryable_status(resp.status) && !repeatable(req) && !refused_unprocessed(resp.status);
+  if (uncertain)
     what += std::string("; ") + kNotRepeated;
   else if (!advice.empty())
     what += "; " + advice;
   else if (retryable_status(resp.status))
     what += "; the server keeps failing: wait until it recovers, then run the step again (relman resume)";
-  throw Error(what, resp.status, 0);
+  throw Error(what, resp.status, 0, uncertain);
 }
 
 json Client::get_json(const std::string& url, const std::vector<std::string>& headers) const {

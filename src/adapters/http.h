@@ -68,14 +68,18 @@ struct Response {
 // removed), the status or libcurl's error, and what to do.
 class Error : public std::runtime_error {
  public:
-  Error(const std::string& what, long status, int curl_code)
-      : std::runtime_error(what), status_(status), curl_code_(curl_code) {}
+  Error(const std::string& what, long status, int curl_code, bool uncertain = false)
+      : std::runtime_error(what), status_(status), curl_code_(curl_code), uncertain_(uncertain) {}
   long status() const { return status_; }    // 0 when no HTTP response
   int curl_code() const { return curl_code_; }  // CURLE_OK when an HTTP status
+  // A POST or PATCH that the server may have acted on: not to be repeated
+  // without the release manager's word.
+  bool uncertain() const { return uncertain_; }
 
  private:
   long status_;
   int curl_code_;
+  bool uncertain_;
 };
 
 class Client {

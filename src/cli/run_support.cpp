@@ -49,6 +49,12 @@ std::string with_state_dir(const std::string& command, const fsys::path& dir) {
   return command + " --state-dir " + shown.string();
 }
 
+std::string decide_commands(const std::string& id, const fsys::path& dir) {
+  return fmt::format("check whether {}'s effect happened; if not: {}; if it did: {}", id,
+                     with_state_dir("relman retry " + id, dir),
+                     with_state_dir("relman skip " + id + " --reason \"it went out\"", dir));
+}
+
 fsys::path state_dir_for(const Options& o, const std::string& version) {
   if (!o.state_dir.empty()) return fsys::absolute(o.state_dir);
   auto base = fsys::current_path() / "release-state";
@@ -209,10 +215,17 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     case Outcome::finished: say(o, "the run finished."); break;
     case Outcome::failed: {
       std::string failed;
+      bool decide = false;
       for (const auto& step : run.workflow.steps)
-        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) failed = step.id;
-      say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
-                         with_state_dir("relman resume", run.dir)));
+        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) {
+          failed = step.id;
+          decide = s->needs_decision;
+        }
+      if (decide)
+        say(o, "next: " + decide_commands(failed, run.dir));
+      else
+        say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
+                           with_state_dir("relman resume", run.dir)));
       break;
     }
     case Outcome::waiting: {

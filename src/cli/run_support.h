@@ -68,4 +68,8 @@ std::string format_duration(int64_t ms);
 // The command that continues a run in `dir` ("relman resume --state-dir D").
 std::string with_state_dir(const std::string& command, const std::filesystem::path& dir);
 
+// What to say for a step whose effect is uncertain (needs_decision): a plain
+// resume would not move it, so the two commands that do.
+std::string decide_commands(const std::string& id, const std::filesystem::path& dir);
+
 }  // namespace relman::cli

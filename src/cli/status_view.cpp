@@ -125,6 +125,8 @@ std::string status_table(const ReadRun& r, const std::vector<StatusRow>& rows, c
 std::string next_action(const ReadRun& r, const std::vector<StatusRow>& rows, const std::filesystem::path& dir) {
   if (r.state.finished) return "the run finished.";
   for (const auto& row : rows)
+    if (row.status.state == StepState::failed && row.status.needs_decision) return decide_commands(row.id, dir);
+  for (const auto& row : rows)
     if (row.status.state == StepState::failed)
       return fmt::format("fix the {} step ({}), then: {}", row.id, with_state_dir("relman log " + row.id, dir),
                          with_state_dir("relman resume", dir));

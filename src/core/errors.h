@@ -50,6 +50,16 @@ class StepError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The step's effect may or may not have happened (an answer cut off after a
+// POST was sent, a crash while sending): doing it again could do it twice.
+// The run stops until the release manager decides: `relman retry ID` does it
+// again, `relman skip ID --reason ...` records that it happened. A plain
+// `relman resume` never repeats it. Exit 1, like any step failure.
+class UncertainError : public StepError {
+ public:
+  using StepError::StepError;
+};
+
 // Another process holds the run's lock: exit 4.
 class LockError : public std::runtime_error {
  public:

@@ -20,6 +20,7 @@ void Event::clear() {
   t_ms = 0;
   seq = 0;
   reconciled = false;
+  decide = false;
   has_outputs = has_data = false;
   outputs = nullptr;
   data = nullptr;
@@ -38,6 +39,8 @@ void Event::assign(const nlohmann::json& ev) {
   if (auto it = ev.find("seq"); it != ev.end() && it->is_number_unsigned()) seq = it->get<uint64_t>();
   auto r = ev.find("reconciled");
   reconciled = r != ev.end() && r->is_boolean() && r->get<bool>();
+  auto d = ev.find("decide");
+  decide = d != ev.end() && d->is_boolean() && d->get<bool>();
   if (auto it = ev.find("outputs"); it != ev.end()) {
     has_outputs = true;
     outputs = *it;

@@ -20,6 +20,7 @@ struct Event {
   int64_t t_ms = 0;
   uint64_t seq = 0;
   bool reconciled = false;
+  bool decide = false;  // step_failed: the effect is uncertain; retry or skip, never a plain resume
   bool has_outputs = false;  // outputs holds any JSON value, data too
   bool has_data = false;
   nlohmann::json outputs;

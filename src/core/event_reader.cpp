@@ -10,7 +10,7 @@ EventReader::Field EventReader::field_of(const std::string& k) {
     case 3: return k == "seq" ? Field::seq : Field::other;
     case 4: return k == "step" ? Field::step : k == "t_ms" ? Field::t_ms : k == "data" ? Field::data : Field::other;
     case 5: return k == "event" ? Field::event : k == "error" ? Field::error : Field::other;
-    case 6: return k == "reason" ? Field::reason : Field::other;
+    case 6: return k == "reason" ? Field::reason : k == "decide" ? Field::decide : Field::other;
     case 7: return k == "outputs" ? Field::outputs : Field::other;
     case 10: return k == "reconciled" ? Field::reconciled : Field::other;
     default: return Field::other;
@@ -78,7 +78,9 @@ bool EventReader::null() {
 }
 
 bool EventReader::boolean(bool b) {
-  if (!kept_scalar(b) && top_level() && field_ == Field::reconciled) out_->reconciled = b;
+  if (kept_scalar(b) || !top_level()) return true;
+  if (field_ == Field::reconciled) out_->reconciled = b;
+  else if (field_ == Field::decide) out_->decide = b;
   return true;
 }
 
@@ -160,6 +162,7 @@ bool EventReader::key(json::string_t& k) {
     case Field::seq: out_->seq = 0; break;
     case Field::v: v_integer_ = false, v_ = 0; break;
     case Field::reconciled: out_->reconciled = false; break;
+    case Field::decide: out_->decide = false; break;
     case Field::outputs: out_->has_outputs = true; break;
     case Field::data: out_->has_data = true; break;
     case Field::other: break;

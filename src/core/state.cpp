@@ -50,6 +50,17 @@ bool apply_run_event(RunState& st, Event& e) {
       ev.erase(plan);
     }
     st.run = std::move(ev);
+    // The skip list is part of the run's start record: a crash between this
+    // event and the step_skipped events must not run what was skipped.
+    if (auto settings = st.run.find("settings"); settings != st.run.end() && settings->is_object())
+      if (auto skip = settings->find("skip"); skip != settings->end() && skip->is_array())
+        for (const auto& id : *skip)
+          if (id.is_string()) {
+            StepStatus& s = st.steps[id.get<std::string>()];
+            s.state = StepState::skipped;
+            s.skipped_by = "start";
+            s.reason = "skipped at start";
+          }
   } else if (name == "workflow_changed") {
     if (!e.whole.is_object()) return true;
     st.workflow_hash = str_field(e.whole, "workflow_hash");
@@ -86,6 +97,7 @@ void apply_event(RunState& st, Event& e) {
     s.attempts += 1;
     s.history.push_back(Attempt{t, 0, "", ""});
     s.error.clear();
+    s.needs_decision = false;
   } else if (name == "step_checkpoint") {
     if (e.has_data && e.data.is_object()) s.checkpoint.update(e.data);
   } else if (name == "step_succeeded") {
@@ -99,6 +111,7 @@ void apply_event(RunState& st, Event& e) {
   } else if (name == "step_failed") {
     s.state = StepState::failed;
     s.error = e.error;
+    s.needs_decision = e.decide;
     if (!s.history.empty() && s.history.back().ended_ms == 0) {
       s.history.back().ended_ms = t;
       s.history.back().result = "failed";
@@ -108,6 +121,7 @@ void apply_event(RunState& st, Event& e) {
     s.state = StepState::skipped;
     s.reason = e.reason;
     s.skipped_by = e.by;
+    s.needs_decision = false;
   } else if (name == "step_waiting") {
     s.state = StepState::waiting;
     if (s.waiting_since_ms == 0) s.waiting_since_ms = t;
@@ -125,6 +139,7 @@ void apply_event(RunState& st, Event& e) {
     s.reason.clear();
     s.skipped_by.clear();
     s.reconciled = false;
+    s.needs_decision = false;
     // A gate run again asks again: the old green light was for other bits.
     s.approved = false;
     s.approved_by.clear();

@@ -37,6 +37,10 @@ struct StepStatus {
   int64_t approved_ms = 0;
   int64_t waiting_since_ms = 0;
   bool reconciled = false;  // succeeded by probe after a crash
+  // Failed with an uncertain effect (UncertainError, or a crash the probe
+  // could not judge): resume never runs it again; `relman retry` or
+  // `relman skip` decides.
+  bool needs_decision = false;
   int64_t duration_ms() const;
 };
 

@@ -159,9 +159,11 @@ class Announce : public StepKind {
     try {
       http::Client().post_json(hook, message);
     } catch (const http::Error& e) {
-      throw StepError(fmt::format("step '{}': posting the announcement failed: {}; announce.md is ready, so you may post "
-                                  "it by hand and `relman skip {}`",
-                                  ctx.step_id, e.what(), ctx.step_id));
+      std::string msg = fmt::format("step '{}': posting the announcement failed: {}; announce.md is ready, so you may "
+                                    "post it by hand and `relman skip {}`",
+                                    ctx.step_id, e.what(), ctx.step_id);
+      if (e.uncertain()) throw UncertainError(msg);
+      throw StepError(msg);
     }
     ctx.save_checkpoint({{"posted", true}});
     ctx.log->line(fmt::format("POST {}: announced", http::redact_url(hook)));

@@ -61,6 +61,7 @@ void fail(const std::string& step_id, const std::string& doing, const http::Erro
   }
   std::string msg = fmt::format("step '{}': {}: {}", step_id, doing, e.what());
   if (!advice.empty()) msg += "; " + advice;
+  if (e.uncertain()) throw UncertainError(msg);
   throw StepError(msg);
 }
 
