@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "cli/run_support.h"
 #include "core/errors.h"
+#include "core/retry.h"
 
 namespace relman::cli {
 
@@ -25,14 +26,7 @@ int cmd_retry(const Options& o) {
   if (!step) throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");
   // The step starts over (its checkpoint is dropped), and so does everything
   // after it that already ran on its results.
-  std::vector<std::string> reset = {step->id};
-  for (const auto& d : run->workflow.dependants(step->id)) {
-    const StepStatus* s = run->state.find(d);
-    if (!s) continue;
-    if (s->state == StepState::succeeded || s->state == StepState::failed || s->state == StepState::waiting ||
-        (s->state == StepState::skipped && s->skipped_by == "when"))
-      reset.push_back(d);
-  }
+  std::vector<std::string> reset = steps_to_reset(run->workflow, run->state, step->id);
   for (const auto& id : reset)
     record(*run, {{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}});
   if (reset.size() > 1) {

@@ -27,11 +27,31 @@ nlohmann::json Engine::record(nlohmann::json event, bool sync) {
   return ev;
 }
 
-bool Engine::deps_done(const StepDef& step) const {
-  for (const auto& n : step.needs) {
-    const StepStatus* s = state_.find(n);
-    if (!s || (s->state != StepState::succeeded && s->state != StepState::skipped)) return false;
+// A need is finished when it succeeded, or when it was skipped and its own
+// needs are finished: skipping a step passes over its work, not over the
+// order it stood in (docs/workflow-format.md, "Skipped steps").
+bool Engine::finished(const std::string& id, std::map<std::string, bool>& memo) const {
+  if (auto it = memo.find(id); it != memo.end()) return it->second;
+  const StepStatus* s = state_.find(id);
+  bool done = false;
+  if (s && s->state == StepState::succeeded) {
+    done = true;
+  } else if (s && s->state == StepState::skipped) {
+    done = true;
+    if (const StepDef* def = wf_.find(id))
+      for (const auto& n : def->needs)
+        if (!finished(n, memo)) {
+          done = false;
+          break;
+        }
   }
+  memo[id] = done;
+  return done;
+}
+
+bool Engine::deps_done(const StepDef& step, std::map<std::string, bool>& memo) const {
+  for (const auto& n : step.needs)
+    if (!finished(n, memo)) return false;
   return true;
 }
 
@@ -89,20 +109,23 @@ std::set<std::string> Engine::reconcile() {
       auto ctx = make_context(step, log);
       p = step.kind->probe(*ctx);
     } catch (const std::exception& e) {
-      error = e.what();
+      error = redactor_.apply(e.what());
     }
     log.line(fmt::format("probe: {}{}", error.empty() ? to_string(p.result) : "error",
                          p.detail.empty() ? "" : " (" + p.detail + ")"));
     if (!error.empty() || p.result == ProbeResult::unknown) failed.insert(step.id);
     if (!error.empty()) {
-      record({{"event", "step_failed"}, {"step", step.id}, {"error", error}, {"reconcile", true}});
+      record({{"event", "step_failed"}, {"step", step.id}, {"error", error}, {"reconcile", true}, {"decide", true}});
     } else if (p.result == ProbeResult::done) {
       record({{"event", "step_succeeded"}, {"step", step.id}, {"outputs", p.outputs}, {"reconciled", true},
               {"detail", p.detail}});
     } else if (p.result == ProbeResult::unknown) {
+      // Running it again might do it twice: only the release manager's
+      // `retry` or `skip` moves it on, never a plain resume.
       record({{"event", "step_failed"},
               {"step", step.id},
               {"reconcile", true},
+              {"decide", true},
               {"error", fmt::format("relman stopped while '{}' was running and cannot tell whether it finished{}. "
                                     "Check by hand, then `relman retry {}` to run it again, or "
                                     "`relman skip {} --reason \"done by hand\"` if its work is done",
@@ -114,33 +137,42 @@ std::set<std::string> Engine::reconcile() {
 }
 
 bool Engine::pass_gate(const StepDef& step) {
-  const StepStatus& s = state_.steps[step.id];
   std::string message = "approve to continue";
-  if (step.with.contains("message")) {
-    try {
-      message = expand_string(step.with["message"].get<std::string>(),
-                              make_resolver(version_, opt_.vars, opt_.paths, &state_));
-    } catch (const std::exception&) {
-      message = step.with["message"].get<std::string>();
+  bool approved = false;
+  std::string approved_by;
+  StepState st;
+  {
+    std::lock_guard lock(mu_);
+    const StepStatus& s = state_.steps[step.id];
+    approved = s.approved;
+    approved_by = s.approved_by;
+    st = s.state;
+    if (step.with.contains("message")) {
+      try {
+        message = expand_string(step.with["message"].get<std::string>(),
+                                make_resolver(version_, opt_.vars, opt_.paths, &state_));
+      } catch (const std::exception&) {
+        message = step.with["message"].get<std::string>();
+      }
     }
   }
   std::string by;
-  if (s.approved) {
-    by = s.approved_by;
+  if (approved) {
+    by = approved_by;
   } else if (opt_.auto_approve) {
     by = "--auto-approve";
   } else if (opt_.ci && step.approve == "auto-in-ci") {
     by = "ci (approve: auto-in-ci)";
   } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message)) {
+    // Asked without the lock held: workers go on journaling meanwhile.
     const char* user = std::getenv("USER");
     by = user ? user : "terminal";
   }
   if (by.empty()) {
-    if (s.state != StepState::waiting)
-      record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});
+    if (st != StepState::waiting) record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});
     return false;
   }
-  if (!s.approved) record({{"event", "step_approved"}, {"step", step.id}, {"by", by}});
+  if (!approved) record({{"event", "step_approved"}, {"step", step.id}, {"by", by}});
   record({{"event", "step_succeeded"}, {"step", step.id}, {"outputs", {{"approved_by", by}}}});
   return true;
 }
@@ -148,17 +180,27 @@ bool Engine::pass_gate(const StepDef& step) {
 Engine::Done Engine::execute(const StepDef& step, int attempt) {
   Done done;
   done.id = step.id;
-  StepLog log(opt_.paths.logs / (step.id + ".log"), &redactor_);
-  log.line(fmt::format("--- {}: attempt {} of {} ({})", iso_time(now_ms()), attempt, step.id, step.uses));
   try {
-    auto ctx = make_context(step, log);
-    done.outputs = step.kind->run(*ctx);
-    if (!done.outputs.is_object()) done.outputs = nlohmann::json::object();
-    done.ok = true;
-    log.line(fmt::format("--- {}: succeeded", iso_time(now_ms())));
+    StepLog log(opt_.paths.logs / (step.id + ".log"), &redactor_);
+    log.line(fmt::format("--- {}: attempt {} of {} ({})", iso_time(now_ms()), attempt, step.id, step.uses));
+    try {
+      auto ctx = make_context(step, log);
+      done.outputs = step.kind->run(*ctx);
+      if (!done.outputs.is_object()) done.outputs = nlohmann::json::object();
+      done.ok = true;
+      log.line(fmt::format("--- {}: succeeded", iso_time(now_ms())));
+    } catch (const UncertainError& e) {
+      done.error = redactor_.apply(e.what());
+      done.uncertain = true;
+      log.line(fmt::format("--- {}: failed, effect uncertain: {}", iso_time(now_ms()), done.error));
+    } catch (const std::exception& e) {
+      done.error = redactor_.apply(e.what());
+      log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
+    }
   } catch (const std::exception& e) {
+    // The log itself could not be written (a full disk): the step failed.
+    done.ok = false;
     done.error = redactor_.apply(e.what());
-    log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
   }
   return done;
 }
@@ -173,89 +215,121 @@ Outcome Engine::run() {
 
   std::mutex q_mu;
   std::condition_variable q_cv;
-  std::deque<Done> finished;
+  std::deque<Done> finished_q;
   std::map<std::string, std::thread> running;
   bool stop = false;
   bool declined = false;
 
-  while (true) {
-    bool progressed = false;
-    if (!stop) {
-      for (const auto& step : wf_.steps) {
-        if (running.count(step.id)) continue;
-        if (static_cast<int>(running.size()) >= opt_.jobs) break;
-        StepStatus& s = state_.steps[step.id];
-        if (s.state == StepState::succeeded || s.state == StepState::skipped) continue;
-        if (s.state == StepState::failed && failed_now.count(step.id)) continue;
-        if (!deps_done(step)) continue;
-        if (step.when && !step.when->eval(version_, opt_.vars)) {
-          record({{"event", "step_skipped"},
-                  {"step", step.id},
-                  {"by", "when"},
-                  {"reason", fmt::format("when `{}` is false for {} ({})", step.when->text(), version_.str(),
-                                         version_.kind_name())}});
+  auto next_done = [&] {
+    std::unique_lock lock(q_mu);
+    q_cv.wait(lock, [&] { return !finished_q.empty(); });
+    Done d = std::move(finished_q.front());
+    finished_q.pop_front();
+    return d;
+  };
+
+  try {
+    while (true) {
+      bool progressed = false;
+      if (!stop) {
+        // mu_ guards state_ against the workers' checkpoints; it is let go
+        // while a person is asked something.
+        std::unique_lock lk(mu_);
+        std::map<std::string, bool> memo;
+        for (const auto& step : wf_.steps) {
+          if (running.count(step.id)) continue;
+          if (static_cast<int>(running.size()) >= opt_.jobs) break;
+          StepStatus& s = state_.steps[step.id];
+          if (s.state == StepState::succeeded || s.state == StepState::skipped) continue;
+          if (s.state == StepState::failed && (failed_now.count(step.id) || s.needs_decision)) continue;
+          if (!deps_done(step, memo)) continue;
+          if (step.when && !step.when->eval(version_, opt_.vars)) {
+            record({{"event", "step_skipped"},
+                    {"step", step.id},
+                    {"by", "when"},
+                    {"reason", fmt::format("when `{}` is false for {} ({})", step.when->text(), version_.str(),
+                                           version_.kind_name())}});
+            memo.clear();  // a new skip can finish what waited on it
+            progressed = true;
+            continue;
+          }
+          if (step.uses == "gate") {
+            lk.unlock();
+            bool passed = pass_gate(step);
+            lk.lock();
+            if (passed) {
+              memo.clear();
+              progressed = true;
+            }
+            continue;
+          }
+          if (opt_.paths.mode == RunMode::execute && step.kind->effect() == Effect::remote && opt_.confirm_remote) {
+            nlohmann::json with;
+            try {
+              with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+            } catch (const std::exception&) {
+              with = step.with;
+            }
+            lk.unlock();
+            bool go = opt_.confirm_remote(step, with);
+            lk.lock();
+            if (!go) {
+              stop = true;
+              declined = true;
+              break;
+            }
+          }
+          int attempt = s.attempts + 1;
+          record({{"event", "step_started"}, {"step", step.id}, {"attempt", attempt}, {"uses", step.uses}});
+          running[step.id] = std::thread([this, &step, attempt, &q_mu, &q_cv, &finished_q] {
+            Done d = execute(step, attempt);
+            std::lock_guard lock(q_mu);
+            finished_q.push_back(std::move(d));
+            q_cv.notify_one();
+          });
           progressed = true;
-          continue;
         }
-        if (step.uses == "gate") {
-          if (pass_gate(step)) progressed = true;
-          continue;
-        }
-        if (opt_.paths.mode == RunMode::execute && step.kind->effect() == Effect::remote && opt_.confirm_remote) {
-          nlohmann::json with;
-          try {
-            std::lock_guard lock(mu_);
-            with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
-          } catch (const std::exception&) {
-            with = step.with;
-          }
-          if (!opt_.confirm_remote(step, with)) {
-            stop = true;
-            declined = true;
-            break;
-          }
-        }
-        int attempt = s.attempts + 1;
-        record({{"event", "step_started"}, {"step", step.id}, {"attempt", attempt}, {"uses", step.uses}});
-        running[step.id] = std::thread([this, &step, attempt, &q_mu, &q_cv, &finished] {
-          Done d = execute(step, attempt);
-          std::lock_guard lock(q_mu);
-          finished.push_back(std::move(d));
-          q_cv.notify_one();
-        });
-        progressed = true;
+      }
+      if (running.empty()) {
+        if (progressed && !stop) continue;  // skips and gates may have unblocked steps
+        break;
+      }
+      Done d = next_done();
+      running[d.id].join();
+      running.erase(d.id);
+      if (d.ok) {
+        // Synced with the next step's start, or at the end of the loop.
+        record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}}, false);
+      } else {
+        nlohmann::json ev = {{"event", "step_failed"}, {"step", d.id}, {"error", d.error}};
+        if (d.uncertain) ev["decide"] = true;
+        record(std::move(ev));
+        failed_now.insert(d.id);
+        stop = true;  // a failed release step stops the release: no new steps start
       }
     }
-    if (running.empty()) {
-      if (progressed && !stop) continue;  // skips and gates may have unblocked steps
-      break;
+    journal_.sync();
+  } catch (...) {
+    // The journal could not be written (a full disk, an I/O error): nothing
+    // more can be recorded, so nothing more starts. Steps already running
+    // end on their own; the next resume probes them. Then the error goes up.
+    while (!running.empty()) {
+      Done d = next_done();
+      running[d.id].join();
+      running.erase(d.id);
     }
-    Done d;
-    {
-      std::unique_lock lock(q_mu);
-      q_cv.wait(lock, [&] { return !finished.empty(); });
-      d = std::move(finished.front());
-      finished.pop_front();
-    }
-    running[d.id].join();
-    running.erase(d.id);
-    if (d.ok) {
-      // Synced with the next step's start, or at the end of the loop.
-      record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}}, false);
-    } else {
-      record({{"event", "step_failed"}, {"step", d.id}, {"error", d.error}});
-      failed_now.insert(d.id);
-      stop = true;  // a failed release step stops the release: no new steps start
-    }
+    throw;
   }
 
-  journal_.sync();
   bool any_failed = false, any_waiting = false, all_done = true;
-  for (const auto& step : wf_.steps) {
-    const StepStatus& s = state_.steps[step.id];
-    if (s.state == StepState::failed) any_failed = true;
-    if (s.state == StepState::waiting) any_waiting = true;
-    if (s.state != StepState::succeeded && s.state != StepState::skipped) all_done = false;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& step : wf_.steps) {
+      const StepStatus& s = state_.steps[step.id];
+      if (s.state == StepState::failed) any_failed = true;
+      if (s.state == StepState::waiting) any_waiting = true;
+      if (s.state != StepState::succeeded && s.state != StepState::skipped) all_done = false;
+    }
   }
   if (any_failed) return Outcome::failed;
   if (declined) return Outcome::declined;

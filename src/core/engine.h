@@ -57,11 +57,14 @@ class Engine {
     bool ok = false;
     nlohmann::json outputs;
     std::string error;
+    bool uncertain = false;  // UncertainError: retry or skip decides
   };
 
   // Probes steps a crash left running; returns those it marked failed.
   std::set<std::string> reconcile();
-  bool deps_done(const StepDef& step) const;
+  // Call with mu_ held; `memo` lives for one pass over the steps.
+  bool finished(const std::string& id, std::map<std::string, bool>& memo) const;
+  bool deps_done(const StepDef& step, std::map<std::string, bool>& memo) const;
   // Returns false when the gate must wait.
   bool pass_gate(const StepDef& step);
   // The context a step runs (or is probed) in: templates expanded, the

@@ -211,18 +211,36 @@ Journal::Journal(const std::filesystem::path& file, const Loaded& loaded, const 
   }
   if (!existed) fs::fsync_path(file.parent_path());
   next_seq_ = loaded.last_seq + 1;
+  size_ = loaded.good_size;
 }
 
 void Journal::sync() {
   std::lock_guard lock(mu_);
   if (!dirty_) return;
-  if (::fdatasync(fd_.get()) != 0)
-    throw StateError(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+  if (::fdatasync(fd_.get()) != 0) fail(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
   dirty_ = false;
+}
+
+void Journal::fail(const std::string& why) {
+  // Whatever part of a line reached the file is cut off again, so the
+  // journal stays valid up to its last whole event, and nothing more is
+  // appended by this process: the next `relman resume` starts from there.
+  if (::ftruncate(fd_.get(), static_cast<off_t>(size_)) == 0) (void)::fdatasync(fd_.get());
+  broken_ = why;
+  throw StateError(why + "; the journal is kept up to its last whole event: free space (or fix the disk), then "
+                         "`relman resume`");
 }
 
 nlohmann::json Journal::append(nlohmann::json event, bool sync) {
   std::lock_guard lock(mu_);
+  if (!broken_.empty()) throw StateError(broken_ + "; nothing more is journaled by this process");
+  if (fault_hook_) {
+    try {
+      fault_hook_(next_seq_);
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  }
   int64_t t = now_ms();
   nlohmann::json ev = {{"v", kFormat}, {"seq", next_seq_}, {"time", iso_time(t)}, {"t_ms", t}};
   ev.update(event);
@@ -232,12 +250,13 @@ nlohmann::json Journal::append(nlohmann::json event, bool sync) {
   try {
     fs::write_all(fd_.get(), line);
   } catch (const std::exception& e) {
-    throw StateError(fmt::format("cannot append to the journal {}: {}", path_.string(), e.what()));
+    fail(fmt::format("cannot append to the journal {}: {}", path_.string(), e.what()));
   }
+  size_ += line.size();
   dirty_ = true;
   if (sync) {
     if (::fdatasync(fd_.get()) != 0)
-      throw StateError(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+      fail(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
     dirty_ = false;
   }
   ++next_seq_;

@@ -66,12 +66,22 @@ class Journal {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // Tests only: called with the seq of every event before it is written, so
+  // a test can stop the process (or throw) at any chosen journal write.
+  using FaultHook = std::function<void(uint64_t seq)>;
+  void set_fault_hook(FaultHook hook) { fault_hook_ = std::move(hook); }
+
  private:
+  [[noreturn]] void fail(const std::string& why);
+
   std::filesystem::path path_;
   const Redactor* redactor_;
   fs::Fd fd_;
   uint64_t next_seq_ = 1;
   bool dirty_ = false;  // written but not yet synced
+  uint64_t size_ = 0;   // bytes up to the end of the last whole event written
+  std::string broken_;  // set once a write failed: no more appends
+  FaultHook fault_hook_;
   std::mutex mu_;
 };
 
