@@ -21,6 +21,14 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== relman: the Debian package (cpack, dpkg -i, checks, dpkg -r)"
 bash scripts/install-test.sh build-deb
 if [ "${1:-}" != "--quick" ]; then
+  echo "== relman: the engine and step tests under ThreadSanitizer"
+  cmake -S . -B build-tsan -DRELMAN_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELMAN_TSAN=ON >/dev/null
+  cmake --build build-tsan -j"$jobs" --target relman_tests
+  # In process (no child relman binaries): the scheduler, the model check
+  # with fewer workflows, and every step kind on its worker thread.
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" RELMAN_MODEL_RUNS=60 \
+    build-tsan/relman_tests --gtest_brief=1 \
+    --gtest_filter='Engine*:Journal*:EventReader*:Git*:Gpg*:ArchiveExport*:ChecksumSha256*:BuildMake*:SmokeRun*:CpythonBump*:Announce*:CdnPurge*:CiDispatch*:CiWait*:CiRequireGreen*:Blockers*:HttpUpload*'
   echo "== relman: build and test under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
