@@ -50,7 +50,7 @@ TEST_F(ConfineRun, InsideIsAllowedRelativeOrAbsolute) {
 }
 
 TEST_F(ConfineRun, DotDotAndOutsideAbsolutePathsAreRefused) {
-  for (const std::string p : {"../X", "sub/../../X", (dir / "outside" / "X").string(), "/etc/X", "..", ""}) {
+  for (const std::string& p : std::vector<std::string>{"../X", "sub/../../X", (dir / "outside" / "X").string(), "/etc/X", "..", ""}) {
     try {
       confine_path(ctx, base(), p, "artifacts/");
       FAIL() << p;

@@ -147,7 +147,7 @@ TEST(GitPush, InARehearsalOnlyTheMappedSandboxMirrorIsReached) {
 TEST(GitPush, InARehearsalARemoteWithoutAMirrorIsRefused) {
   PushRepo r;
   const std::string before = sh_ok("git for-each-ref", r.origin);
-  for (const std::string& name : {std::string("origin"), r.origin.string(), "ssh://git@example.invalid/r.git"}) {
+  for (const std::string& name : std::vector<std::string>{"origin", r.origin.string(), "ssh://git@example.invalid/r.git"}) {
     StepHarness h("git.push", r.repo, r.dir / "state");
     h.with()["remote"] = name;
     h.with()["tags"] = json({"v3.12.0"});

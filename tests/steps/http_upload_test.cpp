@@ -145,7 +145,7 @@ TEST_F(HttpUploadTest, RehearsalCopiesIntoTheSandbox) {
 // read-back going for hours: the body may be no larger than the local file,
 // so it is known to differ at once.
 TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
-  FakeServer server(http::json(
+  FakeServer server(json(
       {{"faults", {{{"method", "GET"}, {"path", "/upload/"}, {"action", "trickle"}, {"rate", 2}, {"times", -1}}}}}));
   auto hp = make(server.url() + "/upload/3.12.1/");
   auto t0 = std::chrono::steady_clock::now();
@@ -163,7 +163,7 @@ TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
 // The same trickle with an honest length: the read-back ends at the
 // deadline a file of that size is given, and says so.
 TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
-  FakeServer server(http::json({{"faults",
+  FakeServer server(json({{"faults",
                                  {{{"method", "GET"}, {"path", "/upload/3.12.1/SHA256SUMS"}, {"action", "trickle"},
                                    {"length", 5}, {"rate", 1}, {"times", -1}}}}}));
   test::ScopedEnv timeout("RELMAN_HTTP_TIMEOUT_MS", "1000");
@@ -183,7 +183,7 @@ TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
 // In a rehearsal an upload to a loopback stand-in happens for real, but a
 // redirect from it to another machine is refused.
 TEST_F(HttpUploadTest, InARehearsalARedirectOffTheMachineIsRefused) {
-  FakeServer server(http::json({{"faults",
+  FakeServer server(json({{"faults",
                                  {{{"path", "/upload/"}, {"status", 307},
                                    {"headers", {{"Location", "http://192.0.2.7:9/elsewhere"}}}, {"times", -1}}}}}));
   auto hp = make(server.url() + "/upload/3.12.1/");
