@@ -505,22 +505,23 @@ Response Client::send(const Request& req) const {
       curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent_bytes);
       const std::string post_note = !repeatable(req) && sent_bytes > 0 ? std::string(". ") + kNotRepeated : "";
       if (!slow && by_deadline)
-        throw Error(fmt::format("{} stopped after {:.1f} s: the request's deadline of {:.1f} s passed ({} attempt{}; "
-                                "limit: RELMAN_HTTP_DEADLINE_MS, and RELMAN_HTTP_MIN_RATE bytes/s for transfers). "
-                                "The server is too slow: check it, then run the step again{}",
-                                shown, seconds(elapsed), seconds(opts_.deadline), attempt, attempt == 1 ? "" : "s",
-                                post_note),
+        throw Error(fmt::format("{} stopped after {:.1f} s ({}): the request's deadline of {:.1f} s passed ({} "
+                                "attempt{}; limit: RELMAN_HTTP_DEADLINE_MS, and RELMAN_HTTP_MIN_RATE bytes/s for "
+                                "transfers). The server is too slow: check it, then run the step again{}",
+                                shown, seconds(elapsed), detail, seconds(opts_.deadline), attempt,
+                                attempt == 1 ? "" : "s", post_note),
                     status, static_cast<int>(rc), Limit::deadline);
       if (slow && attempt >= opts_.max_attempts)
-        throw Error(fmt::format("{} stopped: fewer than {} bytes/s for {} s (the low-speed limit), {} attempt{}; the "
-                                "server or the network stalls: check them, then run the step again{}",
-                                shown, opts_.low_speed_bytes, opts_.low_speed_time.count(), attempt,
+        throw Error(fmt::format("{} stopped ({}): fewer than {} bytes/s for {} s (the low-speed limit), {} attempt{}; "
+                                "the server or the network stalls: check them, then run the step again{}",
+                                shown, detail, opts_.low_speed_bytes, opts_.low_speed_time.count(), attempt,
                                 attempt == 1 ? "" : "s", post_note),
                     status, static_cast<int>(rc), Limit::low_speed);
       if (!slow && attempt >= opts_.max_attempts)
-        throw Error(fmt::format("{} stopped after {:.1f} s: each attempt may take {:.1f} s (RELMAN_HTTP_TIMEOUT_MS), "
-                                "{} attempt{}; the server is slow or unreachable: check it, then run the step again{}",
-                                shown, seconds(elapsed), seconds(attempt_timeout), attempt, attempt == 1 ? "" : "s",
+        throw Error(fmt::format("{} stopped after {:.1f} s ({}): each attempt may take {:.1f} s "
+                                "(RELMAN_HTTP_TIMEOUT_MS), {} attempt{}; the server is slow or unreachable: check it, "
+                                "then run the step again{}",
+                                shown, seconds(elapsed), detail, seconds(attempt_timeout), attempt, attempt == 1 ? "" : "s",
                                 post_note),
                     status, static_cast<int>(rc), Limit::deadline);
     }
