@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,26 +93,64 @@ std::string part(CURLU* u, CURLUPart which, unsigned flags = 0) {
   return owned.get();
 }
 
+// Headers of one response may take this much memory, whatever the server sends.
+constexpr std::uint64_t kMaxHeaderBytes = 1u << 20;
+// A body kept in memory (no sink) never grows past this, whatever the options.
+constexpr std::uint64_t kMaxBodyInMemory = 64u << 20;
+
 struct Transfer {
   const Request* req = nullptr;
   Response* resp = nullptr;
   std::FILE* upload = nullptr;
+  std::uint64_t max_body = 0;  // 0: no limit
+  bool loopback_only = false;
+  std::uint64_t header_bytes = 0;
+  std::uint64_t body_bytes = 0;
+  Limit limit = Limit::none;  // set by a callback that stopped the transfer
+  std::string limit_detail;
 };
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
+  t->header_bytes += line.size();
+  if (t->header_bytes > kMaxHeaderBytes) {
+    t->limit = Limit::body_size;
+    t->limit_detail = fmt::format("the response headers exceed {} bytes", kMaxHeaderBytes);
+    return 0;
+  }
   // A new status line (after a redirect or a 100 Continue) starts a new set.
   if (line.starts_with("HTTP/")) t->resp->headers.clear();
   auto colon = line.find(':');
-  if (colon != std::string_view::npos)
-    t->resp->headers[lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  if (colon != std::string_view::npos) {
+    std::string name = lower(std::string(line.substr(0, colon)));
+    std::string value = trim(line.substr(colon + 1));
+    // A body announced larger than allowed is refused before it is read.
+    if (name == "content-length" && t->max_body > 0 && t->req->method != "HEAD") {
+      char* end = nullptr;
+      unsigned long long announced = std::strtoull(value.c_str(), &end, 10);
+      if (end && *end == '\0' && announced > t->max_body) {
+        t->limit = Limit::body_size;
+        t->limit_detail = fmt::format("the server announced {} bytes (Content-Length) but at most {} are accepted "
+                                      "for this request",
+                                      announced, t->max_body);
+        return 0;
+      }
+    }
+    t->resp->headers[name] = value;
+  }
   return size * n;
 }
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view chunk(data, size * n);
+  t->body_bytes += chunk.size();
+  if (t->max_body > 0 && t->body_bytes > t->max_body) {
+    t->limit = Limit::body_size;
+    t->limit_detail = fmt::format("the response body exceeds the {} bytes accepted for this request", t->max_body);
+    return 0;
+  }
   try {
     if (t->req->sink) t->req->sink(chunk);
     else t->resp->body.append(chunk);
@@ -133,6 +173,32 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   if (ultotal > 0) t->req->progress(static_cast<std::uint64_t>(ulnow), static_cast<std::uint64_t>(ultotal));
   else t->req->progress(static_cast<std::uint64_t>(dlnow), static_cast<std::uint64_t>(dltotal));
   return 0;
+}
+
+// Every connection goes through here: with loopback_only, an address that
+// is not loopback (named by the URL, a redirect or a proxy) is never
+// connected to.
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->loopback_only) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    bool loopback = false;
+    if (addr->family == AF_INET) {
+      auto* in = reinterpret_cast<const sockaddr_in*>(&addr->addr);
+      ::inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+      loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (addr->family == AF_INET6) {
+      auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr->addr);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+      loopback = is_loopback_address(ip);
+    }
+    if (!loopback) {
+      t->limit = Limit::address;
+      t->limit_detail = ip;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
 // Only a host key that matches known_hosts is accepted: an unknown or
@@ -200,12 +266,21 @@ Options Options::from_env() {
   o.connect_timeout = std::chrono::milliseconds(env_long("RELMAN_HTTP_CONNECT_TIMEOUT_MS", o.connect_timeout.count()));
   o.max_attempts = static_cast<int>(std::max(1L, env_long("RELMAN_HTTP_ATTEMPTS", o.max_attempts)));
   o.retry_cap = std::chrono::milliseconds(env_long("RELMAN_HTTP_RETRY_CAP_MS", o.retry_cap.count()));
+  o.deadline = std::chrono::milliseconds(env_long("RELMAN_HTTP_DEADLINE_MS", o.deadline.count()));
+  o.max_body_bytes = static_cast<std::uint64_t>(env_long("RELMAN_HTTP_MAX_BODY", static_cast<long>(o.max_body_bytes)));
+  o.min_rate = static_cast<std::uint64_t>(std::max(1L, env_long("RELMAN_HTTP_MIN_RATE", static_cast<long>(o.min_rate))));
   return o;
 }
 
-Options Options::streaming() const {
+Options Options::streaming(std::uint64_t expected_bytes) const {
   Options o = *this;
-  o.total_timeout = std::chrono::milliseconds(0);
+  // Unknown size (a download to disk): an hour, and the low-speed limit.
+  auto time = expected_bytes == 0
+                  ? std::chrono::milliseconds(3600000)
+                  : total_timeout + std::chrono::milliseconds(expected_bytes * 1000 / std::max<std::uint64_t>(1, min_rate));
+  o.total_timeout = time;
+  o.deadline = std::max(deadline, 2 * time);
+  o.max_body_bytes = expected_bytes;
   return o;
 }
 
@@ -243,10 +318,18 @@ std::string url_path(const std::string& url) {
 
 bool is_loopback(const std::string& url) {
   auto host = url_host(url);
-  if (host == "localhost" || host == "::1") return true;
+  return host == "localhost" || is_loopback_address(host);
+}
+
+bool is_loopback_address(const std::string& ip) {
   // Only a real IPv4 literal: "127.0.0.1.example.org" is somebody's server.
   in_addr addr{};
-  return ::inet_pton(AF_INET, host.c_str(), &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
+  if (::inet_pton(AF_INET, ip.c_str(), &addr) == 1) return (ntohl(addr.s_addr) >> 24) == 127;
+  in6_addr a6{};
+  if (::inet_pton(AF_INET6, ip.c_str(), &a6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&a6)) return true;
+  if (IN6_IS_ADDR_V4MAPPED(&a6)) return a6.s6_addr[12] == 127;
+  return false;
 }
 
 std::chrono::milliseconds parse_retry_after(const std::string& value) {
@@ -270,10 +353,33 @@ Response Client::send(const Request& req) const {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   auto started = std::chrono::steady_clock::now();
 
+  const auto seconds = [](std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; };
   for (int attempt = 1;; ++attempt) {
     Response resp;
     resp.attempts = attempt;
-    Transfer t{&req, &resp, nullptr};
+    Transfer t;
+    t.req = &req;
+    t.resp = &resp;
+    // What stays in memory is bounded even when the caller set no limit.
+    t.max_body = opts_.max_body_bytes;
+    if (!req.sink && t.max_body == 0) t.max_body = kMaxBodyInMemory;
+    t.loopback_only = opts_.loopback_only;
+    // This attempt's time: its own limit, and never past the deadline.
+    auto attempt_timeout = opts_.total_timeout;
+    bool by_deadline = false;
+    if (opts_.deadline.count() > 0) {
+      auto left = opts_.deadline - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      if (left <= std::chrono::milliseconds(0))
+        throw Error(fmt::format("{}: the request's deadline of {:.1f} s passed after {} attempt{} (limit: "
+                                "RELMAN_HTTP_DEADLINE_MS); the server is too slow or keeps failing: check it, then run "
+                                "the step again",
+                                shown, seconds(opts_.deadline), attempt - 1, attempt == 2 ? "" : "s"),
+                    0, static_cast<int>(CURLE_OPERATION_TIMEDOUT), Limit::deadline);
+      if (attempt_timeout.count() == 0 || left < attempt_timeout) {
+        attempt_timeout = left;
+        by_deadline = true;
+      }
+    }
     File upload;
     if (!req.upload_file.empty()) {
       upload.reset(std::fopen(req.upload_file.c_str(), "rb"));
@@ -291,7 +397,12 @@ Response Client::send(const Request& req) const {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "relman/" RELMAN_VERSION);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opts_.connect_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(opts_.total_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(attempt_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
+    // A loopback stand-in needs no proxy, and a proxy elsewhere would be
+    // refused anyway: say so by not using one.
+    if (opts_.loopback_only) curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, opts_.low_speed_bytes);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(opts_.low_speed_time.count()));
     // Verification is libcurl's default; set it anyway so no later edit can
@@ -371,6 +482,49 @@ Response Client::send(const Request& req) const {
     resp.status = status;
 
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    // A limit of ours stopped it: say which, and never retry.
+    if (t.limit == Limit::body_size)
+      throw Error(fmt::format("{} stopped: {}; relman does not read on. The server is not answering as expected: check "
+                              "the URL",
+                              shown, t.limit_detail),
+                  status, static_cast<int>(rc), Limit::body_size);
+    if (t.limit == Limit::address) {
+      char* effective = nullptr;
+      curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective);
+      std::string where = effective ? redact_url(effective) : redact_url(req.url);
+      throw Error(fmt::format("{} refused: a rehearsal connects only to loopback servers, and {} is at {} (a redirect "
+                              "or a proxy leads off this machine); nothing was sent there. Point the rehearsal at a "
+                              "loopback stand-in that does not redirect elsewhere",
+                              shown, where, t.limit_detail),
+                  status, static_cast<int>(rc), Limit::address);
+    }
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      bool slow = detail.find("too slow") != std::string::npos;
+      long sent_bytes = 0;
+      curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent_bytes);
+      const std::string post_note = !repeatable(req) && sent_bytes > 0 ? std::string(". ") + kNotRepeated : "";
+      if (!slow && by_deadline)
+        throw Error(fmt::format("{} stopped after {:.1f} s ({}): the request's deadline of {:.1f} s passed ({} "
+                                "attempt{}; limit: RELMAN_HTTP_DEADLINE_MS, and RELMAN_HTTP_MIN_RATE bytes/s for "
+                                "transfers). The server is too slow: check it, then run the step again{}",
+                                shown, seconds(elapsed), detail, seconds(opts_.deadline), attempt,
+                                attempt == 1 ? "" : "s", post_note),
+                    status, static_cast<int>(rc), Limit::deadline);
+      if (slow && attempt >= opts_.max_attempts)
+        throw Error(fmt::format("{} stopped ({}): fewer than {} bytes/s for {} s (the low-speed limit), {} attempt{}; "
+                                "the server or the network stalls: check them, then run the step again{}",
+                                shown, detail, opts_.low_speed_bytes, opts_.low_speed_time.count(), attempt,
+                                attempt == 1 ? "" : "s", post_note),
+                    status, static_cast<int>(rc), Limit::low_speed);
+      if (!slow && attempt >= opts_.max_attempts)
+        throw Error(fmt::format("{} stopped after {:.1f} s ({}): each attempt may take {:.1f} s "
+                                "(RELMAN_HTTP_TIMEOUT_MS), {} attempt{}; the server is slow or unreachable: check it, "
+                                "then run the step again{}",
+                                shown, seconds(elapsed), detail, seconds(attempt_timeout), attempt, attempt == 1 ? "" : "s",
+                                post_note),
+                    status, static_cast<int>(rc), Limit::deadline);
+    }
     bool transport_failed = rc != CURLE_OK;
     long sent = 0;
     curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
@@ -383,7 +537,7 @@ Response Client::send(const Request& req) const {
         throw Error(fmt::format("{} failed: {} (curl error {}) after {} attempt{} over {:.1f} s; {}", shown, detail,
                                 static_cast<int>(rc), attempt, attempt == 1 ? "" : "s", elapsed.count() / 1000.0,
                                 withheld ? kNotRepeated : advice_for(rc)),
-                    0, static_cast<int>(rc), withheld);
+                    0, static_cast<int>(rc), Limit::none, withheld);
       }
       return resp;
     }
@@ -399,6 +553,12 @@ Response Client::send(const Request& req) const {
       if (asked > wait) wait = asked;
     }
     wait = std::min<std::chrono::milliseconds>(wait, opts_.retry_cap);
+    // A wait that would end past the deadline is cut short: the next
+    // attempt then reports the deadline.
+    if (opts_.deadline.count() > 0) {
+      auto left = opts_.deadline - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      wait = std::max(std::chrono::milliseconds(0), std::min(wait, left));
+    }
     std::this_thread::sleep_for(wait);
   }
 }
@@ -419,7 +579,7 @@ Response Client::send_ok(const Request& req, const std::string& advice) const {
     what += "; " + advice;
   else if (retryable_status(resp.status))
     what += "; the server keeps failing: wait until it recovers, then run the step again (relman resume)";
-  throw Error(what, resp.status, 0, uncertain);
+  throw Error(what, resp.status, 0, Limit::none, uncertain);
 }
 
 json Client::get_json(const std::string& url, const std::vector<std::string>& headers) const {

@@ -35,11 +35,31 @@ struct Options {
   // No single wait (backoff or Retry-After) is longer than this.
   std::chrono::milliseconds retry_cap{60000};
 
+  // No response body larger than this is accepted (a Content-Length above
+  // it stops the request at once); 0 means no limit. The default bounds
+  // what an API answer may cost in memory. RELMAN_HTTP_MAX_BODY overrides.
+  std::uint64_t max_body_bytes = 8ull << 20;
+  // Every attempt and every wait between them end by this long after the
+  // request began; 0 means none. RELMAN_HTTP_DEADLINE_MS overrides.
+  std::chrono::milliseconds deadline{300000};
+  // The slowest rate a transfer of known size is given time for: its
+  // timeout is total_timeout plus size / min_rate. RELMAN_HTTP_MIN_RATE
+  // (bytes/s) overrides.
+  std::uint64_t min_rate = 32 * 1024;
+  // Connect only to loopback addresses (127/8, ::1), whatever the URL or a
+  // redirect names, through no proxy: a rehearsal's requests.
+  bool loopback_only = false;
+
   // Defaults with the RELMAN_HTTP_* environment overrides applied.
   static Options from_env();
-  // For transfers whose size is unbounded: no total timeout.
-  Options streaming() const;
+  // For a transfer of about `expected_bytes` (an upload, or a download of
+  // that size): the body may be that large (0: no size limit, the body
+  // goes to disk), and the timeout and deadline grow with the size.
+  Options streaming(std::uint64_t expected_bytes = 0) const;
 };
+
+// Which of the client's limits ended a request.
+enum class Limit { none, body_size, deadline, low_speed, address };
 
 struct Request {
   std::string method = "GET";  // GET, POST, PUT, PURGE, HEAD
@@ -68,10 +88,11 @@ struct Response {
 // removed), the status or libcurl's error, and what to do.
 class Error : public std::runtime_error {
  public:
-  Error(const std::string& what, long status, int curl_code, bool uncertain = false)
-      : std::runtime_error(what), status_(status), curl_code_(curl_code), uncertain_(uncertain) {}
+  Error(const std::string& what, long status, int curl_code, Limit limit = Limit::none, bool uncertain = false)
+      : std::runtime_error(what), status_(status), curl_code_(curl_code), limit_(limit), uncertain_(uncertain) {}
   long status() const { return status_; }    // 0 when no HTTP response
   int curl_code() const { return curl_code_; }  // CURLE_OK when an HTTP status
+  Limit limit() const { return limit_; }     // none unless a limit stopped it
   // A POST or PATCH that the server may have acted on: not to be repeated
   // without the release manager's word.
   bool uncertain() const { return uncertain_; }
@@ -79,6 +100,7 @@ class Error : public std::runtime_error {
  private:
   long status_;
   int curl_code_;
+  Limit limit_;
   bool uncertain_;
 };
 
@@ -120,6 +142,8 @@ std::string url_scheme(const std::string& url);
 std::string url_path(const std::string& url);
 // 127.0.0.1 (any 127/8), localhost, ::1: where rehearsals may send for real.
 bool is_loopback(const std::string& url);
+// The same for a numeric address ("127.0.0.2", "::1", "::ffff:127.0.0.1").
+bool is_loopback_address(const std::string& ip);
 
 // "Retry-After: 120" or an HTTP date, as a wait from now (0 if absent/past).
 std::chrono::milliseconds parse_retry_after(const std::string& value);

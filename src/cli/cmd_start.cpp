@@ -75,7 +75,7 @@ int start_run(const Options& o, RunMode mode) {
                             {"settings", settings}};
   if (mode == RunMode::rehearse) {
     say(o, fmt::format("relman: rehearsing {} in a sandbox: {}", version.str(), (dir / "sandbox").string()));
-    SandboxInfo sb = make_sandbox(repo, dir / "sandbox", o);
+    SandboxInfo sb = make_sandbox(repo, dir / "sandbox", o, remotes_written(run->workflow, version, skips, repo));
     started["repo"] = sb.workspace.string();
     started["sandbox"] = sb.describe();
   }

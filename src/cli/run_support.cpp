@@ -286,10 +286,7 @@ int drive(OpenRun& run, const Options& o) {
   if (run.state.run.contains("sandbox")) {
     sandbox = SandboxInfo::from_json(run.state.run["sandbox"]);
     enter_sandbox(*sandbox);
-    eo.sandbox.root = sandbox->root;
-    eo.sandbox.uploads = sandbox->root / "uploads";
-    eo.sandbox.outbox = sandbox->root / "outbox";
-    eo.sandbox.signing_key = sandbox->signing_key;
+    eo.sandbox = step_sandbox(*sandbox);
   } else {
     eo.sandbox.signing_key = settings.value("sign_with", std::string());
   }

@@ -20,7 +20,8 @@ nlohmann::json SandboxInfo::describe() const {
           {"workspace", workspace.string()},
           {"gnupghome", gnupghome.string()},
           {"signing_key", signing_key},
-          {"remotes", r}};
+          {"remotes", r},
+          {"targets", targets}};
 }
 
 SandboxInfo SandboxInfo::from_json(const nlohmann::json& j) {
@@ -39,7 +40,23 @@ SandboxInfo SandboxInfo::from_json(const nlohmann::json& j) {
     for (auto b = before.begin(); b != before.end(); ++b) rem.before[b.key()] = b.value().get<std::string>();
     sb.remotes[it.key()] = rem;
   }
+  const nlohmann::json targets = j.value("targets", nlohmann::json::object());
+  for (auto it = targets.begin(); it != targets.end(); ++it)
+    if (it.value().is_string()) sb.targets[it.key()] = it.value().get<std::string>();
   return sb;
+}
+
+Sandbox step_sandbox(const SandboxInfo& sb) {
+  Sandbox out;
+  out.root = sb.root;
+  out.uploads = sb.root / "uploads";
+  out.outbox = sb.root / "outbox";
+  out.mirrors = sb.root / "remotes";
+  out.signing_key = sb.signing_key;
+  for (const auto& [name, rem] : sb.remotes) out.remotes[name] = rem.mirror;
+  for (const auto& [target, key] : sb.targets)
+    if (auto it = sb.remotes.find(key); it != sb.remotes.end()) out.remotes[target] = it->second.mirror;
+  return out;
 }
 
 namespace {
@@ -67,25 +84,35 @@ std::string config_string(git_config* cfg, const char* name) {
   return buf.str();
 }
 
+// Fetches every branch and tag of `url` into the bare repository `m` (a
+// read of `url`, nothing else). Returns libgit2's error, or "" when it worked.
+std::string fetch_all(git_repository* m, const std::string& url) {
+  git_remote* r = nullptr;
+  if (git_remote_create_anonymous(&r, m, url.c_str()) != 0) {
+    const git_error* e = git_error_last();
+    return e && e->message ? e->message : "invalid URL";
+  }
+  git::Remote rem(r);
+  const char* specs[] = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
+  git_strarray arr{const_cast<char**>(specs), 2};
+  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  if (git_remote_fetch(rem.get(), &arr, &fo, nullptr) == 0) return {};
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "fetch failed";
+}
+
+git::Repository init_bare(const fsys::path& mirror) {
+  git_repository* raw = nullptr;
+  git::check(git_repository_init(&raw, mirror.c_str(), 1), "cannot create mirror " + mirror.string());
+  return git::Repository(raw);
+}
+
 // A bare mirror of `remote` of `src`: fetched from the real URL (a read), or
 // when that fails (offline), made from what `src` knows of the remote.
 void make_mirror(git_repository* src, const std::string& remote_name, const std::string& url, const fsys::path& mirror) {
-  git_repository* raw = nullptr;
-  git::check(git_repository_init(&raw, mirror.c_str(), 1), "cannot create mirror " + mirror.string());
-  git::Repository m(raw);
-  bool fetched = false;
-  {
-    git_remote* r = nullptr;
-    if (git_remote_create_anonymous(&r, m.get(), url.c_str()) == 0) {
-      git::Remote rem(r);
-      const char* specs[] = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
-      git_strarray arr{const_cast<char**>(specs), 2};
-      git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-      fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-      fetched = git_remote_fetch(rem.get(), &arr, &fo, nullptr) == 0;
-    }
-  }
-  if (fetched) return;
+  git::Repository m = init_bare(mirror);
+  if (fetch_all(m.get(), url).empty()) return;
   // Offline: the remote-tracking refs of the real repository, and its tags.
   git_remote* r = nullptr;
   git::check(git_remote_create_anonymous(&r, m.get(), git_repository_path(src)), "cannot read the repository");
@@ -97,6 +124,53 @@ void make_mirror(git_repository* src, const std::string& remote_name, const std:
   fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   git::check(git_remote_fetch(rem.get(), &arr, &fo, nullptr),
              fmt::format("cannot mirror remote '{}' ({}) from the local repository", remote_name, url));
+}
+
+// Maps every remote a push step names to a mirror: a named remote to its
+// own; a path or URL that spells one of the repository's remotes to that
+// one's; any other path or URL to a new mirror read from it. What cannot
+// be mapped stops the rehearsal before its first step.
+void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector<RemoteUse>& pushes) {
+  const fsys::path cwd = fsys::current_path();
+  std::map<std::string, std::string> by_url;  // normalized URL -> key in sb.remotes
+  for (const auto& [name, rem] : sb.remotes) by_url.emplace(normalize_remote(rem.url, repo), name);
+  int n = 0;
+  for (const auto& use : pushes) {
+    if (sb.targets.count(use.target)) continue;
+    const RemoteForm form = classify_remote(use.target);
+    if (form == RemoteForm::name) {
+      if (!sb.remotes.count(use.target))
+        throw ConfigError({{use.where, fmt::format("step '{}' pushes to the remote '{}', which {} does not have (see "
+                                                   "`git remote -v`): add it with `git remote add {} URL`, or name "
+                                                   "one it has",
+                                                   use.step, use.target, repo.string(), use.target)}});
+      sb.targets[use.target] = use.target;
+      continue;
+    }
+    const std::string norm = normalize_remote(use.target, cwd);
+    if (auto it = by_url.find(norm); it != by_url.end()) {
+      sb.targets[use.target] = it->second;
+      continue;
+    }
+    SandboxInfo::Remote info;
+    info.url = use.target;
+    do info.mirror = sb.root / "remotes" / fmt::format("target-{}.git", ++n);
+    while (fsys::exists(info.mirror));
+    const auto local = remote_local_path(use.target, cwd);
+    git::Repository m = init_bare(info.mirror);
+    std::string why = fetch_all(m.get(), local.empty() ? use.target : local.string());
+    if (!why.empty())
+      throw ConfigError({{use.where, fmt::format(
+          "step '{}' pushes to '{}' ({}), which a rehearsal cannot stand in for: it is not a remote of {} and reading "
+          "it failed ({}). A rehearsal pushes only into mirrors it makes before the first step, so it did not "
+          "start. Add it as a remote (git remote add NAME {}) and push to NAME, make it readable from here, or "
+          "leave the step out (--skip {})",
+          use.step, use.target, to_string(form), repo.string(), why, use.target, use.step)}});
+    info.before = list_refs(m.get());
+    sb.remotes[use.target] = info;
+    sb.targets[use.target] = use.target;
+    by_url[norm] = use.target;
+  }
 }
 
 std::string make_throwaway_key(const fsys::path& home) {
@@ -121,7 +195,8 @@ std::string make_throwaway_key(const fsys::path& home) {
 
 }  // namespace
 
-SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const Options& o) {
+SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const Options& o,
+                         const std::vector<RemoteUse>& pushes) {
   git::ensure_init();
   SandboxInfo sb;
   sb.root = root;
@@ -189,6 +264,7 @@ SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const O
     sb.remotes[name] = info;
   }
   git_strarray_dispose(&names);
+  map_push_targets(sb, fsys::path(git_repository_workdir(src.get())), pushes);
 
   // The release manager's identity, as the real repository has it.
   {
@@ -256,7 +332,8 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
     }
     for (const auto& [ref, sha] : rem.before)
       if (!after.count(ref)) lines.push_back(fmt::format("    {} (deleted)", ref));
-    out.push_back(fmt::format("  remote {} ({}): {}", name, rem.url, lines.empty() ? "no change" : ""));
+    const std::string shown = name == rem.url ? name : fmt::format("{} ({})", name, rem.url);
+    out.push_back(fmt::format("  remote {}: {}", shown, lines.empty() ? "no change" : ""));
     for (auto& l : lines) out.push_back(l);
   }
   auto list_dir = [&](const fsys::path& dir, const std::string& title) {

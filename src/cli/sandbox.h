@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/options.h"
+#include "cli/sandbox_remotes.h"
 
 namespace relman::cli {
 
@@ -24,14 +25,25 @@ struct SandboxInfo {
     std::filesystem::path mirror;               // the bare stand-in
     std::map<std::string, std::string> before;  // ref -> sha when the rehearsal began
   };
+  // Named remotes of the repository, and remotes a push step gives as a path
+  // or URL that the repository does not name (keyed by that path or URL).
   std::map<std::string, Remote> remotes;
+  // Every remote a push step names, as it names it -> key in `remotes`.
+  std::map<std::string, std::string> targets;
   nlohmann::json describe() const;
   static SandboxInfo from_json(const nlohmann::json& j);
 };
 
-// Builds the sandbox under `root` from `repo`. Throws ConfigError/StepError
-// with what to do when the repository cannot be cloned.
-SandboxInfo make_sandbox(const std::filesystem::path& repo, const std::filesystem::path& root, const Options& o);
+// Builds the sandbox under `root` from `repo`, with a mirror for every
+// remote of the repository and for every remote in `pushes`, whatever its
+// form. Throws ConfigError/StepError with what to do when the repository
+// cannot be cloned or a remote in `pushes` cannot be mapped to a mirror.
+SandboxInfo make_sandbox(const std::filesystem::path& repo, const std::filesystem::path& root, const Options& o,
+                         const std::vector<RemoteUse>& pushes = {});
+
+// What the steps of a run see of the sandbox: where uploads and messages go,
+// and the mirror standing in for each remote a push may name.
+Sandbox step_sandbox(const SandboxInfo& sb);
 
 // Points GNUPGHOME at the sandbox's keyring for this process (resume too).
 void enter_sandbox(const SandboxInfo& sb);

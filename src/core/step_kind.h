@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,7 +52,11 @@ struct Sandbox {
   std::filesystem::path root;     // <state>/sandbox
   std::filesystem::path uploads;  // http.upload writes here instead
   std::filesystem::path outbox;   // ci.dispatch, announce, purge write here
+  std::filesystem::path mirrors;  // <sandbox>/remotes: every push lands in here
   std::string signing_key;        // default signing key: the rehearsal's, or --sign-with
+  // Each remote a push may name (a name, or the path or URL as the step
+  // gives it) -> the bare mirror that stands in for it.
+  std::map<std::string, std::filesystem::path> remotes;
 };
 
 // Everything a step sees of the run.

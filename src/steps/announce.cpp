@@ -157,7 +157,7 @@ class Announce : public StepKind {
     }
     ctx.save_checkpoint({{"post_started", true}});
     try {
-      http::Client().post_json(hook, message);
+      http::Client(rehearsal::http_options(ctx)).post_json(hook, message);
     } catch (const http::Error& e) {
       std::string msg = fmt::format("step '{}': posting the announcement failed: {}; announce.md is ready, so you may "
                                     "post it by hand and `relman skip {}`",

@@ -12,6 +12,7 @@
 
 #include "adapters/process.h"
 #include "adapters/untar.h"
+#include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
@@ -117,6 +118,12 @@ class BuildMake : public StepKind {
     for (const char* key : {"jobs", "timeout"})
       if (with.contains(key) && with[key].is_number_integer() && with[key].get<long long>() <= 0)
         problems.push_back(fmt::format("'{}' must be a positive number, got {}", key, with[key].dump()));
+    // An absolute ccache_dir is the one outside path a workflow may name: a
+    // cache keyed by content, shared between rehearsals (docs/security.md).
+    if (with.contains("ccache_dir") && with["ccache_dir"].is_string()) {
+      const std::string d = with["ccache_dir"].get<std::string>();
+      if (!std::filesystem::path(d).is_absolute()) check_confined_param(with, "ccache_dir", "the state directory", problems);
+    }
     if (with.contains("dir") && with["dir"].is_string() && !plain_name(with["dir"].get<std::string>()))
       problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
     return problems;
@@ -186,7 +193,8 @@ class BuildMake : public StepKind {
         build.env["CCACHE_NOHASHDIR"] = "1";
         if (ctx.has("ccache_dir")) {
           stdfs::path d = ctx.str("ccache_dir");
-          build.env["CCACHE_DIR"] = (d.is_absolute() ? d : ctx.state_dir / d).string();
+          build.env["CCACHE_DIR"] =
+              (d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory")).string();
         }
         ctx.log->line(fmt::format("using ccache ({}), CCACHE_BASEDIR={}", ccache.string(), root.string()));
       } else {

@@ -26,7 +26,7 @@ class CdnPurge : public StepKind {
   json run(StepContext& ctx) const override {
     auto urls = ctx.list("urls");
     if (urls.empty()) throw StepError(fmt::format("step '{}': 'urls' is empty; name the URLs to purge", ctx.step_id));
-    http::Client client;
+    http::Client client(rehearsal::http_options(ctx));
     // The key is read only when a purge really goes out: a rehearsal, whose
     // purges go to the outbox, needs no production secret.
     std::vector<std::string> headers;

@@ -8,6 +8,7 @@
 #include "adapters/artifact_record.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
@@ -25,6 +26,10 @@ std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
   if (out.empty())
     throw StepError(fmt::format("step '{}': 'files' is empty; name the files to checksum", ctx.step_id));
   return out;
+}
+
+std::filesystem::path output_of(const StepContext& ctx) {
+  return confine_path(ctx, ctx.artifacts_dir, ctx.str("output", "SHA256SUMS"), "artifacts/");
 }
 
 Sums hash_all(const StepContext& ctx, const std::vector<std::filesystem::path>& files) {
@@ -67,13 +72,18 @@ class ChecksumSha256 : public StepKind {
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"files", ParamType::string_or_list, true, "files to checksum (relative to artifacts/ unless absolute)"},
-            {"output", ParamType::string, false, "the checksum file, default SHA256SUMS in artifacts/"}};
+            {"output", ParamType::string, false, "the checksum file inside artifacts/, default SHA256SUMS"}};
+  }
+  std::vector<std::string> validate(const json& with) const override {
+    std::vector<std::string> problems;
+    check_confined_param(with, "output", "artifacts/", problems);
+    return problems;
   }
   std::vector<std::string> outputs() const override { return {"file", "sha256"}; }
 
   json run(StepContext& ctx) const override {
     auto files = files_of(ctx);
-    auto out = ctx.artifact_path(ctx.str("output", "SHA256SUMS"));
+    auto out = output_of(ctx);
     Sums sums = hash_all(ctx, files);
     try {
       fs::write_atomic(out, render(sums));
@@ -88,7 +98,7 @@ class ChecksumSha256 : public StepKind {
 
   ProbeOutcome probe(StepContext& ctx) const override {
     auto files = files_of(ctx);
-    auto out = ctx.artifact_path(ctx.str("output", "SHA256SUMS"));
+    auto out = output_of(ctx);
     if (!std::filesystem::exists(out)) return {ProbeResult::not_done, json::object(), out.string() + " does not exist"};
     Sums sums;
     try {

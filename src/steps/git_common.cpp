@@ -8,6 +8,7 @@
 
 #include "adapters/fs.h"
 #include "adapters/git_ops.h"
+#include "adapters/git_remote.h"
 #include "core/errors.h"
 
 namespace relman::steps {
@@ -18,6 +19,36 @@ git::Repository open_repo(const StepContext& ctx) {
   } catch (const std::exception& e) {
     throw StepError(fmt::format("step '{}': {} (is --repo pointing at the release's clone?)", ctx.step_id, e.what()));
   }
+}
+
+git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, const std::string& name) {
+  auto it = ctx.sandbox.remotes.find(name);
+  if (it == ctx.sandbox.remotes.end())
+    throw StepError(fmt::format(
+        "step '{}': this rehearsal has no sandbox mirror for the remote '{}', so it pushes nowhere: a rehearsal writes "
+        "only into the mirrors it made before its first step, for the remotes its steps named then. Nothing was "
+        "pushed. Start a new rehearsal (a remote given by a var or the environment is mapped at start), or `relman "
+        "skip {}`",
+        ctx.step_id, name, ctx.step_id));
+  const std::filesystem::path mirror = it->second;
+  git::Remote remote = git::open_remote(repo, mirror.string());
+  // Belt and braces: whatever git's configuration rewrites (url.*.insteadOf,
+  // pushInsteadOf), the remote must still be the mirror, inside the sandbox.
+  std::error_code ec;
+  const auto real_mirror = std::filesystem::weakly_canonical(mirror, ec);
+  const auto real_mirrors = std::filesystem::weakly_canonical(ctx.sandbox.mirrors, ec);
+  for (const char* url : {git_remote_url(remote.get()), git_remote_pushurl(remote.get())}) {
+    if (!url) continue;
+    const auto real = std::filesystem::weakly_canonical(url, ec);
+    const auto rel = real.lexically_relative(real_mirrors);
+    const bool in_sandbox = !ctx.sandbox.mirrors.empty() && !rel.empty() && *rel.begin() != "..";
+    if (real != real_mirror || !in_sandbox)
+      throw StepError(fmt::format("step '{}': in this rehearsal '{}' would go to {} instead of its sandbox mirror "
+                                  "{} (a url.insteadOf in git's configuration?). Nothing was pushed; remove the "
+                                  "rewrite, then: relman resume",
+                                  ctx.step_id, name, url, mirror.string()));
+  }
+  return remote;
 }
 
 std::string cherry_pick_line(const std::string& full_sha) { return "(cherry picked from commit " + full_sha + ")"; }

@@ -15,6 +15,12 @@ namespace relman::steps {
 // The run's repository; a StepError saying where and what to do otherwise.
 git::Repository open_repo(const StepContext& ctx);
 
+// In a rehearsal, the remote a step that writes to `name` (a remote's name,
+// a path or a URL) may use: the sandbox mirror mapped to it when the run
+// started, and nothing else. Refuses with a StepError when `name` has no
+// mirror, or when git's configuration (insteadOf) would send it elsewhere.
+git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, const std::string& name);
+
 // The line `git cherry-pick -x` adds.
 std::string cherry_pick_line(const std::string& full_sha);
 

@@ -184,6 +184,7 @@ class GitPush : public StepKind {
   }
 
   static git::Remote open(const StepContext& ctx, git_repository* repo, const std::string& name) {
+    if (ctx.mode == RunMode::rehearse) return steps::open_sandbox_remote(ctx, repo, name);
     try {
       return git::open_remote(repo, name);
     } catch (const std::exception& e) {

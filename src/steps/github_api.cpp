@@ -26,6 +26,9 @@ Api::Api(StepContext& ctx, bool token_required)
       repo_(ctx.str("repo")),
       token_env_(ctx.str("token_env", "GITHUB_TOKEN")) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  // A rehearsal aimed at a loopback stand-in stays on loopback (a redirect
+  // elsewhere is refused); one that reads the real API only reads it.
+  if (ctx.mode == RunMode::rehearse && http::is_loopback(base_)) client_ = http::Client(rehearsal::http_options(ctx));
   if (repo_.find('/') == std::string::npos || repo_.front() == '/' || repo_.back() == '/')
     throw StepError(fmt::format("step '{}': parameter 'repo' must be owner/name, got '{}'", ctx.step_id, repo_));
   try {
@@ -147,6 +150,12 @@ namespace relman::rehearsal {
 
 bool redirect(const StepContext& ctx, const std::string& url) {
   return ctx.mode == RunMode::rehearse && !http::is_loopback(url);
+}
+
+http::Options http_options(const StepContext& ctx) {
+  http::Options o = http::Options::from_env();
+  o.loopback_only = ctx.mode == RunMode::rehearse;
+  return o;
 }
 
 std::filesystem::path outbox_dir(const StepContext& ctx) {

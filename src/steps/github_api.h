@@ -66,6 +66,9 @@ namespace relman::rehearsal {
 // True when this step must not reach `url` for real: a rehearsal aimed at a
 // host that is not loopback.
 bool redirect(const StepContext& ctx, const std::string& url);
+// The HTTP options for a step that sends something: in a rehearsal it may
+// connect to loopback addresses only, whatever a redirect says.
+http::Options http_options(const StepContext& ctx);
 // ctx.sandbox.outbox, else <state>/sandbox/outbox; created.
 std::filesystem::path outbox_dir(const StepContext& ctx);
 // ctx.sandbox.uploads, else <state>/sandbox/uploads; created.

@@ -13,6 +13,7 @@
 
 #include "adapters/fs.h"
 #include "adapters/gpg.h"
+#include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
@@ -34,7 +35,8 @@ std::filesystem::path asc_of(const std::filesystem::path& file) { return file.st
 
 std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
   std::vector<std::filesystem::path> out;
-  for (const auto& f : ctx.list("files")) out.push_back(ctx.artifact_path(f));
+  // <file>.asc is written beside each file, so each must be in artifacts/.
+  for (const auto& f : ctx.list("files")) out.push_back(confine_path(ctx, ctx.artifacts_dir, f, "artifacts/"));
   if (out.empty()) throw fail(ctx, "parameter 'files' is empty; name the files to sign");
   return out;
 }
@@ -61,7 +63,7 @@ class GpgSign final : public StepKind {
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {
-        {"files", ParamType::string_or_list, true, "files to sign (relative to artifacts/ unless absolute)"},
+        {"files", ParamType::string_or_list, true, "files to sign, inside artifacts/ (the .asc goes beside each)"},
         {"key", ParamType::string, false, "fingerprint of the signing key (default: the only secret key)"},
         {"passphrase_env", ParamType::string, false,
          "environment variable holding the key's passphrase (default RELMAN_GPG_PASSPHRASE)"},
@@ -69,6 +71,11 @@ class GpgSign final : public StepKind {
     };
   }
   std::vector<std::string> outputs() const override { return {"signatures", "key"}; }
+  std::vector<std::string> validate(const json& with) const override {
+    std::vector<std::string> problems;
+    check_confined_param(with, "files", "artifacts/", problems);
+    return problems;
+  }
 
   json run(StepContext& ctx) const override {
     auto files = files_of(ctx);

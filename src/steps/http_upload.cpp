@@ -8,6 +8,7 @@
 
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "core/confine.h"
 #include "core/errors.h"
 #include "steps/github_api.h"
 
@@ -65,16 +66,29 @@ std::vector<Target> targets_of(const StepContext& ctx) {
   return out;
 }
 
-// Where a rehearsal puts what would go to `url`: uploads/<host>/<path>.
+// Where a rehearsal puts what would go to `url`: uploads/<host>/<path>,
+// and never anywhere else (a host or a path segment of "..", a host with a
+// '/', are refused).
 stdfs::path sandbox_path(const StepContext& ctx, const std::string& url) {
+  const std::string host = http::url_host(url);
+  const bool host_ok = !host.empty() && host != "." && host != ".." &&
+                       host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_:") == std::string::npos;
+  if (!host_ok)
+    throw StepError(fmt::format("step '{}': url '{}' has no usable host name ('{}'); give the server's name, e.g. "
+                                "https://www.python.org/ftp/python/",
+                                ctx.step_id, http::redact_url(url), host));
   stdfs::path rel = stdfs::path(http::url_path(url)).relative_path();
   for (const auto& part : rel)
     if (part == "..") throw StepError(fmt::format("step '{}': url '{}' contains '..'", ctx.step_id, http::redact_url(url)));
-  return rehearsal::uploads_dir(ctx) / http::url_host(url) / rel;
+  return confine_path(ctx, rehearsal::uploads_dir(ctx), (stdfs::path(host) / rel).string(), "the rehearsal's uploads directory");
 }
 
-// The remote file's size and hash, or nothing when it is absent.
-std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& client, const std::string& url) {
+// The remote file's size and hash, or nothing when it is absent. The read
+// is bounded by what the local file is: a body larger than `expected` is
+// not read on (it differs), and a slow one ends at the deadline its size
+// allows.
+std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& client, const std::string& url,
+                                   std::uintmax_t expected) {
   if (rehearsal::redirect(ctx, url)) {
     auto p = sandbox_path(ctx, url);
     if (!stdfs::is_regular_file(p)) return std::nullopt;
@@ -94,8 +108,13 @@ std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& c
   };
   http::Response resp;
   try {
-    resp = http::Client(client.options().streaming()).send(req);
+    // One byte more than expected is enough to tell the file differs.
+    resp = http::Client(client.options().streaming(expected + 1)).send(req);
   } catch (const http::Error& e) {
+    if (e.limit() == http::Limit::body_size) {
+      ctx.log->line(fmt::format("{} is larger than the local file: {}", http::redact_url(url), e.what()));
+      return Remote{expected + 1, "(larger than the local file; not read)"};
+    }
     throw StepError(fmt::format("step '{}': reading back {} failed: {}", ctx.step_id, http::redact_url(url), e.what()));
   }
   if (resp.status == 404 || resp.status == 410) return std::nullopt;
@@ -144,10 +163,10 @@ class HttpUpload : public StepKind {
 
   json run(StepContext& ctx) const override {
     auto targets = targets_of(ctx);
-    http::Client client;
+    http::Client client(rehearsal::http_options(ctx));
     for (const auto& t : targets) {
       const std::string shown = http::redact_url(t.url);
-      if (same(t, remote_state(ctx, client, t.url))) {
+      if (same(t, remote_state(ctx, client, t.url, t.size))) {
         ctx.log->line(fmt::format("{} already holds the same {} bytes; not uploading again", shown, t.size));
         continue;
       }
@@ -169,12 +188,15 @@ class HttpUpload : public StepKind {
           ctx.progress(fmt::format("{}: {} {}% {:.1f}/{:.1f} MB", ctx.step_id, name, pct, done / 1e6, total / 1e6));
         };
         try {
-          http::Client(client.options().streaming()).send_ok(req, "check the URL and the server's permissions, then `relman resume`");
+          // The time a file of this size needs; the answer stays API-sized.
+          http::Options put = client.options().streaming(t.size);
+          put.max_body_bytes = client.options().max_body_bytes;
+          http::Client(put).send_ok(req, "check the URL and the server's permissions, then `relman resume`");
         } catch (const http::Error& e) {
           throw StepError(fmt::format("step '{}': upload of {} failed: {}", ctx.step_id, name, e.what()));
         }
       }
-      auto back = remote_state(ctx, client, t.url);
+      auto back = remote_state(ctx, client, t.url, t.size);
       if (!same(t, back))
         throw StepError(fmt::format(
             "step '{}': {} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); the server did not "
@@ -189,9 +211,9 @@ class HttpUpload : public StepKind {
   ProbeOutcome probe(StepContext& ctx) const override {
     try {
       auto targets = targets_of(ctx);
-      http::Client client;
+      http::Client client(rehearsal::http_options(ctx));
       for (const auto& t : targets)
-        if (!same(t, remote_state(ctx, client, t.url)))
+        if (!same(t, remote_state(ctx, client, t.url, t.size)))
           return {ProbeResult::not_done, json::object(), http::redact_url(t.url) + " does not hold the same bytes"};
       return {ProbeResult::done, outputs_of(targets), "every file is already there with the same sha256"};
     } catch (const std::exception& e) {

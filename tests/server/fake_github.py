@@ -23,7 +23,9 @@ State keys (all optional):
               the first matching fault with times != 0 applies (times -1:
               forever); "cut" reads half a PUT body, stores that half (as a
               naive server would) and drops the connection; "corrupt" flips a
-              byte of an upload served by GET.
+              byte of an upload served by GET; "trickle" announces "length"
+              bytes (default 10 GiB) and sends "rate" bytes/s for "seconds";
+              "flood" sends "bytes" of body at full speed, no Content-Length.
 """
 
 import argparse
@@ -142,12 +144,52 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 elif action == "corrupt":
                     self._corrupt = True
+                elif action == "trickle":
+                    return self.trickle(fault)
+                elif action == "flood":
+                    return self.flood(fault)
         try:
             self.route(path, query)
         except BrokenPipeError:
             pass
 
     do_GET = do_POST = do_PUT = do_HEAD = do_PURGE = do_DELETE = handle_any
+
+    def trickle(self, fault):
+        """Announces `length` bytes, then sends `rate` bytes a second for
+        `seconds` (or until the client goes away)."""
+        self.body()
+        self.send_response(fault.get("status", 200))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(fault.get("length", 10 * 2**30)))
+        self.end_headers()
+        end = time.time() + fault.get("seconds", 60)
+        try:
+            while time.time() < end:
+                self.wfile.write(b"x" * fault.get("rate", 2))
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def flood(self, fault):
+        """Sends `bytes` of JSON-looking text at full speed, with no
+        Content-Length (the end is the connection's close)."""
+        self.body()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"[" + b"0," * 32768
+        total, sent = fault.get("bytes", 256 * 2**20), 0
+        try:
+            while sent < total:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
 
     # -- routes ---------------------------------------------------------------
 

@@ -30,6 +30,7 @@ TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
   PushRepo r;
   std::string old_main = r.remote("main");
   StepHarness h("git.push", r.repo, r.dir / "state");
+  h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["refs"] = json({"main"});
   h.with()["tags"] = json({"v3.12.0"});
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
@@ -50,6 +51,7 @@ TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
   EXPECT_EQ(p.outputs, out);
   // Pushing again is a no-op.
   StepHarness again("git.push", r.repo, r.dir / "state2");
+  again.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   again.with()["refs"] = json({"main"});
   EXPECT_EQ(again.run()["updated"], json::array());
   // Undo on the remote: not done.
@@ -65,6 +67,7 @@ TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
         r.dir.path());
   std::string theirs = r.remote("main");
   StepHarness h("git.push", r.repo, r.dir / "state");
+  h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["refs"] = json({"main"});
   h.with()["tags"] = json({"v3.12.0"});
   try {
@@ -94,6 +97,7 @@ TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
 TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
   PushRepo r;
   StepHarness h("git.push", r.repo, r.dir / "state");
+  h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["remote"] = "upstream";
   h.with()["refs"] = json({"main"});
   try {
@@ -103,6 +107,7 @@ TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
     EXPECT_NE(std::string(e.what()).find("git remote add upstream"), std::string::npos) << e.what();
   }
   StepHarness h2("git.push", r.repo, r.dir / "state2");
+  h2.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h2.with()["refs"] = json({"no-such-branch"});
   EXPECT_THROW(h2.run(), StepError);
 }
@@ -110,10 +115,72 @@ TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
 TEST(GitPush, ToAPathAndARefspec) {
   PushRepo r;
   StepHarness h("git.push", r.repo, r.dir / "state");
+  h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["remote"] = r.origin.string();
   h.with()["refs"] = json({"main:3.12"});
   h.run();
   EXPECT_EQ(r.remote("refs/heads/3.12"), r.local("main"));
+}
+
+// In a rehearsal a push reaches only the sandbox mirror mapped to its
+// remote: the real remote is never contacted, whatever form it is named in.
+TEST(GitPush, InARehearsalOnlyTheMappedSandboxMirrorIsReached) {
+  PushRepo r;
+  const std::string before = sh_ok("git for-each-ref", r.origin) + sh_ok("find objects -type f | sort", r.origin);
+  sh_ok("git clone -q --bare origin.git sandbox/remotes/origin.git", r.dir.path());
+  const auto mirror = r.dir / "sandbox" / "remotes" / "origin.git";
+  for (const std::string& name : {std::string("origin"), r.origin.string(), "file://" + r.origin.string()}) {
+    StepHarness h("git.push", r.repo, r.dir / ("state-" + std::to_string(name.size())));
+    h.ctx().sandbox.mirrors = r.dir / "sandbox" / "remotes";
+    h.ctx().sandbox.remotes[name] = mirror;
+    h.with()["remote"] = name;
+    h.with()["refs"] = json({"main"});
+    h.with()["tags"] = json({"v3.12.0"});
+    h.run();
+    EXPECT_EQ(sh_ok("git rev-parse refs/tags/v3.12.0", mirror).substr(0, 40), r.local("refs/tags/v3.12.0")) << name;
+    EXPECT_EQ(h.probe().result, ProbeResult::done) << name;
+    sh_ok("git tag -d v3.12.0", mirror);
+  }
+  EXPECT_EQ(sh_ok("git for-each-ref", r.origin) + sh_ok("find objects -type f | sort", r.origin), before);
+}
+
+TEST(GitPush, InARehearsalARemoteWithoutAMirrorIsRefused) {
+  PushRepo r;
+  const std::string before = sh_ok("git for-each-ref", r.origin);
+  for (const std::string& name : std::vector<std::string>{"origin", r.origin.string(), "ssh://git@example.invalid/r.git"}) {
+    StepHarness h("git.push", r.repo, r.dir / "state");
+    h.with()["remote"] = name;
+    h.with()["tags"] = json({"v3.12.0"});
+    try {
+      h.run();
+      FAIL() << name;
+    } catch (const StepError& e) {
+      EXPECT_NE(std::string(e.what()).find("no sandbox mirror for the remote '" + name + "'"), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("Nothing was pushed"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
+}
+
+TEST(GitPush, InARehearsalAnInsteadOfThatLeadsOutOfTheSandboxIsRefused) {
+  PushRepo r;
+  sh_ok("git clone -q --bare origin.git sandbox/remotes/origin.git", r.dir.path());
+  const auto mirror = r.dir / "sandbox" / "remotes" / "origin.git";
+  // git's configuration rewrites the mirror's path to the real remote.
+  sh_ok("git config url." + quote(r.origin.string()) + ".insteadOf " + quote(mirror.string()), r.repo);
+  const std::string before = sh_ok("git for-each-ref", r.origin);
+  StepHarness h("git.push", r.repo, r.dir / "state");
+  h.ctx().sandbox.mirrors = r.dir / "sandbox" / "remotes";
+  h.ctx().sandbox.remotes["origin"] = mirror;
+  h.with()["tags"] = json({"v3.12.0"});
+  try {
+    h.run();
+    FAIL();
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("instead of its sandbox mirror"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/errors.h"
@@ -138,6 +139,80 @@ TEST_F(HttpUploadTest, RehearsalCopiesIntoTheSandbox) {
   EXPECT_EQ(out["urls"][0], "https://www.python.org/ftp/python/3.12.1/Python-3.12.1.tgz");
   EXPECT_NE(hp->log().find("rehearsal: would upload"), std::string::npos);
   EXPECT_EQ(hp->probe().result, ProbeResult::done);
+}
+
+// A server that announces 10 GiB and sends 2 bytes a second used to keep the
+// read-back going for hours: the body may be no larger than the local file,
+// so it is known to differ at once.
+TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
+  FakeServer server(json(
+      {{"faults", {{{"method", "GET"}, {"path", "/upload/"}, {"action", "trickle"}, {"rate", 2}, {"times", -1}}}}}));
+  auto hp = make(server.url() + "/upload/3.12.1/");
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    hp->run();
+    FAIL() << "the read-back was believed";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than the local file"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
+  EXPECT_NE(hp->log().find("announced 10737418240 bytes"), std::string::npos) << hp->log();
+}
+
+// The same trickle with an honest length: the read-back ends at the
+// deadline a file of that size is given, and says so.
+TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
+  FakeServer server(json({{"faults",
+                                 {{{"method", "GET"}, {"path", "/upload/3.12.1/SHA256SUMS"}, {"action", "trickle"},
+                                   {"length", 5}, {"rate", 1}, {"times", -1}}}}}));
+  test::ScopedEnv timeout("RELMAN_HTTP_TIMEOUT_MS", "1000");
+  test::ScopedEnv deadline("RELMAN_HTTP_DEADLINE_MS", "1500");
+  auto hp = make(server.url() + "/upload/3.12.1/");
+  hp->with()["files"] = {"SHA256SUMS"};
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    hp->run();
+    FAIL() << "a trickle was waited out";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("deadline"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+}
+
+// In a rehearsal an upload to a loopback stand-in happens for real, but a
+// redirect from it to another machine is refused.
+TEST_F(HttpUploadTest, InARehearsalARedirectOffTheMachineIsRefused) {
+  FakeServer server(json({{"faults",
+                                 {{{"path", "/upload/"}, {"status", 307},
+                                   {"headers", {{"Location", "http://192.0.2.7:9/elsewhere"}}}, {"times", -1}}}}}));
+  auto hp = make(server.url() + "/upload/3.12.1/");
+  hp->ctx().mode = RunMode::rehearse;
+  try {
+    hp->run();
+    FAIL() << "followed a redirect off the machine";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("192.0.2.7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("only to loopback"), std::string::npos) << e.what();
+  }
+}
+
+// A rehearsal maps an upload URL to uploads/<host>/<path>, and nowhere else.
+TEST_F(HttpUploadTest, InARehearsalAnUploadNeverLandsOutsideTheUploadsDirectory) {
+  for (const std::string url : {"https://../ftp/", "https://%2e%2e/ftp/", "https://www.python.org/a/%2e%2e/%2e%2e/x/"}) {
+    auto hp = make(url);
+    hp->ctx().mode = RunMode::rehearse;
+    EXPECT_THROW(hp->run(), StepError) << url;
+  }
+  // Dot segments written out are resolved inside the URL, so this one stays
+  // under the host's directory.
+  auto hp = make("https://www.python.org/../../x/");
+  hp->ctx().mode = RunMode::rehearse;
+  hp->run();
+  EXPECT_TRUE(std::filesystem::exists(dir / "state" / "sandbox" / "uploads" / "www.python.org" / "x" / "SHA256SUMS"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "state" / "ftp"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "state" / "x"));
 }
 
 }  // namespace

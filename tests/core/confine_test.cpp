@@ -1,0 +1,87 @@
+// Where steps may write: load-time refusals of absolute and '..' paths, and
+// the run-time check that follows symbolic links.
+#include "core/confine.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/errors.h"
+#include "support/temp_dir.h"
+
+namespace relman {
+namespace {
+
+namespace fsys = std::filesystem;
+
+TEST(Confine, LoadTimeProblems) {
+  EXPECT_EQ(path_problem("SHA256SUMS"), "");
+  EXPECT_EQ(path_problem("sub/dir/SUMS"), "");
+  EXPECT_EQ(path_problem("a..b"), "") << "'..' inside a name is a name";
+  EXPECT_EQ(path_problem("${vars.out}/../x"), "") << "templates are checked at run time";
+  EXPECT_EQ(path_problem("/etc/passwd"), "is an absolute path");
+  EXPECT_EQ(path_problem("../../../X"), "leaves its directory with '..'");
+  EXPECT_EQ(path_problem("a/../../X"), "leaves its directory with '..'");
+  EXPECT_EQ(path_problem(""), "is empty");
+
+  std::vector<std::string> problems;
+  check_confined_param(json{{"files", {"a.tgz", "../../../bait.txt", "/tmp/x"}}}, "files", "artifacts/", problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("'files': \"../../../bait.txt\" leaves its directory"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("inside artifacts/"), std::string::npos) << problems[1];
+}
+
+class ConfineRun : public ::testing::Test {
+ protected:
+  ConfineRun() {
+    fsys::create_directories(dir / "artifacts" / "sub");
+    fsys::create_directories(dir / "outside");
+    ctx.step_id = "sums";
+  }
+  fsys::path base() const { return dir / "artifacts"; }
+  test::TempDir dir;
+  StepContext ctx;
+};
+
+TEST_F(ConfineRun, InsideIsAllowedRelativeOrAbsolute) {
+  EXPECT_EQ(confine_path(ctx, base(), "SHA256SUMS", "artifacts/"), base() / "SHA256SUMS");
+  EXPECT_EQ(confine_path(ctx, base(), "sub/../x", "artifacts/"), base() / "x");
+  EXPECT_EQ(confine_path(ctx, base(), (base() / "sub" / "f").string(), "artifacts/"), base() / "sub" / "f");
+}
+
+TEST_F(ConfineRun, DotDotAndOutsideAbsolutePathsAreRefused) {
+  for (const std::string& p : std::vector<std::string>{"../X", "sub/../../X", (dir / "outside" / "X").string(), "/etc/X", "..", ""}) {
+    try {
+      confine_path(ctx, base(), p, "artifacts/");
+      FAIL() << p;
+    } catch (const StepError& e) {
+      EXPECT_NE(std::string(e.what()).find("step 'sums': '" + p + "'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("only inside artifacts/"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(ConfineRun, ASymbolicLinkLeadingOutIsRefused) {
+  fsys::create_directory_symlink(dir / "outside", base() / "link");
+  fsys::create_symlink(dir / "outside" / "target", base() / "leaf");
+  fsys::create_directory_symlink(base() / "sub", base() / "inner");
+  for (const std::string p : {"link/SUMS", "link", "leaf"}) {
+    try {
+      confine_path(ctx, base(), p, "artifacts/");
+      FAIL() << p;
+    } catch (const StepError& e) {
+      EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+    }
+  }
+  // A link that stays inside is fine.
+  EXPECT_EQ(confine_path(ctx, base(), "inner/SUMS", "artifacts/"), base() / "inner" / "SUMS");
+}
+
+// The base itself may live under a link (/tmp -> /private/tmp on some systems).
+TEST_F(ConfineRun, ABaseReachedThroughALinkStillWorks) {
+  fsys::create_directory_symlink(base(), dir / "art-link");
+  EXPECT_EQ(confine_path(ctx, dir / "art-link", "SUMS", "artifacts/"), dir / "art-link" / "SUMS");
+}
+
+}  // namespace
+}  // namespace relman
