@@ -130,7 +130,7 @@ TEST(GitCommit, PathsTakeDirectoriesAndAStepsFilesOutputInsideTheList) {
   // As pep101.yaml writes it: ["${steps.bump.outputs.files}", Misc/NEWS.d], expanded.
   h.with()["paths"] = json::parse(R"([["a.txt"], "Misc/NEWS.d/", null])");
   h.run();
-  EXPECT_EQ(r.git("show --name-status --format= HEAD"), "M\ta.txt\nA\tMisc/NEWS.d/3.12.0.rst\n");
+  EXPECT_EQ(r.git("show --name-status --format= HEAD"), "A\tMisc/NEWS.d/3.12.0.rst\nM\ta.txt\n");
   EXPECT_EQ(r.git("status --porcelain"), "?? stray.txt\n");
   h.with()["paths"] = json({"../outside"});
   EXPECT_THROW(
