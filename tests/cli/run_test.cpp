@@ -183,6 +183,33 @@ TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
   EXPECT_EQ(first_result.exit_code, 0) << first_result.out << first_result.err;
   EXPECT_EQ(r.lines("after"), 1);
   EXPECT_TRUE(r.status()["finished"].get<bool>());
+
+  // The race the issue measured: the second rehearse 30-60 ms after the
+  // first, while the first is still making its sandbox (no event yet). One
+  // of them gets the lock and finishes; the other exits 4 having removed nothing.
+  for (int offset_ms : {30, 60}) {
+    RunDir race;
+    write_file(race.dir / "wf.yaml", wf);
+    std::string again = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote(race.repo().string()) +
+                        " --workflow " + quote((race.dir / "wf.yaml").string()) + " --var out=" +
+                        quote((race.dir / "out").string());
+    Ran a, b;
+    std::thread ta([&] { a = sh(again, race.repo()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(offset_ms));
+    std::thread tb([&] { b = sh(again, race.repo()); });
+    for (int i = 0; i < 200 && race.count("step_started", "wait") == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(race.count("step_started", "wait"), 1) << offset_ms;
+    write_file(race.dir / "out" / "go", "");
+    ta.join();
+    tb.join();
+    const Ran& lost = a.exit_code == 4 ? a : b;
+    const Ran& won = a.exit_code == 4 ? b : a;
+    EXPECT_EQ(lost.exit_code, 4) << offset_ms << "\n" << a.out << a.err << "\n" << b.out << b.err;
+    EXPECT_EQ(won.exit_code, 0) << offset_ms << "\n" << won.out << won.err;
+    EXPECT_EQ(race.lines("after"), 1) << offset_ms;
+    EXPECT_EQ(race.count("run_started", ""), 1) << offset_ms;
+  }
 }
 
 TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
