@@ -49,12 +49,15 @@ _relman_ids_from_json() {
         }'
 }
 
-# Step ids of the run this command line names (--state-dir, or the only one
-# under ./release-state).
+# Step ids of the run this command line names (--state-dir, --run, or the one
+# relman finds from here: $RELMAN_STATE_DIR, the enclosing run, the only run
+# in the repository's $GIT_DIR/relman/).
 _relman_run_steps() {
-    local dir args=()
+    local dir run args=()
     dir=$(_relman_opt_value --state-dir)
     [[ -n $dir ]] && args=(--state-dir "${dir/#\~/$HOME}")
+    run=$(_relman_opt_value --run)
+    [[ -n $run ]] && args+=(--run "$run")
     "${COMP_WORDS[0]}" status --json "${args[@]}" 2>/dev/null | _relman_ids_from_json "$1"
 }
 
@@ -137,6 +140,12 @@ _relman() {
         --jobs | -j)
             COMPREPLY=($(compgen -W "1 2 3 4 6 8" -- "$cur"))
             return ;;
+        --run)
+            # The runs of the repository relman would look in from here.
+            local gitdir
+            gitdir=$(git rev-parse --absolute-git-dir 2>/dev/null) || return
+            COMPREPLY=($(compgen -W "$(cd "$gitdir/relman" 2>/dev/null && ls -d */ 2>/dev/null | tr -d /)" -- "$cur"))
+            return ;;
         --var | --reason | --as | --sign-with)
             return ;;
     esac
@@ -146,15 +155,15 @@ _relman() {
         plan) opts="--repo --workflow --var --state-dir --json --help" ;;
         rehearse) opts=$run_opts ;;
         start) opts="$run_opts --execute" ;;
-        resume) opts="--state-dir --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --help" ;;
-        status) opts="--state-dir --json --help" ;;
-        retry) opts="--state-dir --jobs -j --ci --yes -y --accept-workflow-change --help" ;;
-        skip) opts="--reason --state-dir --help" ;;
-        approve) opts="--as --state-dir --help" ;;
+        resume) opts="--state-dir --run --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --help" ;;
+        status) opts="--state-dir --run --json --help" ;;
+        retry) opts="--state-dir --run --jobs -j --ci --yes -y --accept-workflow-change --help" ;;
+        skip) opts="--reason --state-dir --run --help" ;;
+        approve) opts="--as --state-dir --run --help" ;;
         graph) opts="--workflow --format --help" ;;
-        log) opts="--state-dir --help" ;;
-        report) opts="--state-dir --format -o --output --help" ;;
-        verify) opts="--state-dir --help" ;;
+        log) opts="--state-dir --run --help" ;;
+        report) opts="--state-dir --run --format -o --output --help" ;;
+        verify) opts="--state-dir --run --help" ;;
         *) return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -166,7 +175,7 @@ _relman() {
     local positional=0
     for ((i = 2; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            --repo | --workflow | --var | --state-dir | --jobs | -j | --skip | --sign-with | --reason | --as | --format | -o | --output) ((i++)) ;;
+            --repo | --workflow | --var | --state-dir | --run | --jobs | -j | --skip | --sign-with | --reason | --as | --format | -o | --output) ((i++)) ;;
             -*) ;;
             *) ((positional++)) ;;
         esac

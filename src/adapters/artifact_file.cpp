@@ -17,10 +17,12 @@ namespace {
 }  // namespace
 
 ArtifactFile::ArtifactFile(std::filesystem::path target) : target_(std::move(target)) {
-  auto dir = target_.parent_path();
+  // Not beside the target: a killed export must leave nothing in artifacts/
+  // that a checksum, signature or upload step would pick up.
+  auto dir = fs::temp_dir_for(target_);
   // Built with append: g++ 12 warns falsely (-Wrestrict) on "." + string&&.
-  std::string name = ".";
-  name.append(target_.filename().string()).append(".tmp.XXXXXX");
+  std::string name = std::to_string(::getpid());
+  name.append("-").append(target_.filename().string()).append(".XXXXXX");
   std::string pattern = (dir / name).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');

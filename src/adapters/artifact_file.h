@@ -1,5 +1,5 @@
 // An artifact written so that a crash never leaves a file that looks
-// complete: bytes go to a hidden temporary file beside the target, hashed as
+// complete: bytes go to a temporary file in fs::temp_dir_for(target), hashed as
 // they pass; commit() fsyncs, renames it into place and fsyncs the directory.
 // Dropped without commit(), the temporary file is removed.
 #pragma once

@@ -1,10 +1,12 @@
 #include "adapters/fs.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -55,8 +57,7 @@ void fsync_path(const std::filesystem::path& path) {
 
 void write_atomic(const std::filesystem::path& path, std::string_view content, int mode) {
   auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::random_device rd;
-  auto tmp = dir / (".tmp." + path.filename().string() + "." + std::to_string(rd()));
+  auto tmp = temp_path_for(path);
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (!fd) fail("cannot create", tmp);
@@ -75,6 +76,82 @@ void write_atomic(const std::filesystem::path& path, std::string_view content, i
     fail("cannot rename onto", path);
   }
   fsync_path(dir);
+}
+
+namespace {
+
+// The git directory a work tree's ".git" names: the directory itself, or the
+// "gitdir: X" line of a .git file (linked worktrees, submodules).
+std::filesystem::path git_dir_of(const std::filesystem::path& dot_git) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dot_git, ec)) return dot_git;
+  std::ifstream in(dot_git);
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("gitdir: ", 0) != 0) return {};
+  std::filesystem::path p = line.substr(8);
+  return p.is_absolute() ? p : dot_git.parent_path() / p;
+}
+
+}  // namespace
+
+std::filesystem::path temp_dir_for(const std::filesystem::path& target) {
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(target, ec).parent_path();
+  if (ec) fail("cannot resolve", target);
+  std::filesystem::path place;
+  for (auto p = dir; !p.empty(); p = p.parent_path()) {
+    if (std::filesystem::exists(p / "journal.jsonl", ec)) {
+      place = p / "tmp";
+      break;
+    }
+    if (std::filesystem::exists(p / ".git", ec)) {
+      auto git_dir = git_dir_of(p / ".git");
+      if (!git_dir.empty()) place = git_dir / "relman" / "tmp";
+      break;
+    }
+    if (p == p.parent_path()) break;
+  }
+  if (place.empty()) return dir;
+  std::filesystem::create_directories(place, ec);
+  if (ec) throw std::system_error(ec, "cannot create the temporary directory " + place.string());
+  struct stat a {}, b {};
+  if (::stat(place.c_str(), &a) == 0 && ::stat(dir.c_str(), &b) == 0 && a.st_dev != b.st_dev)
+    throw std::system_error(EXDEV, std::generic_category(),
+                            "cannot write " + target.string() + " atomically: its temporary place " + place.string() +
+                                " is on another filesystem");
+  return place;
+}
+
+std::filesystem::path temp_path_for(const std::filesystem::path& target) {
+  std::random_device rd;
+  return temp_dir_for(target) /
+         (std::to_string(::getpid()) + "-" + std::to_string(rd()) + "-" + target.filename().string());
+}
+
+bool is_temp_name(const std::string& name) {
+  // What relman versions before the temp places left beside their targets:
+  // ".tmp.NAME.N" (write_atomic), ".NAME.tmp.XXXXXX" (artifacts), ".part.NAME"
+  // (downloads, sandbox uploads). Today's temp files never sit in a work tree.
+  if (name.rfind(".tmp.", 0) == 0 || name.rfind(".part.", 0) == 0) return true;
+  return name.size() > 12 && name[0] == '.' && name.compare(name.size() - 11, 5, ".tmp.") == 0;
+}
+
+std::vector<std::filesystem::path> remove_stale_temp_files(const std::filesystem::path& dir, bool all_but_mine) {
+  std::vector<std::filesystem::path> removed;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    size_t dash = name.find('-');
+    if (dash == 0 || dash == std::string::npos || name.find_first_not_of("0123456789") != dash) continue;
+    long pid = std::strtol(name.c_str(), nullptr, 10);
+    if (pid == ::getpid()) continue;
+    bool alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    if (alive && !all_but_mine) continue;
+    std::error_code rm;
+    std::filesystem::remove_all(e.path(), rm);
+    if (!rm) removed.push_back(e.path());
+  }
+  return removed;
 }
 
 void create_directories_durable(const std::filesystem::path& dir) {

@@ -612,7 +612,7 @@ Response Client::download(const std::string& url, const std::filesystem::path& d
                           const std::function<void(std::uint64_t, std::uint64_t)>& progress) const {
   auto dir = dest.parent_path().empty() ? std::filesystem::path(".") : dest.parent_path();
   std::filesystem::create_directories(dir);
-  auto tmp = dir / (".part." + dest.filename().string() + "." + std::to_string(::getpid()));
+  auto tmp = fs::temp_path_for(dest);
   fs::Fd fd;
   Request req;
   req.url = url;

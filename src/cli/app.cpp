@@ -27,7 +27,9 @@ void add_run_options(CLI::App* c, Options& o) {
   c->add_option("--repo", o.repo, "the repository to release from (default: .)");
   c->add_option("--workflow", o.workflow, "workflow file or name in workflows/ (default: pep101)");
   c->add_option("--var", o.vars, "override a workflow var: KEY=VALUE (repeatable)");
-  c->add_option("--state-dir", o.state_dir, "where the run lives (default: ./release-state/VERSION)");
+  c->add_option("--state-dir", o.state_dir,
+                "where the run lives (default: $RELMAN_STATE_DIR, else $GIT_DIR/relman/VERSION, "
+                "rehearsals $GIT_DIR/relman/rehearse-VERSION)");
   c->add_option("--jobs,-j", o.jobs, "steps run at once (default: cores, at most 4)")->check(CLI::Range(1, 64));
   c->add_option("--skip", o.skip, "record these steps as skipped: ID[,ID]");
   c->add_flag("--auto-approve", o.auto_approve, "approve every gate (recorded in the journal)");
@@ -61,6 +63,10 @@ int main(int argc, char** argv) {
   plan->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
   plan->add_option("--var", o.vars, "override a workflow var: KEY=VALUE");
   plan->add_option("--state-dir", o.state_dir, "state directory the run would use");
+  auto run_dir_options = [&](CLI::App* c) {
+    c->add_option("--state-dir", o.state_dir, "the run's directory (default: $RELMAN_STATE_DIR, else found from here)");
+    c->add_option("--run", o.run, "which of the repository's runs: 3.12.0 (real) or rehearse-3.12.0");
+  };
   plan->add_flag("--json", o.json, "machine-readable output");
 
   auto* rehearse = add("rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
@@ -75,8 +81,8 @@ int main(int argc, char** argv) {
   start->add_flag("--execute", o.execute, "really push, upload and announce");
 
   auto* resume = add("resume", "Continue a run after a failure was fixed, a gate approved, or a crash",
-                     "relman resume --state-dir release-state/3.12.0", cmd_resume);
-  resume->add_option("--state-dir", o.state_dir, "the run's directory");
+                     "relman resume --run rehearse-3.12.0", cmd_resume);
+  run_dir_options(resume);
   resume->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
   resume->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
   resume->add_flag("--auto-approve", o.auto_approve, "approve every gate");
@@ -85,13 +91,13 @@ int main(int argc, char** argv) {
 
   auto* status = add("status", "Show each step's state, duration and attempts, and the next action",
                      "relman status --json", cmd_status);
-  status->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(status);
   status->add_flag("--json", o.json, "machine-readable output");
 
   auto* retry = add("retry", "Run a step again from scratch (and the steps after it that used its results)",
                     "relman retry build", cmd_retry);
   retry->add_option("ID", o.step, "step id")->required();
-  retry->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(retry);
   retry->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
   retry->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
   retry->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
@@ -101,13 +107,13 @@ int main(int argc, char** argv) {
                    cmd_skip);
   skip->add_option("ID", o.step, "step id")->required();
   skip->add_option("--reason", o.reason, "why (kept in the journal)")->required();
-  skip->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(skip);
 
   auto* approve = add("approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned",
                       cmd_approve);
   approve->add_option("ID", o.step, "gate step id")->required();
   approve->add_option("--as", o.as, "who approves (default: $USER)");
-  approve->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(approve);
 
   auto* graph = add("graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid", cmd_graph);
   graph->add_option("VERSION", o.version, "grey out the steps this version skips");
@@ -116,17 +122,17 @@ int main(int argc, char** argv) {
 
   auto* log = add("log", "Print a step's log", "relman log build", cmd_log);
   log->add_option("ID", o.step, "step id")->required();
-  log->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(log);
 
   auto* report = add("report", "Write the release report (Markdown or one self-contained HTML page)",
                      "relman report --format html -o report.html", cmd_report);
-  report->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(report);
   report->add_option("--format", o.format, "md or html (default: md)");
   report->add_option("-o,--output", o.output, "file to write (default: stdout)");
 
   auto* verify = add("verify", "Check the journal and the artifacts against their checksums and signatures",
                      "relman verify", cmd_verify);
-  verify->add_option("--state-dir", o.state_dir, "the run's directory");
+  run_dir_options(verify);
 
   try {
     app.parse(argc, argv);

@@ -8,7 +8,7 @@
 namespace relman::cli {
 
 int cmd_approve(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   const StepDef* step = run->workflow.find(o.step);
   if (!step) throw UsageError(fmt::format("the workflow has no step '{}'", o.step));

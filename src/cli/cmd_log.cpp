@@ -11,7 +11,7 @@
 namespace relman::cli {
 
 int cmd_log(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto r = read_run(dir);
   if (r.workflow && !r.workflow->find(o.step))
     throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");

@@ -15,7 +15,12 @@ int cmd_plan(const Options& o) {
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
   RunPaths paths;
   paths.repo = std::filesystem::absolute(o.repo);
-  paths.state = state_dir_for(o, version.str());
+  try {
+    paths.state = new_run_dir(o, paths.repo, version, RunMode::execute);
+  } catch (const UsageError&) {
+    // Planning needs no repository; show where a clone's run would go.
+    paths.state = paths.repo / ".git" / "relman" / version.str();
+  }
   paths.artifacts = paths.state / "artifacts";
   paths.logs = paths.state / "logs";
   auto vars = resolve_vars(wf, version, paths);

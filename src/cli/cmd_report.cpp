@@ -10,7 +10,7 @@
 namespace relman::cli {
 
 int cmd_report(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto r = read_run(dir, false);
   std::string format = o.format.empty() ? "md" : o.format;
   std::string text;

@@ -9,7 +9,7 @@
 namespace relman::cli {
 
 int cmd_resume(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   if (run->state.finished) {
     say(o, fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
@@ -20,7 +20,7 @@ int cmd_resume(const Options& o) {
 }
 
 int cmd_retry(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   const StepDef* step = run->workflow.find(o.step);
   if (!step) throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");

@@ -9,7 +9,7 @@ namespace relman::cli {
 
 int cmd_skip(const Options& o) {
   if (o.reason.empty()) throw UsageError("skip needs --reason TEXT", "the reason goes into the journal and the report");
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   if (!run->workflow.find(o.step)) throw UsageError(fmt::format("the workflow has no step '{}'", o.step));
   const StepStatus* s = run->state.find(o.step);

@@ -39,20 +39,23 @@ int start_run(const Options& o, RunMode mode) {
   if (!fsys::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
   repo = fsys::canonical(repo);
 
-  fsys::path dir = state_dir_for(o, version.str());
+  const fsys::path dir = new_run_dir(o, repo, version, mode);
+  fs::create_directories_durable(dir);
+  // The lock comes before anything in the directory is looked at, made or
+  // removed: a second start on the same directory must not touch a running
+  // run's files (its sandbox above all) before it finds out it is not alone.
+  auto run = std::make_unique<OpenRun>();
+  run->dir = dir;
+  run->lock = std::make_unique<RunLock>(dir);
   if (fsys::exists(dir / "journal.jsonl") && fsys::file_size(dir / "journal.jsonl") > 0)
     throw UsageError(fmt::format("a run already exists in {}", dir.string()),
                      fmt::format("continue it with `{}`, or start afresh with another --state-dir",
                                  with_state_dir("relman resume", dir)));
-  fs::create_directories_durable(dir);
   // A start that died before its first event leaves at most a half-made
-  // sandbox behind: nothing was recorded, so it is made again.
+  // sandbox and temporary files behind: nothing was recorded, so it is made again.
   std::error_code ec;
   fsys::remove_all(dir / "sandbox", ec);
-
-  auto run = std::make_unique<OpenRun>();
-  run->dir = dir;
-  run->lock = std::make_unique<RunLock>(dir);
+  fsys::remove_all(dir / "tmp", ec);
   Journal::Loaded empty;
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", empty, &run->redactor);
   run->version = version;

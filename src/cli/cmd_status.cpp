@@ -12,7 +12,7 @@
 namespace relman::cli {
 
 int cmd_status(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto r = read_run(dir, false);
   if (!r.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", r.warning.c_str());
   auto rows = status_rows(r);

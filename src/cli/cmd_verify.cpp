@@ -59,7 +59,7 @@ std::string verify_signatures(const ReadRun& r, const std::vector<std::string>& 
 }  // namespace
 
 int cmd_verify(const Options& o) {
-  auto dir = state_dir_for(o, "");
+  auto dir = find_run(o);
   auto r = read_run(dir, false);  // throws StateError on a damaged journal
   int problems = 0;
   std::printf("journal: %zu events, %s\n", r.state.events, r.warning.empty() ? "sound" : r.warning.c_str());

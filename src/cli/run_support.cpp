@@ -12,6 +12,7 @@
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
 #include "cli/junit.h"
+#include "cli/recover.h"
 #include "cli/sandbox.h"
 #include "cli/terminal.h"
 #include "core/errors.h"
@@ -34,41 +35,10 @@ std::string format_duration(int64_t ms) {
   return fmt::format("{}h{:02}m", ms / 3600000, (ms / 60000) % 60);
 }
 
-std::string with_state_dir(const std::string& command, const fsys::path& dir) {
-  std::error_code ec;
-  auto rel = fsys::relative(dir, fsys::current_path(), ec);
-  auto shown = (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel : dir;
-  // The default location needs no option.
-  if (rel.parent_path() == "release-state") {
-    std::error_code ec2;
-    size_t runs = 0;
-    for (const auto& e : fsys::directory_iterator(fsys::current_path() / "release-state", ec2))
-      if (e.is_directory()) ++runs;
-    if (runs == 1) return command;
-  }
-  return command + " --state-dir " + shown.string();
-}
-
 std::string decide_commands(const std::string& id, const fsys::path& dir) {
   return fmt::format("check whether {}'s effect happened; if not: {}; if it did: {}", id,
                      with_state_dir("relman retry " + id, dir),
                      with_state_dir("relman skip " + id + " --reason \"it went out\"", dir));
-}
-
-fsys::path state_dir_for(const Options& o, const std::string& version) {
-  if (!o.state_dir.empty()) return fsys::absolute(o.state_dir);
-  auto base = fsys::current_path() / "release-state";
-  if (!version.empty()) return base / version;
-  std::vector<fsys::path> runs;
-  std::error_code ec;
-  for (const auto& e : fsys::directory_iterator(base, ec))
-    if (e.is_directory() && fsys::exists(e.path() / "journal.jsonl")) runs.push_back(e.path());
-  if (runs.size() == 1) return runs[0];
-  if (runs.empty())
-    throw UsageError("no run found under ./release-state", "start one with `relman rehearse VERSION`, or pass --state-dir DIR");
-  std::string names;
-  for (const auto& r : runs) names += " " + r.filename().string();
-  throw UsageError("several runs under ./release-state:" + names, "choose one with --state-dir release-state/VERSION");
 }
 
 std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv) {
@@ -290,6 +260,10 @@ int drive(OpenRun& run, const Options& o) {
   } else {
     eo.sandbox.signing_key = settings.value("sign_with", std::string());
   }
+  // What a killed relman left behind goes before any step runs.
+  auto tell = [&](const std::string& line) { say(o, line); };
+  remove_leftover_temp_files(run.dir, eo.paths.repo, tell);
+  clear_stale_index_lock(run.state, run.dir, eo.paths.repo, tell);
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
   eo.on_event = [&](const nlohmann::json& ev) { print_event(o, run, ev, term); };
   eo.on_progress = [&](const std::string& step, const std::string& line) { term.live(step + ": " + line); };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/options.h"
+#include "cli/run_location.h"
 #include "core/engine.h"
 #include "core/journal.h"
 #include "core/lock.h"
@@ -17,10 +18,6 @@
 #include "core/workflow.h"
 
 namespace relman::cli {
-
-// --state-dir, or ./release-state/<version>, or (no version) the only run
-// under ./release-state.
-std::filesystem::path state_dir_for(const Options& o, const std::string& version);
 
 std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv);
 
@@ -64,9 +61,6 @@ int drive(OpenRun& run, const Options& o);
 void say(const Options& o, const std::string& line);
 
 std::string format_duration(int64_t ms);
-
-// The command that continues a run in `dir` ("relman resume --state-dir D").
-std::string with_state_dir(const std::string& command, const std::filesystem::path& dir);
 
 // What to say for a step whose effect is uncertain (needs_decision): a plain
 // resume would not move it, so the two commands that do.

@@ -8,8 +8,9 @@
 namespace relman {
 namespace {
 
-// relman's own state directory may live inside the repository (the default
-// ./release-state/ when run from the checkout): it is not the release's dirt.
+// relman's own state directory may live inside the work tree (--state-dir
+// pointed there; the default is $GIT_DIR/relman/): it is not the release's
+// dirt, and git.commit refuses to commit it.
 std::string dirt(git_repository* repo, const StepContext& ctx) {
   std::string inside;
   std::error_code ec;

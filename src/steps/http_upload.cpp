@@ -140,7 +140,7 @@ json outputs_of(const std::vector<Target>& ts) {
 void copy_into_sandbox(const StepContext& ctx, const Target& t) {
   auto dest = sandbox_path(ctx, t.url);
   fs::create_directories_durable(dest.parent_path());
-  auto tmp = dest.parent_path() / (".part." + dest.filename().string());
+  auto tmp = fs::temp_path_for(dest);
   stdfs::copy_file(t.local, tmp, stdfs::copy_options::overwrite_existing);
   fs::fsync_path(tmp);
   stdfs::rename(tmp, dest);

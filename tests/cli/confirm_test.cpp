@@ -47,7 +47,7 @@ class Confirm : public ::testing::Test {
   }
   std::vector<std::string> started() const {
     std::vector<std::string> ids;
-    for (const auto& ev : relman::test::journal_events(dir / "repo" / "release-state" / "3.12.0"))
+    for (const auto& ev : relman::test::journal_events(dir / "repo" / ".git" / "relman" / "3.12.0"))
       if (ev["event"] == "step_started") ids.push_back(ev["step"]);
     return ids;
   }
@@ -89,7 +89,7 @@ TEST_F(Confirm, AnythingButYesIsNo) {
                                               dir / "repo", {{"Approve and continue? [y/N]", answer}});
     EXPECT_EQ(r.exit_code, 3) << answer << "\n" << r.transcript;
     EXPECT_EQ(purges(), 0) << answer;
-    fs::remove_all(dir / "repo" / "release-state");
+    fs::remove_all(dir / "repo" / ".git" / "relman");
   }
 }
 

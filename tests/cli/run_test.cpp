@@ -34,7 +34,7 @@ class RunDir {
     fs::create_directories(dir / "out");
   }
   Ran relman(std::vector<std::string> args) const {
-    return relman::test::relman(args, dir.path());
+    return relman::test::relman(args, repo());
   }
   Ran rehearse(const std::string& workflow, std::vector<std::string> extra = {}) const {
     write_file(dir / "wf.yaml", workflow);
@@ -43,7 +43,10 @@ class RunDir {
     args.insert(args.end(), extra.begin(), extra.end());
     return relman(args);
   }
-  std::vector<json> events() const { return relman::test::journal_events(dir / "release-state" / "3.12.0"); }
+  // Commands run from the clone, where the rehearsal's default state directory is found.
+  fs::path repo() const { return dir / "repo"; }
+  fs::path state() const { return repo() / ".git" / "relman" / "rehearse-3.12.0"; }
+  std::vector<json> events() const { return relman::test::journal_events(state()); }
   int count(const std::string& event, const std::string& step) const {
     int n = 0;
     for (const auto& e : events())
@@ -126,18 +129,17 @@ TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
     int kills = 0;
     int rc = -1;
     for (int round = 0; round < 20 && rc != 0; ++round) {
-      bool started = fs::exists(r.dir / "release-state" / "3.12.0" / "journal.jsonl") &&
-                     fs::file_size(r.dir / "release-state" / "3.12.0" / "journal.jsonl") > 0;
+      bool started = fs::exists(r.state() / "journal.jsonl") && fs::file_size(r.state() / "journal.jsonl") > 0;
       std::string run = started ? quote(RELMAN_BINARY) + " resume" : cmd;
       if (round < 3) {
         // Killed after a delay, mid-step or between events.
         auto k = sh(run + " >/dev/null 2>&1 & pid=$!; sleep " + std::to_string((delay_ms + round * 37) / 1000.0) +
                         "; kill -9 $pid 2>/dev/null && echo killed; wait $pid; true",
-                    r.dir.path());
+                    r.repo());
         if (k.out.find("killed") != std::string::npos) ++kills;
         continue;
       }
-      auto res = sh(run, r.dir.path());
+      auto res = sh(run, r.repo());
       rc = res.exit_code;
       ASSERT_TRUE(rc == 0) << "delay " << delay_ms << ": " << res.out << res.err;
     }
@@ -151,14 +153,73 @@ TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
   }
 }
 
+TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
+  // The lock comes first: the second rehearse used to delete the running
+  // rehearsal's sandbox before it found the lock taken.
+  RunDir r;
+  std::string wf = std::string(kHeader) +
+                   "  - id: wait\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -f ${vars.out}/go ] && [ $i "
+                   "-lt 600 ]; do sleep 0.05; i=$((i+1)); done; test -f ${vars.out}/go\"]}\n" +
+                   counting_step("after");
+  write_file(r.dir / "wf.yaml", wf);
+  std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote(r.repo().string()) + " --workflow " +
+                    quote((r.dir / "wf.yaml").string()) + " --var out=" + quote((r.dir / "out").string());
+  Ran first_result;
+  std::thread first([&] { first_result = sh(cmd, r.repo()); });
+  for (int i = 0; i < 200 && r.count("step_started", "wait") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(r.count("step_started", "wait"), 1);
+  auto workspace = r.state() / "sandbox" / "workspace";
+  ASSERT_TRUE(fs::exists(workspace / "README"));
+
+  auto second = r.rehearse(wf);
+  EXPECT_EQ(second.exit_code, 4) << second.out << second.err;
+  EXPECT_NE(second.err.find("another relman"), std::string::npos) << second.err;
+  EXPECT_TRUE(fs::exists(workspace / "README")) << "the running rehearsal's sandbox was touched";
+  EXPECT_TRUE(fs::exists(workspace / ".git"));
+
+  write_file(r.dir / "out" / "go", "");
+  first.join();
+  EXPECT_EQ(first_result.exit_code, 0) << first_result.out << first_result.err;
+  EXPECT_EQ(r.lines("after"), 1);
+  EXPECT_TRUE(r.status()["finished"].get<bool>());
+
+  // The race the issue measured: the second rehearse 30-60 ms after the
+  // first, while the first is still making its sandbox (no event yet). One
+  // of them gets the lock and finishes; the other exits 4 having removed nothing.
+  for (int offset_ms : {30, 60}) {
+    RunDir race;
+    write_file(race.dir / "wf.yaml", wf);
+    std::string again = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote(race.repo().string()) +
+                        " --workflow " + quote((race.dir / "wf.yaml").string()) + " --var out=" +
+                        quote((race.dir / "out").string());
+    Ran a, b;
+    std::thread ta([&] { a = sh(again, race.repo()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(offset_ms));
+    std::thread tb([&] { b = sh(again, race.repo()); });
+    for (int i = 0; i < 200 && race.count("step_started", "wait") == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(race.count("step_started", "wait"), 1) << offset_ms;
+    write_file(race.dir / "out" / "go", "");
+    ta.join();
+    tb.join();
+    const Ran& lost = a.exit_code == 4 ? a : b;
+    const Ran& won = a.exit_code == 4 ? b : a;
+    EXPECT_EQ(lost.exit_code, 4) << offset_ms << "\n" << a.out << a.err << "\n" << b.out << b.err;
+    EXPECT_EQ(won.exit_code, 0) << offset_ms << "\n" << won.out << won.err;
+    EXPECT_EQ(race.lines("after"), 1) << offset_ms;
+    EXPECT_EQ(race.count("run_started", ""), 1) << offset_ms;
+  }
+}
+
 TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   RunDir r;
   std::string wf = std::string(kHeader) + "  - id: slow\n    uses: exec\n    with: {argv: [sleep, \"3\"]}\n";
   write_file(r.dir / "wf.yaml", wf);
   std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote((r.dir / "repo").string()) +
                     " --workflow " + quote((r.dir / "wf.yaml").string()) + " --var out=x";
-  std::thread first([&] { sh(cmd, r.dir.path()); });
-  auto journal = r.dir / "release-state" / "3.12.0" / "journal.jsonl";
+  std::thread first([&] { sh(cmd, r.repo()); });
+  auto journal = r.state() / "journal.jsonl";
   for (int i = 0; i < 100 && r.count("step_started", "slow") == 0; ++i) {
     if (fs::exists(journal)) {
       if (r.count("step_started", "slow")) break;

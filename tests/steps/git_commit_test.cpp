@@ -119,4 +119,72 @@ TEST(GitCommit, SourceDateEpochFixesTheDates) {
 }
 
 }  // namespace
+TEST(GitCommit, PathsTakeDirectoriesAndAStepsFilesOutputInsideTheList) {
+  CommitRepo r;
+  write_file(r.repo / "a.txt", "b\n");
+  std::filesystem::create_directories(r.repo / "Misc" / "NEWS.d" / "next");
+  write_file(r.repo / "Misc" / "NEWS.d" / "3.12.0.rst", "news\n");
+  write_file(r.repo / "stray.txt", "not the release's\n");
+  StepHarness h("git.commit", r.repo, r.dir / "state");
+  h.with()["message"] = "Python 3.12.0";
+  // As pep101.yaml writes it: ["${steps.bump.outputs.files}", Misc/NEWS.d], expanded.
+  h.with()["paths"] = json::parse(R"([["a.txt"], "Misc/NEWS.d/", null])");
+  h.run();
+  EXPECT_EQ(r.git("show --name-status --format= HEAD"), "A\tMisc/NEWS.d/3.12.0.rst\nM\ta.txt\n");
+  EXPECT_EQ(r.git("status --porcelain"), "?? stray.txt\n");
+  h.with()["paths"] = json({"../outside"});
+  EXPECT_THROW(
+      try { h.run(); } catch (const StepError& e) {
+        EXPECT_NE(std::string(e.what()).find("not inside the repository"), std::string::npos) << e.what();
+        throw;
+      },
+      StepError);
+}
+
+TEST(GitCommit, RefusesRelmanStateAndTemporaryFiles) {
+  // A state directory inside the work tree (--state-dir pointing there), and
+  // a temporary file an older relman left beside a bumped file.
+  CommitRepo r;
+  auto state = r.repo / "relstate" / "3.12.0";
+  write_file(state / "journal.jsonl", "{}\n");
+  write_file(state / "logs" / "bump.log", "x\n");
+  write_file(r.repo / "a.txt", "b\n");
+  std::string head = r.git("rev-parse HEAD");
+  {
+    StepHarness h("git.commit", r.repo, state);
+    h.with()["message"] = "Python 3.12.0";
+    try {
+      h.run();
+      ADD_FAILURE() << "committed a state directory";
+    } catch (const StepError& e) {
+      std::string m = e.what();
+      EXPECT_NE(m.find("refusing to commit relman's own files"), std::string::npos) << m;
+      EXPECT_NE(m.find("relstate/3.12.0/journal.jsonl"), std::string::npos) << m;
+      EXPECT_NE(m.find("paths"), std::string::npos) << m;
+    }
+    EXPECT_EQ(r.git("rev-parse HEAD"), head);
+    // Named outright in `paths`, it is refused too; the other state
+    // directory (no journal yet) is this run's, also refused.
+    h.with()["paths"] = json({"a.txt", "relstate"});
+    EXPECT_THROW(h.run(), StepError);
+    EXPECT_EQ(r.git("rev-parse HEAD"), head);
+    // Only the release's paths: the commit goes through without them.
+    h.with()["paths"] = json({"a.txt"});
+    h.run();
+    EXPECT_EQ(r.git("show --name-only --format= HEAD"), "a.txt\n");
+  }
+  std::filesystem::remove_all(r.repo / "relstate");
+  write_file(r.repo / "Include" / ".tmp.patchlevel.h.123456", "half a file");
+  write_file(r.repo / "a.txt", "c\n");
+  StepHarness h("git.commit", r.repo, r.dir / "state");
+  h.with()["message"] = "Again";
+  try {
+    h.run();
+    ADD_FAILURE() << "committed a temporary file";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("Include/.tmp.patchlevel.h.123456: a relman temporary file"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace relman::test

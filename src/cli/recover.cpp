@@ -1,0 +1,99 @@
+#include "cli/recover.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "adapters/fs.h"
+#include "cli/run_location.h"
+#include "core/errors.h"
+#include "core/step_log.h"
+
+namespace relman::cli {
+
+namespace fsys = std::filesystem;
+
+namespace {
+
+// Does any process we can see hold `file` open? Reads /proc/*/fd: git and
+// libgit2 keep the lock file open while they write the index.
+bool open_by_a_process(const fsys::path& file) {
+  std::error_code ec;
+  auto target = fsys::canonical(file, ec);
+  if (ec) return false;
+  for (const auto& proc : fsys::directory_iterator("/proc", ec)) {
+    const std::string pid = proc.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code fd_ec;
+    for (const auto& fd : fsys::directory_iterator(proc.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      if (fsys::read_symlink(fd.path(), link_ec) == target) return true;
+    }
+  }
+  return false;
+}
+
+int64_t mtime_ms(const fsys::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+void remove_leftover_temp_files(const fsys::path& state_dir, const fsys::path& repo,
+                                const std::function<void(const std::string&)>& say) {
+  std::vector<fsys::path> removed = fs::remove_stale_temp_files(state_dir / "tmp", true);
+  if (!repo.empty()) {
+    auto git_dir = git_dir_holding(repo);
+    if (!git_dir.empty()) {
+      auto more = fs::remove_stale_temp_files(git_dir / "relman" / "tmp", false);
+      removed.insert(removed.end(), more.begin(), more.end());
+    }
+  }
+  for (const auto& p : removed)
+    say(fmt::format("relman: removed {}, a temporary file an interrupted relman left", p.string()));
+}
+
+void clear_stale_index_lock(const RunState& state, const fsys::path& state_dir, const fsys::path& repo,
+                            const std::function<void(const std::string&)>& say) {
+  std::string step;
+  int64_t started_ms = 0;
+  for (const auto& p : state.plan) {
+    const std::string id = p.value("id", "");
+    const StepStatus* s = state.find(id);
+    if (!s || s->state != StepState::running || p.value("uses", "").rfind("git.", 0) != 0) continue;
+    step = id;
+    started_ms = s->history.empty() ? 0 : s->history.back().started_ms;
+    break;
+  }
+  if (step.empty() || repo.empty()) return;
+  auto git_dir = git_dir_holding(repo);
+  if (git_dir.empty()) return;
+  auto lock = git_dir / "index.lock";
+  std::error_code ec;
+  if (!fsys::exists(lock, ec)) return;
+  // Filesystem timestamps may be coarser than the journal's clock.
+  const bool after_start = started_ms > 0 && mtime_ms(lock) + 2000 >= started_ms;
+  if (!after_start || open_by_a_process(lock))
+    throw StepError(fmt::format(
+        "{} exists. relman's step '{}' was interrupted while it worked on the repository, but the lock {}. If no git "
+        "command is running on {} (check with `ps` or `lsof {}`), remove it: rm {} ; then resume",
+        lock.string(), step, after_start ? "is held open by a running process" : "is older than that step",
+        repo.string(), lock.string(), lock.string()));
+  fsys::remove(lock, ec);
+  if (ec) throw StepError(fmt::format("cannot remove the stale {}: {}", lock.string(), ec.message()));
+  std::string line = fmt::format(
+      "relman: removed the stale {}: relman was killed while step '{}' held it (no process has it open, and it was "
+      "made after the step started)",
+      lock.string(), step);
+  {
+    StepLog log(state_dir / "logs" / (step + ".log"), nullptr);
+    log.line(line);
+  }
+  say(line);
+}
+
+}  // namespace relman::cli

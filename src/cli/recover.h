@@ -1,0 +1,30 @@
+// What a killed relman leaves behind, cleared by the next process that holds
+// the run's lock: temporary files in relman's temp places, and a git
+// index.lock that relman's own git step held when it died.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/state.h"
+
+namespace relman::cli {
+
+// Removes this run's leftover temporary files: everything in <state>/tmp/
+// (only the lock holder writes there) and, in the run's repository's
+// $GIT_DIR/relman/tmp/, what processes no longer alive left. Says each
+// removal through `say`.
+void remove_leftover_temp_files(const std::filesystem::path& state_dir, const std::filesystem::path& repo,
+                                const std::function<void(const std::string&)>& say);
+
+// A stale $GIT_DIR/index.lock of `repo`: when the journal shows relman's own
+// git step was running when the process died, no process has the file open
+// and it was made after that step started, it is removed with a line in the
+// step's log. When such a step was interrupted but the lock may belong to
+// someone else, throws StepError saying how to check and remove it by hand.
+// Does nothing when no git step was interrupted.
+void clear_stale_index_lock(const RunState& state, const std::filesystem::path& state_dir,
+                            const std::filesystem::path& repo, const std::function<void(const std::string&)>& say);
+
+}  // namespace relman::cli
