@@ -29,6 +29,8 @@ FAKED_TIME = "20231114T221320!"
 SKIP = ["check-blockers", "check-ci"]  # they read GitHub: the network steps
 # --at names and the pep101 steps they aim at.
 TARGETS = {
+    # Right after run_started, while the skips of --skip are being recorded.
+    "start": ["<run_started>"],
     "bump": ["bump", "post-bump"],
     "commit": ["commit", "post-commit"],
     "tag": ["tag"],
@@ -281,7 +283,12 @@ class Trial:
         """Starts cmd and SIGKILLs it after `delay` seconds, or `target_delay`
         seconds after `target` starts. Returns a dict describing the kill:
         hit (relman was running and died of it) or the exit code it had."""
-        before = sum(1 for e in read_journal(self.state) if e.get("event") == "step_started" and e.get("step") == target)
+        def count(events):
+            if target == "<run_started>":
+                return sum(1 for e in events if e.get("event") == "run_started")
+            return sum(1 for e in events if e.get("event") == "step_started" and e.get("step") == target)
+
+        before = count(read_journal(self.state))
         p, out = self.spawn(cmd)
         t0 = time.monotonic()
         info = {"cmd": cmd[1], "target": target}
@@ -304,8 +311,7 @@ class Trial:
                     st = -1
                 if st != size:
                     size = st
-                    n = sum(1 for e in read_journal(self.state) if e.get("event") == "step_started" and e.get("step") == target)
-                    if n > before:
+                    if count(read_journal(self.state)) > before:
                         seen = True
                         break
                 time.sleep(0.001)
@@ -321,7 +327,12 @@ class Trial:
         info["rc"] = rc
         events = read_journal(self.state)
         info["running"] = running_steps(events) if info["hit"] else []
-        info["mid_step"] = target in info["running"] if target else bool(info["running"])
+        if target == "<run_started>":
+            # Mid-way means some step skipped at start is not recorded yet.
+            skipped = {e.get("step") for e in events if e.get("event") == "step_skipped"}
+            info["mid_step"] = info["hit"] and not set(SKIP) <= skipped
+        else:
+            info["mid_step"] = target in info["running"] if target else bool(info["running"])
         info["last_event"] = (events[-1].get("event", "") + " " + events[-1].get("step", "")).strip() if events else "(no journal)"
         return info
 
@@ -576,7 +587,7 @@ def run_trial(setup, ref, index, seed, target_names):
         for k in range(n_kills):
             cmd = trial.next_cmd()
             if k == 0 and target:
-                d = rng.uniform(0, max(ref["durations"].get(target, 0.005), 0.002))
+                d = rng.uniform(0, max(ref["durations"].get(target, 0.002), 0.002))
                 info = trial.run_and_kill(cmd, target=target, target_delay=d)
             else:
                 # The first kill anywhere in the run; later ones in the
@@ -615,7 +626,10 @@ def describe_kill(k):
         return "missed (relman %s had exited %s after %.2f s)" % (k["cmd"], k["rc"], k["delay"])
     where = ", ".join(k["running"]) if k["running"] else "between steps (last: %s)" % k["last_event"]
     s = "%s killed at %.2f s during %s" % (k["cmd"], k["delay"], where)
-    if k["target"]:
+    if k["target"] == "<run_started>":
+        s += " [aimed at run_started: %s]" % ("before every --skip was recorded" if k["mid_step"] else
+                                              ("after the skips were recorded" if k["target_seen"] else "it never came"))
+    elif k["target"]:
         s += " [aimed at %s: %s]" % (k["target"], "mid-step" if k["mid_step"] else
                                       ("after it ended" if k["target_seen"] else "it never started"))
     return s
