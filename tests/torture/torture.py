@@ -406,6 +406,15 @@ class Trial:
             "outbox": self.outbox(),
             "uploads": self.uploads(),
         }
+        # Every file of every ref on the remotes: a temp file committed after
+        # the tag (the post-release commit) shows only here.
+        snap["remote_strays"] = {}
+        for n, r in self.remotes().items():
+            for line in snap["refs"][n].splitlines():
+                ref = line.split(" ")[0]
+                names = git(r, "ls-tree", "-r", "--name-only", ref).splitlines()
+                if stray_names(names):
+                    snap["remote_strays"]["%s %s" % (n, ref)] = stray_names(names)
         r = sh(["git", "-C", str(wt), "tag", "-v", tag], env=self.s.env, check=False)
         snap["tag_verifies"] = r.returncode == 0
         snap["tarball_members"] = {}
@@ -486,6 +495,8 @@ def compare(ref, got):
     extra = sorted(set(got["tag_files"]) - set(ref["tag_files"]))
     if extra:
         out.append(("stray-in-tag", "the tag holds files the reference's does not: %s" % extra[:5]))
+    for where, names in sorted(got["remote_strays"].items()):
+        out.append(("stray-on-remote", "%s holds %s" % (where, names[:5])))
     if not got["tag_verifies"]:
         out.append(("tag-verify", "git tag -v fails"))
     if got["worktree_status"]:
