@@ -603,7 +603,7 @@ def run_trial(setup, ref, index, seed, target_names):
             else:
                 # The first kill anywhere in the run; later ones in the
                 # shorter resumes.
-                window = ref["seconds"] * (0.8 if k == 0 else 0.4)
+                window = ref["seconds"] * (0.7 if k == 0 else 0.4)
                 info = trial.run_and_kill(cmd, delay=rng.uniform(0.0, window))
             kills.append(info)
             if not info["hit"]:
