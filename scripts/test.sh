@@ -4,6 +4,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/test.sh            both builds
 #   scripts/test.sh --quick    the plain build only
+#   RELMAN_TORTURE_TRIALS=N    trials of the crash torture after the plain
+#                              suite (default 20; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,6 +20,14 @@ run_suite() {
 
 echo "== relman: build and test (RelWithDebInfo)"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# After the plain suite: SIGKILL the release at random instants and compare
+# with an uninterrupted one (tests/torture/crash-torture.sh). Tune with
+# RELMAN_TORTURE_TRIALS (0 skips it); the long run is the script itself.
+torture_trials=${RELMAN_TORTURE_TRIALS:-20}
+if [ "$torture_trials" -gt 0 ]; then
+  echo "== relman: crash torture: $torture_trials trials of random kills in a pep101 rehearsal"
+  tests/torture/crash-torture.sh build/relman --trials "$torture_trials"
+fi
 echo "== relman: the Debian package (cpack, dpkg -i, checks, dpkg -r)"
 bash scripts/install-test.sh build-deb
 if [ "${1:-}" != "--quick" ]; then

@@ -2,8 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -22,6 +26,27 @@ struct WriteFree {
 std::string error_of(struct ::archive* a) {
   const char* s = archive_error_string(a);
   return s ? s : "unknown libarchive error";
+}
+
+// The error of the disk writer with its errno spelled out, and what to do
+// when the disk is full: a release manager sees this, not libarchive.
+std::string write_error_of(struct ::archive* a) {
+  const int err = archive_errno(a);
+  std::string s = error_of(a);
+  if (err > 0 && s.find(std::strerror(err)) == std::string::npos) s += fmt::format(" ({})", std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT) s += "; free some space there and try again";
+  return s;
+}
+
+// An entry that could not be written whole must not stay behind under its
+// own name, where a build would take it for the real file. Only a regular
+// file is removed: the writer created it for this entry (directories and
+// links are whole or absent). The parent path was checked for symlinks by
+// the writer when it created the file.
+[[noreturn]] void fail_entry(const std::filesystem::path& path, const std::string& message) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path.c_str());
+  throw std::runtime_error(message);
 }
 
 // A relative path that stays inside the destination.
@@ -78,22 +103,41 @@ Stats extract(const std::filesystem::path& tarball, const std::filesystem::path&
     archive_entry_set_pathname(entry, (root / name).c_str());
     archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
 
+    const auto final_path = root / name;
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
-      throw std::runtime_error("cannot extract '" + name + "' from " + where + ": " + error_of(out.get()));
+      throw std::runtime_error("cannot extract '" + name + "' from " + where + ": " + write_error_of(out.get()));
     if (archive_entry_size(entry) > 0) {
+      const auto expected = static_cast<uint64_t>(archive_entry_size(entry));
+      uint64_t written = 0;
       const void* block = nullptr;
       size_t size = 0;
       la_int64_t offset = 0;
       while ((rc = archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
-        if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN)
-          throw std::runtime_error("cannot write '" + name + "': " + error_of(out.get()));
+        // libarchive reports a failed write(2) (ENOSPC, EIO, EDQUOT) as a mere
+        // ARCHIVE_WARN and would carry on: the next block lands after a hole
+        // and finishing the entry pads the file to its size with zeros, a
+        // file that looks complete. Anything but OK is the end of this file.
+        const la_ssize_t w = archive_write_data_block(out.get(), block, size, offset);
+        if (w != ARCHIVE_OK)
+          fail_entry(final_path,
+                     fmt::format("cannot write '{}' from {} ({} of {} bytes written): {}", name, where, written, expected,
+                                 write_error_of(out.get())));
+        written += size;
         stats.bytes += size;
       }
       if (rc != ARCHIVE_EOF)
-        throw std::runtime_error("cannot read '" + name + "' from " + where + ": " + error_of(in.get()));
+        fail_entry(final_path, "cannot read '" + name + "' from " + where + ": " + error_of(in.get()));
+      // A sparse entry has holes that carry no data; any other entry must
+      // have delivered every byte its header promised.
+      if (archive_entry_sparse_count(entry) == 0 && written != expected)
+        fail_entry(final_path,
+                   fmt::format("'{}' in {} is cut short: {} of {} bytes", name, where, written, expected));
     }
-    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
-      throw std::runtime_error("cannot finish '" + name + "': " + error_of(out.get()));
+    // Finishing a regular file sets its size and time: a warning there is a
+    // file make would misjudge, so it counts; other entries may warn.
+    const int finished = archive_write_finish_entry(out.get());
+    if (finished < ARCHIVE_WARN || (type == AE_IFREG && finished != ARCHIVE_OK))
+      fail_entry(final_path, "cannot finish '" + name + "' from " + where + ": " + write_error_of(out.get()));
     ++stats.entries;
     if (progress) progress(stats);
   }

@@ -19,7 +19,10 @@ struct Stats {
 // paths, ".." components, device nodes and FIFOs; never follows a symlink
 // from the archive while writing; drops setuid/setgid bits. `progress` is
 // called after each entry. Throws std::runtime_error naming the tarball and
-// the entry at fault.
+// the entry at fault. A file that cannot be written whole (disk full, quota,
+// I/O error, an archive cut short) is an error with the reason and the bytes
+// written, and is removed: no partial or zero-padded file is left under the
+// entry's name. Entries extracted before it stay.
 Stats extract(const std::filesystem::path& tarball, const std::filesystem::path& dest,
               const std::function<void(const Stats&)>& progress = {});
 

@@ -2,12 +2,18 @@
 // points, the lock, --jobs, gates, retry and skip, workflow changes.
 #include "test_paths.h"
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +79,93 @@ std::string counting_step(const std::string& id, const std::string& extra = "") 
 
 const char* kHeader = "name: t\nvars:\n  out: /nonexistent\nsteps:\n";
 
+// The complete lines of a journal that is being written (a torn tail, the
+// line relman is writing right now, is left out).
+std::vector<json> live_events(const fs::path& journal) {
+  std::vector<json> out;
+  std::ifstream in(journal, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t pos = 0;
+  for (size_t nl; (nl = all.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    json e = json::parse(all.substr(pos, nl - pos), nullptr, false);
+    if (!e.is_discarded()) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+size_t count_of(const std::vector<json>& events, const std::string& event) {
+  return static_cast<size_t>(std::count_if(events.begin(), events.end(), [&](const json& e) { return e.value("event", "") == event; }));
+}
+
+// Steps whose last event is step_started (or a checkpoint): running when the
+// journal was cut.
+std::vector<std::string> running_steps(const std::vector<json>& events) {
+  std::map<std::string, std::string> last;
+  for (const auto& e : events)
+    if (e.contains("step")) last[e["step"]] = e["event"];
+  std::vector<std::string> out;
+  for (const auto& [id, ev] : last)
+    if (ev == "step_started" || ev == "step_checkpoint") out.push_back(id);
+  return out;
+}
+
+// What one SIGKILL did.
+struct Kill {
+  bool reached = false;  // the journal showed the kill point before relman ended
+  bool hit = false;      // relman died of the SIGKILL, so it was running
+  int exit_code = -1;    // how it ended otherwise
+  std::vector<std::string> running;
+};
+
+// Starts relman ARGS in `cwd`; once the journal holds `count` events of kind
+// `event`, waits `after` and sends SIGKILL. Whether the kill hit comes from
+// the exit status, not from kill(2): a process that has exited but is not
+// reaped yet still accepts a signal.
+Kill kill_at(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& journal, const std::string& event,
+             size_t count, std::chrono::milliseconds after) {
+  std::vector<std::string> words = {RELMAN_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, RELMAN_BINARY, &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  Kill k;
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start " << RELMAN_BINARY << ": " << std::strerror(rc);
+    return k;
+  }
+  int status = 0;
+  bool ended = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      ended = true;
+      break;
+    }
+    if (count_of(live_events(journal), event) >= count) {
+      k.reached = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!ended) {
+    std::this_thread::sleep_for(after);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  k.hit = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  k.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  k.running = running_steps(live_events(journal));
+  return k;
+}
+
 }  // namespace
 
 TEST(Run, AFailedStepIsFixedAndResumeRunsOnlyWhatIsLeft) {
@@ -113,43 +206,58 @@ TEST(Run, AFailedStepIsFixedAndResumeRunsOnlyWhatIsLeft) {
 
 TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
   // Each step makes a directory with mkdir, which fails if it already
-  // exists: a step run twice would fail the run.
+  // exists: a step run twice would fail the run. Each sleeps 0.2 s first,
+  // so that a kill aimed inside a step lands there even on a loaded machine.
   std::string steps;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 5; ++i) {
     std::string id = "s" + std::to_string(i);
     steps += "  - id: " + id + "\n    uses: exec\n    with:\n      argv: [sh, -c, \"echo $$ >> ${vars.out}/attempts-" + id +
-             "; sleep 0.05; mkdir ${vars.out}/" + id + "\"]\n      creates: ${vars.out}/" + id + "\n";
+             "; sleep 0.2; mkdir ${vars.out}/" + id + "\"]\n      creates: ${vars.out}/" + id + "\n";
   }
-  for (int delay_ms : {0, 15, 40, 70, 110, 160, 230, 320}) {
+  // Where the first kill lands: right after the journal holds the n-th
+  // event of a kind (between events, the engine about to act on it), or
+  // `after_ms` into the n-th step (mid-step). The resume that follows is
+  // killed inside the next step it starts; a last resume finishes the run.
+  struct Point {
+    const char* event;
+    size_t nth;
+    int after_ms;
+    bool mid_step;
+  };
+  const Point points[] = {{"run_started", 1, 0, false},  {"step_started", 1, 20, true},
+                          {"step_succeeded", 1, 0, false}, {"step_started", 3, 120, true},
+                          {"step_succeeded", 3, 0, false}, {"step_started", 4, 60, true}};
+  for (const auto& at : points) {
+    const std::string where = std::string(at.event) + " #" + std::to_string(at.nth) + " +" + std::to_string(at.after_ms) + " ms";
     RunDir r;
-    std::string wf = std::string(kHeader) + steps;
-    write_file(r.dir / "wf.yaml", wf);
-    std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote((r.dir / "repo").string()) +
-                      " --workflow " + quote((r.dir / "wf.yaml").string()) + " --var out=" + quote((r.dir / "out").string());
-    int kills = 0;
-    int rc = -1;
-    for (int round = 0; round < 20 && rc != 0; ++round) {
-      bool started = fs::exists(r.state() / "journal.jsonl") && fs::file_size(r.state() / "journal.jsonl") > 0;
-      std::string run = started ? quote(RELMAN_BINARY) + " resume" : cmd;
-      if (round < 3) {
-        // Killed after a delay, mid-step or between events.
-        auto k = sh(run + " >/dev/null 2>&1 & pid=$!; sleep " + std::to_string((delay_ms + round * 37) / 1000.0) +
-                        "; kill -9 $pid 2>/dev/null && echo killed; wait $pid; true",
-                    r.repo());
-        if (k.out.find("killed") != std::string::npos) ++kills;
-        continue;
-      }
-      auto res = sh(run, r.repo());
-      rc = res.exit_code;
-      ASSERT_TRUE(rc == 0) << "delay " << delay_ms << ": " << res.out << res.err;
+    write_file(r.dir / "wf.yaml", std::string(kHeader) + steps);
+    const fs::path journal = r.state() / "journal.jsonl";
+    const std::vector<std::string> rehearse = {"rehearse", "3.12.0", "--repo", (r.dir / "repo").string(), "--workflow",
+                                               (r.dir / "wf.yaml").string(), "--var", "out=" + (r.dir / "out").string()};
+
+    Kill first = kill_at(rehearse, r.repo(), journal, at.event, at.nth, std::chrono::milliseconds(at.after_ms));
+    ASSERT_TRUE(first.reached) << where << ": relman ended (exit " << first.exit_code << ") before the kill point";
+    ASSERT_TRUE(first.hit) << where << ": the kill did not hit a running relman (exit " << first.exit_code << ")";
+    if (at.mid_step) {
+      EXPECT_EQ(first.running, std::vector<std::string>{"s" + std::to_string(at.nth - 1)})
+          << where << ": the kill was meant to land inside that step";
     }
-    EXPECT_EQ(rc, 0);
-    for (int i = 0; i < 6; ++i) {
+
+    const size_t started = count_of(live_events(journal), "step_started");
+    Kill second = kill_at({"resume"}, r.repo(), journal, "step_started", started + 1, std::chrono::milliseconds(40));
+    ASSERT_TRUE(second.reached) << where << ": the resume ended (exit " << second.exit_code << ") before starting a step";
+    ASSERT_TRUE(second.hit) << where << ": the kill of the resume did not hit a running relman";
+    EXPECT_EQ(second.running.size(), 1u) << where << ": the resume was meant to be killed inside a step";
+
+    auto last = r.relman({"resume"});
+    ASSERT_EQ(last.exit_code, 0) << where << ": " << last.out << last.err;
+    for (int i = 0; i < 5; ++i) {
       std::string id = "s" + std::to_string(i);
       EXPECT_TRUE(fs::is_directory(r.dir / "out" / id)) << id;
-      EXPECT_EQ(r.count("step_succeeded", id), 1) << id << " delay " << delay_ms;
-      EXPECT_EQ(r.count("step_failed", id), 0) << id << " delay " << delay_ms;
+      EXPECT_EQ(r.count("step_succeeded", id), 1) << id << " " << where;
+      EXPECT_EQ(r.count("step_failed", id), 0) << id << " " << where;
     }
+    EXPECT_TRUE(r.status()["finished"].get<bool>()) << where;
   }
 }
 
