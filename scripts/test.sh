@@ -10,6 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
+# Objects are shared through ccache between checkouts in other folders (a CI
+# clone, a worktree): paths are hashed relative to the checkout, and the
+# build directory is not hashed into debug info.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 run_suite() {
   local dir=$1; shift
