@@ -9,6 +9,7 @@
 
 #include "adapters/fs.h"
 #include "core/errors.h"
+#include "core/recovery.h"
 #include "core/step_log.h"
 
 namespace relman {
@@ -133,7 +134,7 @@ bool Engine::pass_gate(const StepDef& step) {
     by = "ci (approve: auto-in-ci)";
   } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message)) {
     const char* user = std::getenv("USER");
-    by = user ? user : "terminal";
+    by = !opt_.approver.empty() ? opt_.approver : user ? user : "terminal";
   }
   if (by.empty()) {
     if (s.state != StepState::waiting)
@@ -156,6 +157,10 @@ Engine::Done Engine::execute(const StepDef& step, int attempt) {
     if (!done.outputs.is_object()) done.outputs = nlohmann::json::object();
     done.ok = true;
     log.line(fmt::format("--- {}: succeeded", iso_time(now_ms())));
+  } catch (const StepError& e) {
+    done.error = redactor_.apply(e.what());
+    done.next = next_command(wf_, step.id, e.recovery());
+    log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
   } catch (const std::exception& e) {
     done.error = redactor_.apply(e.what());
     log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
@@ -231,9 +236,21 @@ Outcome Engine::run() {
       break;
     }
     Done d;
+    bool polled = false;
     {
       std::unique_lock lock(q_mu);
-      q_cv.wait(lock, [&] { return !finished.empty(); });
+      while (finished.empty()) {
+        if (!opt_.poll) {
+          q_cv.wait(lock, [&] { return !finished.empty(); });
+          break;
+        }
+        if (q_cv.wait_for(lock, std::chrono::milliseconds(opt_.poll_ms), [&] { return !finished.empty(); })) break;
+        lock.unlock();
+        polled = opt_.poll([this](nlohmann::json ev) { record(std::move(ev)); });
+        lock.lock();
+        if (polled && finished.empty()) break;
+      }
+      if (finished.empty()) continue;  // something was handed over: look at the steps again
       d = std::move(finished.front());
       finished.pop_front();
     }
@@ -243,7 +260,9 @@ Outcome Engine::run() {
       // Synced with the next step's start, or at the end of the loop.
       record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}}, false);
     } else {
-      record({{"event", "step_failed"}, {"step", d.id}, {"error", d.error}});
+      nlohmann::json failed = {{"event", "step_failed"}, {"step", d.id}, {"error", d.error}};
+      failed["next"] = d.next.empty() ? "relman resume" : d.next;
+      record(std::move(failed));
       failed_now.insert(d.id);
       stop = true;  // a failed release step stops the release: no new steps start
     }
