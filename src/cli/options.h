@@ -21,9 +21,11 @@ struct Options {
   bool json = false;
   bool accept_workflow_change = false;
   std::string sign_with;
+  std::vector<std::string> redo;  // resume: steps to start over after a settings change
   std::string step;    // retry, skip, approve, log
   std::string reason;  // skip
-  std::string as;      // approve
+  std::string as;      // approve, and who acts in a run (cli/identity.h)
+  int wait_s = 15;     // approve: how long to wait for a running relman to take the approval
   std::string format;  // graph, report
   std::string output;  // report -o
 };
@@ -40,5 +42,6 @@ int cmd_log(const Options& o);
 int cmd_graph(const Options& o);
 int cmd_report(const Options& o);
 int cmd_verify(const Options& o);
+int cmd_doctor(const Options& o);
 
 }  // namespace relman::cli

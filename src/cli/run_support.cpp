@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <set>
 #include <iostream>
 #include <thread>
@@ -11,8 +13,13 @@
 #include "adapters/credentials.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "cli/confirm_view.h"
+#include "cli/doctor.h"
+#include "cli/handover.h"
+#include "cli/identity.h"
 #include "cli/junit.h"
 #include "cli/sandbox.h"
+#include "cli/status_view.h"
 #include "cli/terminal.h"
 #include "core/errors.h"
 
@@ -115,6 +122,10 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
   if (run->workflow.hash != run->state.workflow_hash)
     record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}, {"plan", run->workflow.plan()}});
+  OpenRun* r = run.get();
+  take_handed_over(
+      dir, run->workflow, [r](nlohmann::json ev) { record(*r, std::move(ev)); },
+      [](const std::string& m) { std::fprintf(stderr, "relman: warning: %s\n", m.c_str()); });
   return run;
 }
 
@@ -170,6 +181,7 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
                        ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");
   } else if (name == "step_failed") {
     line = fmt::format("{} {}: {}", term.paint("FAILED", Colour::red), id, ev.value("error", ""));
+    if (ev.value("next", "relman resume") != "relman resume") line += "\n     next: " + with_state_dir(ev.value("next", ""), run.dir);
   } else if (name == "step_skipped") {
     line = fmt::format("{} {}: {}", term.paint("skip", Colour::grey), id, ev.value("reason", ""));
   } else if (name == "step_waiting") {
@@ -182,6 +194,12 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
   }
   term.clear_live();
   say(o, line);
+}
+
+std::vector<std::string> step_order(const Workflow& wf) {
+  std::vector<std::string> ids;
+  for (const auto& s : wf.steps) ids.push_back(s.id);
+  return ids;
 }
 
 void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_t started_ms) {
@@ -210,9 +228,13 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     case Outcome::failed: {
       std::string failed;
       for (const auto& step : run.workflow.steps)
-        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) failed = step.id;
+        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) {
+          failed = step.id;
+          break;
+        }
+      auto next = next_step(run.state, step_order(run.workflow), run.dir);
       say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
-                         with_state_dir("relman resume", run.dir)));
+                         next.command));
       break;
     }
     case Outcome::waiting: {
@@ -277,12 +299,35 @@ int drive(OpenRun& run, const Options& o) {
     eo.sandbox.uploads = sandbox->root / "uploads";
     eo.sandbox.outbox = sandbox->root / "outbox";
     eo.sandbox.signing_key = sandbox->signing_key;
+    // A rehearsal started with --sign-with may be corrected by resume --sign-with.
+    if (!settings.value("sign_with", std::string()).empty())
+      eo.sandbox.signing_key = settings.value("sign_with", std::string());
   } else {
     eo.sandbox.signing_key = settings.value("sign_with", std::string());
   }
+  if (auto who = identity(o.as, eo.paths.repo)) eo.approver = *who;
+  eo.poll = [&](const std::function<void(nlohmann::json)>& rec) {
+    return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say(o, "relman: warning: " + m); }) > 0;
+  };
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
-  eo.on_event = [&](const nlohmann::json& ev) { print_event(o, run, ev, term); };
-  eo.on_progress = [&](const std::string& step, const std::string& line) { term.live(step + ": " + line); };
+  // When each running step started, for the elapsed time on its progress line.
+  std::mutex started_mu;
+  std::map<std::string, int64_t> started_at;
+  eo.on_event = [&](const nlohmann::json& ev) {
+    if (ev.value("event", "") == "step_started") {
+      std::lock_guard lock(started_mu);
+      started_at[ev.value("step", "")] = now_ms();
+    }
+    print_event(o, run, ev, term);
+  };
+  eo.on_progress = [&](const std::string& step, const std::string& line) {
+    int64_t since = 0;
+    {
+      std::lock_guard lock(started_mu);
+      if (auto it = started_at.find(step); it != started_at.end()) since = it->second;
+    }
+    term.live(since ? fmt::format("[{}] {}: {}", format_duration(now_ms() - since), step, line) : step + ": " + line);
+  };
   eo.warn = [&](const std::string& m) { say(o, "relman: warning: " + m); };
   eo.ask_gate = [&](const StepDef& step, const std::string& message) {
     term.clear_live();
@@ -290,8 +335,10 @@ int drive(OpenRun& run, const Options& o) {
   };
   eo.confirm_remote = [&](const StepDef& step, const nlohmann::json& with) {
     term.clear_live();
-    say(o, fmt::format("about to run {} ({}), which changes what other machines see:\n  {}", step.id, step.uses,
-                       run.redactor.apply(with.dump())));
+    std::string what;
+    for (const auto& line : describe_remote_step(step.uses, with, eo.paths.repo, eo.paths.artifacts))
+      what += "\n  " + run.redactor.apply(line);
+    say(o, fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
     if (o.yes || !eo.interactive) return o.yes || o.ci;
     return term.ask("Go ahead? [y/N] ");
   };
@@ -307,6 +354,12 @@ int drive(OpenRun& run, const Options& o) {
   if (sandbox) {
     say(o, "a real run would have changed:");
     for (const auto& line : sandbox_changes(*sandbox)) say(o, line);
+    if (run.state.run.contains("preflight")) {
+      auto checks = checks_from_json(run.state.run["preflight"]);
+      say(o, all_passed(checks) ? "pre-flight of the real run (your repository and keyring): all checks passed"
+                                : "pre-flight of the real run (your repository and keyring): NOT READY");
+      for (const auto& line : format_checks(checks, 100)) say(o, "  " + line);
+    }
     leave_sandbox(*sandbox);
   }
   switch (outcome) {
