@@ -84,7 +84,7 @@ _relman() {
         cword=$COMP_CWORD
     fi
 
-    local commands="plan rehearse start resume status retry skip approve graph log report verify"
+    local commands="plan doctor rehearse start resume status retry skip approve graph log report verify"
     local run_opts="--repo --workflow --var --state-dir --jobs -j --skip --auto-approve --ci --yes -y --sign-with --help"
 
     # The command: the first word after relman that is not an option.
@@ -146,11 +146,12 @@ _relman() {
         plan) opts="--repo --workflow --var --state-dir --json --help" ;;
         rehearse) opts=$run_opts ;;
         start) opts="$run_opts --execute" ;;
-        resume) opts="--state-dir --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --help" ;;
+        resume) opts="--state-dir --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --var --sign-with --redo --as --help" ;;
+        doctor) opts="--repo --workflow --var --skip --sign-with --help" ;;
         status) opts="--state-dir --json --help" ;;
         retry) opts="--state-dir --jobs -j --ci --yes -y --accept-workflow-change --help" ;;
-        skip) opts="--reason --state-dir --help" ;;
-        approve) opts="--as --state-dir --help" ;;
+        skip) opts="--reason --as --state-dir --help" ;;
+        approve) opts="--as --wait --state-dir --help" ;;
         graph) opts="--workflow --format --help" ;;
         log) opts="--state-dir --help" ;;
         report) opts="--state-dir --format -o --output --help" ;;

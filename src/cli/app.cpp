@@ -72,9 +72,12 @@ int main(int argc, char** argv) {
                "relman"};
   app.set_version_flag("--version", std::string("relman ") + RELMAN_VERSION);
   app.require_subcommand(1);
+  app.add_flag("-v,--verbose", o.verbose, "say more: every progress line, checkpoints")->configurable(false);
+  app.add_flag("-q,--quiet", o.quiet, "say only failures, waits, results and the next command");
   std::vector<Command> cmds;
   auto add = [&](const char* name, const char* help, const char* example, std::function<int(const Options&)> fn) {
     CLI::App* c = app.add_subcommand(name, help);
+    c->fallthrough();  // -v/-q after the command too
     c->footer(std::string("Example:\n  ") + example);
     cmds.push_back({c, std::move(fn)});
     return c;
@@ -196,6 +199,10 @@ int main(int argc, char** argv) {
     return exit_code::usage;
   }
 
+  if (o.verbose && o.quiet) {
+    error("-v/--verbose and -q/--quiet together", "choose one");
+    return exit_code::usage;
+  }
   try {
     for (const auto& c : cmds)
       if (c.app->parsed()) return c.run(o);

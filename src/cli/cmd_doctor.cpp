@@ -32,12 +32,13 @@ int cmd_doctor(const Options& o) {
   }
   auto checks = preflight(in);
   say(o, fmt::format("relman doctor: can a real run of {} start from {}?", version.str(), in.repo.string()));
-  for (const auto& line : format_checks(checks, columns(stdout))) say(o, line);
+  for (const auto& line : format_checks(checks, columns(stdout)))
+    if (!o.quiet || line.rfind("ok ", 0) != 0) say_result(o, line);
   if (all_passed(checks)) {
-    say(o, fmt::format("all checks passed: relman start {} --execute can begin", version.str()));
+    say_result(o, fmt::format("all checks passed: relman start {} --execute can begin", version.str()));
     return exit_code::finished;
   }
-  say(o, "fix what failed, then run relman doctor again");
+  say_result(o, "fix what failed, then run relman doctor again");
   return exit_code::step_failed;
 }
 

@@ -19,6 +19,8 @@ struct Options {
   bool execute = false;
   bool yes = false;
   bool json = false;
+  bool verbose = false;  // -v: every progress line and checkpoint
+  bool quiet = false;    // -q: only failures, waits, results and the next command
   bool accept_workflow_change = false;
   std::string sign_with;
   std::vector<std::string> redo;  // resume: steps to start over after a settings change

@@ -28,6 +28,10 @@ namespace relman::cli {
 namespace fsys = std::filesystem;
 
 void say(const Options& o, const std::string& line) {
+  if (!o.quiet) say_result(o, line);
+}
+
+void say_result(const Options& o, const std::string& line) {
   std::FILE* out = o.ci ? stderr : stdout;
   std::fputs(line.c_str(), out);
   std::fputc('\n', out);
@@ -189,11 +193,14 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
                        with_state_dir("relman approve " + id, run.dir));
   } else if (name == "step_approved") {
     line = fmt::format("{} {} approved by {}", term.paint("ok", Colour::green), id, ev.value("by", ""));
+  } else if (name == "step_checkpoint" && o.verbose) {
+    line = fmt::format("   {} checkpoint: {}", id, ev.value("data", nlohmann::json::object()).dump());
   } else {
     return;
   }
   term.clear_live();
-  say(o, line);
+  if (name == "step_failed" || name == "step_waiting") say_result(o, line);
+  else say(o, line);
 }
 
 std::vector<std::string> step_order(const Workflow& wf) {
@@ -224,7 +231,7 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
   }
   say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.string()));
   switch (outcome) {
-    case Outcome::finished: say(o, "the run finished."); break;
+    case Outcome::finished: say_result(o, "the run finished."); break;
     case Outcome::failed: {
       std::string failed;
       for (const auto& step : run.workflow.steps)
@@ -233,24 +240,24 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
           break;
         }
       auto next = next_step(run.state, step_order(run.workflow), run.dir);
-      say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
+      say_result(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
                          next.command));
       break;
     }
     case Outcome::waiting: {
       for (const auto& step : run.workflow.steps)
         if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::waiting)
-          say(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
+          say_result(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
                              with_state_dir("relman resume", run.dir)));
       break;
     }
     case Outcome::declined:
       if (!o.ci && !(::isatty(0) && ::isatty(1)))
-        say(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
+        say_result(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
                            "without being asked: {}",
                            with_state_dir("relman resume --yes", run.dir)));
       else
-        say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
+        say_result(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
       break;
   }
 }
@@ -307,7 +314,7 @@ int drive(OpenRun& run, const Options& o) {
   }
   if (auto who = identity(o.as, eo.paths.repo)) eo.approver = *who;
   eo.poll = [&](const std::function<void(nlohmann::json)>& rec) {
-    return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say(o, "relman: warning: " + m); }) > 0;
+    return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
   };
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
   // When each running step started, for the elapsed time on its progress line.
@@ -326,9 +333,14 @@ int drive(OpenRun& run, const Options& o) {
       std::lock_guard lock(started_mu);
       if (auto it = started_at.find(step); it != started_at.end()) since = it->second;
     }
-    term.live(since ? fmt::format("[{}] {}: {}", format_duration(now_ms() - since), step, line) : step + ": " + line);
+    std::string shown =
+        since ? fmt::format("[{}] {}: {}", format_duration(now_ms() - since), step, line) : step + ": " + line;
+    if (o.quiet) return;
+    // -v: every progress line stays, as a line of its own.
+    if (o.verbose) say(o, "   " + shown);
+    else term.live(shown);
   };
-  eo.warn = [&](const std::string& m) { say(o, "relman: warning: " + m); };
+  eo.warn = [&](const std::string& m) { say_result(o, "relman: warning: " + m); };
   eo.ask_gate = [&](const StepDef& step, const std::string& message) {
     term.clear_live();
     return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id));
@@ -338,7 +350,7 @@ int drive(OpenRun& run, const Options& o) {
     std::string what;
     for (const auto& line : describe_remote_step(step.uses, with, eo.paths.repo, eo.paths.artifacts))
       what += "\n  " + run.redactor.apply(line);
-    say(o, fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
+    say_result(o, fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
     if (o.yes || !eo.interactive) return o.yes || o.ci;
     return term.ask("Go ahead? [y/N] ");
   };
