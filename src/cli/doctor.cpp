@@ -191,7 +191,9 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
     if (!seen.insert(label + url).second) return;
     std::string host = host_of(url);
     if (host.empty()) {
-      std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+      fsys::path path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+      // git reads a relative remote path from the work tree's top.
+      if (path.is_relative()) path = in.repo / path;
       if (fsys::exists(path)) out.push_back({label, R::ok, url, {}});
       else out.push_back({label, R::fail, url + ": no such path", "fix the remote's URL (git remote set-url)"});
       return;
@@ -225,7 +227,6 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
         if (u.find("${") == std::string::npos) check_url(fmt::format("{} {}", s.id, key), u);
       }
   }
-  (void)in;
 }
 
 void check_credentials(const std::vector<StepDef>& steps, std::vector<Check>& out) {
@@ -276,7 +277,18 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
     return;
   }
   try {
-    auto remote = git::open_remote(repo, remote_name.str());
+    // A relative path is relative to the work tree, not to where relman runs.
+    std::string target = remote_name.str();
+    {
+      git_remote* raw = nullptr;
+      if (git_remote_lookup(&raw, repo, target.c_str()) == 0) {
+        git::Remote named(raw);
+        const char* u = git_remote_url(named.get());
+        if (u && host_of(u).empty() && std::string(u).rfind("file://", 0) != 0 && fsys::path(u).is_relative())
+          target = (in.repo / u).lexically_normal().string();
+      }
+    }
+    auto remote = git::open_remote(repo, target);
     auto refs = git::list_remote_refs(remote.get(), git::RemoteAuth{});
     auto it = refs.find(merge.str());
     if (it == refs.end()) {
@@ -369,7 +381,9 @@ std::vector<std::string> format_checks(const std::vector<Check>& checks, size_t 
   std::vector<std::string> lines;
   for (const auto& c : checks) {
     const char* mark = c.result == R::ok ? "ok  " : c.result == R::warn ? "warn" : "FAIL";
-    lines.push_back(fit(fmt::format("{} {}: {}", mark, c.what, c.detail), width));
+    // Wrapped, not cut: a failure's detail is what the release manager acts on.
+    auto body = wrap(fmt::format("{}: {}", c.what, c.detail), width > 5 ? width - 5 : width);
+    for (size_t i = 0; i < body.size(); ++i) lines.push_back(fmt::format("{} {}", i == 0 ? mark : "    ", body[i]));
     if (c.result != R::ok && !c.fix.empty())
       for (const auto& l : wrap("fix: " + c.fix, width > 7 ? width - 7 : width)) lines.push_back("       " + l);
   }
