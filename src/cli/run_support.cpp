@@ -229,7 +229,7 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
     say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, sha));
   }
-  say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.string()));
+  say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.lexically_normal().string()));
   switch (outcome) {
     case Outcome::finished: say_result(o, "the run finished."); break;
     case Outcome::failed: {

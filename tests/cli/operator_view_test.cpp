@@ -129,7 +129,7 @@ TEST(Progress, LiveLinesFitAnEightyColumnTerminalAndShowElapsedTime) {
   EXPECT_GT(with_time, 0u) << t.transcript;
 }
 
-TEST(Confirm, ARemoteStepShowsTheRemoteItsUrlAndEachRefOldToNew) {
+TEST(ConfirmView, ARemoteStepShowsTheRemoteItsUrlAndEachRefOldToNew) {
   Repo r("name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: origin, refs: [main], tags: [v3.12.0]}\n");
   relman::test::sh_ok("git init -q --bare origin.git && cd repo && git remote add origin " +
                           relman::test::quote((r.dir / "origin.git").string()) +
