@@ -147,6 +147,17 @@ void check_signing(const PreflightInput& in, const std::vector<StepDef>& steps, 
       passphrase_env = s.with.value("passphrase_env", passphrase_env);
     }
   if (keys.empty()) return;
+  // Read-only: gpg creates a keyring where it finds none, so without one
+  // it is not asked at all.
+  fsys::path home;
+  if (const char* g = std::getenv("GNUPGHOME"); g && *g) home = g;
+  else if (const char* h = std::getenv("HOME"); h && *h) home = fsys::path(h) / ".gnupg";
+  if (!home.empty() && !fsys::exists(home / "pubring.kbx") && !fsys::exists(home / "pubring.gpg") &&
+      !fsys::exists(home / "private-keys-v1.d")) {
+    out.push_back({"signing key", R::fail, fmt::format("there is no keyring in {}", home.string()),
+                   "import the release key (gpg --import), or point GNUPGHOME at the keyring that holds it"});
+    return;
+  }
   std::map<std::string, std::string> fingerprints;  // step -> fingerprint
   for (const auto& [step, requested] : keys) {
     try {
