@@ -23,6 +23,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/docs/relman.1 DESTINATION ${CMAKE_INSTALL_MAND
 # bash-completion loads completions/NAME on the first Tab after `NAME`.
 install(FILES ${CMAKE_SOURCE_DIR}/completions/relman.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME relman)
+install(FILES ${CMAKE_SOURCE_DIR}/completions/_relman DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES ${CMAKE_SOURCE_DIR}/completions/relman.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 
 # CPack: one .deb. Only relman itself goes in it (the tests are not installed).

@@ -87,7 +87,7 @@ _relman() {
         cword=$COMP_CWORD
     fi
 
-    local commands="plan rehearse start resume status retry skip approve graph log report verify"
+    local commands="plan doctor rehearse start resume status retry skip approve graph log report verify"
     local run_opts="--repo --workflow --var --state-dir --jobs -j --skip --auto-approve --ci --yes -y --sign-with --help"
 
     # The command: the first word after relman that is not an option.
@@ -155,11 +155,12 @@ _relman() {
         plan) opts="--repo --workflow --var --state-dir --json --help" ;;
         rehearse) opts=$run_opts ;;
         start) opts="$run_opts --execute" ;;
-        resume) opts="--state-dir --run --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --help" ;;
+        resume) opts="--state-dir --run --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --var --sign-with --redo --as --help" ;;
+        doctor) opts="--repo --workflow --var --skip --sign-with --help" ;;
         status) opts="--state-dir --run --json --help" ;;
-        retry) opts="--state-dir --run --jobs -j --ci --yes -y --accept-workflow-change --help" ;;
-        skip) opts="--reason --state-dir --run --help" ;;
-        approve) opts="--as --state-dir --run --help" ;;
+        retry) opts="--state-dir --run --jobs -j --ci --yes -y --accept-workflow-change --as --help" ;;
+        skip) opts="--reason --as --state-dir --run --help" ;;
+        approve) opts="--as --wait --state-dir --run --help" ;;
         graph) opts="--workflow --format --help" ;;
         log) opts="--state-dir --run --help" ;;
         report) opts="--state-dir --run --format -o --output --help" ;;

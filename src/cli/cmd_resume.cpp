@@ -3,6 +3,8 @@
 
 #include "cli/options.h"
 #include "cli/run_support.h"
+#include "cli/settings_change.h"
+#include "cli/suggest.h"
 #include "core/errors.h"
 #include "core/retry.h"
 
@@ -15,6 +17,7 @@ int cmd_resume(const Options& o) {
     say(o, fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
     return exit_code::finished;
   }
+  change_settings(*run, o);
   record(*run, {{"event", "run_resumed"}, {"ci", o.ci}});
   return drive(*run, o);
 }
@@ -23,7 +26,7 @@ int cmd_retry(const Options& o) {
   auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   const StepDef* step = run->workflow.find(o.step);
-  if (!step) throw UsageError(fmt::format("the workflow has no step '{}'", o.step), "see the steps with: relman status");
+  if (!step) throw unknown_step(o.step, step_ids(run->workflow), "retry");
   // The step starts over (its checkpoint is dropped), and so does everything
   // after it that already ran on its results.
   std::vector<std::string> reset = steps_to_reset(run->workflow, run->state, step->id);

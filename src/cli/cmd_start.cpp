@@ -6,7 +6,10 @@
 #include "adapters/fs.h"
 #include "cli/options.h"
 #include "cli/run_support.h"
+#include "cli/doctor.h"
+#include "cli/identity.h"
 #include "cli/sandbox.h"
+#include "cli/suggest.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -26,9 +29,7 @@ int start_run(const Options& o, RunMode mode) {
       size_t comma = s.find(',', start);
       std::string id = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (!id.empty()) {
-        if (!wf.find(id))
-          throw UsageError(fmt::format("--skip {}: the workflow {} has no step '{}'", id, wf.name, id),
-                           "see the steps with: relman plan " + version.str());
+        if (!wf.find(id)) throw unknown_step(id, step_ids(wf), "--skip " + id);
         skips.push_back(id);
       }
       if (comma == std::string::npos) break;
@@ -38,6 +39,8 @@ int start_run(const Options& o, RunMode mode) {
   fsys::path repo = fsys::absolute(o.repo);
   if (!fsys::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
   repo = fsys::canonical(repo);
+  // Known before anything changes: a real run records who approved its gates.
+  const std::string operator_name = identity_or_refuse(o.as, repo, mode == RunMode::execute);
 
   const fsys::path dir = new_run_dir(o, repo, version, mode);
   fs::create_directories_durable(dir);
@@ -63,7 +66,8 @@ int start_run(const Options& o, RunMode mode) {
   run->var_overrides = overrides;
 
   nlohmann::json settings = {{"jobs", o.jobs},      {"vars", overrides}, {"auto_approve", o.auto_approve},
-                             {"ci", o.ci},          {"skip", skips},     {"sign_with", o.sign_with}};
+                             {"ci", o.ci},          {"skip", skips},     {"sign_with", o.sign_with},
+                             {"operator", operator_name}};
   nlohmann::json started = {{"event", "run_started"},
                             {"version", version.str()},
                             {"kind", version.kind_name()},
@@ -77,6 +81,9 @@ int start_run(const Options& o, RunMode mode) {
                             {"relman", RELMAN_VERSION},
                             {"settings", settings}};
   if (mode == RunMode::rehearse) {
+    // The real run's pre-flight, against the real repository and keyring
+    // (read-only), before the sandbox points GNUPGHOME at its own keyring.
+    started["preflight"] = to_json(preflight({repo, &run->workflow, version, skips, o.sign_with}));
     say(o, fmt::format("relman: rehearsing {} in a sandbox: {}", version.str(), (dir / "sandbox").string()));
     SandboxInfo sb = make_sandbox(repo, dir / "sandbox", o, remotes_written(run->workflow, version, skips, repo));
     started["repo"] = sb.workspace.string();

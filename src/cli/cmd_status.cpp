@@ -7,6 +7,7 @@
 #include "cli/run_support.h"
 #include "cli/status_view.h"
 #include "cli/terminal.h"
+#include "cli/width.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -22,7 +23,8 @@ int cmd_status(const Options& o) {
     return exit_code::finished;
   }
   Terminal term(stdout);
-  std::fputs(status_table(r, rows, term).c_str(), stdout);
+  // -q: the next command alone; -v: notes are not cut to the width.
+  if (!o.quiet) std::fputs(status_table(r, rows, term, o.verbose ? 1000 : columns(stdout)).c_str(), stdout);
   std::puts(next_action(r, rows, dir).c_str());
   return exit_code::finished;
 }

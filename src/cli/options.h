@@ -20,11 +20,15 @@ struct Options {
   bool execute = false;
   bool yes = false;
   bool json = false;
+  bool verbose = false;  // -v: every progress line and checkpoint
+  bool quiet = false;    // -q: only failures, waits, results and the next command
   bool accept_workflow_change = false;
   std::string sign_with;
+  std::vector<std::string> redo;  // resume: steps to start over after a settings change
   std::string step;    // retry, skip, approve, log
   std::string reason;  // skip
-  std::string as;      // approve
+  std::string as;      // approve, and who acts in a run (cli/identity.h)
+  int wait_s = 15;     // approve: how long to wait for a running relman to take the approval
   std::string format;  // graph, report
   std::string output;  // report -o
 };
@@ -41,5 +45,6 @@ int cmd_log(const Options& o);
 int cmd_graph(const Options& o);
 int cmd_report(const Options& o);
 int cmd_verify(const Options& o);
+int cmd_doctor(const Options& o);
 
 }  // namespace relman::cli

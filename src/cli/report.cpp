@@ -121,6 +121,16 @@ std::string report_markdown(const ReadRun& r) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row.id, row.uses, to_string(row.status.state),
                        shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "", row.status.attempts,
                        md_cell(note_of(row.status)));
+  {
+    std::vector<std::string> order;
+    for (const auto& row : rows) order.push_back(row.id);
+    auto next = next_step(r.state, order, r.dir);
+    if (!next.command.empty()) out += fmt::format("\n**Next:** {}: `{}`\n", next.why, next.command);
+  }
+  if (!r.state.settings_changes.empty()) {
+    out += "\n## Settings changed\n\n";
+    for (const auto& c : r.state.settings_changes) out += "- " + md_cell(describe_settings_change(c)) + "\n";
+  }
   auto arts = artifacts(r.dir);
   out += "\n## Artifacts\n\n";
   if (arts.empty()) out += "None recorded (no SHA256SUMS).\n";
@@ -206,6 +216,20 @@ std::string report_html(const ReadRun& r) {
       const auto& signer = row.status.outputs.contains("signer") ? row.status.outputs["signer"] : nlohmann::json();
       verified_by = signer.is_string() ? signer.get<std::string>() : std::string("the run's key");
     }
+  std::string next_html;
+  {
+    std::vector<std::string> order;
+    for (const auto& row : rows) order.push_back(row.id);
+    auto next = next_step(r.state, order, r.dir);
+    if (!next.command.empty())
+      next_html = fmt::format("<p><strong>Next:</strong> {}: <code>{}</code></p>\n", html_escape(next.why),
+                              html_escape(next.command));
+    if (!r.state.settings_changes.empty()) {
+      next_html += "<h2>Settings changed</h2>\n<ul>\n";
+      for (const auto& c : r.state.settings_changes) next_html += "<li>" + html_escape(describe_settings_change(c)) + "</li>\n";
+      next_html += "</ul>\n";
+    }
+  }
   std::string arts;
   for (const auto& a : artifacts(r.dir))
     arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(a.name), human_size(a.size),
@@ -227,7 +251,7 @@ code {{ font-size: 12px; }}
 <h1>Release report: {version}</h1>
 <p>{kind} release, {mode} mode, workflow <code>{workflow}</code>. Started {started}; {finished}.</p>
 <p><strong>{summary}</strong></p>
-<h2>Timeline</h2>
+{next}<h2>Timeline</h2>
 <p class="legend"><span style="background:#3a87d6"></span>ran<span style="background:#d9534f"></span>failed attempt<span style="background:#999"></span>interrupted<span style="background:#f5c542"></span>waiting at a gate</p>
 {svg}
 <h2>Steps</h2>
@@ -242,7 +266,7 @@ code {{ font-size: 12px; }}
                      fmt::arg("mode", html_escape(r.state.mode)), fmt::arg("workflow", html_escape(r.state.workflow_file)),
                      fmt::arg("started", friendly_time(r.state.started_ms)),
                      fmt::arg("finished", r.state.finished ? "finished " + friendly_time(r.state.finished_ms) : "not finished"),
-                     fmt::arg("summary", html_escape(summary)),
+                     fmt::arg("summary", html_escape(summary)), fmt::arg("next", next_html),
                      fmt::arg("svg", svg), fmt::arg("steps", steps), fmt::arg("arts", arts));
 }
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <set>
 #include <iostream>
 #include <thread>
@@ -11,9 +13,14 @@
 #include "adapters/credentials.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "cli/confirm_view.h"
+#include "cli/doctor.h"
+#include "cli/handover.h"
+#include "cli/identity.h"
 #include "cli/junit.h"
 #include "cli/recover.h"
 #include "cli/sandbox.h"
+#include "cli/status_view.h"
 #include "cli/terminal.h"
 #include "core/errors.h"
 
@@ -22,6 +29,10 @@ namespace relman::cli {
 namespace fsys = std::filesystem;
 
 void say(const Options& o, const std::string& line) {
+  if (!o.quiet) say_result(o, line);
+}
+
+void say_result(const Options& o, const std::string& line) {
   std::FILE* out = o.ci ? stderr : stdout;
   std::fputs(line.c_str(), out);
   std::fputc('\n', out);
@@ -33,12 +44,6 @@ std::string format_duration(int64_t ms) {
   if (ms < 60000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
   if (ms < 3600000) return fmt::format("{}m{:02}s", ms / 60000, (ms / 1000) % 60);
   return fmt::format("{}h{:02}m", ms / 3600000, (ms / 60000) % 60);
-}
-
-std::string decide_commands(const std::string& id, const fsys::path& dir) {
-  return fmt::format("check whether {}'s effect happened; if not: {}; if it did: {}", id,
-                     with_state_dir("relman retry " + id, dir),
-                     with_state_dir("relman skip " + id + " --reason \"it went out\"", dir));
 }
 
 std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv) {
@@ -91,6 +96,10 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
   if (run->workflow.hash != run->state.workflow_hash)
     record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}, {"plan", run->workflow.plan()}});
+  OpenRun* r = run.get();
+  take_handed_over(
+      dir, run->workflow, [r](nlohmann::json ev) { record(*r, std::move(ev)); },
+      [](const std::string& m) { std::fprintf(stderr, "relman: warning: %s\n", m.c_str()); });
   return run;
 }
 
@@ -146,6 +155,7 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
                        ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");
   } else if (name == "step_failed") {
     line = fmt::format("{} {}: {}", term.paint("FAILED", Colour::red), id, ev.value("error", ""));
+    if (ev.value("next", "relman resume") != "relman resume") line += "\n     next: " + with_state_dir(ev.value("next", ""), run.dir);
   } else if (name == "step_skipped") {
     line = fmt::format("{} {}: {}", term.paint("skip", Colour::grey), id, ev.value("reason", ""));
   } else if (name == "step_waiting") {
@@ -153,11 +163,20 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
                        with_state_dir("relman approve " + id, run.dir));
   } else if (name == "step_approved") {
     line = fmt::format("{} {} approved by {}", term.paint("ok", Colour::green), id, ev.value("by", ""));
+  } else if (name == "step_checkpoint" && o.verbose) {
+    line = fmt::format("   {} checkpoint: {}", id, ev.value("data", nlohmann::json::object()).dump());
   } else {
     return;
   }
   term.clear_live();
-  say(o, line);
+  if (name == "step_failed" || name == "step_waiting") say_result(o, line);
+  else say(o, line);
+}
+
+std::vector<std::string> step_order(const Workflow& wf) {
+  std::vector<std::string> ids;
+  for (const auto& s : wf.steps) ids.push_back(s.id);
+  return ids;
 }
 
 void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_t started_ms) {
@@ -180,38 +199,28 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
     say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, sha));
   }
-  say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.string()));
+  say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.lexically_normal().string()));
   switch (outcome) {
-    case Outcome::finished: say(o, "the run finished."); break;
+    case Outcome::finished: say_result(o, "the run finished."); break;
     case Outcome::failed: {
-      std::string failed;
-      bool decide = false;
-      for (const auto& step : run.workflow.steps)
-        if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::failed) {
-          failed = step.id;
-          decide = s->needs_decision;
-        }
-      if (decide)
-        say(o, "next: " + decide_commands(failed, run.dir));
-      else
-        say(o, fmt::format("next: fix the cause (see {}), then: {}", with_state_dir("relman log " + failed, run.dir),
-                           with_state_dir("relman resume", run.dir)));
+      auto next = next_step(run.state, step_order(run.workflow), run.dir);
+      say_result(o, fmt::format("next: {}: {}", next.why, next.command));
       break;
     }
     case Outcome::waiting: {
       for (const auto& step : run.workflow.steps)
         if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::waiting)
-          say(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
+          say_result(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
                              with_state_dir("relman resume", run.dir)));
       break;
     }
     case Outcome::declined:
       if (!o.ci && !(::isatty(0) && ::isatty(1)))
-        say(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
+        say_result(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
                            "without being asked: {}",
                            with_state_dir("relman resume --yes", run.dir)));
       else
-        say(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
+        say_result(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
       break;
   }
 }
@@ -257,6 +266,9 @@ int drive(OpenRun& run, const Options& o) {
     sandbox = SandboxInfo::from_json(run.state.run["sandbox"]);
     enter_sandbox(*sandbox);
     eo.sandbox = step_sandbox(*sandbox);
+    // A rehearsal started with --sign-with may be corrected by resume --sign-with.
+    if (!settings.value("sign_with", std::string()).empty())
+      eo.sandbox.signing_key = settings.value("sign_with", std::string());
   } else {
     eo.sandbox.signing_key = settings.value("sign_with", std::string());
   }
@@ -264,18 +276,45 @@ int drive(OpenRun& run, const Options& o) {
   auto tell = [&](const std::string& line) { say(o, line); };
   remove_leftover_temp_files(run.dir, eo.paths.repo, tell);
   clear_stale_index_lock(run.state, run.dir, eo.paths.repo, tell);
+  if (auto who = identity(o.as, eo.paths.repo)) eo.approver = *who;
+  eo.poll = [&](const std::function<void(nlohmann::json)>& rec) {
+    return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
+  };
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
-  eo.on_event = [&](const nlohmann::json& ev) { print_event(o, run, ev, term); };
-  eo.on_progress = [&](const std::string& step, const std::string& line) { term.live(step + ": " + line); };
-  eo.warn = [&](const std::string& m) { say(o, "relman: warning: " + m); };
+  // When each running step started, for the elapsed time on its progress line.
+  std::mutex started_mu;
+  std::map<std::string, int64_t> started_at;
+  eo.on_event = [&](const nlohmann::json& ev) {
+    if (ev.value("event", "") == "step_started") {
+      std::lock_guard lock(started_mu);
+      started_at[ev.value("step", "")] = now_ms();
+    }
+    print_event(o, run, ev, term);
+  };
+  eo.on_progress = [&](const std::string& step, const std::string& line) {
+    int64_t since = 0;
+    {
+      std::lock_guard lock(started_mu);
+      if (auto it = started_at.find(step); it != started_at.end()) since = it->second;
+    }
+    std::string shown =
+        since ? fmt::format("[{}] {}: {}", format_duration(now_ms() - since), step, line) : step + ": " + line;
+    if (o.quiet) return;
+    // -v: every progress line stays, as a line of its own.
+    if (o.verbose) say(o, "   " + shown);
+    else term.live(shown);
+  };
+  eo.warn = [&](const std::string& m) { say_result(o, "relman: warning: " + m); };
   eo.ask_gate = [&](const StepDef& step, const std::string& message) {
     term.clear_live();
     return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id));
   };
   eo.confirm_remote = [&](const StepDef& step, const nlohmann::json& with) {
     term.clear_live();
-    say(o, fmt::format("about to run {} ({}), which changes what other machines see:\n  {}", step.id, step.uses,
-                       run.redactor.apply(with.dump())));
+    std::string what;
+    for (const auto& line : describe_remote_step(step.uses, with, eo.paths.repo, eo.paths.artifacts))
+      what += "\n  " + run.redactor.apply(line);
+    say_result(o, fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
     if (o.yes || !eo.interactive) return o.yes || o.ci;
     return term.ask("Go ahead? [y/N] ");
   };
@@ -291,6 +330,12 @@ int drive(OpenRun& run, const Options& o) {
   if (sandbox) {
     say(o, "a real run would have changed:");
     for (const auto& line : sandbox_changes(*sandbox)) say(o, line);
+    if (run.state.run.contains("preflight")) {
+      auto checks = checks_from_json(run.state.run["preflight"]);
+      say(o, all_passed(checks) ? "pre-flight of the real run (your repository and keyring): all checks passed"
+                                : "pre-flight of the real run (your repository and keyring): NOT READY");
+      for (const auto& line : format_checks(checks, 100)) say(o, "  " + line);
+    }
     leave_sandbox(*sandbox);
   }
   switch (outcome) {

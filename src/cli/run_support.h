@@ -58,12 +58,11 @@ ReadRun read_run(const std::filesystem::path& dir, bool with_workflow = true);
 int drive(OpenRun& run, const Options& o);
 
 // Prints a line for people: stdout normally, stderr in --ci mode.
+// -q drops these; say_result() prints even then (failures, waits, the next
+// command, questions).
 void say(const Options& o, const std::string& line);
+void say_result(const Options& o, const std::string& line);
 
 std::string format_duration(int64_t ms);
-
-// What to say for a step whose effect is uncertain (needs_decision): a plain
-// resume would not move it, so the two commands that do.
-std::string decide_commands(const std::string& id, const std::filesystem::path& dir);
 
 }  // namespace relman::cli

@@ -1,5 +1,7 @@
 #include "cli/terminal.h"
 
+#include "cli/width.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -31,7 +33,10 @@ std::string Terminal::paint(const std::string& text, Colour c) const {
 void Terminal::live(const std::string& line) {
   std::lock_guard lock(mu_);
   if (tty_) {
-    std::string shown = line.size() > 110 ? line.substr(0, 107) + "..." : line;
+    // One column short of the width: a line that fills the last column
+    // wraps on many terminals, and \r then redraws only its second half.
+    const size_t cols = columns(out_);
+    std::string shown = fit(line, cols > 1 ? cols - 1 : cols);
     std::fprintf(out_, "\r\033[K%s", shown.c_str());
     std::fflush(out_);
     live_shown_ = true;

@@ -4,11 +4,13 @@
 
 #include <condition_variable>
 #include <deque>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "adapters/fs.h"
 #include "core/errors.h"
+#include "core/recovery.h"
 #include "core/step_log.h"
 
 namespace relman {
@@ -166,7 +168,7 @@ bool Engine::pass_gate(const StepDef& step) {
   } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message)) {
     // Asked without the lock held: workers go on journaling meanwhile.
     const char* user = std::getenv("USER");
-    by = user ? user : "terminal";
+    by = !opt_.approver.empty() ? opt_.approver : user ? user : "terminal";
   }
   if (by.empty()) {
     if (st != StepState::waiting) record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});
@@ -193,6 +195,10 @@ Engine::Done Engine::execute(const StepDef& step, int attempt) {
       done.error = redactor_.apply(e.what());
       done.uncertain = true;
       log.line(fmt::format("--- {}: failed, effect uncertain: {}", iso_time(now_ms()), done.error));
+    } catch (const StepError& e) {
+      done.error = redactor_.apply(e.what());
+      done.next = next_command(wf_, step.id, e.recovery());
+      log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
     } catch (const std::exception& e) {
       done.error = redactor_.apply(e.what());
       log.line(fmt::format("--- {}: failed: {}", iso_time(now_ms()), done.error));
@@ -220,9 +226,22 @@ Outcome Engine::run() {
   bool stop = false;
   bool declined = false;
 
-  auto next_done = [&] {
+  // The next step to end. With a poll hook (approvals handed over by
+  // another relman process), it also looks every poll_ms and returns
+  // nothing when something was recorded, so the steps are looked at again.
+  auto wait_done = [&](bool poll) -> std::optional<Done> {
     std::unique_lock lock(q_mu);
-    q_cv.wait(lock, [&] { return !finished_q.empty(); });
+    while (finished_q.empty()) {
+      if (!poll || !opt_.poll) {
+        q_cv.wait(lock, [&] { return !finished_q.empty(); });
+        break;
+      }
+      if (q_cv.wait_for(lock, std::chrono::milliseconds(opt_.poll_ms), [&] { return !finished_q.empty(); })) break;
+      lock.unlock();
+      bool polled = opt_.poll([this](nlohmann::json ev) { record(std::move(ev)); });
+      lock.lock();
+      if (polled && finished_q.empty()) return std::nullopt;
+    }
     Done d = std::move(finished_q.front());
     finished_q.pop_front();
     return d;
@@ -294,7 +313,9 @@ Outcome Engine::run() {
         if (progressed && !stop) continue;  // skips and gates may have unblocked steps
         break;
       }
-      Done d = next_done();
+      std::optional<Done> got = wait_done(true);
+      if (!got) continue;  // something was handed over: look at the steps again
+      Done d = std::move(*got);
       running[d.id].join();
       running.erase(d.id);
       if (d.ok) {
@@ -302,7 +323,13 @@ Outcome Engine::run() {
         record({{"event", "step_succeeded"}, {"step", d.id}, {"outputs", d.outputs}}, false);
       } else {
         nlohmann::json ev = {{"event", "step_failed"}, {"step", d.id}, {"error", d.error}};
-        if (d.uncertain) ev["decide"] = true;
+        if (d.uncertain) {
+          ev["decide"] = true;
+          ev["next"] = fmt::format("relman retry {} (it did not happen) or relman skip {} --reason \"it went out\"",
+                                   d.id, d.id);
+        } else {
+          ev["next"] = d.next.empty() ? "relman resume" : d.next;
+        }
         record(std::move(ev));
         failed_now.insert(d.id);
         stop = true;  // a failed release step stops the release: no new steps start
@@ -314,7 +341,7 @@ Outcome Engine::run() {
     // more can be recorded, so nothing more starts. Steps already running
     // end on their own; the next resume probes them. Then the error goes up.
     while (!running.empty()) {
-      Done d = next_done();
+      Done d = wait_done(false).value();
       running[d.id].join();
       running.erase(d.id);
     }

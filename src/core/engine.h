@@ -37,6 +37,14 @@ struct EngineOptions {
   std::function<void(const nlohmann::json& event)> on_event;
   std::function<void(const std::string& step, const std::string& line)> on_progress;
   std::function<void(const std::string& message)> warn;
+  // Who approves at an interactive gate (cli/identity.h); empty: $USER.
+  std::string approver;
+  // Called every `poll_ms` while the engine waits for running steps: another
+  // process may have handed over an approval (cli/handover.h). It records
+  // what it takes through `record` and returns whether it recorded anything;
+  // the engine then looks at the steps again without waiting for a step to end.
+  std::function<bool(const std::function<void(nlohmann::json)>& record)> poll;
+  int poll_ms = 250;
 };
 
 enum class Outcome { finished, failed, waiting, declined };
@@ -58,6 +66,7 @@ class Engine {
     nlohmann::json outputs;
     std::string error;
     bool uncertain = false;  // UncertainError: retry or skip decides
+    std::string next;  // core/recovery.h
   };
 
   // Probes steps a crash left running; returns those it marked failed.

@@ -44,10 +44,26 @@ class ConfigError : public std::runtime_error {
   std::vector<Diagnostic> problems_;
 };
 
+// The one command that continues a run after a step failed, when it is not
+// a plain `relman resume` (which runs the failed step again on the same
+// inputs): e.g. a build that fails on the source must start over from the
+// tag, or it rebuilds the same broken tarball. Resolved to a step id by
+// core/recovery.h, journaled in step_failed as `next`.
+struct Recovery {
+  enum class Kind { resume, retry_self, retry_kind };
+  Kind kind = Kind::resume;
+  std::string step_kind;  // retry_kind: the nearest step this one needs that uses this kind
+};
+
 // A step could not do its work; the message says what to do: exit 1.
 class StepError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  StepError(const std::string& what, Recovery recovery) : std::runtime_error(what), recovery_(std::move(recovery)) {}
+  const Recovery& recovery() const { return recovery_; }
+
+ private:
+  Recovery recovery_;
 };
 
 // The step's effect may or may not have happened (an answer cut off after a

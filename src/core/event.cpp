@@ -17,6 +17,7 @@ void Event::clear() {
   error.clear();
   reason.clear();
   by.clear();
+  next.clear();
   t_ms = 0;
   seq = 0;
   reconciled = false;
@@ -35,6 +36,7 @@ void Event::assign(const nlohmann::json& ev) {
   take_string(ev, "error", error);
   take_string(ev, "reason", reason);
   take_string(ev, "by", by);
+  take_string(ev, "next", next);
   if (auto it = ev.find("t_ms"); it != ev.end() && it->is_number_integer()) t_ms = it->get<int64_t>();
   if (auto it = ev.find("seq"); it != ev.end() && it->is_number_unsigned()) seq = it->get<uint64_t>();
   auto r = ev.find("reconciled");

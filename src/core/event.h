@@ -17,6 +17,7 @@ struct Event {
   std::string error;
   std::string reason;
   std::string by;
+  std::string next;  // step_failed: the command that continues (core/recovery.h)
   int64_t t_ms = 0;
   uint64_t seq = 0;
   bool reconciled = false;
@@ -37,6 +38,7 @@ struct Event {
 
 // Whether the fold needs the whole event, not just these fields: the run's
 // start and a workflow change carry the plan and the run's settings.
-inline bool needs_whole(const Event& e) { return e.name == "run_started" || e.name == "workflow_changed"; }
+inline bool needs_whole(const Event& e) { return e.name == "run_started" || e.name == "workflow_changed" || e.name == "settings_changed";
+}
 
 }  // namespace relman

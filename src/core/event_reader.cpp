@@ -8,7 +8,8 @@ EventReader::Field EventReader::field_of(const std::string& k) {
     case 1: return k == "v" ? Field::v : Field::other;
     case 2: return k == "by" ? Field::by : Field::other;
     case 3: return k == "seq" ? Field::seq : Field::other;
-    case 4: return k == "step" ? Field::step : k == "t_ms" ? Field::t_ms : k == "data" ? Field::data : Field::other;
+    case 4: return k == "step" ? Field::step : k == "t_ms" ? Field::t_ms : k == "data" ? Field::data
+                   : k == "next" ? Field::next : Field::other;
     case 5: return k == "event" ? Field::event : k == "error" ? Field::error : Field::other;
     case 6: return k == "reason" ? Field::reason : k == "decide" ? Field::decide : Field::other;
     case 7: return k == "outputs" ? Field::outputs : Field::other;
@@ -112,6 +113,7 @@ bool EventReader::string(json::string_t& s) {
     case Field::error: out_->error.assign(s); break;
     case Field::reason: out_->reason.assign(s); break;
     case Field::by: out_->by.assign(s); break;
+    case Field::next: out_->next.assign(s); break;
     default: break;
   }
   return true;
@@ -158,6 +160,7 @@ bool EventReader::key(json::string_t& k) {
     case Field::error: out_->error.clear(); break;
     case Field::reason: out_->reason.clear(); break;
     case Field::by: out_->by.clear(); break;
+    case Field::next: out_->next.clear(); break;
     case Field::t_ms: out_->t_ms = 0; break;
     case Field::seq: out_->seq = 0; break;
     case Field::v: v_integer_ = false, v_ = 0; break;

@@ -41,7 +41,7 @@ class EventReader {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&);
 
  private:
-  enum class Field { other, event, step, error, reason, by, t_ms, seq, v, reconciled, decide, outputs, data };
+  enum class Field { other, event, step, error, reason, by, next, t_ms, seq, v, reconciled, decide, outputs, data };
   // "outputs" and "data" are kept as JSON, built as the SAX events come.
   // Each returns whether it took the value.
   template <class T>

@@ -65,6 +65,18 @@ bool apply_run_event(RunState& st, Event& e) {
     if (!e.whole.is_object()) return true;
     st.workflow_hash = str_field(e.whole, "workflow_hash");
     if (auto plan = e.whole.find("plan"); plan != e.whole.end() && plan->is_array()) st.plan = std::move(*plan);
+  } else if (name == "settings_changed") {
+    // `resume --var K=V` / `--sign-with`: later resumes use the new values.
+    if (!e.whole.is_object()) return true;
+    nlohmann::json& settings = st.run["settings"];
+    if (!settings.is_object()) settings = nlohmann::json::object();
+    const nlohmann::json& to = e.whole.value("to", nlohmann::json::object());
+    if (to.contains("vars") && to["vars"].is_object()) {
+      if (!settings["vars"].is_object()) settings["vars"] = nlohmann::json::object();
+      settings["vars"].update(to["vars"]);
+    }
+    if (to.contains("sign_with") && to["sign_with"].is_string()) settings["sign_with"] = to["sign_with"];
+    st.settings_changes.push_back(std::move(e.whole));
   } else if (name == "run_finished") {
     st.finished = true;
     st.finished_ms = e.t_ms;
@@ -98,6 +110,7 @@ void apply_event(RunState& st, Event& e) {
     s.history.push_back(Attempt{t, 0, "", ""});
     s.error.clear();
     s.needs_decision = false;
+    s.next.clear();
   } else if (name == "step_checkpoint") {
     if (e.has_data && e.data.is_object()) s.checkpoint.update(e.data);
   } else if (name == "step_succeeded") {
@@ -112,6 +125,7 @@ void apply_event(RunState& st, Event& e) {
     s.state = StepState::failed;
     s.error = e.error;
     s.needs_decision = e.decide;
+    s.next = e.next;
     if (!s.history.empty() && s.history.back().ended_ms == 0) {
       s.history.back().ended_ms = t;
       s.history.back().result = "failed";
@@ -136,6 +150,7 @@ void apply_event(RunState& st, Event& e) {
     s.checkpoint = nlohmann::json::object();
     s.outputs = nlohmann::json::object();
     s.error.clear();
+    s.next.clear();
     s.reason.clear();
     s.skipped_by.clear();
     s.reconciled = false;

@@ -28,6 +28,7 @@ struct StepStatus {
   int attempts = 0;
   std::vector<Attempt> history;
   std::string error;    // last failure
+  std::string next;     // the command the failure named (core/recovery.h); empty: relman resume
   std::string reason;   // why skipped
   std::string skipped_by;  // "when", "start", "user"
   nlohmann::json outputs = nlohmann::json::object();
@@ -55,6 +56,8 @@ struct RunState {
   // start (and at each accepted workflow change): status needs no YAML.
   nlohmann::json plan = nlohmann::json::array();
   std::map<std::string, StepStatus> steps;
+  // Every accepted `resume --var/--sign-with`: the settings_changed events.
+  nlohmann::json settings_changes = nlohmann::json::array();
   bool finished = false;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;

@@ -90,7 +90,9 @@ struct Build {
           "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
           "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.",
           ctx.step_id, shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
-          ctx.step_id));
+          ctx.step_id),
+          // A plain resume would build the same broken tarball again.
+          Recovery{Recovery::Kind::retry_kind, "git.tag"});
   }
 };
 

@@ -194,7 +194,8 @@ class SmokeRun : public StepKind {
       msg += fmt::format("\nFull log: {}\nFix what was built (a commit on the release branch, then a new tag and "
                          "tarball) or the expectations in the workflow, then `relman retry {}`.",
                          ctx.log->path().string(), ctx.step_id);
-      throw StepError(msg);
+      // What was built is wrong: a new tag and tarball, not the same tests again.
+      throw StepError(msg, Recovery{Recovery::Kind::retry_kind, "git.tag"});
     }
     return {{"passed", passed}, {"commands", shown}};
   }

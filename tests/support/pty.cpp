@@ -14,7 +14,8 @@
 namespace relman::test {
 
 PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                          const std::vector<std::pair<std::string, std::string>>& answers, std::chrono::seconds limit) {
+                          const std::vector<std::pair<std::string, std::string>>& answers, std::chrono::seconds limit,
+                          unsigned short columns) {
   std::vector<std::string> argv_s = {RELMAN_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -22,7 +23,10 @@ PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::files
   argv.push_back(nullptr);
 
   int master = -1;
-  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  winsize ws{};
+  ws.ws_col = columns;
+  ws.ws_row = 24;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, columns > 0 ? &ws : nullptr);
   if (pid < 0) throw std::runtime_error("forkpty failed");
   if (pid == 0) {
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);

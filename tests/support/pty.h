@@ -20,9 +20,9 @@ struct PtyRun {
 // Runs relman `args` in `cwd` with its stdin, stdout and stderr on a new
 // pty. Each answer is (text to wait for, line to type): the reply is typed
 // once the text has appeared after the previous answer. Gives up (SIGKILL)
-// after `limit`.
+// after `limit`. `columns` > 0 gives the terminal that width (24 rows).
 PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                           const std::vector<std::pair<std::string, std::string>>& answers,
-                          std::chrono::seconds limit = std::chrono::seconds(60));
+                          std::chrono::seconds limit = std::chrono::seconds(60), unsigned short columns = 0);
 
 }  // namespace relman::test

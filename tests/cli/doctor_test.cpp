@@ -1,0 +1,131 @@
+// relman doctor: every pre-flight failure found before the first change,
+// each saying what to do, and nothing changed; a ready repository passes;
+// a rehearsal reports the same checks in its summary. Real repositories,
+// a real bare upstream, a real keyring.
+#include "test_paths.h"
+#include <gtest/gtest.h>
+
+#include "support/gpg_home.h"
+#include "support/shell.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using relman::test::Ran;
+using relman::test::sh_ok;
+using relman::test::TempDir;
+using relman::test::write_file;
+
+namespace {
+
+const char* kWorkflow = R"(name: t
+steps:
+  - id: check
+    uses: exec
+    with: {argv: [no-such-tool-xyz, --check]}
+  - id: tag
+    uses: git.tag
+    with: {name: "v${release.version}", sign: true}
+  - id: push
+    uses: git.push
+    with: {remote: upstream, refs: ["${release.branch}"], token_env: RELMAN_TEST_TOKEN_NOT_SET}
+)";
+
+struct Project {
+  Project() {
+    relman::test::make_repo(dir / "repo", {{"README", "x\n"}, {"Include/patchlevel.h", "#define PY_VERSION \"3.12.0rc3+\"\n"}});
+    sh_ok("git branch -m 3.12 && git init -q --bare ../upstream.git && git remote add upstream ../upstream.git && "
+          "git push -q upstream 3.12 && git branch -q --set-upstream-to upstream/3.12",
+          dir / "repo");
+    write_file(dir / "wf.yaml", kWorkflow);
+  }
+  Ran doctor(std::vector<std::string> extra = {}, std::map<std::string, std::string> env = {}) const {
+    std::vector<std::string> args = {"doctor", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    env.emplace("COLUMNS", "200");
+    return relman::test::relman(args, dir.path(), env);
+  }
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST(Doctor, FindsEveryProblemBeforeTheFirstChangeAndSaysWhatToDo) {
+  relman::test::GpgHome gpg;  // an empty keyring: no key to sign with
+  Project p;
+  // Upstream moves on without us; the tree gets an uncommitted change.
+  sh_ok("git clone -q -b 3.12 upstream.git other && cd other && git -c user.name=o -c user.email=o@x commit -q --allow-empty "
+        "-m later && git push -q origin 3.12",
+        p.dir.path());
+  write_file(p.dir / "repo" / "README", "changed\n");
+  std::string head_before = sh_ok("git rev-parse HEAD && git status --porcelain && git for-each-ref", p.dir / "repo");
+
+  Ran r = p.doctor();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  for (const char* expected :
+       {"FAIL tool no-such-tool-xyz: not found in PATH (step check runs it)", "FAIL signing key:",
+        "FAIL credential RELMAN_TEST_TOKEN_NOT_SET: not set", "FAIL clean tree: 1 change", "FAIL upstream: 3.12 is behind upstream/3.12",
+        "ok   branch: 3.12", "ok   remote upstream:", "ok   patchlevel.h: 3.12.0rc3+ -> 3.12.0"})
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  // Each failure says what to do.
+  EXPECT_NE(r.out.find("fix: git pull --ff-only upstream 3.12"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fix: commit or stash them"), std::string::npos) << r.out;
+  // Nothing changed: same HEAD, same status, same refs (nothing fetched).
+  EXPECT_EQ(sh_ok("git rev-parse HEAD && git status --porcelain && git for-each-ref", p.dir / "repo"), head_before);
+
+  // Another version: the wrong branch, and patchlevel.h disagrees.
+  Ran other = relman::test::relman({"doctor", "3.13.0a1", "--repo", "repo", "--workflow", "wf.yaml"}, p.dir.path());
+  EXPECT_NE(other.out.find("FAIL branch: on 3.12, but 3.13.0a1 is released from main"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("FAIL patchlevel.h: the branch is 3.12"), std::string::npos) << other.out;
+}
+
+TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
+  relman::test::GpgHome gpg;
+  gpg.add_key();
+  Project p;
+  write_file(p.dir / "wf.yaml", "name: t\nsteps:\n  - id: tag\n    uses: git.tag\n    with: {name: \"v${release.version}\", sign: true}\n"
+                                "  - id: push\n    uses: git.push\n    with: {remote: upstream, refs: [\"${release.branch}\"], "
+                                "token_env: RELMAN_TEST_TOKEN}\n");
+  Ran r = p.doctor({}, {{"RELMAN_TEST_TOKEN", "t0ken"}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("ok   signing key:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("signs without a prompt; used by tag"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("all checks passed"), std::string::npos) << r.out;
+
+  // A rehearsal checks the real repository and keyring the same way and
+  // says so at the end of its summary (here: the token is missing).
+  Ran reh = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st",
+                                  "--skip", "push"},
+                                 p.dir.path());
+  EXPECT_EQ(reh.exit_code, 0) << reh.out << reh.err;
+  EXPECT_NE(reh.out.find("pre-flight of the real run (your repository and keyring): all checks passed"),
+            std::string::npos)
+      << reh.out;
+  Ran reh2 = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir",
+                                   "st2"},
+                                  p.dir.path());
+  EXPECT_NE(reh2.out.find("pre-flight of the real run (your repository and keyring): NOT READY"), std::string::npos)
+      << reh2.out;
+  EXPECT_NE(reh2.out.find("FAIL credential RELMAN_TEST_TOKEN: not set"), std::string::npos) << reh2.out;
+}
+
+TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
+  TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  write_file(dir / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [\"true\"]}\n"
+                              "  - id: two\n    uses: exec\n    with: {argv: [sh, -c, \"exit 3\"]}\n");
+  Ran q = relman::test::relman({"-q", "rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
+                               dir.path());
+  EXPECT_EQ(q.exit_code, 1);
+  EXPECT_EQ(q.out.find("ok one"), std::string::npos) << q.out;
+  EXPECT_EQ(q.out.find("steps:"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("FAILED two"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("then: relman resume --state-dir st"), std::string::npos) << q.out;
+  Ran sq = relman::test::relman({"status", "--quiet", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(sq.out.find("STEP"), std::string::npos) << sq.out;
+  EXPECT_NE(sq.out.find("relman resume"), std::string::npos) << sq.out;
+  Ran both = relman::test::relman({"status", "-q", "-v", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(both.exit_code, 2);
+  Ran v = relman::test::relman({"resume", "-v", "--state-dir", "st"}, dir.path());
+  EXPECT_NE(v.out.find("-> two"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("steps:"), std::string::npos) << v.out;
+}

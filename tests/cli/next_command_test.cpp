@@ -1,0 +1,106 @@
+// The one next command: a build that fails on the source names
+// `relman retry tag` in the step's failure, the summary, status (plain and
+// --json), the --ci events and the report; a plain failure keeps `relman
+// resume`. Through the real binary on a real repository.
+#include "test_paths.h"
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/journal_file.h"
+#include "support/shell.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using relman::test::Ran;
+using relman::test::TempDir;
+using relman::test::write_file;
+
+namespace {
+
+const char* kWorkflow = R"(name: t
+steps:
+  - id: tag
+    uses: git.tag
+    with: {name: v3.12.0}
+  - id: export
+    uses: archive.export
+    with: {ref: v3.12.0, prefix: pkg-3.12.0, formats: [tgz]}
+  - id: build
+    uses: build.make
+    with: {tarball: pkg-3.12.0.tgz, ccache: false, jobs: 1, program: prog}
+)";
+
+struct Project {
+  Project() {
+    relman::test::make_repo(dir / "repo", {{"configure", "#!/bin/sh\nexit 0\n"},
+                                           {"Makefile", "all:\n\t@echo 'prog.c:1: error: the source is broken' >&2; exit 1\n"}});
+    relman::test::sh_ok("chmod +x configure && git add configure && git commit -q -m exec", dir / "repo");
+    write_file(dir / "wf.yaml", kWorkflow);
+  }
+  Ran run(std::vector<std::string> args) const {
+    args.push_back("--state-dir");
+    args.push_back((dir / "st").string());
+    return relman::test::relman(args, dir.path());
+  }
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST(NextCommand, ABuildBrokenInTheSourceNamesRetryTagEverywhere) {
+  Project p;
+  Ran r = p.run({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--ci"});
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  // --ci: the step_failed event carries it.
+  bool seen = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto ev = json::parse(line);
+    if (ev["event"] == "step_failed") {
+      EXPECT_EQ(ev["step"], "build");
+      EXPECT_EQ(ev["next"], "relman retry tag");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen) << r.out;
+  // The summary (on stderr with --ci): retry tag, not resume.
+  EXPECT_NE(r.err.find("then: relman retry tag --state-dir"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("then: relman resume"), std::string::npos) << r.err;
+
+  Ran st = p.run({"status"});
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("then: relman retry tag --state-dir"), std::string::npos) << st.out;
+  EXPECT_EQ(st.out.find("relman resume"), std::string::npos) << st.out;
+  auto js = json::parse(p.run({"status", "--json"}).out);
+  EXPECT_NE(js["next"].get<std::string>().find("relman retry tag"), std::string::npos) << js.dump();
+  EXPECT_EQ(js["steps"][2]["next"], "relman retry tag");
+  Ran rep = p.run({"report"});
+  EXPECT_NE(rep.out.find("`relman retry tag --state-dir"), std::string::npos) << rep.out;
+
+  // The command is right: after a fix, `relman retry tag` (with the tag
+  // deleted, as the message says) makes a new tarball and the build passes.
+  relman::test::sh_ok("printf 'all:\\n\\techo ok > prog\\n' > Makefile && git commit -qam fix",
+                      p.dir / "st" / "sandbox" / "workspace");
+  relman::test::sh_ok("git tag -d v3.12.0", p.dir / "st" / "sandbox" / "workspace");
+  Ran fixed = p.run({"retry", "tag"});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+}
+
+TEST(NextCommand, AnOrdinaryFailureStillSaysResume) {
+  TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  write_file(dir / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [sh, -c, \"exit 3\"]}\n");
+  Ran r = relman::test::relman(
+      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"}, dir.path());
+  ASSERT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("then: relman resume --state-dir st"), std::string::npos) << r.out;
+  auto events = relman::test::journal_events(dir / "st");
+  bool failed = false;
+  for (const auto& e : events)
+    if (e["event"] == "step_failed") failed = e.value("next", "") == "relman resume";
+  EXPECT_TRUE(failed);
+}
