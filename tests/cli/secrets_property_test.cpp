@@ -48,7 +48,7 @@ steps:
           print("https://example.invalid/?t=" + u.quote(s, safe=""))
   - id: fails
     uses: exec
-    with: {argv: [sh, -c, 'echo "cannot log in with $GITHUB_TOKEN" >&2; exit 3']}
+    with: {argv: [sh, -c, 'printf "cannot log in with %s\n" "$GITHUB_TOKEN" >&2; exit 3']}
 )";
 
 // The encodings a reader could find the secret in, computed here

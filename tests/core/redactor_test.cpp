@@ -67,7 +67,7 @@ TEST(Redactor, RefusesSecretsItCannotHide) {
 TEST(Redactor, TheJournalStaysValidWhateverTheSecret) {
   // A secret equal to JSON text once rewrote keys ("***":"step_started")
   // and numbers ("t_ms":***): masking values cannot.
-  for (const std::string secret : {"\"event\":", "\"step\":\"a\"", "step_started", "\\\\\\\"\"\"\"", "{}[],:null"}) {
+  for (const std::string secret : {"\"event\":", "\"step\":\"a\"", "step_started", "\\\\\\\"\"\"\"\"", "{}[],:null"}) {
     relman::test::TempDir d;
     Redactor r;
     r.add(secret, "S");
