@@ -51,8 +51,16 @@ std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
     // "<64 hex>  <name>" (text mode) or "<64 hex> *<name>" (binary mode)
     if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
     std::string hex = line.substr(0, 64);
+    if (!std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); })) continue;
     std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
-    out.push_back({hex, line.substr(66)});
+    // A name is a file beside SHA256SUMS: one that is absolute, climbs out
+    // with '..' or holds a control character is not a checksum of ours.
+    std::string name = line.substr(66);
+    std::string padded = "/" + name + "/";
+    if (name[0] == '/' || padded.find("/../") != std::string::npos ||
+        std::any_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20; }))
+      continue;
+    out.push_back({hex, name});
   }
   return out;
 }

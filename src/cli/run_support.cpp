@@ -8,6 +8,8 @@
 #include <mutex>
 #include <set>
 #include <iostream>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "adapters/credentials.h"
@@ -68,6 +70,24 @@ std::map<std::string, std::string> recorded_vars(const RunState& st) {
   return out;
 }
 
+// A journal without a run start (empty: the start failed before recording
+// anything; or its first line torn by a crash) holds no run: every command
+// says so, the same way (docs/state-format.md).
+void require_started(const fsys::path& dir, const Journal::Loaded& loaded, const RunState& st) {
+  if (st.started) return;
+  if (st.events == 0 && !loaded.torn)
+    throw UsageError(fmt::format("there is no run in {}: its journal is empty (the run's start failed before "
+                                 "recording anything)",
+                                 dir.string()),
+                     "start it with `relman rehearse VERSION` (or `relman start VERSION --execute`)");
+  throw StateError(fmt::format("the journal in {} records no run start ({}); no step has run. Remove {} and start "
+                               "the run again",
+                               dir.string(),
+                               loaded.torn ? "its first line was cut short, by a crash while the run started"
+                                           : "its first event is not the run's start",
+                               dir.string()));
+}
+
 }  // namespace
 
 std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
@@ -79,10 +99,7 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
   run->lock = std::make_unique<RunLock>(dir);
   auto loaded = Journal::scan(dir / "journal.jsonl", [&](Event& ev) { apply_event(run->state, ev); });
   if (!loaded.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", loaded.warning.c_str());
-  if (!run->state.started)
-    throw StateError(fmt::format("the journal in {} records no run start; it is empty or was cut short before "
-                                 "the run began. Remove {} and start again",
-                                 dir.string(), dir.string()));
+  require_started(dir, loaded, run->state);
   run->var_overrides = recorded_vars(run->state);
   run->version = Version::parse(run->state.version);
   run->workflow = load_workflow(run->state.workflow_file, run->var_overrides);
@@ -114,6 +131,7 @@ ReadRun read_run(const fsys::path& dir, bool with_workflow) {
   ReadRun r;
   r.dir = dir;
   auto loaded = Journal::scan(dir / "journal.jsonl", [&](Event& ev) { apply_event(r.state, ev); });
+  require_started(dir, loaded, r.state);
   r.warning = loaded.warning;
   if (r.state.started && (with_workflow || r.state.plan.empty())) {
     auto overrides = recorded_vars(r.state);
@@ -225,6 +243,26 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
   }
 }
 
+// Where a secret would show through masking: inside a text the journal
+// keeps unmasked (journal_structural_fields) or a key it writes. A secret
+// that is part of the workflow file is no secret anyway.
+std::optional<std::string> unmaskable_place(const OpenRun& run, const std::string& secret) {
+  static const char* words[] = {"run_started",   "run_resumed",    "run_finished",  "workflow_changed", "step_started",
+                                "step_succeeded", "step_failed",   "step_skipped",  "step_waiting",     "step_approved",
+                                "step_reset",     "step_checkpoint", "workflow_hash", "outputs",        "reconciled",
+                                "rehearse",       "execute",         "settings",      "attempt"};
+  for (const char* w : words)
+    if (std::string_view(w).find(secret) != std::string_view::npos) return fmt::format("the word '{}'", w);
+  if (run.version.str().find(secret) != std::string::npos) return "the release's version";
+  std::string text;
+  try {
+    text = fs::read_file(run.workflow.file);
+  } catch (const std::exception&) {
+  }
+  if (text.find(secret) != std::string::npos) return "the workflow " + run.workflow.file.string();
+  return std::nullopt;
+}
+
 // Every credential a step of this workflow may read is masked from the
 // first event on, not only from the moment a step reads it: a step that
 // runs earlier (an exec printing its environment) or a resumed run must not
@@ -235,11 +273,22 @@ void register_secrets(OpenRun& run) {
     for (const char* key : {"token_env", "passphrase_env"})
       if (step.with.contains(key) && step.with[key].is_string()) names.insert(step.with[key].get<std::string>());
   for (const auto& name : names) {
+    std::optional<std::string> value;
     try {
-      if (auto value = credentials::lookup(name)) run.redactor.add(*value);
+      value = credentials::lookup(name);
     } catch (const std::exception&) {
       // A credentials file with a bad mode: the step that needs it says so.
     }
+    if (!value) continue;
+    try {
+      run.redactor.add(*value, name);
+    } catch (const UnmaskableSecret& e) {
+      throw ConfigError(e.what());
+    }
+    if (auto where = unmaskable_place(run, *value))
+      throw ConfigError(fmt::format("the secret in {} also appears in {}, which relman writes unmasked (the journal "
+                                    "keeps the workflow's ids and its own words as they are); use another secret",
+                                    name, *where));
   }
 }
 

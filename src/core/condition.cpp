@@ -1,6 +1,7 @@
 #include "core/condition.h"
 
 #include <cctype>
+#include <string>
 #include <vector>
 
 namespace relman {
@@ -57,6 +58,11 @@ std::vector<Token> lex(const std::string& s) {
   return out;
 }
 
+// Hostile input gets an error, not a stack overflow: the parser and the
+// evaluator recurse once per nesting level and once per operand of a chain.
+constexpr size_t kMaxText = 4096;
+constexpr int kMaxDepth = 64;
+
 class Parser {
  public:
   explicit Parser(std::vector<Token> t) : toks_(std::move(t)) {}
@@ -99,8 +105,22 @@ class Parser {
     return left;
   }
 
+  // Counts one level of nesting for as long as it lives.
+  struct Level {
+    explicit Level(Parser& p, size_t col) : p_(p) {
+      if (++p_.depth_ > kMaxDepth)
+        throw ConditionSyntaxError{col, "nested more than " + std::to_string(kMaxDepth) +
+                                            " levels deep (parentheses and 'not'); write it more simply"};
+    }
+    ~Level() { --p_.depth_; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+    Parser& p_;
+  };
+
   NodeP parse_not() {
     if (is_word("not")) {
+      Level level(*this, peek().col);
       take();
       return binary(Condition::Node::not_, parse_not(), nullptr);
     }
@@ -110,6 +130,7 @@ class Parser {
   NodeP parse_atom() {
     Token t = take();
     if (t.type == Token::lparen) {
+      Level level(*this, t.col);
       auto n = parse_or();
       if (peek().type != Token::rparen) throw ConditionSyntaxError{peek().col, "expected ')'"};
       take();
@@ -151,6 +172,7 @@ class Parser {
 
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 std::string var_text(const nlohmann::json& j) {
@@ -199,6 +221,8 @@ void collect_vars(const Condition::Node* n, std::vector<std::string>& out) {
 }  // namespace
 
 Condition Condition::parse(const std::string& text) {
+  if (text.size() > kMaxText)
+    throw ConditionSyntaxError{kMaxText, "longer than " + std::to_string(kMaxText) + " characters; write it more simply"};
   Condition c;
   c.text_ = text;
   c.root_ = Parser(lex(text)).parse();

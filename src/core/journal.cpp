@@ -47,7 +47,11 @@ std::string read_journal_file(const std::filesystem::path& file) {
 struct LineCheck {
   const char* problem = nullptr;  // why it is not an event; null when it is
   int v = 0;                      // its format
-  uint64_t seq = 0;
+  uint64_t seq = 0;               // 0: none
+  // A whole event whose seq is missing or out of order: no crash writes
+  // that, so it is damage even on the last line.
+  bool bad_seq = false;
+  uint64_t want_seq = 0;          // the seq it should have had (0: any)
 };
 
 // A stretch of whole lines [begin, end), read until its end or the first
@@ -55,15 +59,17 @@ struct LineCheck {
 struct Part {
   size_t begin = 0, end = 0;
   size_t lines = 0;                   // good lines
+  uint64_t first_seq = 0;             // of the first good line
   uint64_t last_seq = 0;              // of the last good line
   size_t stop = std::string::npos;    // where the bad line starts
   LineCheck check;                    // what is wrong with it
 };
 
 // `parse(first, last)` checks a line and keeps what it parsed; `take()`
-// hands that on.
+// hands that on. Seqs run 1, 2, 3... with no gap: `expect` is the first
+// line's (0 when the part starts mid-file and any will do).
 template <class Parse, class Take>
-Part read_part(const std::string& data, size_t begin, size_t end, Parse&& parse, Take&& take) {
+Part read_part(const std::string& data, size_t begin, size_t end, uint64_t expect, Parse&& parse, Take&& take) {
   Part part;
   part.begin = begin;
   part.end = end;
@@ -73,17 +79,37 @@ Part read_part(const std::string& data, size_t begin, size_t end, Parse&& parse,
     LineCheck check;
     if (nl == std::string::npos) check.problem = "it has no end of line";
     else check = parse(data.data() + pos, data.data() + nl);
+    if (!check.problem && check.v <= Journal::kFormat && (check.seq == 0 || (expect && check.seq != expect))) {
+      check.problem = check.seq == 0 ? "it has no \"seq\"" : "its \"seq\" breaks the sequence";
+      check.bad_seq = true;
+      check.want_seq = expect;
+    }
     if (check.problem || check.v > Journal::kFormat) {
       part.stop = pos;
       part.check = check;
       return part;
     }
+    if (part.lines == 0) part.first_seq = check.seq;
     ++part.lines;
     part.last_seq = check.seq;
+    expect = check.seq + 1;
     take();
     pos = nl + 1;
   }
   return part;
+}
+
+[[noreturn]] void damaged(const std::filesystem::path& file, size_t line_no, const std::string& why) {
+  throw StateError(fmt::format(
+      "journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
+      "backup, or inspect it by hand (each line is one JSON event)",
+      file.string(), line_no, why));
+}
+
+std::string seq_problem(const LineCheck& c) {
+  if (c.seq == 0) return "it has no \"seq\": every event carries its sequence number";
+  return fmt::format("its seq is {} where {} was expected: a line is missing, repeated or was altered", c.seq,
+                     c.want_seq);
 }
 
 // The rules of reading, in one place: a bad last line is a torn tail,
@@ -104,12 +130,9 @@ void judge(const std::filesystem::path& file, const std::string& data, const Par
         "journal {} line {} is in format {}, written by a newer relman; this relman reads format {}. "
         "Upgrade relman to continue this run",
         file.string(), line_no, part.check.v, Journal::kFormat));
+  if (part.check.bad_seq) damaged(file, line_no, seq_problem(part.check));
   size_t nl = data.find('\n', part.stop);
-  if (nl != std::string::npos && nl + 1 != data.size())
-    throw StateError(fmt::format(
-        "journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
-        "backup, or inspect it by hand (each line is one JSON event)",
-        file.string(), line_no, part.check.problem));
+  if (nl != std::string::npos && nl + 1 != data.size()) damaged(file, line_no, part.check.problem);
   // A crash while appending leaves at most one incomplete line, at the end.
   out.torn = true;
   out.warning = fmt::format(
@@ -127,6 +150,12 @@ LineCheck read_event(EventReader& reader, const char* first, const char* last, E
 }
 
 }  // namespace
+
+const std::vector<std::string>& journal_structural_fields() {
+  static const std::vector<std::string> fields = {"v", "seq", "time", "t_ms", "event", "step",
+                                                  "plan", "version", "mode", "workflow_hash"};
+  return fields;
+}
 
 Journal::Loaded Journal::read(const std::filesystem::path& file) {
   Loaded out;
@@ -147,7 +176,7 @@ Journal::Loaded Journal::read(const std::filesystem::path& file) {
     auto seq = ev.find("seq");
     return {nullptr, v->get<int>(), seq != ev.end() && seq->is_number_unsigned() ? seq->get<uint64_t>() : 0};
   };
-  Part all = read_part(data, 0, data.size(), parse, [&] { out.events.push_back(std::move(ev)); });
+  Part all = read_part(data, 0, data.size(), 1, parse, [&] { out.events.push_back(std::move(ev)); });
   judge(file, data, all, 1, out);
   return out;
 }
@@ -179,7 +208,7 @@ Journal::Loaded Journal::scan(const std::filesystem::path& file, const Sink& sin
         EventReader reader;
         Event ev;
         back = read_part(
-            data, mid, data.size(), [&](const char* f, const char* l) { return read_event(reader, f, l, ev); },
+            data, mid, data.size(), 0, [&](const char* f, const char* l) { return read_event(reader, f, l, ev); },
             [&] { back_events.push_back(std::move(ev)); });
       } catch (...) {
         back_failure = std::current_exception();  // out of memory, say
@@ -190,11 +219,18 @@ Journal::Loaded Journal::scan(const std::filesystem::path& file, const Sink& sin
   EventReader reader;
   Event ev;
   Part front = read_part(
-      data, 0, mid, [&](const char* f, const char* l) { return read_event(reader, f, l, ev); }, [&] { sink(ev); });
+      data, 0, mid, 1, [&](const char* f, const char* l) { return read_event(reader, f, l, ev); }, [&] { sink(ev); });
   if (helper.joinable()) helper.join();
   judge(file, data, front, 1, out);
   if (mid == data.size() || front.stop != std::string::npos) return out;
   if (back_failure) std::rethrow_exception(back_failure);
+  // The back half was read without knowing where the front one ended.
+  if (back.lines > 0 && back.first_seq != out.last_seq + 1) {
+    LineCheck c;
+    c.seq = back.first_seq;
+    c.want_seq = out.last_seq + 1;
+    damaged(file, front.lines + 1, seq_problem(c));
+  }
   for (Event& e : back_events) sink(e);
   judge(file, data, back, front.lines + 1, out);
   return out;
@@ -244,8 +280,12 @@ nlohmann::json Journal::append(nlohmann::json event, bool sync) {
   int64_t t = now_ms();
   nlohmann::json ev = {{"v", kFormat}, {"seq", next_seq_}, {"time", iso_time(t)}, {"t_ms", t}};
   ev.update(event);
+  // Values are masked before serialising, never the JSON text: a secret
+  // equal to a key or a number cannot rewrite the line, and one with quotes
+  // cannot hide behind its escaped form. The fields the fold keys on come
+  // from relman and the workflow, never from a secret, and stay as written.
+  if (redactor_) ev = redactor_->mask_values(std::move(ev), journal_structural_fields());
   std::string line = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (redactor_) line = redactor_->apply(line);
   line += '\n';
   try {
     fs::write_all(fd_.get(), line);

@@ -85,6 +85,12 @@ class Journal {
   std::mutex mu_;
 };
 
+// The top-level fields of an event that are never masked: the journal's
+// bookkeeping and what relman writes from the workflow (event names, step
+// ids, the plan). A secret that these could contain is refused before a run
+// (cli register_secrets), so masking never changes what an event means.
+const std::vector<std::string>& journal_structural_fields();
+
 // Milliseconds since the epoch, and that instant as ISO 8601 UTC.
 int64_t now_ms();
 std::string iso_time(int64_t ms);

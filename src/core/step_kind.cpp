@@ -41,6 +41,15 @@ std::string to_string(ProbeResult r) {
   return "unknown";
 }
 
+void StepContext::add_secret(const std::string& s, const std::string& source) const {
+  if (!redactor) return;
+  try {
+    redactor->add(s, source);
+  } catch (const UnmaskableSecret& e) {
+    throw StepError(fmt::format("step '{}': {}", step_id, e.what()));
+  }
+}
+
 std::string StepContext::str(const std::string& key, const std::string& fallback) const {
   if (!has(key)) return fallback;
   const json& v = with.at(key);

@@ -87,10 +87,8 @@ struct StepContext {
   std::function<void(const std::string& line)> progress;
 
   // Registers a secret: it is replaced by "***" in the journal, logs and
-  // errors from now on.
-  void add_secret(const std::string& s) const {
-    if (redactor) redactor->add(s);
-  }
+  // errors from now on. One too short to mask fails the step (StepError).
+  void add_secret(const std::string& s, const std::string& source = "") const;
   // Parameter helpers: throw StepError naming the step and parameter.
   std::string str(const std::string& key, const std::string& fallback) const;
   std::string str(const std::string& key) const;  // required

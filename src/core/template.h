@@ -3,7 +3,9 @@
 // "$${" writes a literal "${".
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +32,23 @@ std::vector<TemplateExpr> find_templates(std::string_view s, std::vector<Templat
 // message when the name is unknown.
 using TemplateResolver = std::function<nlohmann::json(const TemplateExpr&)>;
 
+// What one expansion may produce at most (bytes of text, plus one per list
+// item or mapping entry): vars that each repeat the one before ten times
+// would otherwise grow without bound ("template bomb").
+inline constexpr size_t kMaxExpandedSize = size_t{1} << 20;
+
+// Thrown when an expansion would exceed its limit; callers add whose it was.
+class TemplateTooLarge : public std::length_error {
+ public:
+  using std::length_error::length_error;
+};
+
 // Expands every string in `value` (recursing into lists and mappings). A
 // string that is exactly one expression takes the value's type (a list stays
 // a list); otherwise values are interpolated (lists joined with spaces).
-nlohmann::json expand_templates(const nlohmann::json& value, const TemplateResolver& resolve);
-std::string expand_string(std::string_view s, const TemplateResolver& resolve);
+// Throws TemplateTooLarge past `limit`.
+nlohmann::json expand_templates(const nlohmann::json& value, const TemplateResolver& resolve,
+                                size_t limit = kMaxExpandedSize);
+std::string expand_string(std::string_view s, const TemplateResolver& resolve, size_t limit = kMaxExpandedSize);
 
 }  // namespace relman

@@ -1,9 +1,11 @@
 #include "core/workflow.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <regex>
@@ -99,6 +101,14 @@ std::filesystem::path find_workflow(const std::string& name_or_path) {
 
 namespace {
 
+// Bounds on what a workflow may ask of the loader, so `plan` on any input
+// finishes in well under a second and a few tens of MB (docs/security-loader.md).
+constexpr std::uintmax_t kMaxFileSize = 1 << 20;  // bytes
+constexpr size_t kMaxNodes = 100'000;             // YAML values, aliases expanded
+constexpr size_t kMaxSteps = 1'000;
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxProblems = 100;              // reported; the rest are counted
+
 // -?(0|[1-9][0-9]{0,17}): plain scalars that become integers. (Hand-written:
 // std::regex here cost more than the YAML parse on large workflows.)
 bool looks_like_int(const std::string& s) {
@@ -112,12 +122,73 @@ bool looks_like_int(const std::string& s) {
   return true;
 }
 
-// [A-Za-z0-9][A-Za-z0-9_-]*
+// [A-Za-z0-9][A-Za-z0-9_-]*, at most kMaxIdLength: an id names logs/<id>.log
+// and work/<id>/, so it must be a short, plain file name.
 bool valid_id(const std::string& id) {
-  if (id.empty() || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  if (id.empty() || id.size() > kMaxIdLength || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
   for (char c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   return true;
+}
+
+// The byte offset of the first byte that is not well-formed UTF-8 (overlong
+// forms, surrogates and code points past U+10FFFF included), or npos.
+size_t first_bad_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
+    else return i;
+    if (i + n > s.size()) return i;
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += n;
+  }
+  return std::string::npos;
+}
+
+// Parameters whose values become file or ref names: no control character
+// may reach a file name (a newline in a tarball's member names, say).
+const std::map<std::string, std::vector<std::string>>& file_name_params() {
+  static const std::map<std::string, std::vector<std::string>> params = {
+      {"archive.export", {"prefix"}},
+      {"build.make", {"tarball", "dir", "program", "ccache_dir"}},
+      {"checksum.sha256", {"files", "output"}},
+      {"gpg.sign", {"files"}},
+      {"gpg.verify", {"files", "checksums"}},
+      {"http.upload", {"files", "url"}},
+      {"exec", {"creates", "cwd"}},
+      {"smoke.run", {"cwd"}},
+      {"git.branch", {"name", "from"}},
+      {"git.checkout", {"name"}},
+      {"git.require_branch", {"name"}},
+      {"git.tag", {"name", "ref"}},
+      {"git.merge", {"ref"}},
+      {"git.push", {"refs", "tags"}},
+  };
+  return params;
+}
+
+std::string control_name(unsigned char c) {
+  if (c == '\n') return "a newline";
+  if (c == '\t') return "a tab";
+  if (c == '\r') return "a carriage return";
+  if (c == 0) return "a NUL character";
+  return fmt::format("the control character U+{:04X}", c);
 }
 
 class Loader {
@@ -136,6 +207,12 @@ class Loader {
   void problem_at(const SourceLocation& where, const std::string& msg) { problems_.push_back({where, msg}); }
 
   static nlohmann::json to_json(const YAML::Node& n);
+  std::string read_text();
+  void check_tree(const YAML::Node& n);
+  void check_scalar(const YAML::Node& n, const char* what);
+  void check_file_names(const StepDef& step, const YAML::Node& with);
+  TemplateResolver static_resolver();
+  bool needs_transitively(size_t step, size_t target);
   void load_vars(const YAML::Node& vars);
   void load_step(const YAML::Node& node, std::map<std::string, int>& first_seen);
   void check_params(StepDef& step, const YAML::Node& with);
@@ -154,6 +231,13 @@ class Loader {
   size_t var_position_ = 0;  // while checking a var: how many vars precede it
   std::set<std::string> declared_vars_;
   std::vector<std::string> vars_so_far_;
+  std::map<std::string, size_t> var_index_;  // name -> declaration position
+  // Each var expanded as far as the load knows (vars, env; placeholders for
+  // release, run and steps): what file-name checks look at.
+  std::map<std::string, nlohmann::json> static_vars_;
+  size_t nodes_ = 0;  // values visited by check_tree
+  // ancestors_[i][j]: step i needs step j, directly or not (filled lazily).
+  std::vector<std::vector<char>> ancestors_;
   struct PendingNeed {
     std::string need;
     SourceLocation where;
@@ -189,16 +273,86 @@ nlohmann::json Loader::to_json(const YAML::Node& n) {
   return nullptr;
 }
 
+std::string Loader::read_text() {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file_, ec);
+  if (!ec && size > kMaxFileSize)
+    throw ConfigError(fmt::format("workflow {} is {} bytes; relman reads workflows of at most {} bytes (1 MiB). "
+                                  "Split it, or check it is the file you meant",
+                                  file_.string(), size, kMaxFileSize));
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("cannot read workflow {}: no such file or not readable", file_.string()));
+  // Read at most one byte past the limit: the file may grow, or be a pipe.
+  std::string text(kMaxFileSize + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxFileSize)
+    throw ConfigError(fmt::format("workflow {} is more than {} bytes; relman reads workflows of at most 1 MiB",
+                                  file_.string(), kMaxFileSize));
+  // YAML is text: a byte that is not UTF-8 or a NUL is refused where it is,
+  // before the parser guesses what it meant.
+  auto where = [&](size_t offset) {
+    size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+    line_start = (line_start == std::string::npos || offset == 0) ? 0 : line_start + 1;
+    int line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n')) + 1;
+    return SourceLocation{file_.string(), line, static_cast<int>(offset - line_start) + 1};
+  };
+  if (size_t bad = first_bad_utf8(text); bad != std::string::npos)
+    throw ConfigError({Diagnostic{where(bad), fmt::format("the byte 0x{:02X} is not UTF-8; save the workflow as UTF-8",
+                                                          static_cast<unsigned char>(text[bad]))}});
+  if (size_t nul = text.find('\0'); nul != std::string::npos)
+    throw ConfigError({Diagnostic{where(nul), "a NUL byte; a workflow is text: remove it"}});
+  return text;
+}
+
+// Walks every value once, aliases expanded, before anything else reads the
+// tree: it bounds every later walk (to_json, template checks) by kMaxNodes
+// and refuses what YAML accepts but a workflow must not hold.
+void Loader::check_tree(const YAML::Node& n) {
+  if (++nodes_ > kMaxNodes) {
+    problem(n, fmt::format("the workflow holds more than {} values once its YAML aliases are expanded; relman refuses "
+                           "it (an alias bomb?). Write the values out, or use fewer aliases",
+                           kMaxNodes));
+    throw ConfigError(problems_);
+  }
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: check_scalar(n, "a value"); break;
+    case YAML::NodeType::Sequence:
+      for (const auto& x : n) check_tree(x);
+      break;
+    case YAML::NodeType::Map: {
+      std::map<std::string, int> seen;
+      for (const auto& kv : n) {
+        ++nodes_;
+        if (!kv.first.IsScalar()) {
+          problem(kv.first, "a key must be a plain string, not a list or a mapping");
+        } else {
+          check_scalar(kv.first, "a key");
+          auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark().line + 1);
+          if (!fresh)
+            problem(kv.first, fmt::format("duplicate key '{}' (first on line {}); YAML would keep only one of them: "
+                                          "remove or rename one",
+                                          kv.first.Scalar(), it->second));
+        }
+        check_tree(kv.second);
+      }
+      break;
+    }
+    default: break;
+  }
+}
+
+void Loader::check_scalar(const YAML::Node& n, const char* what) {
+  const std::string& v = n.Scalar();
+  if (v.find('\0') != std::string::npos)
+    problem(n, fmt::format("{} holds a NUL character (\\0), which would cut it short where it is used: remove it", what));
+  if (first_bad_utf8(v) != std::string::npos)
+    problem(n, fmt::format("{} is not UTF-8 once its escapes are read: write it as text", what));
+}
+
 Workflow Loader::load() {
   wf_.file = std::filesystem::absolute(file_);
-  std::string text;
-  {
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("cannot read workflow {}: no such file or not readable", file_.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
+  std::string text = read_text();
   Sha256 h;
   h.update(text);
   wf_.hash = h.hex();
@@ -206,6 +360,10 @@ Workflow Loader::load() {
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError({Diagnostic{at(e.mark), fmt::format("YAML syntax error: nested more than {} levels deep; "
+                                                          "write it flatter",
+                                                          e.depth())}});
   } catch (const YAML::Exception& e) {
     throw ConfigError({Diagnostic{at(e.mark), "YAML syntax error: " + e.msg}});
   }
@@ -213,6 +371,10 @@ Workflow Loader::load() {
     problem(root, "a workflow is a mapping with 'name', 'vars' and 'steps'");
     throw ConfigError(problems_);
   }
+  check_tree(root);
+  for (const char* key : {"name", "description"})
+    if (root[key] && (root[key].IsMap() || root[key].IsSequence()))
+      problem(root[key], fmt::format("'{}' must be a string", key));
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (key != "name" && key != "description" && key != "vars" && key != "steps")
@@ -234,6 +396,8 @@ Workflow Loader::load() {
     problem(root, "the workflow has no 'steps'");
   } else if (!steps.IsSequence() || steps.size() == 0) {
     problem(steps, "'steps' must be a non-empty list of steps");
+  } else if (steps.size() > kMaxSteps) {
+    problem(steps, fmt::format("the workflow has {} steps; relman runs at most {} in one workflow", steps.size(), kMaxSteps));
   } else {
     std::map<std::string, int> first_seen;
     for (const auto& s : steps) load_step(s, first_seen);
@@ -242,6 +406,11 @@ Workflow Loader::load() {
     // and templates see the real graph.
     check_needs_and_cycles();
     check_templates();
+  }
+  if (problems_.size() > kMaxProblems) {
+    size_t more = problems_.size() - kMaxProblems;
+    problems_.resize(kMaxProblems);
+    problems_.push_back({{file_.string(), 0, 0}, fmt::format("... and {} more problems", more)});
   }
   if (!problems_.empty()) throw ConfigError(problems_);
   return std::move(wf_);
@@ -270,10 +439,100 @@ void Loader::load_vars(const YAML::Node& vars) {
     bool overridden = o != overrides_.end();
     if (overridden) value = o->second;
     if (!overridden) var_nodes_.push_back({kv.second, vars_so_far_.size()});
+    // Expanded now, as far as the load can, so a var that grows without
+    // bound is refused here, naming it, and file-name checks see its text.
+    nlohmann::json expanded = value;
+    try {
+      expanded = expand_templates(value, static_resolver());
+    } catch (const TemplateTooLarge& e) {
+      problem(kv.second, fmt::format("var '{}': {}", k, e.what()));
+      expanded = "";
+    } catch (const std::exception&) {
+      // An unknown name: check_templates reports it with its column.
+    }
+    static_vars_[k] = std::move(expanded);
     wf_.vars.emplace_back(k, value);
     declared_vars_.insert(k);
+    var_index_.emplace(k, vars_so_far_.size());
     vars_so_far_.push_back(k);
   }
+}
+
+TemplateResolver Loader::static_resolver() {
+  return [this](const TemplateExpr& e) -> nlohmann::json {
+    auto parts = e.parts();
+    if (parts[0] == "vars" && parts.size() == 2) {
+      auto it = static_vars_.find(parts[1]);
+      if (it != static_vars_.end()) return it->second;
+      throw std::out_of_range("vars." + parts[1]);
+    }
+    if (parts[0] == "env" && parts.size() == 2) {
+      const char* v = std::getenv(parts[1].c_str());
+      return std::string(v ? v : "");
+    }
+    // Known only when the run starts: release names are plain words and
+    // digits, paths are absolute, step outputs are checked when they exist.
+    if (parts[0] == "release") return std::string("0");
+    if (parts[0] == "run") return std::string("/run");
+    return std::string("x");
+  };
+}
+
+void Loader::check_file_names(const StepDef& step, const YAML::Node& with) {
+  auto it = file_name_params().find(step.uses);
+  if (it == file_name_params().end() || !with || !with.IsMap()) return;
+  for (const auto& param : it->second) {
+    if (!step.with.contains(param)) continue;
+    nlohmann::json value;
+    try {
+      value = expand_templates(step.with[param], static_resolver());
+    } catch (const std::exception&) {
+      continue;  // reported by the template checks
+    }
+    std::vector<std::string> texts;
+    if (value.is_string()) texts.push_back(value.get<std::string>());
+    for (const auto& x : value.is_array() ? value : nlohmann::json::array())
+      if (x.is_string()) texts.push_back(x.get<std::string>());
+    const YAML::Node node = with[param];
+    bool templated = step.with[param].dump().find("${") != std::string::npos;
+    for (const auto& t : texts) {
+      auto c = std::find_if(t.begin(), t.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      });
+      if (c != t.end()) {
+        problem(node, fmt::format("step '{}': parameter '{}' becomes a file name and would hold {}{}; remove it",
+                                  step.id, param, control_name(static_cast<unsigned char>(*c)),
+                                  templated ? " (through its templates)" : ""));
+        break;
+      }
+      if (step.uses == "archive.export" && param == "prefix" &&
+          (t.empty() || t == "." || t == ".." || t.find('/') != std::string::npos))
+        problem(node, fmt::format("step '{}': prefix '{}' must be a plain directory name such as Python-3.12.0 "
+                                  "(no '/', not '..'){}",
+                                  step.id, t, templated ? " (through its templates)" : ""));
+    }
+  }
+}
+
+bool Loader::needs_transitively(size_t step, size_t target) {
+  if (ancestors_.empty()) ancestors_.resize(wf_.steps.size());
+  auto& mine = ancestors_[step];
+  if (mine.empty()) {
+    // Depth-first over needs; linear in the steps and needs, once per step.
+    mine.assign(wf_.steps.size(), 0);
+    std::vector<size_t> todo = {step};
+    while (!todo.empty()) {
+      size_t i = todo.back();
+      todo.pop_back();
+      for (const auto& n : wf_.steps[i].needs) {
+        auto j = wf_.index.find(n);
+        if (j == wf_.index.end() || mine[j->second]) continue;
+        mine[j->second] = 1;
+        todo.push_back(j->second);
+      }
+    }
+  }
+  return mine[target] != 0;
 }
 
 void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first_seen) {
@@ -290,19 +549,26 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
       problem(kv.first, fmt::format("unknown key '{}' in a step (expected id, uses, name, with, needs, when, approve)", key));
   }
 
+  for (const char* key : {"id", "uses", "name", "approve"})
+    if (node[key] && (node[key].IsMap() || node[key].IsSequence()))
+      problem(node[key], fmt::format("'{}' must be a string", key));
   if (!node["id"] || !node["id"].IsScalar()) {
-    problem(node, "step has no 'id'");
+    if (!node["id"]) problem(node, "step has no 'id'");
     step.id = fmt::format("#{}", wf_.steps.size() + 1);
   } else {
     step.id = node["id"].Scalar();
     if (!valid_id(step.id))
-      problem(node["id"], fmt::format("bad step id '{}': use letters, digits, '-' and '_'", step.id));
+      problem(node["id"], step.id.size() > kMaxIdLength
+                              ? fmt::format("step id '{}...' is {} characters long; an id names the step's log file, "
+                                            "so at most {}",
+                                            step.id.substr(0, 16), step.id.size(), kMaxIdLength)
+                              : fmt::format("bad step id '{}': use letters, digits, '-' and '_'", step.id));
     auto [it, fresh] = first_seen.emplace(step.id, node["id"].Mark().line + 1);
     if (!fresh) problem(node["id"], fmt::format("duplicate step id '{}' (first defined on line {})", step.id, it->second));
   }
   if (node["name"] && node["name"].IsScalar()) step.title = node["name"].Scalar();
   if (!node["uses"] || !node["uses"].IsScalar()) {
-    problem(node, fmt::format("step '{}' has no 'uses' (its step kind)", step.id));
+    if (!node["uses"]) problem(node, fmt::format("step '{}' has no 'uses' (its step kind)", step.id));
   } else {
     step.uses = node["uses"].Scalar();
     step.kind = StepRegistry::instance().find(step.uses);
@@ -319,6 +585,7 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
     step.with = to_json(with);
   }
   if (step.kind) check_params(step, with);
+  check_file_names(step, with);
 
   if (YAML::Node needs = node["needs"]) {
     if (needs.IsScalar()) {
@@ -353,7 +620,9 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
         if (!declared_vars_.count(v)) problem(when, fmt::format("condition names vars.{}, which is not declared in 'vars'", v));
     } catch (const ConditionSyntaxError& e) {
       size_t quoted = when.Tag() == "!" ? 1 : 0;
-      problem_at(at(when.Mark(), e.column + quoted), fmt::format("bad condition '{}': {}", text, e.message));
+      // A hostile condition can be long: quote only its start.
+      std::string shown = text.size() > 80 ? text.substr(0, 60) + "..." : text;
+      problem_at(at(when.Mark(), e.column + quoted), fmt::format("bad condition '{}': {}", shown, e.message));
     }
   }
   if (YAML::Node approve = node["approve"]) {
@@ -485,8 +754,7 @@ void Loader::check_template_expr(const TemplateExpr& e, const SourceLocation& wh
     }
   } else if (root == "vars") {
     if (parts.size() != 2 || !declared_vars_.count(parts[1])) bad("no such var is declared in 'vars'");
-    else if (!step && std::find(vars_so_far_.begin(), vars_so_far_.begin() + static_cast<long>(var_position_), parts[1]) ==
-                          vars_so_far_.begin() + static_cast<long>(var_position_))
+    else if (!step && var_index_.at(parts[1]) >= var_position_)
       bad("a var may use only vars declared before it");
   } else if (root == "env") {
     if (parts.size() != 2) bad("use ${env.NAME}");
@@ -511,8 +779,7 @@ void Loader::check_template_expr(const TemplateExpr& e, const SourceLocation& wh
     }
     // The value exists only if the step ran before this one: it must be a
     // (transitive) need.
-    auto deps = wf_.dependants(target->id);
-    if (std::find(deps.begin(), deps.end(), step->id) == deps.end()) {
+    if (!needs_transitively(wf_.index.at(step->id), wf_.index.at(target->id))) {
       bad(fmt::format("step '{}' does not (even indirectly) need '{}'; add it to needs", step->id, target->id));
       return;
     }

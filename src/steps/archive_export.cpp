@@ -31,7 +31,10 @@ Settings settings(const StepContext& ctx) {
   Settings s;
   s.ref = ctx.str("ref");
   s.prefix = ctx.str("prefix");
-  if (s.prefix.empty() || s.prefix == "." || s.prefix == ".." || s.prefix.find('/') != std::string::npos)
+  // The loader refuses these where it can see them; a prefix made from a
+  // step's output is known only now.
+  if (s.prefix.empty() || s.prefix == "." || s.prefix == ".." || s.prefix.find('/') != std::string::npos ||
+      std::any_of(s.prefix.begin(), s.prefix.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
     throw StepError(fmt::format("step '{}': prefix '{}' must be a plain directory name such as Python-3.12.0 "
                                 "(no '/'); fix the workflow",
                                 ctx.step_id, s.prefix));

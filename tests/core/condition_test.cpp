@@ -35,3 +35,28 @@ TEST(Condition, SyntaxErrorsCarryTheColumn) {
   EXPECT_EQ(col("vars.x = 'a'"), 7);
   EXPECT_EQ(col("final and"), 9);
 }
+
+TEST(Condition, HostileNestingIsAnErrorNotACrash) {
+  auto message = [](const std::string& c) {
+    try {
+      Condition::parse(c);
+    } catch (const ConditionSyntaxError& e) {
+      return e.message;
+    }
+    return std::string("parsed");
+  };
+  EXPECT_NE(message(std::string(1000, '(') + "final" + std::string(1000, ')')).find("nested more than 64"),
+            std::string::npos);
+  EXPECT_NE(message(std::string(20000, '(') + "final" + std::string(20000, ')')).find("longer than 4096"),
+            std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 1000; ++i) nots += "not ";
+  EXPECT_NE(message(nots + "final").find("nested more than 64"), std::string::npos);
+  EXPECT_NE(message(std::string(5000, ' ') + "final").find("longer than 4096"), std::string::npos);
+  // 64 levels are fine, and still mean what they say.
+  auto c = Condition::parse(std::string(64, '(') + "final" + std::string(64, ')'));
+  EXPECT_TRUE(c.eval(Version::parse("3.12.0"), {}));
+  std::string even;
+  for (int i = 0; i < 64; ++i) even += "not ";
+  EXPECT_TRUE(Condition::parse(even + "final").eval(Version::parse("3.12.0"), {}));
+}

@@ -1,5 +1,6 @@
 #include "core/journal.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
@@ -234,7 +235,15 @@ TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
   TempDir d;
   write_journal(d / "j", 50);
   std::string bytes = test::read_file(d / "j");
-  test::write_file(d / "j", bytes.substr(0, bytes.find('\n') + 1) + bytes);  // run_started twice
+  // run_started twice, the seqs renumbered so the lines themselves are sound.
+  std::string twice = bytes.substr(0, bytes.find('\n') + 1) + bytes, renumbered;
+  uint64_t seq = 0;
+  for (size_t pos = 0, nl; (nl = twice.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    auto ev = nlohmann::json::parse(twice.substr(pos, nl - pos));
+    ev["seq"] = ++seq;
+    renumbered += ev.dump() + "\n";
+  }
+  test::write_file(d / "j", renumbered);
   for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
     RunState st;
     try {
@@ -243,5 +252,56 @@ TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
     } catch (const StateError& e) {
       EXPECT_NE(std::string(e.what()).find("starts a second run"), std::string::npos) << e.what();
     }
+  }
+}
+
+// Every event carries its seq, 1, 2, 3...: a line that lost it (two flipped
+// bytes turn "seq" into another key) or a gap (a line removed) is damage,
+// even on the last line, where a crash leaves only an incomplete line.
+TEST(Journal, SeqsMustRunWithoutAGap) {
+  TempDir d;
+  std::string full = write_journal(d / "j", 300);  // long enough for the parallel reader
+  std::vector<std::string> lines;
+  for (size_t pos = 0, nl; (nl = full.find('\n', pos)) != std::string::npos; pos = nl + 1)
+    lines.push_back(full.substr(pos, nl - pos + 1));
+  auto join = [&](size_t drop, size_t flip) {
+    std::string out;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i == drop) continue;
+      std::string l = lines[i];
+      if (i == flip) l.replace(l.find("\"seq\""), 5, "\"sfp\"");
+      out += l;
+    }
+    return out;
+  };
+  const size_t n = lines.size(), none = n + 1;
+  struct Case {
+    std::string bytes, want;
+  };
+  std::vector<Case> cases = {
+      {join(none, 5), "damaged at line 6 (it has no \"seq\""},
+      {join(none, n - 1), fmt::format("damaged at line {} (it has no \"seq\"", n)},
+      {join(7, none), "damaged at line 8 (its seq is 9 where 8 was expected"},
+      {join(n / 2 + 3, none), fmt::format("damaged at line {} (its seq is {} where {} was expected", n / 2 + 4, n / 2 + 5, n / 2 + 4)},
+      {join(0, none), "damaged at line 1 (its seq is 2 where 1 was expected"},
+      {join(none, none) + lines[4], fmt::format("damaged at line {} (its seq is 5 where {} was expected", n + 1, n + 1)},
+  };
+  for (const auto& c : cases) {
+    test::write_file(d / "bad", c.bytes);
+    try {
+      Journal::read(d / "bad");
+      ADD_FAILURE() << "accepted: " << c.want;
+    } catch (const StateError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.want), std::string::npos) << e.what();
+    }
+    for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}, size_t{1}}) {
+      try {
+        Journal::scan(d / "bad", [](Event&) {}, parallel_from);
+        ADD_FAILURE() << "scan accepted: " << c.want << " parallel_from " << parallel_from;
+      } catch (const StateError& e) {
+        EXPECT_NE(std::string(e.what()).find(c.want), std::string::npos) << e.what() << " parallel_from " << parallel_from;
+      }
+    }
+    EXPECT_EQ(test::read_file(d / "bad"), c.bytes);
   }
 }

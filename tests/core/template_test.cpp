@@ -28,3 +28,18 @@ TEST(Template, FindsExpressionsAndReportsMalformedOnes) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[1].offset, 26u);
 }
+
+TEST(Template, ExpansionIsCappedAtItsLimit) {
+  json big = std::string(600 * 1024, 'x');
+  auto resolve = [&](const TemplateExpr&) -> json { return big; };
+  // Twice 600 KiB in one string, or a list holding it twice: over 1 MiB.
+  EXPECT_THROW(expand_templates("${vars.a}${vars.a}", resolve), TemplateTooLarge);
+  EXPECT_THROW(expand_templates(json::array({"${vars.a}", "${vars.a}"}), resolve), TemplateTooLarge);
+  EXPECT_THROW(expand_string("${vars.a}-${vars.a}", resolve), TemplateTooLarge);
+  EXPECT_EQ(expand_templates("${vars.a}", resolve).get<std::string>().size(), 600u * 1024);
+  // A small explicit limit counts the same way.
+  auto word = [](const TemplateExpr&) -> json { return "0123456789"; };
+  EXPECT_EQ(expand_templates("${x}${x}", word, 20), "01234567890123456789");
+  EXPECT_THROW(expand_templates("${x}${x}!", word, 20), TemplateTooLarge);
+  EXPECT_THROW(expand_templates(json::array({"${x}", "${x}"}), word, 20), TemplateTooLarge);
+}
