@@ -54,7 +54,7 @@ if [ "${1:-}" != "--quick" ]; then
   echo "== relman: fuzz each target for 20 s (scripts/fuzz.sh)"
   bash scripts/fuzz.sh 20
   echo "== relman: build and test under ASan + UBSan"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  RELMAN_MODEL_RUNS=30 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DRELMAN_SANITIZE=ON
 fi
