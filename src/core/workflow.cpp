@@ -410,7 +410,12 @@ Workflow Loader::load() {
   if (problems_.size() > kMaxProblems) {
     size_t more = problems_.size() - kMaxProblems;
     problems_.resize(kMaxProblems);
-    problems_.push_back({{file_.string(), 0, 0}, fmt::format("... and {} more problems", more)});
+    // Built field by field: g++ 12 at -O3 warns (-Wmaybe-uninitialized) on
+    // the nested brace form, a false positive.
+    Diagnostic rest;
+    rest.where.file = file_.string();
+    rest.message = fmt::format("... and {} more problems", more);
+    problems_.push_back(std::move(rest));
   }
   if (!problems_.empty()) throw ConfigError(problems_);
   return std::move(wf_);
