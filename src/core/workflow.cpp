@@ -540,6 +540,14 @@ bool Loader::needs_transitively(size_t step, size_t target) {
   return mine[target] != 0;
 }
 
+// The key node of `key` in a mapping: an empty value ('uses:') has no text
+// of its own, and yaml-cpp marks it where the next key begins.
+static YAML::Node key_of(const YAML::Node& map, const char* key) {
+  for (const auto& kv : map)
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.first;
+  return map;
+}
+
 void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first_seen) {
   if (!node.IsMap()) {
     problem(node, "a step is a mapping with at least 'id' and 'uses'");
@@ -558,7 +566,9 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
     if (node[key] && (node[key].IsMap() || node[key].IsSequence()))
       problem(node[key], fmt::format("'{}' must be a string", key));
   if (!node["id"] || !node["id"].IsScalar()) {
+    // A null id ('id:' or 'id: ~') is no id; a mapping or list was reported above.
     if (!node["id"]) problem(node, "step has no 'id'");
+    else if (node["id"].IsNull()) problem(key_of(node, "id"), "step 'id' is empty: give the step a name");
     step.id = fmt::format("#{}", wf_.steps.size() + 1);
   } else {
     step.id = node["id"].Scalar();
@@ -574,6 +584,7 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
   if (node["name"] && node["name"].IsScalar()) step.title = node["name"].Scalar();
   if (!node["uses"] || !node["uses"].IsScalar()) {
     if (!node["uses"]) problem(node, fmt::format("step '{}' has no 'uses' (its step kind)", step.id));
+    else if (node["uses"].IsNull()) problem(key_of(node, "uses"), fmt::format("step '{}' has an empty 'uses': name its step kind", step.id));
   } else {
     step.uses = node["uses"].Scalar();
     step.kind = StepRegistry::instance().find(step.uses);
