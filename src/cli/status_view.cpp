@@ -6,6 +6,7 @@
 
 #include "cli/handover.h"
 #include "cli/width.h"
+#include "core/recovery.h"
 #include <optional>
 
 namespace relman::cli {
@@ -188,8 +189,7 @@ NextStep next_step(const RunState& st, const std::vector<std::string>& order, co
   if (auto n = each(StepState::failed, [&](const std::string& id, const StepStatus& s) {
         // An uncertain effect: a plain resume would not move it.
         if (s.needs_decision)
-          return NextStep{fmt::format("{} (it did not happen) or {}", with_state_dir("relman retry " + id, dir),
-                                      with_state_dir("relman skip " + id + " --reason \"it went out\"", dir)),
+          return NextStep{decide_commands(id, [&](const std::string& c) { return with_state_dir(c, dir); }),
                           fmt::format("check whether {}'s effect happened ({}), then", id,
                                       with_state_dir("relman log " + id, dir))};
         return NextStep{with_state_dir(s.next.empty() ? "relman resume" : s.next, dir),

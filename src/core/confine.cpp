@@ -45,9 +45,8 @@ void check_confined_param(const json& with, const std::string& key, const std::s
 
 fsys::path confine_path(const StepContext& ctx, const fsys::path& base, const std::string& p, const std::string& place) {
   auto refuse = [&](const std::string& why) {
-    return StepError(fmt::format("step '{}': '{}' {}; a step writes only inside {} ({}). Name a path inside it, "
-                                 "then: relman retry {}",
-                                 ctx.step_id, p, why, place, base.string(), ctx.step_id));
+    return StepError(fmt::format("'{}' {}; a step writes only inside {} ({}). Name a path inside it, "
+                                 "then: relman retry {}", p, why, place, base.string(), ctx.step_id));
   };
   if (p.empty()) throw refuse("is empty");
   const fsys::path abs_base = fsys::absolute(base).lexically_normal();

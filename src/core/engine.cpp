@@ -272,7 +272,7 @@ Outcome Engine::run() {
             progressed = true;
             continue;
           }
-          if (step.uses == "gate") {
+          if (step.is_gate()) {
             lk.unlock();
             bool passed = pass_gate(step);
             lk.lock();
@@ -325,8 +325,7 @@ Outcome Engine::run() {
         nlohmann::json ev = {{"event", "step_failed"}, {"step", d.id}, {"error", d.error}};
         if (d.uncertain) {
           ev["decide"] = true;
-          ev["next"] = fmt::format("relman retry {} (it did not happen) or relman skip {} --reason \"it went out\"",
-                                   d.id, d.id);
+          ev["next"] = decide_commands(d.id);
         } else {
           ev["next"] = d.next.empty() ? "relman resume" : d.next;
         }

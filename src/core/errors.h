@@ -1,5 +1,5 @@
 // The few error types that cross the core. main.cpp alone maps them to exit
-// codes (design.md): usage/config 2, step 1, lock 4, state 5.
+// codes (docs/architecture.md, "Layers"): usage/config 2, step 1, lock 4, state 5.
 #pragma once
 
 #include <stdexcept>

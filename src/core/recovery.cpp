@@ -1,5 +1,7 @@
 #include "core/recovery.h"
 
+#include <fmt/format.h>
+
 #include <deque>
 #include <set>
 
@@ -37,6 +39,12 @@ std::string next_command(const Workflow& wf, const std::string& failed_step, con
       return "relman retry " + failed_step;
   }
   return {};
+}
+
+std::string decide_commands(const std::string& step, const std::function<std::string(const std::string&)>& shown) {
+  auto show = [&](const std::string& c) { return shown ? shown(c) : c; };
+  return fmt::format("{} (it did not happen) or {}", show("relman retry " + step),
+                     show("relman skip " + step + " --reason \"it went out\""));
 }
 
 }  // namespace relman

@@ -46,7 +46,7 @@ void StepContext::add_secret(const std::string& s, const std::string& source) co
   try {
     redactor->add(s, source);
   } catch (const UnmaskableSecret& e) {
-    throw StepError(fmt::format("step '{}': {}", step_id, e.what()));
+    throw StepError(fmt::format("{}", e.what()));
   }
 }
 
@@ -55,11 +55,11 @@ std::string StepContext::str(const std::string& key, const std::string& fallback
   const json& v = with.at(key);
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number() || v.is_boolean()) return v.dump();
-  throw StepError(fmt::format("step '{}': parameter '{}' must be a string, got {}", step_id, key, v.dump()));
+  throw StepError(fmt::format("parameter '{}' must be a string, got {}", key, v.dump()));
 }
 
 std::string StepContext::str(const std::string& key) const {
-  if (!has(key)) throw StepError(fmt::format("step '{}': parameter '{}' is required", step_id, key));
+  if (!has(key)) throw StepError(fmt::format("parameter '{}' is required", key));
   return str(key, "");
 }
 
@@ -70,7 +70,7 @@ std::vector<std::string> StepContext::list(const std::string& key) const {
   auto one = [&](const json& x) {
     if (x.is_string()) out.push_back(x.get<std::string>());
     else if (x.is_number() || x.is_boolean()) out.push_back(x.dump());
-    else throw StepError(fmt::format("step '{}': parameter '{}' must hold strings, got {}", step_id, key, x.dump()));
+    else throw StepError(fmt::format("parameter '{}' must hold strings, got {}", key, x.dump()));
   };
   if (v.is_array())
     for (const auto& x : v) one(x);
@@ -88,7 +88,7 @@ bool StepContext::flag(const std::string& key, bool fallback) const {
     if (s == "true" || s == "yes") return true;
     if (s == "false" || s == "no") return false;
   }
-  throw StepError(fmt::format("step '{}': parameter '{}' must be true or false, got {}", step_id, key, v.dump()));
+  throw StepError(fmt::format("parameter '{}' must be true or false, got {}", key, v.dump()));
 }
 
 long long StepContext::integer(const std::string& key, long long fallback) const {
@@ -104,7 +104,7 @@ long long StepContext::integer(const std::string& key, long long fallback) const
     } catch (const std::exception&) {
     }
   }
-  throw StepError(fmt::format("step '{}': parameter '{}' must be an integer, got {}", step_id, key, v.dump()));
+  throw StepError(fmt::format("parameter '{}' must be an integer, got {}", key, v.dump()));
 }
 
 std::filesystem::path StepContext::repo_path(const std::string& p) const {

@@ -1,4 +1,4 @@
-// The interface every step kind implements (design.md, "Step kind"). The
+// The interface every step kind implements (docs/architecture.md, "Adding a step kind"). The
 // engine knows steps only through this header: it never sees git, GPG or HTTP.
 #pragma once
 
@@ -116,15 +116,20 @@ struct ProbeOutcome {
 class StepKind {
  public:
   virtual ~StepKind() = default;
-  virtual std::string name() const = 0;
+  // The kind's name is the one it is registered under (RELMAN_REGISTER_STEP).
   virtual Effect effect() const = 0;
+  // A gate waits for a release manager's approval: the engine pauses the
+  // run at it instead of calling run(), and `relman approve` passes it.
+  virtual bool is_gate() const { return false; }
   virtual std::vector<ParamSpec> params() const = 0;
   // Output keys run() returns; templates may name only these.
   virtual std::vector<std::string> outputs() const { return {}; }
   // Extra checks at load time on the raw parameters (templates unexpanded):
   // return problems as messages, the loader adds file:line:column.
   virtual std::vector<std::string> validate(const json& /*with*/) const { return {}; }
-  // Does the work; throws StepError with a message a release manager can act on.
+  // Does the work; throws StepError with a message a release manager can act
+  // on. The message does not name the step: every display of a failure
+  // (the progress line, status, report, JUnit) already does.
   virtual json run(StepContext& ctx) const = 0;
   // Is the effect already in place? Called when a run died during this step.
   virtual ProbeOutcome probe(StepContext& ctx) const = 0;

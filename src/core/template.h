@@ -1,4 +1,4 @@
-// ${...} templates in workflow values (design.md): ${release.version},
+// ${...} templates in workflow values (docs/workflow-format.md): ${release.version},
 // ${vars.NAME}, ${steps.ID.outputs.KEY}, ${env.NAME}, ${run.artifacts}.
 // "$${" writes a literal "${".
 #pragma once

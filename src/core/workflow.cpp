@@ -17,6 +17,8 @@
 
 namespace relman {
 
+bool StepDef::is_gate() const { return kind && kind->is_gate(); }
+
 const StepDef* Workflow::find(const std::string& id) const {
   auto it = index.find(id);
   if (it != index.end()) return &steps[it->second];
@@ -642,7 +644,7 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
     }
   }
   if (YAML::Node approve = node["approve"]) {
-    if (step.uses != "gate") problem(approve, "'approve' applies only to steps that use 'gate'");
+    if (!step.is_gate()) problem(approve, "'approve' applies only to steps that use 'gate'");
     else if (!approve.IsScalar() || (approve.Scalar() != "manual" && approve.Scalar() != "auto-in-ci"))
       problem(approve, "'approve' must be 'manual' or 'auto-in-ci'");
     else step.approve = approve.Scalar();

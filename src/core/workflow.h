@@ -26,6 +26,7 @@ struct StepDef {
   std::optional<Condition> when;
   std::string approve = "manual";  // gates: manual | auto-in-ci
   SourceLocation where;
+  bool is_gate() const;  // its kind waits for an approval (StepKind::is_gate)
 };
 
 struct Workflow {

@@ -47,12 +47,10 @@ std::vector<Artifact> artifacts_of(const StepContext& ctx) {
       Artifact a{entry.name, 0, entry.sha256};
       auto path = ctx.artifacts_dir / a.name;
       if (!stdfs::is_regular_file(path))
-        throw StepError(fmt::format("step '{}': SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it",
-                                    ctx.step_id, a.name, a.name));
+        throw StepError(fmt::format("SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it", a.name, a.name));
       if (sha256_file(path) != a.sha256)
-        throw StepError(fmt::format("step '{}': artifacts/{} does not match SHA256SUMS; it changed after the checksums were "
-                                    "made: re-run the checksum step (and the signatures), then `relman resume`",
-                                    ctx.step_id, a.name));
+        throw StepError(fmt::format("artifacts/{} does not match SHA256SUMS; it changed after the checksums were "
+                                    "made: re-run the checksum step (and the signatures), then `relman resume`", a.name));
       a.size = stdfs::file_size(path);
       out.push_back(a);
     }
@@ -99,9 +97,8 @@ std::string render(const StepContext& ctx, const std::string& tmpl) {
     key = b == std::string::npos ? "" : key.substr(b, e - b + 1);
     auto it = vars.find(key);
     if (it == vars.end())
-      throw StepError(fmt::format("step '{}': the template uses {{{{{}}}}}, which is not known; use one of version, "
-                                  "long_name, kind, branch, project, artifacts, links",
-                                  ctx.step_id, key));
+      throw StepError(fmt::format("the template uses {{{{{}}}}}, which is not known; use one of version, "
+                                  "long_name, kind, branch, project, artifacts, links", key));
     out += tmpl.substr(pos, open - pos) + it->second;
     pos = close + 2;
   }
@@ -116,15 +113,13 @@ std::string template_of(const StepContext& ctx) {
   if (t.find('\n') != std::string::npos || t.find("{{") != std::string::npos) return t;
   auto path = ctx.repo_path(t);
   if (!stdfs::is_regular_file(path))
-    throw StepError(fmt::format("step '{}': template file {} does not exist; fix the path (relative to the repository) or "
-                                "give the text inline",
-                                ctx.step_id, path.string()));
+    throw StepError(fmt::format("template file {} does not exist; fix the path (relative to the repository) or "
+                                "give the text inline", path.string()));
   return fs::read_file(path);
 }
 
 class Announce : public StepKind {
  public:
-  std::string name() const override { return "announce"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -159,9 +154,8 @@ class Announce : public StepKind {
     try {
       http::Client(rehearsal::http_options(ctx)).post_json(hook, message);
     } catch (const http::Error& e) {
-      std::string msg = fmt::format("step '{}': posting the announcement failed: {}; announce.md is ready, so you may "
-                                    "post it by hand and `relman skip {}`",
-                                    ctx.step_id, e.what(), ctx.step_id);
+      std::string msg = fmt::format("posting the announcement failed: {}; announce.md is ready, so you may "
+                                    "post it by hand and `relman skip {}`", e.what(), ctx.step_id);
       if (e.uncertain()) throw UncertainError(msg);
       throw StepError(msg);
     }

@@ -35,25 +35,24 @@ Settings settings(const StepContext& ctx) {
   // step's output is known only now.
   if (s.prefix.empty() || s.prefix == "." || s.prefix == ".." || s.prefix.find('/') != std::string::npos ||
       std::any_of(s.prefix.begin(), s.prefix.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-    throw StepError(fmt::format("step '{}': prefix '{}' must be a plain directory name such as Python-3.12.0 "
-                                "(no '/'); fix the workflow",
-                                ctx.step_id, s.prefix));
+    throw StepError(fmt::format("prefix '{}' must be a plain directory name such as Python-3.12.0 "
+                                "(no '/'); fix the workflow", s.prefix));
   auto formats = ctx.has("formats") ? ctx.list("formats") : std::vector<std::string>{"tgz", "txz"};
   if (formats.empty())
-    throw StepError(fmt::format("step '{}': formats is empty; list tgz, txz or both", ctx.step_id));
+    throw StepError("formats is empty; list tgz, txz or both");
   for (const auto& f : formats) {
     try {
       auto fmt = parse_tarball_format(f);
       if (std::find(s.formats.begin(), s.formats.end(), fmt) == s.formats.end()) s.formats.push_back(fmt);
     } catch (const std::invalid_argument& e) {
-      throw StepError(fmt::format("step '{}': {}; fix 'formats' in the workflow", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}; fix 'formats' in the workflow", e.what()));
     }
   }
   s.exclude = ctx.list("exclude");
   auto level = [&](const char* key, long long def, long long lo, long long hi) {
     long long v = ctx.integer(key, def);
     if (v < lo || v > hi)
-      throw StepError(fmt::format("step '{}': {} is {}; use {} to {}", ctx.step_id, key, v, lo, hi));
+      throw StepError(fmt::format("{} is {}; use {} to {}", key, v, lo, hi));
     return static_cast<int>(v);
   };
   s.gzip_level = level("gzip_level", 9, 1, 9);
@@ -77,7 +76,6 @@ json outputs_of(const json& record, const Settings& s, const std::filesystem::pa
 
 class ArchiveExport : public StepKind {
  public:
-  std::string name() const override { return "archive.export"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"ref", ParamType::string, true, "the tag (or any revision) whose tree is exported"},
@@ -119,9 +117,8 @@ class ArchiveExport : public StepKind {
       commit = git::resolve_commit(repo.get(), s.ref);
     } catch (const std::runtime_error& e) {
       throw StepError(fmt::format(
-          "step '{}': cannot export '{}': {} in {}. Check that the tag exists (git -C {} tag -l '{}') and that "
-          "the tagging step succeeded, then: relman resume",
-          ctx.step_id, s.ref, e.what(), ctx.repo.string(), ctx.repo.string(), s.ref));
+          "cannot export '{}': {} in {}. Check that the tag exists (git -C {} tag -l '{}') and that "
+          "the tagging step succeeded, then: relman resume", s.ref, e.what(), ctx.repo.string(), ctx.repo.string(), s.ref));
     }
     std::string sha = git::oid_str(*git_commit_id(commit.get()));
     ctx.save_checkpoint({{"commit", sha}});
@@ -145,16 +142,15 @@ class ArchiveExport : public StepKind {
       result = export_tree(repo.get(), commit.get(), opts);
     } catch (const std::system_error& e) {
       throw StepError(fmt::format(
-          "step '{}': cannot write the tarballs into {}: {}. Make the directory writable and check free space "
-          "(df -h {}), then: relman resume",
-          ctx.step_id, ctx.artifacts_dir.string(), e.what(), ctx.artifacts_dir.string()));
+          "cannot write the tarballs into {}: {}. Make the directory writable and check free space "
+          "(df -h {}), then: relman resume", ctx.artifacts_dir.string(), e.what(), ctx.artifacts_dir.string()));
     }
 
     json record = {{"commit", sha}, {"ref", s.ref}, {"prefix", s.prefix}, {"liblzma", xz::version()},
                    {"files", json::object()}};
     for (const auto& t : result.tarballs) {
       auto st = stamp(t.path);
-      if (!st) throw StepError(fmt::format("step '{}': {} vanished right after it was written", ctx.step_id, t.path.string()));
+      if (!st) throw StepError(fmt::format("{} vanished right after it was written", t.path.string()));
       record["files"][t.path.filename().string()] = {{"sha256", t.sha256}, {"size", t.size}, {"mtime_ns", st->mtime_ns}};
       ctx.log->line(fmt::format("wrote {} ({} bytes, sha256 {})", t.path.string(), t.size, t.sha256));
     }

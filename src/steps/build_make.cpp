@@ -72,24 +72,21 @@ struct Build {
         }
       });
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': cannot run `{}`: {}. Install the build tools (make, a C compiler) "
-                                  "and `relman retry {}`.",
-                                  ctx.step_id, shown, e.what(), ctx.step_id));
+      throw StepError(fmt::format("cannot run `{}`: {}. Install the build tools (make, a C compiler) "
+                                  "and `relman retry {}`.", shown, e.what(), ctx.step_id));
     }
     if (r.timed_out)
       throw StepError(fmt::format(
-          "step '{}': `{}` timed out: the build had run for longer than its timeout of {} s and was stopped.\n"
+          "`{}` timed out: the build had run for longer than its timeout of {} s and was stopped.\n"
           "Last lines of the log:\n{}\nFull log: {}\n"
           "If the build is only slow, raise `timeout` (seconds) in the workflow; if it hangs, the log shows "
-          "where. Then `relman retry {}`.",
-          ctx.step_id, shown, timeout_s, ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
+          "where. Then `relman retry {}`.", shown, timeout_s, ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
     if (!r.ok())
       throw StepError(fmt::format(
-          "step '{}': `{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
+          "`{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
           "If the source must change: commit the fix on the release branch, delete the release tag (git tag -d) "
           "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
-          "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.",
-          ctx.step_id, shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
+          "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.", shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
           ctx.step_id),
           // A plain resume would build the same broken tarball again.
           Recovery{Recovery::Kind::retry_kind, "git.tag"});
@@ -98,7 +95,6 @@ struct Build {
 
 class BuildMake : public StepKind {
  public:
-  std::string name() const override { return "build.make"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -134,16 +130,15 @@ class BuildMake : public StepKind {
   json run(StepContext& ctx) const override {
     const auto tarball = ctx.artifact_path(ctx.str("tarball"));
     if (!stdfs::is_regular_file(tarball))
-      throw StepError(fmt::format("step '{}': the tarball {} does not exist. Check `tarball` (relative to {}) "
-                                  "and that the export step made it.",
-                                  ctx.step_id, tarball.string(), ctx.artifacts_dir.string()));
+      throw StepError(fmt::format("the tarball {} does not exist. Check `tarball` (relative to {}) "
+                                  "and that the export step made it.", tarball.string(), ctx.artifacts_dir.string()));
     const std::string dir_name = ctx.str("dir", "build");
     if (!plain_name(dir_name))
-      throw StepError(fmt::format("step '{}': 'dir' must be a plain directory name, got '{}'", ctx.step_id, dir_name));
+      throw StepError(fmt::format("'dir' must be a plain directory name, got '{}'", dir_name));
     const long long jobs = ctx.integer("jobs", std::max(1u, std::thread::hardware_concurrency()));
     const long long timeout_s = ctx.integer("timeout", 3600);
     if (jobs <= 0 || timeout_s <= 0)
-      throw StepError(fmt::format("step '{}': 'jobs' and 'timeout' must be positive", ctx.step_id));
+      throw StepError("'jobs' and 'timeout' must be positive");
     const auto start = Clock::now();
 
     // A fresh tree each attempt: a half-built tree from a failed attempt
@@ -158,8 +153,7 @@ class BuildMake : public StepKind {
           ctx.progress(fmt::format("unpacking: {} files, {} KB", s.entries, s.bytes / 1024));
       });
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}. Re-create the tarball (the export step) and `relman retry {}`.",
-                                  ctx.step_id, e.what(), ctx.step_id));
+      throw StepError(fmt::format("{}. Re-create the tarball (the export step) and `relman retry {}`.", e.what(), ctx.step_id));
     }
     ctx.log->line(fmt::format("unpacked {} entries, {} bytes", stats.entries, stats.bytes));
 
@@ -169,16 +163,14 @@ class BuildMake : public StepKind {
     if (tops.size() != 1 || !stdfs::is_directory(tops[0])) {
       std::string found;
       for (const auto& t : tops) found += (found.empty() ? "" : ", ") + t.filename().string();
-      throw StepError(fmt::format("step '{}': {} should hold exactly one top-level directory (like "
-                                  "Python-3.12.0/), found: {}. Check the export step's `prefix`.",
-                                  ctx.step_id, tarball.filename().string(), found.empty() ? "nothing" : found));
+      throw StepError(fmt::format("{} should hold exactly one top-level directory (like "
+                                  "Python-3.12.0/), found: {}. Check the export step's `prefix`.", tarball.filename().string(), found.empty() ? "nothing" : found));
     }
     Build build{ctx, tops[0], {}, start + std::chrono::seconds(timeout_s), timeout_s};
     const auto interpreter = build.build_dir / ctx.str("program", "python");
     if (!stdfs::is_regular_file(build.build_dir / "configure"))
-      throw StepError(fmt::format("step '{}': the tarball has no `configure` script in {}/. Is it a source "
-                                  "release of the project?",
-                                  ctx.step_id, build.build_dir.filename().string()));
+      throw StepError(fmt::format("the tarball has no `configure` script in {}/. Is it a source "
+                                  "release of the project?", build.build_dir.filename().string()));
 
     bool use_ccache = false;
     if (ctx.flag("ccache", true)) {
@@ -220,9 +212,8 @@ class BuildMake : public StepKind {
     build.run(make, process::show_argv(make));
 
     if (!stdfs::exists(interpreter))
-      throw StepError(fmt::format("step '{}': make succeeded but {} was not built. Set `program` to the "
-                                  "interpreter's path inside the tree, or check the make targets.",
-                                  ctx.step_id, interpreter.string()));
+      throw StepError(fmt::format("make succeeded but {} was not built. Set `program` to the "
+                                  "interpreter's path inside the tree, or check the make targets.", interpreter.string()));
     ctx.save_checkpoint({{"built", true}});
     auto secs = std::chrono::duration<double>(Clock::now() - start).count();
     ctx.log->line(fmt::format("built {} in {:.1f} s{}", interpreter.string(), secs, use_ccache ? " (ccache)" : ""));

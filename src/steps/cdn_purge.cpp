@@ -13,7 +13,6 @@ namespace {
 
 class CdnPurge : public StepKind {
  public:
-  std::string name() const override { return "cdn.purge"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {{"urls", ParamType::string_or_list, true, "URLs to purge"},
@@ -25,7 +24,7 @@ class CdnPurge : public StepKind {
 
   json run(StepContext& ctx) const override {
     auto urls = ctx.list("urls");
-    if (urls.empty()) throw StepError(fmt::format("step '{}': 'urls' is empty; name the URLs to purge", ctx.step_id));
+    if (urls.empty()) throw StepError("'urls' is empty; name the URLs to purge");
     http::Client client(rehearsal::http_options(ctx));
     // The key is read only when a purge really goes out: a rehearsal, whose
     // purges go to the outbox, needs no production secret.
@@ -39,9 +38,9 @@ class CdnPurge : public StepKind {
       try {
         key = credentials::lookup(env);
       } catch (const std::exception& e) {
-        throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+        throw StepError(fmt::format("{}", e.what()));
       }
-      if (!key) throw StepError(fmt::format("step '{}': no purge key: {}", ctx.step_id, credentials::missing_advice(env)));
+      if (!key) throw StepError(fmt::format("no purge key: {}", credentials::missing_advice(env)));
       ctx.add_secret(*key);
       headers.push_back(ctx.str("auth_header", "Fastly-Key") + ": " + *key);
     };
@@ -49,7 +48,7 @@ class CdnPurge : public StepKind {
     for (const auto& url : urls) {
       auto scheme = http::url_scheme(url);
       if (scheme != "http" && scheme != "https")
-        throw StepError(fmt::format("step '{}': '{}' is not an http(s) URL", ctx.step_id, http::redact_url(url)));
+        throw StepError(fmt::format("'{}' is not an http(s) URL", http::redact_url(url)));
       if (rehearsal::redirect(ctx, url)) {
         rehearsal::write_outbox(ctx, "PURGE " + http::redact_url(url),
                                 {{"kind", "cdn.purge"}, {"method", "PURGE"}, {"url", http::redact_url(url)}});
@@ -66,7 +65,7 @@ class CdnPurge : public StepKind {
                                                             "valid, then `relman resume`");
           ctx.log->line(fmt::format("PURGE {}: HTTP {}", http::redact_url(url), resp.status));
         } catch (const http::Error& e) {
-          throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+          throw StepError(fmt::format("{}", e.what()));
         }
       }
       purged.push_back(http::redact_url(url));

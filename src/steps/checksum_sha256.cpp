@@ -24,7 +24,7 @@ std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
   std::vector<std::filesystem::path> out;
   for (const auto& f : ctx.list("files")) out.push_back(ctx.artifact_path(f));
   if (out.empty())
-    throw StepError(fmt::format("step '{}': 'files' is empty; name the files to checksum", ctx.step_id));
+    throw StepError("'files' is empty; name the files to checksum");
   return out;
 }
 
@@ -32,18 +32,16 @@ std::filesystem::path output_of(const StepContext& ctx) {
   return confine_path(ctx, ctx.artifacts_dir, ctx.str("output", "SHA256SUMS"), "artifacts/");
 }
 
-Sums hash_all(const StepContext& ctx, const std::vector<std::filesystem::path>& files) {
+Sums hash_all(const std::vector<std::filesystem::path>& files) {
   Sums sums;
   for (const auto& path : files) {
     std::string name = path.filename().string();
     if (!std::filesystem::is_regular_file(path))
-      throw StepError(fmt::format("step '{}': {} does not exist; did the step that makes it succeed? Fix that, then: "
-                                  "relman resume",
-                                  ctx.step_id, path.string()));
+      throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
+                                  "relman resume", path.string()));
     if (sums.by_name.count(name))
-      throw StepError(fmt::format("step '{}': two files are named {}; SHA256SUMS names files by their base name, so "
-                                  "list each name once",
-                                  ctx.step_id, name));
+      throw StepError(fmt::format("two files are named {}; SHA256SUMS names files by their base name, so "
+                                  "list each name once", name));
     if (auto known = recorded_sha256(path)) {
       sums.by_name[name] = *known;
       ++sums.reused;
@@ -68,7 +66,6 @@ json outputs_of(const Sums& sums, const std::filesystem::path& sums_file) {
 
 class ChecksumSha256 : public StepKind {
  public:
-  std::string name() const override { return "checksum.sha256"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"files", ParamType::string_or_list, true, "files to checksum (relative to artifacts/ unless absolute)"},
@@ -84,12 +81,11 @@ class ChecksumSha256 : public StepKind {
   json run(StepContext& ctx) const override {
     auto files = files_of(ctx);
     auto out = output_of(ctx);
-    Sums sums = hash_all(ctx, files);
+    Sums sums = hash_all(files);
     try {
       fs::write_atomic(out, render(sums));
     } catch (const std::system_error& e) {
-      throw StepError(fmt::format("step '{}': cannot write {}: {}. Make its directory writable, then: relman resume",
-                                  ctx.step_id, out.string(), e.what()));
+      throw StepError(fmt::format("cannot write {}: {}. Make its directory writable, then: relman resume", out.string(), e.what()));
     }
     ctx.log->line(fmt::format("wrote {} for {} files ({} hashes reused from the export, {} read back)", out.string(),
                               sums.by_name.size(), sums.reused, sums.by_name.size() - sums.reused));
@@ -102,7 +98,7 @@ class ChecksumSha256 : public StepKind {
     if (!std::filesystem::exists(out)) return {ProbeResult::not_done, json::object(), out.string() + " does not exist"};
     Sums sums;
     try {
-      sums = hash_all(ctx, files);
+      sums = hash_all(files);
     } catch (const StepError& e) {
       return {ProbeResult::not_done, json::object(), e.what()};
     }

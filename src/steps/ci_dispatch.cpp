@@ -25,7 +25,6 @@ std::time_t parse_utc(const std::string& s) {
 
 class CiDispatch : public StepKind {
  public:
-  std::string name() const override { return "ci.dispatch"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     auto p = github::common_params();
@@ -43,7 +42,7 @@ class CiDispatch : public StepKind {
     json inputs = json::object();
     if (ctx.has("inputs")) {
       if (!ctx.with["inputs"].is_object())
-        throw StepError(fmt::format("step '{}': parameter 'inputs' must be a mapping", ctx.step_id));
+        throw StepError("parameter 'inputs' must be a mapping");
       // workflow_dispatch inputs are strings on GitHub's side.
       for (const auto& [k, v] : ctx.with["inputs"].items()) inputs[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
@@ -81,10 +80,9 @@ class CiDispatch : public StepKind {
       if (auto found = find_run(ctx, api, workflow, ref)) return remember(ctx, *found);
       if (std::chrono::steady_clock::now() > deadline)
         throw StepError(fmt::format(
-            "step '{}': dispatched {} on {} but no new run appeared within {} s; look at the Actions tab of {} — if a "
-            "run is there, `relman resume` will find it; if not, check the workflow has a workflow_dispatch trigger",
-            ctx.step_id, workflow, ref, limit.count(), api.repo()));
-      ctx.progress(fmt::format("{}: waiting for the run of {} to appear", ctx.step_id, workflow));
+            "dispatched {} on {} but no new run appeared within {} s; look at the Actions tab of {} — if a "
+            "run is there, `relman resume` will find it; if not, check the workflow has a workflow_dispatch trigger", workflow, ref, limit.count(), api.repo()));
+      ctx.progress(fmt::format("waiting for the run of {} to appear", workflow));
       std::this_thread::sleep_for(pause);
       pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::milliseconds(5000));
     }

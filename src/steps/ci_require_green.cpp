@@ -10,7 +10,6 @@ namespace {
 
 class CiRequireGreen : public StepKind {
  public:
-  std::string name() const override { return "ci.require_green"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
     auto p = github::common_params();
@@ -48,11 +47,10 @@ class CiRequireGreen : public StepKind {
                               pending.size()));
     if (failing.empty() && pending.empty() && passed.empty())
       throw StepError(fmt::format(
-          "step '{}': no CI results at all for {} on {}: nothing has tested this commit; push it and let CI run (or "
-          "check `ref` and `repo`), then `relman resume`",
-          ctx.step_id, ref, api.repo()));
+          "no CI results at all for {} on {}: nothing has tested this commit; push it and let CI run (or "
+          "check `ref` and `repo`), then `relman resume`", ref, api.repo()));
     if (!failing.empty() || !pending.empty()) {
-      std::string msg = fmt::format("step '{}': CI is not green for {} on {}:", ctx.step_id, ref, api.repo());
+      std::string msg = fmt::format("CI is not green for {} on {}:", ref, api.repo());
       if (!failing.empty()) msg += fmt::format(" failing: {};", fmt::join(failing, ", "));
       if (!pending.empty()) msg += fmt::format(" still running: {};", fmt::join(pending, ", "));
       msg += failing.empty() ? " wait for the checks to finish, then `relman resume`"

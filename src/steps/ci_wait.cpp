@@ -72,7 +72,7 @@ void unzip(const stdfs::path& zip, const stdfs::path& dest) {
 // Every downloaded file, checked against the published checksums. Returns the
 // files (SHA256SUMS included); throws StepError on any mismatch, a listed file
 // missing, a file not listed, or no checksums at all.
-std::vector<std::string> verify(const StepContext& ctx, const stdfs::path& root) {
+std::vector<std::string> verify(const stdfs::path& root) {
   std::map<stdfs::path, std::string> expected;  // absolute path -> hex
   bool any = false;
   for (const auto& art : stdfs::directory_iterator(root)) {
@@ -89,7 +89,7 @@ std::vector<std::string> verify(const StepContext& ctx, const stdfs::path& root)
       if (line.empty()) continue;
       auto sp = line.find(' ');
       if (sp != 64 || line.size() < 67)
-        throw StepError(fmt::format("step '{}': {} has a malformed line '{}'; expected sha256sum format", ctx.step_id,
+        throw StepError(fmt::format("{} has a malformed line '{}'; expected sha256sum format",
                                     sums.string(), line));
       std::string name = line.substr(66);
       expected[base / name] = line.substr(0, 64);
@@ -97,9 +97,8 @@ std::vector<std::string> verify(const StepContext& ctx, const stdfs::path& root)
   }
   if (!any)
     throw StepError(fmt::format(
-        "step '{}': the run published no checksums; make the workflow upload an artifact named SHA256SUMS (sha256sum "
-        "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it",
-        ctx.step_id));
+        "the run published no checksums; make the workflow upload an artifact named SHA256SUMS (sha256sum "
+        "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it"));
   std::vector<std::string> problems, files;
   for (const auto& [path, hex] : expected) {
     if (!stdfs::is_regular_file(path)) {
@@ -118,16 +117,14 @@ std::vector<std::string> verify(const StepContext& ctx, const stdfs::path& root)
       problems.push_back(fmt::format("{} is not listed in any SHA256SUMS", stdfs::relative(e.path(), root).string()));
   }
   if (!problems.empty())
-    throw StepError(fmt::format("step '{}': the run's artifacts do not match its checksums: {}; the download or the CI "
-                                "run is damaged: re-run the workflow, then `relman resume`",
-                                ctx.step_id, fmt::join(problems, "; ")));
+    throw StepError(fmt::format("the run's artifacts do not match its checksums: {}; the download or the CI "
+                                "run is damaged: re-run the workflow, then `relman resume`", fmt::join(problems, "; ")));
   std::sort(files.begin(), files.end());
   return files;
 }
 
 class CiWait : public StepKind {
  public:
-  std::string name() const override { return "ci.wait"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     auto p = github::common_params();
@@ -143,14 +140,13 @@ class CiWait : public StepKind {
     const std::string run_id = ctx.str("run");
     if (run_id.starts_with("rehearsal:")) {
       if (ctx.mode != RunMode::rehearse)
-        throw StepError(fmt::format("step '{}': run '{}' was only written to a rehearsal outbox; dispatch it for real "
-                                    "(`relman retry <dispatch step>`)",
-                                    ctx.step_id, run_id));
+        throw StepError(fmt::format("run '{}' was only written to a rehearsal outbox; dispatch it for real "
+                                    "(`relman retry <dispatch step>`)", run_id));
       ctx.log->line(fmt::format("rehearsal: the dispatch went to the outbox ({}); nothing to wait for", run_id.substr(10)));
       return {{"conclusion", "not-waited-in-rehearsal"}, {"run_url", ""}, {"dir", ""}, {"files", json::array()}};
     }
     if (run_id.empty() || run_id.find_first_not_of("0123456789") != std::string::npos)
-      throw StepError(fmt::format("step '{}': parameter 'run' must be a run id (digits), got '{}'", ctx.step_id, run_id));
+      throw StepError(fmt::format("parameter 'run' must be a run id (digits), got '{}'", run_id));
     github::Api api(ctx, false);
     const auto timeout = std::chrono::seconds(ctx.integer("timeout", 10800));
     const auto poll = std::chrono::seconds(ctx.integer("poll", 30));
@@ -163,10 +159,9 @@ class CiWait : public StepKind {
       if (status == "completed") break;
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
       if (waited >= timeout)
-        throw StepError(fmt::format("step '{}': run {} is still {} after {} s ({}); it keeps going on GitHub: `relman "
-                                    "resume` waits for it again (raise `timeout` if it is just slow)",
-                                    ctx.step_id, run_id, status, waited.count(), run.value("html_url", "")));
-      ctx.progress(fmt::format("{}: run {} {} {}m{:02}s", ctx.step_id, run_id, status, waited.count() / 60, waited.count() % 60));
+        throw StepError(fmt::format("run {} is still {} after {} s ({}); it keeps going on GitHub: `relman "
+                                    "resume` waits for it again (raise `timeout` if it is just slow)", run_id, status, waited.count(), run.value("html_url", "")));
+      ctx.progress(fmt::format("run {} {} {}m{:02}s", run_id, status, waited.count() / 60, waited.count() % 60));
       std::this_thread::sleep_for(std::min<std::chrono::seconds>(poll, timeout - waited));
     }
     std::string url = run.value("html_url", "");
@@ -180,10 +175,9 @@ class CiWait : public StepKind {
         if (c == "success" || c == "skipped" || c == "neutral") continue;
         failed.push_back(fmt::format("{} ({}) {}", j.value("name", "?"), c.empty() ? "unfinished" : c, j.value("html_url", "")));
       }
-      throw StepError(fmt::format("step '{}': CI run {} finished with '{}'; failed jobs: {}; fix the cause, re-run the "
+      throw StepError(fmt::format("CI run {} finished with '{}'; failed jobs: {}; fix the cause, re-run the "
                                   "failed jobs on GitHub ({}), then `relman resume` (or `relman retry` the dispatch "
-                                  "step for a fresh run)",
-                                  ctx.step_id, run_id, conclusion, failed.empty() ? "none reported" : fmt::format("{}", fmt::join(failed, "; ")), url));
+                                  "step for a fresh run)", run_id, conclusion, failed.empty() ? "none reported" : fmt::format("{}", fmt::join(failed, "; ")), url));
     }
     json out = {{"conclusion", conclusion}, {"run_url", url}, {"dir", ""}, {"files", json::array()}};
     if (!ctx.flag("download", true)) return out;
@@ -198,20 +192,20 @@ class CiWait : public StepKind {
       ++n;
       std::string name = art.value("name", "");
       if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-        throw StepError(fmt::format("step '{}': artifact with unusable name '{}'", ctx.step_id, name));
+        throw StepError(fmt::format("artifact with unusable name '{}'", name));
       if (art.value("expired", false))
-        throw StepError(fmt::format("step '{}': artifact {} of run {} has expired; re-run the workflow", ctx.step_id, name, run_id));
-      ctx.progress(fmt::format("{}: downloading {} ({}/{})", ctx.step_id, name, n, artifacts.size()));
+        throw StepError(fmt::format("artifact {} of run {} has expired; re-run the workflow", name, run_id));
+      ctx.progress(fmt::format("downloading {} ({}/{})", name, n, artifacts.size()));
       auto zip = ctx.work_dir / (name + ".zip");
       api.download(art.value("archive_download_url", ""), zip);
       try {
         unzip(zip, staging / name);
       } catch (const std::runtime_error& e) {
-        throw StepError(fmt::format("step '{}': {}; re-run the step to download it again", ctx.step_id, e.what()));
+        throw StepError(fmt::format("{}; re-run the step to download it again", e.what()));
       }
       stdfs::remove(zip);
     }
-    auto files = verify(ctx, staging);
+    auto files = verify(staging);
     // Only checked files reach artifacts/: the swap is one rename.
     stdfs::remove_all(root);
     stdfs::rename(staging, root);
@@ -229,7 +223,7 @@ class CiWait : public StepKind {
     auto root = ctx.artifacts_dir / ctx.step_id;
     if (!stdfs::is_directory(root)) return {ProbeResult::not_done, json::object(), "no downloads yet"};
     try {
-      auto files = verify(ctx, root);
+      auto files = verify(root);
       return {ProbeResult::done,
               {{"conclusion", "success"}, {"run_url", ctx.checkpoint.value("run_url", "")}, {"dir", root.string()}, {"files", files}},
               "the downloads are there and match their checksums"};

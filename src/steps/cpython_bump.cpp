@@ -27,13 +27,12 @@ struct Tag {
   }
 };
 
-Tag parse_tag(const StepContext& ctx, const std::string& s) {
+Tag parse_tag(const std::string& s) {
   static const std::regex re(R"(^(\d+)(?:\.(\d+)(?:\.(\d+))?)?(?:([ab]|rc)(\d+))?$)");
   std::smatch m;
   if (!std::regex_match(s, m, re))
-    throw StepError(fmt::format("step '{}': parameter 'version': '{}' is not a version like 3.12.0, 3.12.0rc1 or "
-                                "3.13.0a0",
-                                ctx.step_id, s));
+    throw StepError(fmt::format("parameter 'version': '{}' is not a version like 3.12.0, 3.12.0rc1 or "
+                                "3.13.0a0", s));
   Tag t;
   t.major = std::stoi(m[1]);
   t.minor = m[2].matched ? std::stoi(m[2]) : 0;
@@ -100,7 +99,7 @@ std::vector<std::string> lines_keep_ends(const std::string& text) {
 }
 
 // constant_replace(): the block between the markers is replaced.
-std::string replace_constants(const StepContext& ctx, const std::filesystem::path& file, const std::string& text,
+std::string replace_constants(const std::filesystem::path& file, const std::string& text,
                               const std::string& constants) {
   const std::string start_tag = "/*--start constants--*/", end_tag = "/*--end constants--*/";
   std::string out;
@@ -119,9 +118,8 @@ std::string replace_constants(const StepContext& ctx, const std::filesystem::pat
   }
   if (!found || !ended)
     throw StepError(fmt::format(
-        "step '{}': {} has no '{}' ... '{}' block; is --repo a CPython checkout? Restore the markers (git checkout "
-        "-- {}), then: relman resume",
-        ctx.step_id, file.string(), start_tag, end_tag, file.string()));
+        "{} has no '{}' ... '{}' block; is --repo a CPython checkout? Restore the markers (git checkout "
+        "-- {}), then: relman resume", file.string(), start_tag, end_tag, file.string()));
   return out;
 }
 
@@ -146,16 +144,15 @@ std::vector<std::string> split_lines(const std::string& text) {
 // tweak_readme(): first line "This is <project> version <long name>", second
 // line "=" as long. The tooling joins the lines with "\n" and so drops the
 // file's final newline; relman does the same to match it byte for byte.
-std::string rewrite_readme(const StepContext& ctx, const std::filesystem::path& file, const std::string& text,
+std::string rewrite_readme(const std::filesystem::path& file, const std::string& text,
                            const std::string& project, const Tag& t) {
   auto lines = split_lines(text);
   static const std::regex title(R"(^This is .* version .*$)");
   static const std::regex rule(R"(^=+$)");
   if (lines.size() < 2 || !std::regex_match(lines[0], title) || !std::regex_match(lines[1], rule))
     throw StepError(fmt::format(
-        "step '{}': {} does not start with the \"This is Python version X.Y.Z\" title and its \"====\" line; "
-        "restore it (git checkout -- {}), then: relman resume",
-        ctx.step_id, file.string(), file.string()));
+        "{} does not start with the \"This is Python version X.Y.Z\" title and its \"====\" line; "
+        "restore it (git checkout -- {}), then: relman resume", file.string(), file.string()));
   lines[0] = fmt::format("This is {} version {}", project, t.long_name());
   lines[1] = std::string(lines[0].size(), '=');
   std::string out;
@@ -170,7 +167,6 @@ struct Target {
 
 class CpythonBump : public StepKind {
  public:
-  std::string name() const override { return "cpython.bump"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"post", ParamType::boolean, false, "post-release bump (\"3.12.0+\"), patchlevel.h only; default false"},
@@ -214,7 +210,7 @@ class CpythonBump : public StepKind {
  private:
   // The content each file must end with, and the version string written.
   static std::pair<std::vector<Target>, std::string> compute(const StepContext& ctx) {
-    Tag tag = parse_tag(ctx, ctx.str("version", ctx.release.str()));
+    Tag tag = parse_tag(ctx.str("version", ctx.release.str()));
     bool post = ctx.flag("post", false);
     std::string project = ctx.str("project", "");
     if (project.empty()) project = "Python";
@@ -222,15 +218,15 @@ class CpythonBump : public StepKind {
     auto read = [&](const std::string& rel) {
       auto p = ctx.repo / rel;
       if (!std::filesystem::exists(p))
-        throw StepError(fmt::format("step '{}': {} does not exist; is --repo a CPython checkout?", ctx.step_id,
+        throw StepError(fmt::format("{} does not exist; is --repo a CPython checkout?",
                                     p.string()));
       return fs::read_file(p);
     };
     const std::string patchlevel = "Include/patchlevel.h";
-    out.push_back({patchlevel, replace_constants(ctx, ctx.repo / patchlevel, read(patchlevel),
+    out.push_back({patchlevel, replace_constants(ctx.repo / patchlevel, read(patchlevel),
                                                  patchlevel_constants(tag, post))});
     // release.py --done touches only patchlevel.h.
-    if (!post) out.push_back({"README.rst", rewrite_readme(ctx, ctx.repo / "README.rst", read("README.rst"), project, tag)});
+    if (!post) out.push_back({"README.rst", rewrite_readme(ctx.repo / "README.rst", read("README.rst"), project, tag)});
     return {out, tag.text + (post ? "+" : "")};
   }
 };

@@ -14,7 +14,6 @@ namespace {
 
 class Exec : public StepKind {
  public:
-  std::string name() const override { return "exec"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"argv", ParamType::string_list, true, "the program and its arguments, as a list"},
@@ -38,7 +37,7 @@ class Exec : public StepKind {
   json run(StepContext& ctx) const override {
     process::Spec spec;
     spec.argv = ctx.list("argv");
-    if (spec.argv.empty()) throw StepError(fmt::format("step '{}': 'argv' is empty", ctx.step_id));
+    if (spec.argv.empty()) throw StepError("'argv' is empty");
     if (ctx.has("env"))
       for (auto it = ctx.with["env"].begin(); it != ctx.with["env"].end(); ++it)
         spec.env[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
@@ -50,7 +49,7 @@ class Exec : public StepKind {
     try {
       r = process::run(spec, [&](std::string_view line) { ctx.log->line(line); });
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}", e.what()));
     }
     if (!r.ok()) {
       throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}", process::show_argv(spec.argv), r.describe(),

@@ -1,5 +1,5 @@
-// gate: PEP 101's "STOP STOP STOP". The engine handles the waiting and the
-// approval; the kind exists so workflows can name it and give a message.
+// gate: PEP 101's "STOP STOP STOP". A trait of the kind (is_gate) makes the
+// engine wait for an approval instead of running it; run() is never called.
 #include "core/step_kind.h"
 
 namespace relman {
@@ -7,13 +7,13 @@ namespace {
 
 class Gate : public StepKind {
  public:
-  std::string name() const override { return "gate"; }
   Effect effect() const override { return Effect::none; }
+  bool is_gate() const override { return true; }
   std::vector<ParamSpec> params() const override {
     return {{"message", ParamType::string, false, "what the release manager waits for"}};
   }
   std::vector<std::string> outputs() const override { return {"approved_by"}; }
-  json run(StepContext&) const override { return json::object(); }
+  json run(StepContext&) const override { throw std::logic_error("a gate is approved, never run"); }
   ProbeOutcome probe(StepContext&) const override { return {ProbeResult::not_done, {}, "gates are approved, not probed"}; }
 };
 

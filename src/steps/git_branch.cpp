@@ -21,7 +21,6 @@ std::optional<std::string> branch_target(git_repository* repo, const std::string
 
 class GitBranch : public StepKind {
  public:
-  std::string name() const override { return "git.branch"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"name", ParamType::string, true, "the branch to create, e.g. ${release.major_minor}"},
@@ -38,17 +37,15 @@ class GitBranch : public StepKind {
       try {
         return git::resolve_commit(repo.get(), from);
       } catch (const std::exception& e) {
-        throw StepError(fmt::format("step '{}': parameter 'from': {}; give a branch, tag or sha that exists",
-                                    ctx.step_id, e.what()));
+        throw StepError(fmt::format("parameter 'from': {}; give a branch, tag or sha that exists", e.what()));
       }
     }();
     std::string sha = git::oid_str(*git_commit_id(start.get()));
     if (auto existing = branch_target(repo.get(), name)) {
       if (*existing != sha)
         throw StepError(fmt::format(
-            "step '{}': branch '{}' already exists at {}, not at {} ({}). If it is a leftover, delete it "
-            "(git branch -D {}) and run: relman retry {}",
-            ctx.step_id, name, *existing, sha, from, name, ctx.step_id));
+            "branch '{}' already exists at {}, not at {} ({}). If it is a leftover, delete it "
+            "(git branch -D {}) and run: relman retry {}", name, *existing, sha, from, name, ctx.step_id));
       ctx.log->line(fmt::format("branch {} already exists at {}", name, sha));
     } else {
       ctx.save_checkpoint({{"commit", sha}});
@@ -60,7 +57,7 @@ class GitBranch : public StepKind {
     try {
       git::checkout_safe(repo.get(), start.get());
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}; then: relman resume", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}; then: relman resume", e.what()));
     }
     git::check(git_repository_set_head(repo.get(), ("refs/heads/" + name).c_str()), "cannot switch HEAD to " + name);
     ctx.log->line(fmt::format("checked out {}", name));

@@ -19,7 +19,6 @@ std::string current_branch(git_repository* repo) {
 
 class GitCheckout : public StepKind {
  public:
-  std::string name() const override { return "git.checkout"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"name", ParamType::string, true, "the local branch to switch to"}};
@@ -31,15 +30,13 @@ class GitCheckout : public StepKind {
     auto repo = steps::open_repo(ctx);
     git_reference* raw = nullptr;
     if (git_branch_lookup(&raw, repo.get(), name.c_str(), GIT_BRANCH_LOCAL) != 0)
-      throw StepError(fmt::format("step '{}': there is no local branch '{}' in {}; create it or fix the workflow",
-                                  ctx.step_id, name, ctx.repo.string()));
+      throw StepError(fmt::format("there is no local branch '{}' in {}; create it or fix the workflow", name, ctx.repo.string()));
     git::Reference branch(raw);
     git::Commit target = git::resolve_commit(repo.get(), "refs/heads/" + name);
     try {
       git::checkout_safe(repo.get(), target.get());
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': cannot switch to {}: {}; commit or stash the changes, then: relman resume",
-                                  ctx.step_id, name, e.what()));
+      throw StepError(fmt::format("cannot switch to {}: {}; commit or stash the changes, then: relman resume", name, e.what()));
     }
     git::check(git_repository_set_head(repo.get(), ("refs/heads/" + name).c_str()), "cannot switch HEAD to " + name);
     std::string sha = git::oid_str(*git_commit_id(target.get()));

@@ -14,12 +14,11 @@ namespace {
 // The commits to pick, oldest first, as full shas.
 std::vector<std::string> resolve_commits(const StepContext& ctx, git_repository* repo) {
   auto items = ctx.list("commits");
-  if (items.empty()) throw StepError(fmt::format("step '{}': parameter 'commits' is empty", ctx.step_id));
+  if (items.empty()) throw StepError("parameter 'commits' is empty");
   std::vector<std::string> out;
   auto fail = [&](const std::string& what) {
-    throw StepError(fmt::format("step '{}': parameter 'commits': {}; give shas, refs or one range A..B that exist "
-                                "(git fetch first if they come from elsewhere)",
-                                ctx.step_id, what));
+    throw StepError(fmt::format("parameter 'commits': {}; give shas, refs or one range A..B that exist "
+                                "(git fetch first if they come from elsewhere)", what));
   };
   if (items.size() == 1 && items[0].find("..") != std::string::npos) {
     const std::string& range = items[0];
@@ -63,7 +62,6 @@ std::vector<std::string> strings(const json& j, const char* key) {
 
 class GitCherryPick : public StepKind {
  public:
-  std::string name() const override { return "git.cherry_pick"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"commits", ParamType::string_or_list, true, "shas or refs, oldest first, or one range \"A..B\""}};
@@ -94,9 +92,8 @@ class GitCherryPick : public StepKind {
       ctx.save_checkpoint({{"picked", picked}, {"commits", created}, {"in_progress", nullptr}});
     } else if (state != GIT_REPOSITORY_STATE_NONE) {
       throw StepError(fmt::format(
-          "step '{}': {} has an operation in progress (a merge, cherry-pick or rebase this step did not start). "
-          "Finish or abort it (git cherry-pick --abort, git merge --abort), then: relman resume",
-          ctx.step_id, ctx.repo.string()));
+          "{} has an operation in progress (a merge, cherry-pick or rebase this step did not start). "
+          "Finish or abort it (git cherry-pick --abort, git merge --abort), then: relman resume", ctx.repo.string()));
     }
 
     for (const auto& sha : wanted) {
@@ -109,18 +106,16 @@ class GitCherryPick : public StepKind {
       }
       auto commit = git::lookup_commit(repo.get(), sha);
       if (git_commit_parentcount(commit.get()) != 1)
-        throw StepError(fmt::format("step '{}': {} is a merge commit (or a root); pick the commits it merges "
-                                    "instead, then: relman retry {}",
-                                    ctx.step_id, sha, ctx.step_id));
+        throw StepError(fmt::format("{} is a merge commit (or a root); pick the commits it merges "
+                                    "instead, then: relman retry {}", sha, ctx.step_id));
       ctx.progress(fmt::format("cherry-pick {} {}", sha.substr(0, 10), git::summary(commit.get())));
       ctx.save_checkpoint({{"picked", picked}, {"commits", created}, {"in_progress", sha}});
       git_cherrypick_options opts;
       git_cherrypick_options_init(&opts, GIT_CHERRYPICK_OPTIONS_VERSION);
       opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_ALLOW_CONFLICTS;
       if (git_cherrypick(repo.get(), commit.get(), &opts) < 0)
-        throw StepError(fmt::format("step '{}': cannot cherry-pick {}: {}. Commit or stash local changes, then: "
-                                    "relman resume",
-                                    ctx.step_id, sha, git_error_last() ? git_error_last()->message : "?"));
+        throw StepError(fmt::format("cannot cherry-pick {}: {}. Commit or stash local changes, then: "
+                                    "relman resume", sha, git_error_last() ? git_error_last()->message : "?"));
       // So that a `git commit` or `git cherry-pick --continue` by hand gets the -x line too.
       steps::write_merge_msg(repo.get(), steps::with_cherry_pick_line(git_commit_message(commit.get()), sha));
       git::check(git_index_read(index.get(), 1), "cannot read the index");
@@ -165,15 +160,14 @@ class GitCherryPick : public StepKind {
     git::check(git_index_write_tree(&tree, index), "cannot write the index as a tree");
     if (git_oid_equal(&tree, git_commit_tree_id(head.get())))
       throw StepError(fmt::format(
-          "step '{}': picking {} changes nothing on top of HEAD (is it already applied under another sha?). "
+          "picking {} changes nothing on top of HEAD (is it already applied under another sha?). "
           "Remove it from 'commits' or skip the step; run `git cherry-pick --abort` first if git shows a "
-          "cherry-pick in progress",
-          ctx.step_id, sha));
+          "cherry-pick in progress", sha));
     git::Signature committer;
     try {
       committer = git::identity(repo);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}", e.what()));
     }
     std::string message = steps::with_cherry_pick_line(git_commit_message(original.get()), sha);
     git_oid oid = git::commit_index(repo, index, message, git_commit_author(original.get()), committer.get(),

@@ -26,13 +26,12 @@ std::optional<std::vector<std::string>> given_paths(const StepContext& ctx) {
       return;
     }
     if (!v.is_string())
-      throw StepError(fmt::format("step '{}': parameter 'paths' must hold paths, got {}", ctx.step_id, v.dump()));
+      throw StepError(fmt::format("parameter 'paths' must hold paths, got {}", v.dump()));
     std::string p = std::filesystem::path(v.get<std::string>()).lexically_normal().generic_string();
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     if (p.empty() || p == "." || std::filesystem::path(p).is_absolute() || p == ".." || p.rfind("../", 0) == 0)
-      throw StepError(fmt::format("step '{}': path '{}' in 'paths' is not inside the repository; give paths "
-                                  "relative to its root, such as Include/patchlevel.h",
-                                  ctx.step_id, v.get<std::string>()));
+      throw StepError(fmt::format("path '{}' in 'paths' is not inside the repository; give paths "
+                                  "relative to its root, such as Include/patchlevel.h", v.get<std::string>()));
     out.push_back(p);
   };
   add(ctx.with["paths"]);
@@ -40,13 +39,13 @@ std::optional<std::vector<std::string>> given_paths(const StepContext& ctx) {
 }
 
 // Additions, changes and deletions under `pathspec` ("*": the whole tree).
-void stage(const StepContext& ctx, git_index* index, const std::string& pathspec) {
+void stage(git_index* index, const std::string& pathspec) {
   std::string copy = pathspec;
   char* one[] = {copy.data()};
   git_strarray spec{one, 1};
   if (git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr) < 0 ||
       git_index_update_all(index, &spec, nullptr, nullptr) < 0)
-    throw StepError(fmt::format("step '{}': cannot stage {}: {}", ctx.step_id, pathspec == "*" ? "the changes" : "'" + pathspec + "'",
+    throw StepError(fmt::format("cannot stage {}: {}", pathspec == "*" ? "the changes" : "'" + pathspec + "'",
                                 git_error_last() ? git_error_last()->message : "unknown error"));
 }
 
@@ -83,15 +82,13 @@ void refuse_relman_files(const StepContext& ctx, git_repository* repo, git_commi
   }
   if (!found.empty())
     throw StepError(fmt::format(
-        "step '{}': refusing to commit relman's own files:{}\nThey are not the release's. Keep the run's state "
+        "refusing to commit relman's own files:{}\nThey are not the release's. Keep the run's state "
         "outside the work tree (the default, $GIT_DIR/relman/), remove stray temporary files, and give the step the "
-        "paths the release changes (with: {{paths: [...]}}); then: relman resume",
-        ctx.step_id, found));
+        "paths the release changes (with: {{paths: [...]}}); then: relman resume", found));
 }
 
 class GitCommit : public StepKind {
  public:
-  std::string name() const override { return "git.commit"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"message", ParamType::string, true, "the commit message"},
@@ -111,17 +108,17 @@ class GitCommit : public StepKind {
     auto given = given_paths(ctx);
     std::vector<std::string> paths = given.value_or(std::vector<std::string>{});
     if (!given) {
-      stage(ctx, index.get(), "*");
+      stage(index.get(), "*");
     } else {
       for (const auto& p : paths) {
         std::error_code ec;
         if (std::filesystem::is_directory(ctx.repo / p, ec)) {
-          stage(ctx, index.get(), p);
+          stage(index.get(), p);
         } else if (std::filesystem::exists(ctx.repo / p, ec)) {
           if (git_index_add_bypath(index.get(), p.c_str()) < 0)
-            throw StepError(fmt::format("step '{}': cannot add '{}': {}", ctx.step_id, p, git_error_last()->message));
+            throw StepError(fmt::format("cannot add '{}': {}", p, git_error_last()->message));
         } else if (git_index_remove_bypath(index.get(), p.c_str()) < 0) {
-          throw StepError(fmt::format("step '{}': '{}' does not exist; fix 'paths'", ctx.step_id, p));
+          throw StepError(fmt::format("'{}' does not exist; fix 'paths'", p));
         }
       }
     }
@@ -139,9 +136,8 @@ class GitCommit : public StepKind {
         return {{"commit", sha}};
       }
       throw StepError(fmt::format(
-          "step '{}': nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
-          "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume",
-          ctx.step_id, !given ? "working tree and index" : "paths " + git::join(paths),
+          "nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
+          "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume", !given ? "working tree and index" : "paths " + git::join(paths),
           git::oid_str(*git_commit_id(head.get())), ctx.step_id));
     }
     git::Signature committer, author;
@@ -149,7 +145,7 @@ class GitCommit : public StepKind {
       committer = git::identity(repo.get());
       author = git::identity(repo.get(), ctx.str("author_name", ""), ctx.str("author_email", ""));
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}", e.what()));
     }
     std::string parent = git::oid_str(*git_commit_id(head.get()));
     ctx.save_checkpoint({{"parent", parent}});

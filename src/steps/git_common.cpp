@@ -17,7 +17,7 @@ git::Repository open_repo(const StepContext& ctx) {
   try {
     return git::open(ctx.repo);
   } catch (const std::exception& e) {
-    throw StepError(fmt::format("step '{}': {} (is --repo pointing at the release's clone?)", ctx.step_id, e.what()));
+    throw StepError(fmt::format("{} (is --repo pointing at the release's clone?)", e.what()));
   }
 }
 
@@ -25,11 +25,10 @@ git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, co
   auto it = ctx.sandbox.remotes.find(name);
   if (it == ctx.sandbox.remotes.end())
     throw StepError(fmt::format(
-        "step '{}': this rehearsal has no sandbox mirror for the remote '{}', so it pushes nowhere: a rehearsal writes "
+        "this rehearsal has no sandbox mirror for the remote '{}', so it pushes nowhere: a rehearsal writes "
         "only into the mirrors it made before its first step, for the remotes its steps named then. Nothing was "
         "pushed. Start a new rehearsal (a remote given by a var or the environment is mapped at start), or `relman "
-        "skip {}`",
-        ctx.step_id, name, ctx.step_id));
+        "skip {}`", name, ctx.step_id));
   const std::filesystem::path mirror = it->second;
   git::Remote remote = git::open_remote(repo, mirror.string());
   // Belt and braces: whatever git's configuration rewrites (url.*.insteadOf,
@@ -43,10 +42,9 @@ git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, co
     const auto rel = real.lexically_relative(real_mirrors);
     const bool in_sandbox = !ctx.sandbox.mirrors.empty() && !rel.empty() && *rel.begin() != "..";
     if (real != real_mirror || !in_sandbox)
-      throw StepError(fmt::format("step '{}': in this rehearsal '{}' would go to {} instead of its sandbox mirror "
+      throw StepError(fmt::format("in this rehearsal '{}' would go to {} instead of its sandbox mirror "
                                   "{} (a url.insteadOf in git's configuration?). Nothing was pushed; remove the "
-                                  "rewrite, then: relman resume",
-                                  ctx.step_id, name, url, mirror.string()));
+                                  "rewrite, then: relman resume", name, url, mirror.string()));
   }
   return remote;
 }
@@ -138,11 +136,10 @@ std::vector<std::string> commits_carrying(git_repository* repo, const git_oid& f
 std::string conflict_message(const StepContext& ctx, const std::string& what, const std::vector<std::string>& paths,
                              const std::string& abort_command) {
   return fmt::format(
-      "step '{}': {} stopped on conflicts in: {}.\n"
+      "{} stopped on conflicts in: {}.\n"
       "The repository {} is left in the conflicted state. Either resolve the conflicts in {}, `git add` them, "
       "then: relman resume\n"
-      "or give up on it with `{}` and then: relman retry {}",
-      ctx.step_id, what, git::join(paths), ctx.repo.string(), git::join(paths, " "), abort_command, ctx.step_id);
+      "or give up on it with `{}` and then: relman retry {}", what, git::join(paths), ctx.repo.string(), git::join(paths, " "), abort_command, ctx.step_id);
 }
 
 void write_merge_msg(git_repository* repo, const std::string& message) {

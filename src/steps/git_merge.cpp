@@ -41,7 +41,6 @@ std::string default_message(git_repository* repo, const std::string& ref, const 
 
 class GitMerge : public StepKind {
  public:
-  std::string name() const override { return "git.merge"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {{"ref", ParamType::string, true, "the tag or branch to merge, e.g. v${release.version}"},
@@ -55,8 +54,7 @@ class GitMerge : public StepKind {
     auto repo = steps::open_repo(ctx);
     auto branch = git::head_branch(repo.get());
     if (!branch)
-      throw StepError(fmt::format("step '{}': HEAD is detached; check out the branch to merge into, then: relman resume",
-                                  ctx.step_id));
+      throw StepError("HEAD is detached; check out the branch to merge into, then: relman resume");
     auto index = git::repository_index(repo.get());
     int state = git_repository_state(repo.get());
     if (state == GIT_REPOSITORY_STATE_MERGE && ctx.checkpoint.contains("theirs")) {
@@ -69,15 +67,14 @@ class GitMerge : public StepKind {
                                       ctx.checkpoint.value("message", default_message(repo.get(), ref, *branch)))}};
     }
     if (state != GIT_REPOSITORY_STATE_NONE)
-      throw StepError(fmt::format("step '{}': {} has an operation in progress this step did not start; finish or "
-                                  "abort it (git merge --abort, git cherry-pick --abort), then: relman resume",
-                                  ctx.step_id, ctx.repo.string()));
+      throw StepError(fmt::format("{} has an operation in progress this step did not start; finish or "
+                                  "abort it (git merge --abort, git cherry-pick --abort), then: relman resume", ctx.repo.string()));
 
     git::Commit theirs;
     try {
       theirs = git::resolve_commit(repo.get(), ref);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': parameter 'ref': {}; give a tag or branch that exists", ctx.step_id,
+      throw StepError(fmt::format("parameter 'ref': {}; give a tag or branch that exists",
                                   e.what()));
     }
     auto head = git::head_commit(repo.get());
@@ -110,8 +107,7 @@ class GitMerge : public StepKind {
     git_checkout_options_init(&copts, GIT_CHECKOUT_OPTIONS_VERSION);
     copts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_ALLOW_CONFLICTS;
     if (git_merge(repo.get(), heads, 1, &mopts, &copts) < 0)
-      throw StepError(fmt::format("step '{}': cannot merge {}: {}. Commit or stash local changes, then: relman resume",
-                                  ctx.step_id, ref, git_error_last() ? git_error_last()->message : "?"));
+      throw StepError(fmt::format("cannot merge {}: {}. Commit or stash local changes, then: relman resume", ref, git_error_last() ? git_error_last()->message : "?"));
     steps::write_merge_msg(repo.get(), message);
     git::check(git_index_read(index.get(), 1), "cannot read the index");
     auto conflicts = git::conflicted_paths(index.get());
@@ -155,7 +151,7 @@ class GitMerge : public StepKind {
     try {
       me = git::identity(repo);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}", e.what()));
     }
     git_oid oid = git::commit_index(repo, index, message, me.get(), me.get(), {head.get(), theirs});
     git::check(git_repository_state_cleanup(repo), "cannot clean up the merge state");

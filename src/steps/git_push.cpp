@@ -19,12 +19,11 @@ struct Update {
   bool force = false;
 };
 
-std::string full_name(git_repository* repo, const std::string& name, const StepContext& ctx) {
+std::string full_name(git_repository* repo, const std::string& name) {
   if (name == "HEAD" || name.rfind("refs/", 0) == 0) return name;
   git_reference* raw = nullptr;
   if (git_reference_dwim(&raw, repo, name.c_str()) != 0)
-    throw StepError(fmt::format("step '{}': no local branch or tag '{}' to push; check the name (git show-ref)",
-                                ctx.step_id, name));
+    throw StepError(fmt::format("no local branch or tag '{}' to push; check the name (git show-ref)", name));
   git::Reference r(raw);
   return git_reference_name(raw);
 }
@@ -33,7 +32,7 @@ std::vector<Update> plan(const StepContext& ctx, git_repository* repo) {
   std::vector<std::string> specs = ctx.list("refs");
   for (const auto& t : ctx.list("tags")) specs.push_back("refs/tags/" + t);
   if (specs.empty())
-    throw StepError(fmt::format("step '{}': nothing to push: give 'refs' and/or 'tags'", ctx.step_id));
+    throw StepError("nothing to push: give 'refs' and/or 'tags'");
   std::vector<Update> out;
   for (auto spec : specs) {
     Update u;
@@ -44,10 +43,10 @@ std::vector<Update> plan(const StepContext& ctx, git_repository* repo) {
     auto colon = spec.find(':');
     std::string src = colon == std::string::npos ? spec : spec.substr(0, colon);
     std::string dst = colon == std::string::npos ? "" : spec.substr(colon + 1);
-    u.src = full_name(repo, src, ctx);
+    u.src = full_name(repo, src);
     if (dst.empty()) {
       if (u.src == "HEAD")
-        throw StepError(fmt::format("step '{}': push HEAD as HEAD:refs/heads/<branch>", ctx.step_id));
+        throw StepError("push HEAD as HEAD:refs/heads/<branch>");
       dst = u.src;
     } else if (dst.rfind("refs/", 0) != 0) {
       dst = (u.src.rfind("refs/tags/", 0) == 0 ? "refs/tags/" : "refs/heads/") + dst;
@@ -65,7 +64,6 @@ std::string short_sha(const std::string& s) { return s.substr(0, 10); }
 
 class GitPush : public StepKind {
  public:
-  std::string name() const override { return "git.push"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {{"remote", ParamType::string, false, "remote name or URL; default origin"},
@@ -85,9 +83,8 @@ class GitPush : public StepKind {
     try {
       advertised = git::list_remote_refs(remote.get(), auth);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}; check the network, the remote URL and your credentials, then: "
-                                  "relman resume",
-                                  ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}; check the network, the remote URL and your credentials, then: "
+                                  "relman resume", e.what()));
     }
     std::vector<std::string> specs, updated, rejected, lines;
     json targets = json::object();
@@ -123,11 +120,10 @@ class GitPush : public StepKind {
     }
     if (!rejected.empty())
       throw StepError(fmt::format(
-          "step '{}': the remote {} would refuse:\n  {}\nNothing was pushed. A non-fast-forward means the remote "
+          "the remote {} would refuse:\n  {}\nNothing was pushed. A non-fast-forward means the remote "
           "has commits the local branch lacks: fetch and merge or rebase them (git pull --rebase {}), check the "
           "result, then: relman resume. A tag that already exists elsewhere must not be moved silently: find out "
-          "why before deleting it on the remote.",
-          ctx.step_id, remote_name, git::join(rejected, "\n  "), remote_name));
+          "why before deleting it on the remote.", remote_name, git::join(rejected, "\n  "), remote_name));
     if (specs.empty()) {
       ctx.log->line("everything is up to date");
       return {{"remote", remote_name}, {"updated", json::array()}};
@@ -137,14 +133,13 @@ class GitPush : public StepKind {
     try {
       refused = git::push(remote.get(), specs, auth);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}; fix the cause, then: relman resume", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}; fix the cause, then: relman resume", e.what()));
     }
     if (!refused.empty()) {
       std::vector<std::string> why;
       for (const auto& [ref, status] : refused) why.push_back(ref + ": " + status);
-      throw StepError(fmt::format("step '{}': the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
-                                  "fetch and merge first; a protected branch: ask for access), then: relman resume",
-                                  ctx.step_id, remote_name, git::join(why, "\n  ")));
+      throw StepError(fmt::format("the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
+                                  "fetch and merge first; a protected branch: ask for access), then: relman resume", remote_name, git::join(why, "\n  ")));
     }
     ctx.log->line(fmt::format("pushed {} ref(s) to {}", specs.size(), remote_name));
     return {{"remote", remote_name}, {"updated", updated}};
@@ -188,7 +183,7 @@ class GitPush : public StepKind {
     try {
       return git::open_remote(repo, name);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+      throw StepError(fmt::format("{}", e.what()));
     }
   }
 

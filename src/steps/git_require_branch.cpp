@@ -10,7 +10,6 @@ namespace {
 
 class GitRequireBranch : public StepKind {
  public:
-  std::string name() const override { return "git.require_branch"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
     return {{"name", ParamType::string, true, "the branch HEAD must be on, e.g. ${release.branch}"}};
@@ -24,15 +23,13 @@ class GitRequireBranch : public StepKind {
     if (!current) {
       auto head = git::head_commit(repo.get());
       throw StepError(fmt::format(
-          "step '{}': HEAD is detached (at {}), not on branch '{}'. Check the branch out: git switch {}, then: "
-          "relman resume",
-          ctx.step_id, git::oid_str(*git_commit_id(head.get())), want, want));
+          "HEAD is detached (at {}), not on branch '{}'. Check the branch out: git switch {}, then: "
+          "relman resume", git::oid_str(*git_commit_id(head.get())), want, want));
     }
     if (*current != want)
       throw StepError(fmt::format(
-          "step '{}': HEAD is on branch '{}', but this release is made from '{}'. Check it out: git switch {}, "
-          "then: relman resume",
-          ctx.step_id, *current, want, want));
+          "HEAD is on branch '{}', but this release is made from '{}'. Check it out: git switch {}, "
+          "then: relman resume", *current, want, want));
     auto head = git::head_commit(repo.get());
     std::string sha = git::oid_str(*git_commit_id(head.get()));
     ctx.log->line(fmt::format("on branch {} at {}", want, sha));

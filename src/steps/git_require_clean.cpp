@@ -29,7 +29,6 @@ std::string dirt(git_repository* repo, const StepContext& ctx) {
 
 class GitRequireClean : public StepKind {
  public:
-  std::string name() const override { return "git.require_clean"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override { return {}; }
 
@@ -38,9 +37,8 @@ class GitRequireClean : public StepKind {
     std::string d = dirt(repo.get(), ctx);
     if (!d.empty())
       throw StepError(fmt::format(
-          "step '{}': the working tree of {} is not clean:{}\n"
-          "Commit, stash (git stash -u) or remove these changes, then: relman resume",
-          ctx.step_id, ctx.repo.string(), d));
+          "the working tree of {} is not clean:{}\n"
+          "Commit, stash (git stash -u) or remove these changes, then: relman resume", ctx.repo.string(), d));
     ctx.log->line("working tree is clean");
     return json::object();
   }

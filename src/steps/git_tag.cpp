@@ -64,10 +64,6 @@ json outputs_of(const std::string& name, const ExistingTag& t) {
   return out;
 }
 
-StepError fail(const StepContext& ctx, const std::string& msg) {
-  return StepError(fmt::format("step '{}': {}", ctx.step_id, msg));
-}
-
 std::string tz_of(const git_time& when) {
   int off = when.offset;
   char sign = off < 0 ? '-' : (when.sign == '-' ? '-' : '+');
@@ -77,7 +73,6 @@ std::string tz_of(const git_time& when) {
 
 class GitTag final : public StepKind {
  public:
-  std::string name() const override { return "git.tag"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -97,13 +92,13 @@ class GitTag final : public StepKind {
     const std::string ref = ctx.str("ref", "HEAD");
     const bool sign = ctx.flag("sign", false);
     auto repo = steps::open_repo(ctx);
-    check_name(ctx, tag);
+    check_name(tag);
 
     std::string target;
     try {
       target = git::oid_str(*git_commit_id(git::resolve_commit(repo.get(), ref).get()));
     } catch (const std::runtime_error& e) {
-      throw fail(ctx, fmt::format("cannot tag '{}': {} in {}; set `ref` to an existing branch, tag or commit", ref,
+      throw StepError(fmt::format("cannot tag '{}': {} in {}; set `ref` to an existing branch, tag or commit", ref,
                                   e.what(), ctx.repo.string()));
     }
 
@@ -113,12 +108,12 @@ class GitTag final : public StepKind {
         ctx.log->line(fmt::format("tag {} already exists on {}: nothing to do", tag, existing->commit));
         return outputs_of(tag, *existing);
       }
-      throw fail(ctx, on_other_commit(ctx, tag, existing->commit, target));
+      throw StepError(on_other_commit(ctx, tag, existing->commit, target));
     }
 
     git_signature* sig_raw = nullptr;
     if (git_signature_default(&sig_raw, repo.get()) < 0)
-      throw fail(ctx, fmt::format(
+      throw StepError(fmt::format(
           "no tagger identity in {}: set one with `git config user.name 'Your Name'` and "
           "`git config user.email you@example.org`, then retry the step",
           ctx.repo.string()));
@@ -127,7 +122,7 @@ class GitTag final : public StepKind {
       git::Signature configured(sig_raw);
       tagger = git::signature(configured->name, configured->email);
     } catch (const std::exception& e) {
-      throw fail(ctx, e.what());
+      throw StepError(e.what());
     }
 
     git::Buf msg;
@@ -143,7 +138,7 @@ class GitTag final : public StepKind {
       try {
         key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
       } catch (const std::runtime_error& e) {
-        throw fail(ctx, fmt::format("cannot sign tag {}: {}", tag, e.what()));
+        throw StepError(fmt::format("cannot sign tag {}: {}", tag, e.what()));
       }
       ctx.log->line(fmt::format("signing tag {} with key {} ({})", tag, key.fingerprint, key.uid));
       gpg::Passphrase pass(ctx.str("passphrase_env", "RELMAN_GPG_PASSPHRASE"), ctx.interactive && !ctx.ci,
@@ -151,7 +146,7 @@ class GitTag final : public StepKind {
       try {
         buffer += gpg::sign_detached(buffer, key.fingerprint, pass);
       } catch (const std::runtime_error& e) {
-        throw fail(ctx, fmt::format("cannot sign tag {}: {}", tag, e.what()));
+        throw StepError(fmt::format("cannot sign tag {}: {}", tag, e.what()));
       }
       made.is_signed = true;
       made.key = key.fingerprint;
@@ -179,16 +174,16 @@ class GitTag final : public StepKind {
     }
     auto existing = find_tag(repo.get(), tag);
     if (!existing) return {ProbeResult::not_done, json::object(), "tag " + tag + " does not exist"};
-    if (existing->commit != expected) throw fail(ctx, on_other_commit(ctx, tag, existing->commit, expected));
+    if (existing->commit != expected) throw StepError(on_other_commit(ctx, tag, existing->commit, expected));
     return {ProbeResult::done, outputs_of(tag, *existing), "tag " + tag + " exists on " + expected};
   }
 
  private:
-  static void check_name(const StepContext& ctx, const std::string& tag) {
+  static void check_name(const std::string& tag) {
     int valid = 0;
     git::check(git_reference_name_is_valid(&valid, ("refs/tags/" + tag).c_str()), "cannot check tag name " + tag);
     if (!valid)
-      throw fail(ctx, fmt::format("'{}' is not a valid tag name (see `git check-ref-format`): fix `name`", tag));
+      throw StepError(fmt::format("'{}' is not a valid tag name (see `git check-ref-format`): fix `name`", tag));
   }
 
   static std::string on_other_commit(const StepContext& ctx, const std::string& tag, const std::string& has,

@@ -21,8 +21,7 @@ std::vector<ParamSpec> common_params() {
 }
 
 Api::Api(StepContext& ctx, bool token_required)
-    : step_id_(ctx.step_id),
-      base_(ctx.str("api", "https://api.github.com")),
+    : base_(ctx.str("api", "https://api.github.com")),
       repo_(ctx.str("repo")),
       token_env_(ctx.str("token_env", "GITHUB_TOKEN")) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
@@ -30,16 +29,15 @@ Api::Api(StepContext& ctx, bool token_required)
   // elsewhere is refused); one that reads the real API only reads it.
   if (ctx.mode == RunMode::rehearse && http::is_loopback(base_)) client_ = http::Client(rehearsal::http_options(ctx));
   if (repo_.find('/') == std::string::npos || repo_.front() == '/' || repo_.back() == '/')
-    throw StepError(fmt::format("step '{}': parameter 'repo' must be owner/name, got '{}'", ctx.step_id, repo_));
+    throw StepError(fmt::format("parameter 'repo' must be owner/name, got '{}'", repo_));
   try {
     token_ = credentials::lookup(token_env_);
   } catch (const std::exception& e) {
-    throw StepError(fmt::format("step '{}': {}", ctx.step_id, e.what()));
+    throw StepError(fmt::format("{}", e.what()));
   }
   if (token_) ctx.add_secret(*token_);
   if (!token_ && token_required)
-    throw StepError(fmt::format("step '{}': no GitHub token: {}; the token needs the `actions: write` permission on {}",
-                                ctx.step_id, credentials::missing_advice(token_env_), repo_));
+    throw StepError(fmt::format("no GitHub token: {}; the token needs the `actions: write` permission on {}", credentials::missing_advice(token_env_), repo_));
   if (!token_) ctx.log->line(fmt::format("no token in {}: calling {} unauthenticated (lower rate limits)", token_env_, base_));
 }
 
@@ -51,7 +49,7 @@ std::vector<std::string> Api::headers() const {
   return h;
 }
 
-void fail(const std::string& step_id, const std::string& doing, const http::Error& e, const std::string& token_env) {
+void fail(const std::string& doing, const http::Error& e, const std::string& token_env) {
   std::string advice;
   switch (e.status()) {
     case 401: advice = fmt::format("the token in {} was refused: renew it and set it again", token_env); break;
@@ -62,7 +60,7 @@ void fail(const std::string& step_id, const std::string& doing, const http::Erro
     case 422: advice = "GitHub refused the request: check the ref exists on GitHub and the workflow has a workflow_dispatch trigger with these inputs"; break;
     default: break;
   }
-  std::string msg = fmt::format("step '{}': {}: {}", step_id, doing, e.what());
+  std::string msg = fmt::format("{}: {}", doing, e.what());
   if (!advice.empty()) msg += "; " + advice;
   if (e.uncertain()) throw UncertainError(msg);
   throw StepError(msg);
@@ -72,7 +70,7 @@ json Api::get(const std::string& path) const {
   try {
     return client_.get_json(repo_url(path), headers());
   } catch (const http::Error& e) {
-    fail(step_id_, "GitHub API call failed", e, token_env_);
+    fail("GitHub API call failed", e, token_env_);
   }
 }
 
@@ -90,13 +88,13 @@ std::vector<json> Api::get_all(const std::string& path, const std::string& key, 
       resp = client_.send_ok(req);
       body = json::parse(resp.body);
     } catch (const http::Error& e) {
-      fail(step_id_, "GitHub API call failed", e, token_env_);
+      fail("GitHub API call failed", e, token_env_);
     } catch (const json::exception& e) {
-      throw StepError(fmt::format("step '{}': GET {} did not return JSON ({}); check `api`", step_id_, http::redact_url(url), e.what()));
+      throw StepError(fmt::format("GET {} did not return JSON ({}); check `api`", http::redact_url(url), e.what()));
     }
     const json& items = key.empty() ? body : body.value(key, json::array());
     if (!items.is_array())
-      throw StepError(fmt::format("step '{}': GET {}: unexpected answer (no list '{}'); check `api`", step_id_, http::redact_url(url), key));
+      throw StepError(fmt::format("GET {}: unexpected answer (no list '{}'); check `api`", http::redact_url(url), key));
     for (const auto& i : items) out.push_back(i);
     std::smatch m;
     std::string link = resp.header("link");
@@ -110,7 +108,7 @@ long Api::post(const std::string& path, const json& body) const {
     auto h = headers();
     return client_.post_json(repo_url(path), body, h).status;
   } catch (const http::Error& e) {
-    fail(step_id_, "GitHub API call failed", e, token_env_);
+    fail("GitHub API call failed", e, token_env_);
   }
 }
 
@@ -122,7 +120,7 @@ void Api::download(const std::string& url, const std::filesystem::path& dest) co
     if (http::url_host(url) != http::url_host(base_)) h.pop_back();
     client_.download(url, dest, h);
   } catch (const http::Error& e) {
-    fail(step_id_, "downloading an artifact failed", e, token_env_);
+    fail("downloading an artifact failed", e, token_env_);
   }
 }
 

@@ -42,7 +42,6 @@ class Api {
   void download(const std::string& url, const std::filesystem::path& dest) const;
 
  private:
-  std::string step_id_;
   std::string base_;
   std::string repo_;
   std::string token_env_;
@@ -51,7 +50,7 @@ class Api {
 };
 
 // "what went wrong; what to do" for a failed GitHub call.
-[[noreturn]] void fail(const std::string& step_id, const std::string& doing, const http::Error& e, const std::string& token_env);
+[[noreturn]] void fail(const std::string& doing, const http::Error& e, const std::string& token_env);
 
 // Percent-encodes a path segment or query value.
 std::string encode(const std::string& s);

@@ -20,10 +20,6 @@
 namespace relman {
 namespace {
 
-StepError fail(const StepContext& ctx, const std::string& msg) {
-  return StepError(fmt::format("step '{}': {}", ctx.step_id, msg));
-}
-
 bool same_key(std::string a, std::string b) {
   auto up = [](std::string& s) { std::transform(s.begin(), s.end(), s.begin(), ::toupper); };
   up(a);
@@ -37,7 +33,7 @@ std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
   std::vector<std::filesystem::path> out;
   // <file>.asc is written beside each file, so each must be in artifacts/.
   for (const auto& f : ctx.list("files")) out.push_back(confine_path(ctx, ctx.artifacts_dir, f, "artifacts/"));
-  if (out.empty()) throw fail(ctx, "parameter 'files' is empty; name the files to sign");
+  if (out.empty()) throw StepError("parameter 'files' is empty; name the files to sign");
   return out;
 }
 
@@ -59,7 +55,6 @@ json outputs_of(const std::vector<std::filesystem::path>& files, const std::stri
 
 class GpgSign final : public StepKind {
  public:
-  std::string name() const override { return "gpg.sign"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -81,14 +76,14 @@ class GpgSign final : public StepKind {
     auto files = files_of(ctx);
     for (const auto& f : files)
       if (!std::filesystem::is_regular_file(f))
-        throw fail(ctx, fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
+        throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
                                     "relman resume",
                                     f.string()));
     gpg::KeyInfo key;
     try {
       key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
     } catch (const std::runtime_error& e) {
-      throw fail(ctx, e.what());
+      throw StepError(e.what());
     }
     ctx.save_checkpoint({{"key", key.fingerprint}});
 
@@ -136,7 +131,7 @@ class GpgSign final : public StepKind {
       errors.erase(std::unique(errors.begin(), errors.end()), errors.end());
       std::string msg;
       for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
-      throw fail(ctx, msg);
+      throw StepError(msg);
     }
     return outputs_of(files, key.fingerprint);
   }

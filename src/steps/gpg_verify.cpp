@@ -140,7 +140,6 @@ json outputs_of(const Report& r) {
 
 class GpgVerify final : public StepKind {
  public:
-  std::string name() const override { return "gpg.verify"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -154,7 +153,7 @@ class GpgVerify final : public StepKind {
   json run(StepContext& ctx) const override {
     Report r = check_all(ctx);
     if (!r.problems.empty()) {
-      std::string msg = fmt::format("step '{}': verification failed for {} problem(s):", ctx.step_id, r.problems.size());
+      std::string msg = fmt::format("verification failed for {} problem(s):", r.problems.size());
       for (const auto& p : r.problems) msg += "\n  " + p;
       throw StepError(msg);
     }

@@ -43,21 +43,19 @@ std::string encode_name(const std::string& name) {
 std::vector<Target> targets_of(const StepContext& ctx) {
   std::string url = ctx.str("url");
   auto files = ctx.list("files");
-  if (files.empty()) throw StepError(fmt::format("step '{}': 'files' is empty; name the files to upload", ctx.step_id));
+  if (files.empty()) throw StepError("'files' is empty; name the files to upload");
   auto scheme = http::url_scheme(url);
   if (scheme != "http" && scheme != "https" && scheme != "sftp")
-    throw StepError(fmt::format("step '{}': url '{}' must start with https://, http:// or sftp://", ctx.step_id, http::redact_url(url)));
+    throw StepError(fmt::format("url '{}' must start with https://, http:// or sftp://", http::redact_url(url)));
   bool dir = url.ends_with("/");
   if (!dir && files.size() != 1)
-    throw StepError(fmt::format("step '{}': {} files but url '{}' names one file; end the url with '/' to upload into a directory",
-                                ctx.step_id, files.size(), http::redact_url(url)));
+    throw StepError(fmt::format("{} files but url '{}' names one file; end the url with '/' to upload into a directory", files.size(), http::redact_url(url)));
   std::vector<Target> out;
   for (const auto& f : files) {
     Target t;
     t.local = ctx.artifact_path(f);
     if (!stdfs::is_regular_file(t.local))
-      throw StepError(fmt::format("step '{}': {} does not exist; did the step that makes it succeed? Then `relman resume`",
-                                  ctx.step_id, t.local.string()));
+      throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Then `relman resume`", t.local.string()));
     t.url = dir ? url + encode_name(t.local.filename().string()) : url;
     t.size = stdfs::file_size(t.local);
     t.sha256 = sha256_file(t.local);
@@ -74,12 +72,11 @@ stdfs::path sandbox_path(const StepContext& ctx, const std::string& url) {
   const bool host_ok = !host.empty() && host != "." && host != ".." &&
                        host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_:") == std::string::npos;
   if (!host_ok)
-    throw StepError(fmt::format("step '{}': url '{}' has no usable host name ('{}'); give the server's name, e.g. "
-                                "https://www.python.org/ftp/python/",
-                                ctx.step_id, http::redact_url(url), host));
+    throw StepError(fmt::format("url '{}' has no usable host name ('{}'); give the server's name, e.g. "
+                                "https://www.python.org/ftp/python/", http::redact_url(url), host));
   stdfs::path rel = stdfs::path(http::url_path(url)).relative_path();
   for (const auto& part : rel)
-    if (part == "..") throw StepError(fmt::format("step '{}': url '{}' contains '..'", ctx.step_id, http::redact_url(url)));
+    if (part == "..") throw StepError(fmt::format("url '{}' contains '..'", http::redact_url(url)));
   return confine_path(ctx, rehearsal::uploads_dir(ctx), (stdfs::path(host) / rel).string(), "the rehearsal's uploads directory");
 }
 
@@ -115,13 +112,12 @@ std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& c
       ctx.log->line(fmt::format("{} is larger than the local file: {}", http::redact_url(url), e.what()));
       return Remote{expected + 1, "(larger than the local file; not read)"};
     }
-    throw StepError(fmt::format("step '{}': reading back {} failed: {}", ctx.step_id, http::redact_url(url), e.what()));
+    throw StepError(fmt::format("reading back {} failed: {}", http::redact_url(url), e.what()));
   }
   if (resp.status == 404 || resp.status == 410) return std::nullopt;
   if (!resp.ok())
-    throw StepError(fmt::format("step '{}': reading back {} failed: HTTP {}; check the server allows GET on what it "
-                                "stores (and the credentials), then `relman resume`",
-                                ctx.step_id, http::redact_url(url), resp.status));
+    throw StepError(fmt::format("reading back {} failed: HTTP {}; check the server allows GET on what it "
+                                "stores (and the credentials), then `relman resume`", http::redact_url(url), resp.status));
   return Remote{size, hash->hex()};
 }
 
@@ -151,7 +147,6 @@ void copy_into_sandbox(const StepContext& ctx, const Target& t) {
 
 class HttpUpload : public StepKind {
  public:
-  std::string name() const override { return "http.upload"; }
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {
@@ -185,7 +180,7 @@ class HttpUpload : public StepKind {
           int pct = total ? static_cast<int>(done * 100 / total) : 0;
           if (pct == last) return;
           last = pct;
-          ctx.progress(fmt::format("{}: {} {}% {:.1f}/{:.1f} MB", ctx.step_id, name, pct, done / 1e6, total / 1e6));
+          ctx.progress(fmt::format("{} {}% {:.1f}/{:.1f} MB", name, pct, done / 1e6, total / 1e6));
         };
         try {
           // The time a file of this size needs; the answer stays API-sized.
@@ -193,15 +188,14 @@ class HttpUpload : public StepKind {
           put.max_body_bytes = client.options().max_body_bytes;
           http::Client(put).send_ok(req, "check the URL and the server's permissions, then `relman resume`");
         } catch (const http::Error& e) {
-          throw StepError(fmt::format("step '{}': upload of {} failed: {}", ctx.step_id, name, e.what()));
+          throw StepError(fmt::format("upload of {} failed: {}", name, e.what()));
         }
       }
       auto back = remote_state(ctx, client, t.url, t.size);
       if (!same(t, back))
         throw StepError(fmt::format(
-            "step '{}': {} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); the server did not "
-            "store what was sent: check its disk and any rewriting proxy, then `relman resume` uploads it again",
-            ctx.step_id, shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
+            "{} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); the server did not "
+            "store what was sent: check its disk and any rewriting proxy, then `relman resume` uploads it again", shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
             back ? back->sha256 : std::string("-"), t.size, t.sha256));
       ctx.log->line(fmt::format("{}: {} bytes, sha256 {} verified", shown, t.size, t.sha256));
     }

@@ -12,7 +12,6 @@ namespace {
 
 class IssuesRequireNoBlockers : public StepKind {
  public:
-  std::string name() const override { return "issues.require_no_blockers"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
     auto p = github::common_params();
@@ -46,9 +45,8 @@ class IssuesRequireNoBlockers : public StepKind {
       std::vector<std::string> lines;
       for (const auto& [n, text] : open) lines.push_back(text);
       throw StepError(fmt::format(
-          "step '{}': {} open release blocker(s) on {}: {}; fix them, or lower their priority with the release "
-          "manager's agreement, then `relman resume`",
-          ctx.step_id, open.size(), api.repo(), fmt::join(lines, "; ")));
+          "{} open release blocker(s) on {}: {}; fix them, or lower their priority with the release "
+          "manager's agreement, then `relman resume`", open.size(), api.repo(), fmt::join(lines, "; ")));
     }
     return {{"labels", labels}};
   }

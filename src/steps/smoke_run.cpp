@@ -93,7 +93,6 @@ std::string last_lines(const std::string& text, int n) {
 
 class SmokeRun : public StepKind {
  public:
-  std::string name() const override { return "smoke.run"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
     return {{"commands", ParamType::any, true,
@@ -120,18 +119,17 @@ class SmokeRun : public StepKind {
   json run(StepContext& ctx) const override {
     const stdfs::path cwd = ctx.has("cwd") ? ctx.repo_path(ctx.str("cwd")) : ctx.repo;
     if (!stdfs::is_directory(cwd))
-      throw StepError(fmt::format("step '{}': the working directory {} does not exist. Did the build step run? "
-                                  "Check `cwd`.",
-                                  ctx.step_id, cwd.string()));
+      throw StepError(fmt::format("the working directory {} does not exist. Did the build step run? "
+                                  "Check `cwd`.", cwd.string()));
     const long long default_timeout = ctx.integer("timeout", kDefaultTimeout);
     const json& cs = ctx.with.contains("commands") ? ctx.with["commands"] : json();
     if (!cs.is_array() || cs.empty())
-      throw StepError(fmt::format("step '{}': 'commands' must be a non-empty list of commands", ctx.step_id));
+      throw StepError("'commands' must be a non-empty list of commands");
     std::vector<Check> checks;
     for (size_t i = 0; i < cs.size(); ++i) {
       Check c;
       auto p = parse_check(cs[i], c, true);
-      if (!p.empty()) throw StepError(fmt::format("step '{}': commands[{}]: {}", ctx.step_id, i, p));
+      if (!p.empty()) throw StepError(fmt::format("commands[{}]: {}", i, p));
       checks.push_back(std::move(c));
     }
 
@@ -188,7 +186,7 @@ class SmokeRun : public StepKind {
     }
 
     if (!failures.empty()) {
-      std::string msg = fmt::format("step '{}': {} of {} smoke test{} failed.\n", ctx.step_id, failures.size(),
+      std::string msg = fmt::format("{} of {} smoke test{} failed.\n", failures.size(),
                                     checks.size(), checks.size() == 1 ? "" : "s");
       for (const auto& f : failures) msg += "\n" + f + (f.back() == '\n' ? "" : "\n");
       msg += fmt::format("\nFull log: {}\nFix what was built (a commit on the release branch, then a new tag and "

@@ -30,7 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 class Noop : public StepKind {
  public:
-  std::string name() const override { return "bench.noop"; }
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override { return {}; }
   json run(StepContext&) const override { return json::object(); }

@@ -72,7 +72,7 @@ TEST_F(Confinement, APathKnownOnlyAtRunTimeFailsTheStepBeforeWriting) {
   Ran r = rehearse(std::string("name: outside\nvars: {out: ../../../X}\nsteps:\n") + kMake +
                    "  - id: sums\n    uses: checksum.sha256\n    with: {files: [a.tgz], output: \"${vars.out}\"}\n");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("step 'sums': '../../../X' leaves it with '..'; a step writes only inside artifacts/"),
+  EXPECT_NE(r.out.find("FAILED sums: '../../../X' leaves it with '..'; a step writes only inside artifacts/"),
             std::string::npos)
       << r.out;
   EXPECT_FALSE(fs::exists(dir / "X"));

@@ -23,25 +23,25 @@ using relman::ParamType;
 
 class StandIn : public relman::StepKind {
  public:
-  StandIn(std::string name, relman::Effect effect, std::vector<ParamSpec> params, std::vector<std::string> outputs)
-      : name_(std::move(name)), effect_(effect), params_(std::move(params)), outputs_(std::move(outputs)) {}
-  std::string name() const override { return name_; }
+  StandIn(relman::Effect effect, bool gate, std::vector<ParamSpec> params, std::vector<std::string> outputs)
+      : effect_(effect), gate_(gate), params_(std::move(params)), outputs_(std::move(outputs)) {}
   relman::Effect effect() const override { return effect_; }
+  bool is_gate() const override { return gate_; }
   std::vector<ParamSpec> params() const override { return params_; }
   std::vector<std::string> outputs() const override { return outputs_; }
   relman::json run(relman::StepContext&) const override { return relman::json::object(); }
   relman::ProbeOutcome probe(relman::StepContext&) const override { return {}; }
 
  private:
-  std::string name_;
   relman::Effect effect_;
+  bool gate_;
   std::vector<ParamSpec> params_;
   std::vector<std::string> outputs_;
 };
 
 const bool registered = [] {
   auto add = [](const char* name, relman::Effect e, std::vector<ParamSpec> p, std::vector<std::string> o) {
-    relman::StepRegistry::instance().add(name, [=] { return std::make_unique<StandIn>(name, e, p, o); });
+    relman::StepRegistry::instance().add(name, [=] { return std::make_unique<StandIn>(e, std::string(name) == "gate", p, o); });
   };
   using relman::Effect;
   add("exec", Effect::local,

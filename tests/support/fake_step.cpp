@@ -86,7 +86,6 @@ void check_order(const World& w, const std::string& id) {
 
 class Fake : public StepKind {
  public:
-  std::string name() const override { return "test.fake"; }
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override { return {}; }
 
