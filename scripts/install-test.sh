@@ -42,6 +42,15 @@ for f in ./usr/bin/relman ./usr/share/relman/workflows/pep101.yaml ./usr/share/m
          ./usr/share/bash-completion/completions/relman; do
   grep -q " $f\$" <<<"$contents" || fail "$f is not in the package"
 done
+# The binary finds its workflows at run time: the builder's checkout is not
+# compiled into it (it would be a path of another machine).
+extracted=$(mktemp -d /tmp/relman-install-test-XXXXXX)
+dpkg-deb -x "$deb" "$extracted"
+if grep -qF "$root" "$extracted/usr/bin/relman"; then
+  rm -rf "$extracted"
+  fail "usr/bin/relman holds the build's checkout path $root"
+fi
+rm -rf "$extracted"
 depends=$(dpkg-deb --field "$deb" Depends)
 for lib in libgit2-1.5 libgpgme11 libcurl4 libarchive13 liblzma5 libssl3 libyaml-cpp0.7 libfmt9 gnupg; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"

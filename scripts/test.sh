@@ -3,12 +3,24 @@
 # with warnings as errors, runs every test, then does it again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/test.sh            every stage, with 10000 fuzz inputs per target from a fixed seed
-#   scripts/test.sh --quick    the plain build only
+#   scripts/test.sh --quick    the plain build and its tests only: no package
+#                              installation (scripts/setup.sh), no .deb, no sanitizers
+#   RELMAN_SKIP_SETUP=1        skip scripts/setup.sh and the .deb install test
+#                              (packages already there, no root)
 #   RELMAN_TORTURE_TRIALS=N    trials of the crash torture after the plain
 #                              suite (default 20; 0 skips it)
+#   RELMAN_TIDY_BASE=REV       clang-tidy the .cpp files changed since REV
+#                              (default: scripts/tidy.sh's choice)
+# The fastest loop is ctest itself: `ctest --test-dir build -L unit -j2` (README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+skip_setup=${RELMAN_SKIP_SETUP:-0}
+[ "$quick" = 1 ] && skip_setup=1
+if [ "$skip_setup" != 1 ]; then
+  bash scripts/setup.sh
+fi
 jobs=$(nproc)
 # Objects are shared through ccache between checkouts in other folders (a CI
 # clone, a worktree): paths are hashed relative to the checkout, and the
@@ -19,7 +31,8 @@ run_suite() {
   local dir=$1; shift
   cmake -S . -B "$dir" -DRELMAN_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 900)
+  # Each test's timeout is set in CMakeLists.txt (RELMAN_TEST_TIMEOUT).
+  (cd "$dir" && ctest --output-on-failure -j"$jobs")
 }
 
 echo "== relman: docs/ci/prerelease.yml (actionlint, pinned actions, no expressions in scripts)"
@@ -40,16 +53,26 @@ if [ "$torture_trials" -gt 0 ]; then
   echo "== relman: crash torture: $torture_trials trials of random kills in a pep101 rehearsal"
   tests/torture/crash-torture.sh build/relman --trials "$torture_trials"
 fi
-echo "== relman: the Debian package (cpack, dpkg -i, checks, dpkg -r)"
-bash scripts/install-test.sh build-deb
-if [ "${1:-}" != "--quick" ]; then
-  echo "== relman: the engine and step tests under ThreadSanitizer"
-  cmake -S . -B build-tsan -DRELMAN_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELMAN_TSAN=ON >/dev/null
-  cmake --build build-tsan -j"$jobs" --target relman_tests
+# Findings of clang-tidy (.clang-tidy) in the .cpp files this change touches.
+if [ "$quick" = 0 ] || command -v clang-tidy >/dev/null 2>&1; then
+  echo "== relman: clang-tidy on the changed files (scripts/tidy.sh)"
+  bash scripts/tidy.sh ${RELMAN_TIDY_BASE:+"$RELMAN_TIDY_BASE"}
+fi
+if [ "$skip_setup" != 1 ]; then
+  echo "== relman: the Debian package (cpack, dpkg -i, checks, dpkg -r)"
+  bash scripts/install-test.sh build-deb
+fi
+if [ "$quick" = 0 ]; then
+  # Built with clang (the second compiler, warnings as errors): its
+  # ThreadSanitizer is the better supported one.
+  echo "== relman: the engine and step tests under ThreadSanitizer (clang++)"
+  cmake -S . -B build-tsan-clang -DRELMAN_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELMAN_TSAN=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-tsan-clang -j"$jobs" --target relman_tests
   # In process (no child relman binaries): the scheduler, the model check
   # with fewer workflows, and every step kind on its worker thread.
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_thread_leaks=0" RELMAN_MODEL_RUNS=60 \
-    build-tsan/relman_tests --gtest_brief=1 \
+    build-tsan-clang/relman_tests --gtest_brief=1 \
     --gtest_filter='Engine*:Journal*:EventReader*:Git*:Gpg*:ArchiveExport*:ChecksumSha256*:BuildMake*:SmokeRun*:CpythonBump*:Announce*:CdnPurge*:CiDispatch*:CiWait*:CiRequireGreen*:Blockers*:HttpUpload*'
   # A fixed seed and input count: the gate passes or fails the same way on
   # every machine. Exploring (random seed, longer) is scripts/fuzz.sh alone.

@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "adapters/sha256.h"
+#include "core/sha256_digest.h"
 #include "core/template.h"
 
 namespace relman {
@@ -87,12 +87,18 @@ std::filesystem::path find_workflow(const std::string& name_or_path) {
   if (fs::exists(name_or_path)) return fs::absolute(name_or_path);
   std::vector<fs::path> dirs = {fs::current_path() / "workflows"};
   if (const char* env = std::getenv("RELMAN_WORKFLOWS")) dirs.insert(dirs.begin(), env);
-  fs::path exe_share = fs::path(RELMAN_DATADIR) / "workflows";
-  dirs.push_back(exe_share);
+  dirs.push_back(fs::path(RELMAN_DATADIR) / "workflows");
+  // Found from the executable rather than compiled in, so the binary holds no
+  // path of the machine that built it: an installation moved to another
+  // prefix finds its own share directory, and a build directory made in the
+  // checkout (build/relman) finds the checkout's workflows/.
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) dirs.push_back(self.parent_path().parent_path() / "share" / "relman" / "workflows");
-  dirs.push_back(fs::path(RELMAN_SOURCE_DIR) / "workflows");
+  if (!ec) {
+    fs::path above = self.parent_path().parent_path();
+    dirs.push_back(above / "share" / "relman" / "workflows");
+    dirs.push_back(above / "workflows");
+  }
   for (const auto& d : dirs)
     for (const auto& candidate : {d / name_or_path, d / (name_or_path + ".yaml")})
       if (fs::is_regular_file(candidate)) return fs::absolute(candidate);
@@ -355,9 +361,7 @@ void Loader::check_scalar(const YAML::Node& n, const char* what) {
 Workflow Loader::load() {
   wf_.file = std::filesystem::absolute(file_);
   std::string text = read_text();
-  Sha256 h;
-  h.update(text);
-  wf_.hash = h.hex();
+  wf_.hash = sha256_hex(text);
 
   YAML::Node root;
   try {

@@ -52,7 +52,8 @@ Workflow load_workflow(const std::filesystem::path& file,
                        const std::map<std::string, std::string>& overrides = {});
 
 // Finds a workflow by path or name: an existing path as given; otherwise
-// NAME or NAME.yaml in ./workflows, then in the installed share directory.
+// NAME or NAME.yaml in $RELMAN_WORKFLOWS, ./workflows, the installed share
+// directory, then beside the executable (docs/install.md gives the order).
 std::filesystem::path find_workflow(const std::string& name_or_path);
 
 // The names a template may use under release.*.
