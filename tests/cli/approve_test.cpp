@@ -10,14 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -77,9 +75,8 @@ TEST(Approve, WhileAnotherRelmanDrivesTheRunTheGatePassesWithoutARestart) {
   ASSERT_TRUE(f.has_event("step_started", "build"));
 
   // The build still runs, holding the lock: the approval is handed over.
-  Ran a = relman::test::relman({"approve", "green-light", "--as", "Ann Example <ann@example.org>", "--state-dir",
-                                f.state().string()},
-                               f.dir.path());
+  Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Ann Example <ann@example.org>"},
+                                  f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("another relman (pid"), std::string::npos) << a.out;
   EXPECT_NE(a.out.find("green-light approved by Ann Example <ann@example.org>"), std::string::npos) << a.out;
@@ -119,13 +116,12 @@ TEST(Approve, AHandedOverApprovalLeftBehindIsRecordedByTheNextCommand) {
     return relman::test::sh("flock -x " + relman::test::quote((f.state() / "lock").string()) + " sleep 1.5");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  Ran a = relman::test::relman(
-      {"approve", "green-light", "--as", "Bo", "--wait", "0", "--state-dir", f.state().string()}, f.dir.path());
+  Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Bo", "--wait", "0"}, f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("not taken yet"), std::string::npos) << a.out;
   holder.get();
   EXPECT_FALSE(f.has_event("step_approved", "green-light"));
-  Ran r = relman::test::relman({"resume", "--state-dir", f.state().string()}, f.dir.path());
+  Ran r = relman::test::relman_on(f.state(), {"resume"}, f.dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(f.has_event("step_approved", "green-light"));
   EXPECT_TRUE(fs::exists(f.dir / "out" / "after"));
