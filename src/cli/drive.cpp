@@ -59,7 +59,15 @@ int drive(OpenRun& run, const Options& o) {
   auto tell = [&](const std::string& line) { say(o, line); };
   remove_leftover_temp_files(run.dir, eo.paths.repo, tell);
   clear_stale_index_lock(run.state, run.dir, eo.paths.repo, tell);
-  if (auto who = identity(o.as, eo.paths.repo)) eo.approver = *who;
+  // Who approves a gate asked here: the rule `relman approve` follows. A
+  // real run that cannot tell does not ask; the gate waits for an approval
+  // by a named person.
+  std::string refused;
+  try {
+    eo.approver = identity_or_refuse(o.as, eo.paths.repo, eo.paths.mode == RunMode::execute);
+  } catch (const UsageError& e) {
+    refused = fmt::format("relman: {}; {}", e.what(), e.hint());
+  }
   eo.poll = [&](const std::function<void(nlohmann::json)>& rec) {
     return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
   };
@@ -90,6 +98,10 @@ int drive(OpenRun& run, const Options& o) {
   eo.warn = [&](const std::string& m) { say_result(o, "relman: warning: " + m); };
   eo.ask_gate = [&](const StepDef& step, const std::string& message) {
     term.clear_live();
+    if (eo.approver.empty()) {
+      say_result(o, refused);
+      return false;
+    }
     return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id));
   };
   eo.confirm_remote = [&](const StepDef& step, const nlohmann::json& with) {
