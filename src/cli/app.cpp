@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <functional>
 
+#include "cli/command.h"
 #include "cli/options.h"
+#include "cli/shared_options.h"
 #include "cli/suggest.h"
 #include "core/errors.h"
 
@@ -18,27 +19,6 @@ namespace {
 void error(const std::string& message, const std::string& hint = {}) {
   std::fprintf(stderr, "relman: error: %s\n", message.c_str());
   if (!hint.empty()) std::fprintf(stderr, "relman: hint: %s\n", hint.c_str());
-}
-
-struct Command {
-  CLI::App* app;
-  std::function<int(const Options&)> run;
-};
-
-void add_run_options(CLI::App* c, Options& o) {
-  c->add_option("--repo", o.repo, "the repository to release from (default: .)");
-  c->add_option("--workflow", o.workflow, "workflow file or name in workflows/ (default: pep101)");
-  c->add_option("--var", o.vars, "override a workflow var: KEY=VALUE (repeatable)");
-  c->add_option("--state-dir", o.state_dir,
-                "where the run lives (default: $RELMAN_STATE_DIR, else $GIT_DIR/relman/VERSION, "
-                "rehearsals $GIT_DIR/relman/rehearse-VERSION)");
-  c->add_option("--jobs,-j", o.jobs, "steps run at once (default: cores, at most 4)")->check(CLI::Range(1, 64));
-  c->add_option("--skip", o.skip, "record these steps as skipped: ID[,ID]");
-  c->add_flag("--auto-approve", o.auto_approve, "approve every gate (recorded in the journal)");
-  c->add_flag("--ci", o.ci, "no questions; JSON events on stdout, people's text on stderr");
-  c->add_flag("--yes,-y", o.yes, "no confirmation before steps with a remote effect");
-  c->add_option("--sign-with", o.sign_with, "sign with this key (fingerprint) instead of a throwaway one");
-  c->add_option("--as", o.as, "who approves gates at the terminal (default: git user.name <user.email>, else $USER)");
 }
 
 // A word CLI11 did not expect: the closest command (for the first word) or
@@ -74,112 +54,9 @@ int main(int argc, char** argv) {
                "relman"};
   app.set_version_flag("--version", std::string("relman ") + RELMAN_VERSION);
   app.require_subcommand(1);
-  app.add_flag("-v,--verbose", o.verbose, "say more: every progress line, checkpoints")->configurable(false);
-  app.add_flag("-q,--quiet", o.quiet, "say only failures, waits, results and the next command");
+  add_verbosity(app, o);
   std::vector<Command> cmds;
-  auto add = [&](const char* name, const char* help, const char* example, std::function<int(const Options&)> fn) {
-    CLI::App* c = app.add_subcommand(name, help);
-    c->fallthrough();  // -v/-q after the command too
-    c->footer(std::string("Example:\n  ") + example);
-    cmds.push_back({c, std::move(fn)});
-    return c;
-  };
-
-  auto* plan = add("plan", "Resolve the workflow for VERSION and print its steps; runs nothing",
-                   "relman plan 3.12.0b1 --json", cmd_plan);
-  plan->add_option("VERSION", o.version, "release version: X.Y.Z, X.Y.ZaN, X.Y.ZbN, X.Y.ZrcN")->required();
-  plan->add_option("--repo", o.repo, "the repository (default: .)");
-  plan->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
-  plan->add_option("--var", o.vars, "override a workflow var: KEY=VALUE");
-  plan->add_option("--state-dir", o.state_dir, "state directory the run would use");
-  auto run_dir_options = [&](CLI::App* c) {
-    c->add_option("--state-dir", o.state_dir, "the run's directory (default: $RELMAN_STATE_DIR, else found from here)");
-    c->add_option("--run", o.run, "which of the repository's runs: 3.12.0 (real) or rehearse-3.12.0");
-  };
-  plan->add_flag("--json", o.json, "machine-readable output");
-
-  auto* rehearse = add("rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
-                       "relman rehearse 3.12.0 --repo ~/cpython --auto-approve", cmd_rehearse);
-  rehearse->add_option("VERSION", o.version, "release version")->required();
-  add_run_options(rehearse, o);
-
-  auto* start = add("start", "Make the real release (needs --execute)", "relman start 3.12.0 --repo ~/cpython --execute",
-                    cmd_start);
-  start->add_option("VERSION", o.version, "release version")->required();
-  add_run_options(start, o);
-  start->add_flag("--execute", o.execute, "really push, upload and announce");
-
-  auto* resume = add("resume", "Continue a run after a failure was fixed, a gate approved, or a crash",
-                     "relman resume --run rehearse-3.12.0", cmd_resume);
-  run_dir_options(resume);
-  resume->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
-  resume->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
-  resume->add_flag("--auto-approve", o.auto_approve, "approve every gate");
-  resume->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
-  resume->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
-  resume->add_option("--var", o.vars, "correct a workflow var recorded at the start: KEY=VALUE (journaled)");
-  resume->add_option("--sign-with", o.sign_with, "correct the signing key recorded at the start (journaled)");
-  resume->add_option("--redo", o.redo, "with --var/--sign-with: steps that finished and must be made again: ID[,ID]");
-  resume->add_option("--as", o.as, "who approves gates at the terminal (default: git user.name <user.email>, else $USER)");
-
-  auto* status = add("status", "Show each step's state, duration and attempts, and the next action",
-                     "relman status --json", cmd_status);
-  run_dir_options(status);
-  status->add_flag("--json", o.json, "machine-readable output");
-
-  auto* retry = add("retry", "Run a step again from scratch (and the steps after it that used its results)",
-                    "relman retry build", cmd_retry);
-  retry->add_option("ID", o.step, "step id")->required();
-  run_dir_options(retry);
-  retry->add_option("--jobs,-j", o.jobs, "steps run at once")->check(CLI::Range(1, 64));
-  retry->add_flag("--ci", o.ci, "no questions; JSON events on stdout");
-  retry->add_flag("--yes,-y", o.yes, "no confirmation before remote steps");
-  retry->add_flag("--accept-workflow-change", o.accept_workflow_change, "continue although the workflow file changed");
-  retry->add_option("--as", o.as, "who approves gates at the terminal");
-
-  auto* skip = add("skip", "Record a step as skipped, with a reason", "relman skip check-blockers --reason \"offline\"",
-                   cmd_skip);
-  skip->add_option("ID", o.step, "step id")->required();
-  skip->add_option("--reason", o.reason, "why (kept in the journal)")->required();
-  run_dir_options(skip);
-  skip->add_option("--as", o.as, "who skips it (default: git user.name <user.email>, else $USER)");
-
-  auto* approve = add("approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned",
-                      cmd_approve);
-  approve->add_option("ID", o.step, "gate step id")->required();
-  run_dir_options(approve);
-  approve->add_option("--as", o.as, "who approves (default: git user.name <user.email>, else $USER)");
-  approve->add_option("--wait", o.wait_s,
-                      "while another relman drives the run: seconds to wait for it to take the approval (default: 15)")
-      ->check(CLI::Range(0, 3600));
-
-  auto* graph = add("graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid", cmd_graph);
-  graph->add_option("VERSION", o.version, "grey out the steps this version skips");
-  graph->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
-  graph->add_option("--format", o.format, "dot or mermaid (default: dot)");
-
-  auto* log = add("log", "Print a step's log", "relman log build", cmd_log);
-  log->add_option("ID", o.step, "step id")->required();
-  run_dir_options(log);
-
-  auto* report = add("report", "Write the release report (Markdown or one self-contained HTML page)",
-                     "relman report --format html -o report.html", cmd_report);
-  run_dir_options(report);
-  report->add_option("--format", o.format, "md or html (default: md)");
-  report->add_option("-o,--output", o.output, "file to write (default: stdout)");
-
-  auto* verify = add("verify", "Check the journal and the artifacts against their checksums and signatures",
-                     "relman verify", cmd_verify);
-  run_dir_options(verify);
-
-  auto* doctor = add("doctor", "Check everything a real run will need before it starts; changes nothing",
-                     "relman doctor 3.12.0 --repo ~/cpython", cmd_doctor);
-  doctor->add_option("VERSION", o.version, "release version")->required();
-  doctor->add_option("--repo", o.repo, "the repository (default: .)");
-  doctor->add_option("--workflow", o.workflow, "workflow file or name (default: pep101)");
-  doctor->add_option("--var", o.vars, "override a workflow var: KEY=VALUE");
-  doctor->add_option("--skip", o.skip, "steps the run will skip: ID[,ID]");
-  doctor->add_option("--sign-with", o.sign_with, "the key the run will sign with");
+  for (RegisterCommand add : all_commands()) cmds.push_back(add(app, o));
 
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> commands;

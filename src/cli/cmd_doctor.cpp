@@ -4,15 +4,20 @@
 
 #include <cstdio>
 
+#include "cli/command.h"
 #include "cli/doctor.h"
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/say.h"
+#include "cli/shared_options.h"
+#include "cli/vars.h"
 #include "cli/width.h"
 #include "core/errors.h"
 
 namespace relman::cli {
 
-int cmd_doctor(const Options& o) {
+namespace {
+
+int doctor(const Options& o) {
   Version version = Version::parse(o.version);
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
   PreflightInput in;
@@ -20,16 +25,7 @@ int cmd_doctor(const Options& o) {
   in.workflow = &wf;
   in.version = version;
   in.sign_with = o.sign_with;
-  for (const auto& s : o.skip) {
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t comma = s.find(',', start);
-      std::string id = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!id.empty()) in.skip.push_back(id);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
+  in.skip = split_ids(o.skip);
   auto checks = preflight(in);
   say(o, fmt::format("relman doctor: can a real run of {} start from {}?", version.str(), in.repo.string()));
   for (const auto& line : format_checks(checks, columns(stdout)))
@@ -40,6 +36,20 @@ int cmd_doctor(const Options& o) {
   }
   say_result(o, "fix what failed, then run relman doctor again");
   return exit_code::step_failed;
+}
+
+}  // namespace
+
+Command register_doctor(CLI::App& app, Options& o) {
+  CLI::App* c = add_command(app, "doctor", "Check everything a real run will need before it starts; changes nothing",
+                            "relman doctor 3.12.0 --repo ~/cpython");
+  add_version(*c, o);
+  add_repo(*c, o);
+  add_workflow(*c, o);
+  add_vars(*c, o);
+  add_skip(*c, o, "steps the run will skip: ID[,ID]");
+  add_sign_with(*c, o, "the key the run will sign with");
+  return {c, doctor};
 }
 
 }  // namespace relman::cli

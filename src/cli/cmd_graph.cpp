@@ -3,9 +3,12 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 
+#include "cli/command.h"
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/shared_options.h"
+#include "cli/vars.h"
 #include "core/errors.h"
 #include "core/scope.h"
 
@@ -50,16 +53,14 @@ const char* colour_class(const StepDef& s) {
   }
 }
 
-}  // namespace
-
-int cmd_graph(const Options& o) {
+int graph(const Options& o, const std::string& format_given) {
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
   std::optional<Version> version;
   if (!o.version.empty()) version = Version::parse(o.version);
   VarMap vars;
   for (const auto& [k, v] : wf.vars) vars[k] = v;
   auto active = [&](const StepDef& s) { return !version || !s.when || s.when->eval(*version, vars); };
-  std::string format = o.format.empty() ? "dot" : o.format;
+  std::string format = format_given.empty() ? "dot" : format_given;
   std::string out;
   if (format == "dot") {
     const std::map<std::string, std::string> fill = {{"unknown", "white"},     {"gate", "gold"},
@@ -103,6 +104,17 @@ int cmd_graph(const Options& o) {
   }
   std::fputs(out.c_str(), stdout);
   return exit_code::finished;
+}
+
+}  // namespace
+
+Command register_graph(CLI::App& app, Options& o) {
+  auto format = std::make_shared<std::string>();
+  CLI::App* c = add_command(app, "graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid");
+  add_version(*c, o, "grey out the steps this version skips", true);
+  add_workflow(*c, o);
+  c->add_option("--format", *format, "dot or mermaid (default: dot)");
+  return {c, [format](const Options& o) { return graph(o, *format); }};
 }
 
 }  // namespace relman::cli

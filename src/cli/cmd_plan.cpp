@@ -2,15 +2,21 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <memory>
 
+#include "cli/command.h"
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/run_location.h"
+#include "cli/shared_options.h"
+#include "cli/vars.h"
 #include "core/errors.h"
 #include "core/scope.h"
 
 namespace relman::cli {
 
-int cmd_plan(const Options& o) {
+namespace {
+
+int plan(const Options& o, bool json) {
   Version version = Version::parse(o.version);
   Workflow wf = load_workflow(find_workflow(o.workflow), parse_vars(o.vars));
   RunPaths paths;
@@ -44,7 +50,7 @@ int cmd_plan(const Options& o) {
                      {"runs", on},
                      {"with", with}});
   }
-  if (o.json) {
+  if (json) {
     nlohmann::json out = {{"version", version.str()}, {"kind", version.kind_name()}, {"branch", version.branch()},
                           {"workflow", wf.file.string()}, {"vars", vars}, {"steps", steps}};
     std::puts(out.dump(2).c_str());
@@ -65,6 +71,21 @@ int cmd_plan(const Options& o) {
     std::puts(line.c_str());
   }
   return exit_code::finished;
+}
+
+}  // namespace
+
+Command register_plan(CLI::App& app, Options& o) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* c = add_command(app, "plan", "Resolve the workflow for VERSION and print its steps; runs nothing",
+                            "relman plan 3.12.0b1 --json");
+  add_version(*c, o, "release version: X.Y.Z, X.Y.ZaN, X.Y.ZbN, X.Y.ZrcN");
+  add_repo(*c, o);
+  add_workflow(*c, o);
+  add_vars(*c, o);
+  add_state_dir(*c, o, "state directory the run would use");
+  c->add_flag("--json", *json, "machine-readable output");
+  return {c, [json](const Options& o) { return plan(o, *json); }};
 }
 
 }  // namespace relman::cli

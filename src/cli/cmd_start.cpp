@@ -1,15 +1,22 @@
 // relman rehearse VERSION / relman start VERSION --execute: a new run.
 #include <fmt/format.h>
 
+#include <memory>
 #include <thread>
 
 #include "adapters/fs.h"
-#include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/command.h"
 #include "cli/doctor.h"
+#include "cli/drive.h"
 #include "cli/identity.h"
+#include "cli/open_run.h"
+#include "cli/options.h"
+#include "cli/run_location.h"
 #include "cli/sandbox.h"
+#include "cli/say.h"
+#include "cli/shared_options.h"
 #include "cli/suggest.h"
+#include "cli/vars.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -22,20 +29,9 @@ int start_run(const Options& o, RunMode mode) {
   Version version = Version::parse(o.version);
   auto overrides = parse_vars(o.vars);
   Workflow wf = load_workflow(find_workflow(o.workflow), overrides);
-  std::vector<std::string> skips;
-  for (const auto& s : o.skip) {
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t comma = s.find(',', start);
-      std::string id = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!id.empty()) {
-        if (!wf.find(id)) throw unknown_step(id, step_ids(wf), "--skip " + id);
-        skips.push_back(id);
-      }
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
+  const std::vector<std::string> skips = split_ids(o.skip);
+  for (const auto& id : skips)
+    if (!wf.find(id)) throw unknown_step(id, step_ids(wf), "--skip " + id);
   fsys::path repo = fsys::absolute(o.repo);
   if (!fsys::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
   repo = fsys::canonical(repo);
@@ -95,16 +91,32 @@ int start_run(const Options& o, RunMode mode) {
   return drive(*run, o);
 }
 
-}  // namespace
-
-int cmd_rehearse(const Options& o) { return start_run(o, RunMode::rehearse); }
-
-int cmd_start(const Options& o) {
-  if (!o.execute)
+int start(const Options& o, bool execute) {
+  if (!execute)
     throw UsageError(
         "`relman start` makes the real release: it pushes, uploads and announces, so it runs only with --execute",
         fmt::format("rehearse first with `relman rehearse {}`; when ready: relman start {} --execute", o.version, o.version));
   return start_run(o, RunMode::execute);
+}
+
+}  // namespace
+
+Command register_rehearse(CLI::App& app, Options& o) {
+  CLI::App* c = add_command(app, "rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
+                            "relman rehearse 3.12.0 --repo ~/cpython --auto-approve");
+  add_version(*c, o);
+  add_new_run_options(*c, o);
+  return {c, [](const Options& o) { return start_run(o, RunMode::rehearse); }};
+}
+
+Command register_start(CLI::App& app, Options& o) {
+  auto execute = std::make_shared<bool>(false);
+  CLI::App* c = add_command(app, "start", "Make the real release (needs --execute)",
+                            "relman start 3.12.0 --repo ~/cpython --execute");
+  add_version(*c, o);
+  add_new_run_options(*c, o);
+  c->add_flag("--execute", *execute, "really push, upload and announce");
+  return {c, [execute](const Options& o) { return start(o, *execute); }};
 }
 
 }  // namespace relman::cli

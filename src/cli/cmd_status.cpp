@@ -2,9 +2,13 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <memory>
 
+#include "cli/command.h"
+#include "cli/open_run.h"
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/run_location.h"
+#include "cli/shared_options.h"
 #include "cli/status_view.h"
 #include "cli/terminal.h"
 #include "cli/width.h"
@@ -12,12 +16,14 @@
 
 namespace relman::cli {
 
-int cmd_status(const Options& o) {
+namespace {
+
+int status(const Options& o, bool json) {
   auto dir = find_run(o);
   auto r = read_run(dir, false);
   if (!r.warning.empty()) std::fprintf(stderr, "relman: warning: %s\n", r.warning.c_str());
   auto rows = status_rows(r);
-  if (o.json) {
+  if (json) {
     std::string out = status_json(r, rows).dump(2);
     std::puts(out.c_str());
     return exit_code::finished;
@@ -27,6 +33,17 @@ int cmd_status(const Options& o) {
   if (!o.quiet) std::fputs(status_table(r, rows, term, o.verbose ? 1000 : columns(stdout)).c_str(), stdout);
   std::puts(next_action(r, rows, dir).c_str());
   return exit_code::finished;
+}
+
+}  // namespace
+
+Command register_status(CLI::App& app, Options& o) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* c = add_command(app, "status", "Show each step's state, duration and attempts, and the next action",
+                            "relman status --json");
+  add_run_dir(*c, o);
+  c->add_flag("--json", *json, "machine-readable output");
+  return {c, [json](const Options& o) { return status(o, *json); }};
 }
 
 }  // namespace relman::cli

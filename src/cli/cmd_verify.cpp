@@ -7,9 +7,12 @@
 #include <cstdio>
 
 #include "adapters/sha256.h"
+#include "cli/command.h"
+#include "cli/open_run.h"
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/run_location.h"
 #include "cli/sandbox.h"
+#include "cli/shared_options.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 #include "core/step_log.h"
@@ -56,9 +59,7 @@ std::string verify_signatures(const ReadRun& r, const std::vector<std::string>& 
   return problem;
 }
 
-}  // namespace
-
-int cmd_verify(const Options& o) {
+int verify(const Options& o) {
   auto dir = find_run(o);
   auto r = read_run(dir, false);  // throws StateError on a damaged journal
   int problems = 0;
@@ -86,6 +87,15 @@ int cmd_verify(const Options& o) {
     throw StepError(fmt::format("the artifacts in {} do not verify: {} checksum mismatch(es){}", art.string(), problems,
                                 sig_problem.empty() ? "" : ", and bad signatures"));
   return exit_code::finished;
+}
+
+}  // namespace
+
+Command register_verify(CLI::App& app, Options& o) {
+  CLI::App* c = add_command(app, "verify", "Check the journal and the artifacts against their checksums and signatures",
+                            "relman verify");
+  add_run_dir(*c, o);
+  return {c, verify};
 }
 
 }  // namespace relman::cli

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "adapters/git_identity.h"
 #include "core/errors.h"
 
 namespace relman::cli {
+
+namespace {
 
 std::optional<std::string> identity(const std::string& as, const std::filesystem::path& repo) {
   if (!as.empty()) return as;
@@ -21,6 +24,8 @@ std::optional<std::string> identity(const std::string& as, const std::filesystem
   if (const char* user = std::getenv("USER"); user && *user) return std::string(user);
   return std::nullopt;
 }
+
+}  // namespace
 
 std::string identity_or_refuse(const std::string& as, const std::filesystem::path& repo, bool real_run) {
   if (auto id = identity(as, repo)) return *id;

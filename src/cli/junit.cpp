@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "adapters/fs.h"
+#include "cli/say.h"
 #include "core/journal.h"
 
 namespace relman::cli {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/open_run.h"
 #include "core/state.h"
 #include "core/workflow.h"
 

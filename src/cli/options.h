@@ -1,4 +1,7 @@
-// Every option of every command, filled by CLI11 in app.cpp.
+// The options several commands share, as parsed: filled by the helpers in
+// cli/shared_options.h and read by what the commands have in common
+// (finding the run, driving it, printing). An option of one command alone
+// lives in that command's file.
 #pragma once
 
 #include <string>
@@ -17,34 +20,13 @@ struct Options {
   std::vector<std::string> skip;
   bool auto_approve = false;
   bool ci = false;
-  bool execute = false;
   bool yes = false;
-  bool json = false;
   bool verbose = false;  // -v: every progress line and checkpoint
   bool quiet = false;    // -q: only failures, waits, results and the next command
   bool accept_workflow_change = false;
   std::string sign_with;
   std::vector<std::string> redo;  // resume: steps to start over after a settings change
-  std::string step;    // retry, skip, approve, log
-  std::string reason;  // skip
-  std::string as;      // approve, and who acts in a run (cli/identity.h)
-  int wait_s = 15;     // approve: how long to wait for a running relman to take the approval
-  std::string format;  // graph, report
-  std::string output;  // report -o
+  std::string as;                 // who acts: approves, skips, changes a setting (cli/identity.h)
 };
-
-int cmd_plan(const Options& o);
-int cmd_rehearse(const Options& o);
-int cmd_start(const Options& o);
-int cmd_resume(const Options& o);
-int cmd_retry(const Options& o);
-int cmd_skip(const Options& o);
-int cmd_approve(const Options& o);
-int cmd_status(const Options& o);
-int cmd_log(const Options& o);
-int cmd_graph(const Options& o);
-int cmd_report(const Options& o);
-int cmd_verify(const Options& o);
-int cmd_doctor(const Options& o);
 
 }  // namespace relman::cli

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "adapters/sha256.h"
+#include "cli/say.h"
 #include "cli/status_view.h"
 #include "core/journal.h"
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "cli/run_support.h"
+#include "cli/open_run.h"
 
 namespace relman::cli {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "adapters/git.h"
-#include "cli/run_support.h"
+#include "cli/open_run.h"
 #include "core/errors.h"
 
 namespace relman::cli {

@@ -5,7 +5,10 @@
 #include <set>
 
 #include "cli/identity.h"
+#include "cli/say.h"
+#include "cli/shared_options.h"
 #include "cli/suggest.h"
+#include "cli/vars.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -29,21 +32,6 @@ bool signs(const StepDef& s) {
   if (s.uses == "gpg.sign") return !s.with.contains("key");
   if (s.uses == "git.tag") return s.with.value("sign", false) && !s.with.contains("key");
   return false;
-}
-
-std::vector<std::string> split_ids(const std::vector<std::string>& lists) {
-  std::vector<std::string> out;
-  for (const auto& s : lists) {
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t comma = s.find(',', start);
-      std::string id = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!id.empty()) out.push_back(id);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return out;
 }
 
 }  // namespace

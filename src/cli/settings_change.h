@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli/options.h"
-#include "cli/run_support.h"
+#include "cli/open_run.h"
 
 namespace relman::cli {
 

@@ -5,6 +5,8 @@
 #include <iterator>
 
 #include "cli/handover.h"
+#include "cli/run_location.h"
+#include "cli/say.h"
 #include "cli/width.h"
 #include "core/recovery.h"
 #include <optional>

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/run_support.h"
+#include "cli/open_run.h"
 #include "cli/terminal.h"
 
 namespace relman::cli {

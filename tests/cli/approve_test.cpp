@@ -5,19 +5,19 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
+#include "support/pty.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -77,9 +77,8 @@ TEST(Approve, WhileAnotherRelmanDrivesTheRunTheGatePassesWithoutARestart) {
   ASSERT_TRUE(f.has_event("step_started", "build"));
 
   // The build still runs, holding the lock: the approval is handed over.
-  Ran a = relman::test::relman({"approve", "green-light", "--as", "Ann Example <ann@example.org>", "--state-dir",
-                                f.state().string()},
-                               f.dir.path());
+  Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Ann Example <ann@example.org>"},
+                                  f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("another relman (pid"), std::string::npos) << a.out;
   EXPECT_NE(a.out.find("green-light approved by Ann Example <ann@example.org>"), std::string::npos) << a.out;
@@ -119,13 +118,12 @@ TEST(Approve, AHandedOverApprovalLeftBehindIsRecordedByTheNextCommand) {
     return relman::test::sh("flock -x " + relman::test::quote((f.state() / "lock").string()) + " sleep 1.5");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  Ran a = relman::test::relman(
-      {"approve", "green-light", "--as", "Bo", "--wait", "0", "--state-dir", f.state().string()}, f.dir.path());
+  Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Bo", "--wait", "0"}, f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("not taken yet"), std::string::npos) << a.out;
   holder.get();
   EXPECT_FALSE(f.has_event("step_approved", "green-light"));
-  Ran r = relman::test::relman({"resume", "--state-dir", f.state().string()}, f.dir.path());
+  Ran r = relman::test::relman_on(f.state(), {"resume"}, f.dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(f.has_event("step_approved", "green-light"));
   EXPECT_TRUE(fs::exists(f.dir / "out" / "after"));
@@ -171,4 +169,48 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
   auto events = relman::test::journal_events(bare / "st");
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0]["settings"]["operator"], "carol");
+}
+
+// A gate asked at the terminal names its approver by the same rule as
+// `relman approve`: a rehearsal falls back to the account, a real run that
+// cannot tell who is there does not ask and the gate waits.
+TEST(Approve, AGateAtTheTerminalFollowsTheSameIdentityRule) {
+  TempDir bare;
+  relman::test::sh_ok("git init -q -b main repo && cd repo && git -c user.name=x -c user.email=y commit -q "
+                      "--allow-empty -m init",
+                      bare.path());
+  fs::create_directories(bare / "home");
+  write_file(bare / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [true]}\n"
+                               "  - id: green-light\n    uses: gate\n");
+  const std::map<std::string, std::string> nobody = {
+      {"USER", ""}, {"HOME", (bare / "home").string()}, {"GIT_CONFIG_NOSYSTEM", "1"}};
+  const std::vector<std::pair<std::string, std::string>> yes = {{"Approve and continue? [y/N]", "y"}};
+
+  auto reh = relman::test::relman_on_terminal(
+      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "reh"}, bare.path(), yes,
+      std::chrono::seconds(60), 0, nobody);
+  EXPECT_EQ(reh.exit_code, 0) << reh.transcript;
+  EXPECT_NE(reh.transcript.find("no name configured)"), std::string::npos) << reh.transcript;
+  bool approved = false;
+  for (const auto& e : relman::test::journal_events(bare / "reh"))
+    if (e.value("event", "") == "step_approved") {
+      approved = true;
+      EXPECT_NE(e.value("by", "").find("no name configured"), std::string::npos) << e.dump();
+    }
+  EXPECT_TRUE(approved);
+
+  // A real run started by carol, resumed at a terminal by nobody.
+  Ran start = relman::test::sh("USER=carol HOME=" + relman::test::quote((bare / "home").string()) +
+                                   " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
+                                   " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
+                               bare.path());
+  ASSERT_EQ(start.exit_code, 3) << start.out << start.err;  // the gate: no terminal to ask on
+  auto real = relman::test::relman_on_terminal({"resume", "--state-dir", "st"}, bare.path(), yes,
+                                               std::chrono::seconds(60), 0, nobody);
+  EXPECT_EQ(real.exit_code, 3) << real.transcript;
+  EXPECT_EQ(real.answered, 0u) << real.transcript;
+  EXPECT_NE(real.transcript.find("cannot tell who you are"), std::string::npos) << real.transcript;
+  EXPECT_NE(real.transcript.find("relman approve green-light"), std::string::npos) << real.transcript;
+  for (const auto& e : relman::test::journal_events(bare / "st"))
+    EXPECT_NE(e.value("event", ""), "step_approved") << e.dump();
 }

@@ -10,11 +10,11 @@
 #include <regex>
 #include <sstream>
 
+#include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using relman::test::TempDir;
 
 namespace {
 

@@ -16,19 +16,14 @@
 #include "core/state.h"
 #include "core/workflow.h"
 #include "support/http_server.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using relman::test::FakeServer;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::read_file;
-using relman::test::sh;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -90,9 +85,7 @@ class CiMode : public ::testing::Test {
     return relman::test::relman(args, project.repo, env);
   }
   Ran relman(std::vector<std::string> args) {
-    args.push_back("--state-dir");
-    args.push_back(state().string());
-    return relman::test::relman(args, project.repo);
+    return relman::test::relman_on(state(), std::move(args), project.repo);
   }
   fs::path state() const { return dir / "state"; }
   std::string staging() const { return server.url() + "/upload/staging/"; }

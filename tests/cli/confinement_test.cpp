@@ -6,13 +6,11 @@
 
 #include <filesystem>
 
+#include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 

@@ -8,14 +8,13 @@
 
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/names.h"
 #include "support/pty.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 

@@ -6,14 +6,11 @@
 #include <gtest/gtest.h>
 
 #include "support/gpg_home.h"
+#include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using relman::test::Ran;
-using relman::test::sh_ok;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 

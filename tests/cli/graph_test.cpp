@@ -5,13 +5,9 @@
 #include <regex>
 #include <sstream>
 
+#include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-
-using relman::test::quote;
-using relman::test::sh;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 

@@ -11,14 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using relman::test::Ran;
-using relman::test::read_file;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -37,9 +35,7 @@ class JournalStates : public ::testing::Test {
   }
   fs::path journal() const { return dir / "state" / "journal.jsonl"; }
   Ran relman(std::vector<std::string> args) {
-    args.push_back("--state-dir");
-    args.push_back((dir / "state").string());
-    return relman::test::relman(args, dir / "repo");
+    return relman::test::relman_on((dir / "state"), std::move(args), dir / "repo");
   }
   std::vector<std::string> lines() const {
     std::vector<std::string> out;

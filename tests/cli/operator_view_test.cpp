@@ -10,14 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/width.h"
+#include "support/names.h"
 #include "support/pty.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -27,9 +26,7 @@ struct Repo {
     write_file(dir / "wf.yaml", workflow);
   }
   Ran run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
-    args.push_back("--state-dir");
-    args.push_back((dir / "st").string());
-    return relman::test::relman(args, dir.path(), env);
+    return relman::test::relman_on((dir / "st"), std::move(args), dir.path(), env);
   }
   Ran rehearse(std::vector<std::string> extra = {}) const {
     std::vector<std::string> args = {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml"};

@@ -12,18 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::read_file;
-using relman::test::sh;
-using relman::test::sh_ok;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -56,9 +50,7 @@ class DemoRun : public ::testing::Test {
 
   static fs::path state() { return *dir_ / "state"; }
   static Ran relman(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
-    args.push_back("--state-dir");
-    args.push_back(state().string());
-    return relman::test::relman(args, *dir_ / "repo", env);
+    return relman::test::relman_on(state(), std::move(args), *dir_ / "repo", env);
   }
 
  private:

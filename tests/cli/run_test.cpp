@@ -19,17 +19,11 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::read_file;
-using relman::test::sh;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 

@@ -9,16 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::sh_ok;
-using relman::test::TempDir;
 
 namespace {
 

@@ -6,21 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::read_file;
-using relman::test::sh_ok;
-using relman::test::TempDir;
 
 namespace {
 
@@ -61,11 +58,9 @@ class Sandbox : public ::testing::Test {
     fs::permissions(dir / "gnupg", fs::perms::owner_all, fs::perm_options::replace);
   }
   Ran relman(std::vector<std::string> args, bool with_state = true) {
-    if (with_state) {
-      args.push_back("--state-dir");
-      args.push_back(state().string());
-    }
-    return relman::test::relman(args, project.repo, {{"GNUPGHOME", (dir / "gnupg").string()}});
+    const std::map<std::string, std::string> env = {{"GNUPGHOME", (dir / "gnupg").string()}};
+    if (with_state) return relman::test::relman_on(state(), std::move(args), project.repo, env);
+    return relman::test::relman(args, project.repo, env);
   }
   fs::path state() const { return dir / "state"; }
 

@@ -13,15 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using relman::test::files_containing;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -102,10 +100,8 @@ class SecretsProperty : public ::testing::Test {
     write_file(dir / "wf.yaml", kWorkflow);
   }
   Ran relman(std::vector<std::string> args, const fs::path& state, const std::string& secret) {
-    args.push_back("--state-dir");
-    args.push_back(state.string());
-    return relman::test::relman(args, dir / "repo",
-                                {{"GITHUB_TOKEN", secret}, {"RELMAN_CREDENTIALS_FILE", (dir / "none").string()}});
+    return relman::test::relman_on(state, std::move(args), dir / "repo",
+                                   {{"GITHUB_TOKEN", secret}, {"RELMAN_CREDENTIALS_FILE", (dir / "none").string()}});
   }
   TempDir dir;
 };

@@ -8,16 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using relman::test::FakeServer;
 using relman::test::files_containing;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -60,13 +58,11 @@ class Secrets : public ::testing::Test {
     write_file(dir / "wf.yaml", workflow(server.url()));
   }
   Ran relman(std::vector<std::string> args, const std::string& token) {
-    args.push_back("--state-dir");
-    args.push_back(state().string());
-    return relman::test::relman(args, dir / "repo",
-                                {{"GITHUB_TOKEN", token},
-                                 {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
-                                 {"RELMAN_HTTP_ATTEMPTS", "2"},
-                                 {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
+    return relman::test::relman_on(state(), std::move(args), dir / "repo",
+                                   {{"GITHUB_TOKEN", token},
+                                    {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
+                                    {"RELMAN_HTTP_ATTEMPTS", "2"},
+                                    {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
   }
   Ran rehearse(const std::string& token) {
     return relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},

@@ -7,15 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/names.h"
+#include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::read_file;
-using relman::test::Ran;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
@@ -42,9 +39,7 @@ struct Fixture {
     write_file(dir / "wf.yaml", kWorkflow);
   }
   Ran run(std::vector<std::string> args) const {
-    args.push_back("--state-dir");
-    args.push_back((dir / "st").string());
-    return relman::test::relman(args, dir.path());
+    return relman::test::relman_on((dir / "st"), std::move(args), dir.path());
   }
   TempDir dir;
 };

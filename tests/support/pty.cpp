@@ -15,7 +15,7 @@ namespace relman::test {
 
 PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                           const std::vector<std::pair<std::string, std::string>>& answers, std::chrono::seconds limit,
-                          unsigned short columns) {
+                          unsigned short columns, const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv_s = {RELMAN_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -32,6 +32,10 @@ PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::files
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
     ::unsetenv("NO_COLOR");
     ::setenv("TERM", "xterm", 1);
+    for (const auto& [name, value] : env) {
+      if (value.empty()) ::unsetenv(name.c_str());
+      else ::setenv(name.c_str(), value.c_str(), 1);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

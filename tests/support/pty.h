@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,8 +22,10 @@ struct PtyRun {
 // pty. Each answer is (text to wait for, line to type): the reply is typed
 // once the text has appeared after the previous answer. Gives up (SIGKILL)
 // after `limit`. `columns` > 0 gives the terminal that width (24 rows).
+// `env` is set in relman's environment; a name with an empty value is unset.
 PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                           const std::vector<std::pair<std::string, std::string>>& answers,
-                          std::chrono::seconds limit = std::chrono::seconds(60), unsigned short columns = 0);
+                          std::chrono::seconds limit = std::chrono::seconds(60), unsigned short columns = 0,
+                          const std::map<std::string, std::string>& env = {});
 
 }  // namespace relman::test

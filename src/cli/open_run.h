@@ -1,5 +1,5 @@
-// What the commands that drive or read a run share: finding the state
-// directory, opening the run under its lock, driving the engine, printing.
+// A started run, as the commands see it: opened for driving (locked, its
+// journal ready to append to) or read without the lock (status, log, report).
 #pragma once
 
 #include <filesystem>
@@ -7,19 +7,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "cli/options.h"
-#include "cli/run_location.h"
-#include "core/engine.h"
+#include <nlohmann/json.hpp>
+
 #include "core/journal.h"
 #include "core/lock.h"
 #include "core/redactor.h"
 #include "core/state.h"
+#include "core/version.h"
 #include "core/workflow.h"
 
 namespace relman::cli {
-
-std::map<std::string, std::string> parse_vars(const std::vector<std::string>& kv);
 
 // An existing run opened for driving: locked, journal loaded, state folded.
 struct OpenRun {
@@ -53,16 +52,5 @@ struct ReadRun {
 // The workflow is loaded only when `with_workflow` or when the journal has
 // no plan (written by an older relman).
 ReadRun read_run(const std::filesystem::path& dir, bool with_workflow = true);
-
-// Drives the engine on an open run and prints; returns the exit code.
-int drive(OpenRun& run, const Options& o);
-
-// Prints a line for people: stdout normally, stderr in --ci mode.
-// -q drops these; say_result() prints even then (failures, waits, the next
-// command, questions).
-void say(const Options& o, const std::string& line);
-void say_result(const Options& o, const std::string& line);
-
-std::string format_duration(int64_t ms);
 
 }  // namespace relman::cli
