@@ -29,7 +29,7 @@ struct ApproveArgs {
 void check_gate(const Workflow& wf, const std::string& id) {
   const StepDef* step = wf.find(id);
   if (!step) throw unknown_step(id, step_ids(wf), "approve");
-  if (step->uses != "gate")
+  if (!step->is_gate())
     throw UsageError(fmt::format("step '{}' is a {}, not a gate; only gates are approved", id, step->uses));
 }
 

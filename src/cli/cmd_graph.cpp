@@ -45,7 +45,7 @@ std::string mermaid_text(const std::string& text) {
 // local effects blue, read-only steps green.
 const char* colour_class(const StepDef& s) {
   if (!s.kind) return "unknown";
-  if (s.uses == "gate") return "gate";
+  if (s.is_gate()) return "gate";
   switch (s.kind->effect()) {
     case Effect::remote: return "remote";
     case Effect::local: return "local";
@@ -91,8 +91,8 @@ int graph(const Options& o, const std::string& format_given) {
       return r;
     };
     for (const auto& s : wf.steps) {
-      std::string shape_open = s.uses == "gate" ? "{{" : "[";
-      std::string shape_close = s.uses == "gate" ? "}}" : "]";
+      std::string shape_open = s.is_gate() ? "{{" : "[";
+      std::string shape_close = s.is_gate() ? "}}" : "]";
       std::string when = s.when ? "<br/>when " + mermaid_text(s.when->text()) : "";
       out += fmt::format("  {}{}\"{}<br/>{}{}\"{}:::{}\n", node_id(s.id), shape_open, mermaid_text(s.id),
                          mermaid_text(s.uses), when, shape_close, active(s) ? colour_class(s) : "inactive");

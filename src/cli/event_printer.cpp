@@ -29,7 +29,7 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
                        ev.value("attempt", 1) > 1 ? fmt::format(", attempt {}", ev.value("attempt", 1)) : "");
   } else if (name == "step_succeeded") {
     const StepDef* d = run.workflow.find(id);
-    if (d && d->uses == "gate") return;  // its step_approved line said it
+    if (d && d->is_gate()) return;  // its step_approved line said it
     int64_t ms = s && !s->history.empty() && s->history.back().ended_ms ? s->history.back().ended_ms - s->history.back().started_ms : 0;
     line = fmt::format("{} {}{}{}", term.paint("ok", Colour::green), id, ms ? " " + format_duration(ms) : "",
                        ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");

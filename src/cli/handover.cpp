@@ -57,7 +57,7 @@ int take_handed_over(const fsys::path& state_dir, const Workflow& wf,
       const StepDef* d = wf.find(step);
       if (req.value("request", "") != "approve") problem = "not an approval";
       else if (!d) problem = fmt::format("the workflow has no step '{}'", step);
-      else if (d->uses != "gate") problem = fmt::format("'{}' is not a gate", step);
+      else if (!d->is_gate()) problem = fmt::format("'{}' is not a gate", step);
     } catch (const std::exception& e) {
       problem = e.what();
     }

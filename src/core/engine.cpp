@@ -165,10 +165,10 @@ bool Engine::pass_gate(const StepDef& step) {
     by = "--auto-approve";
   } else if (opt_.ci && step.approve == "auto-in-ci") {
     by = "ci (approve: auto-in-ci)";
-  } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message)) {
-    // Asked without the lock held: workers go on journaling meanwhile.
-    const char* user = std::getenv("USER");
-    by = !opt_.approver.empty() ? opt_.approver : user ? user : "terminal";
+  } else if (opt_.interactive && !opt_.ci && !opt_.approver.empty() && opt_.ask_gate && opt_.ask_gate(step, message)) {
+    // Asked without the lock held: workers go on journaling meanwhile. No
+    // approver known, no question: the gate waits for `relman approve --as`.
+    by = opt_.approver;
   }
   if (by.empty()) {
     if (st != StepState::waiting) record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});
