@@ -14,7 +14,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 struct Settings {
@@ -189,4 +189,4 @@ class ArchiveExport : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(ArchiveExport, "archive.export");
-}  // namespace relman
+}  // namespace relman::steps

@@ -16,7 +16,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -255,4 +255,4 @@ class BuildMake : public StepKind {
 
 RELMAN_REGISTER_STEP(BuildMake, "build.make");
 
-}  // namespace relman
+}  // namespace relman::steps

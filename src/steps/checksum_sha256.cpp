@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 struct Sums {
@@ -114,4 +114,4 @@ class ChecksumSha256 : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(ChecksumSha256, "checksum.sha256");
-}  // namespace relman
+}  // namespace relman::steps

@@ -22,7 +22,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -242,4 +242,4 @@ class CiWait : public StepKind {
 RELMAN_REGISTER_STEP(CiWait, "ci.wait");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

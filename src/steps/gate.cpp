@@ -2,7 +2,7 @@
 // approval; the kind exists so workflows can name it and give a message.
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class Gate : public StepKind {
@@ -20,4 +20,4 @@ class Gate : public StepKind {
 RELMAN_REGISTER_STEP(Gate, "gate");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -8,7 +8,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // The commits to pick, oldest first, as full shas.
@@ -187,4 +187,4 @@ class GitCherryPick : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitCherryPick, "git.cherry_pick");
-}  // namespace relman
+}  // namespace relman::steps

@@ -9,7 +9,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // `paths` as given: strings, or lists of them (a step's `files` output
@@ -180,4 +180,4 @@ class GitCommit : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitCommit, "git.commit");
-}  // namespace relman
+}  // namespace relman::steps

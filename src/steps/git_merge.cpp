@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // git's default message (fmt-merge-msg): "Merge tag 'v3.12.0' into 3.12",
@@ -168,4 +168,4 @@ class GitMerge : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitMerge, "git.merge");
-}  // namespace relman
+}  // namespace relman::steps

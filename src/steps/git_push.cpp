@@ -7,7 +7,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 const std::string zeros(40, '0');
@@ -209,4 +209,4 @@ class GitPush : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitPush, "git.push");
-}  // namespace relman
+}  // namespace relman::steps

@@ -17,7 +17,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 StepError fail(const StepContext& ctx, const std::string& msg) {
@@ -163,4 +163,4 @@ class GpgSign final : public StepKind {
 
 RELMAN_REGISTER_STEP(GpgSign, "gpg.sign");
 
-}  // namespace relman
+}  // namespace relman::steps
