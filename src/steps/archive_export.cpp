@@ -6,7 +6,7 @@
 #include <system_error>
 #include <thread>
 
-#include "adapters/artifact_record.h"
+#include "steps/artifact_record.h"
 #include "adapters/git.h"
 #include "adapters/sha256.h"
 #include "adapters/tree_export.h"

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "adapters/artifact_record.h"
+#include "steps/artifact_record.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
