@@ -139,10 +139,4 @@ std::string summary(git_commit* commit) {
   return s ? s : "";
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
-}
-
 }  // namespace relman::git

@@ -50,7 +50,4 @@ void checkout_safe(git_repository* repo, git_commit* commit);
 // The first line of a commit's message.
 std::string summary(git_commit* commit);
 
-// Joins "a", "b" as "a, b".
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
-
 }  // namespace relman::git

@@ -1,5 +1,6 @@
 // git.commit: commit the release's changes (the version bump, NEWS) on HEAD.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <functional>
 #include <optional>
@@ -141,7 +142,7 @@ class GitCommit : public StepKind {
       throw StepError(fmt::format(
           "step '{}': nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
           "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume",
-          ctx.step_id, !given ? "working tree and index" : "paths " + git::join(paths),
+          ctx.step_id, !given ? "working tree and index" : fmt::format("paths {}", fmt::join(paths, ", ")),
           git::oid_str(*git_commit_id(head.get())), ctx.step_id));
     }
     git::Signature committer, author;

@@ -1,6 +1,7 @@
 #include "steps/git_common.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 #include <regex>
@@ -142,7 +143,7 @@ std::string conflict_message(const StepContext& ctx, const std::string& what, co
       "The repository {} is left in the conflicted state. Either resolve the conflicts in {}, `git add` them, "
       "then: relman resume\n"
       "or give up on it with `{}` and then: relman retry {}",
-      ctx.step_id, what, git::join(paths), ctx.repo.string(), git::join(paths, " "), abort_command, ctx.step_id);
+      ctx.step_id, what, fmt::join(paths, ", "), ctx.repo.string(), fmt::join(paths, " "), abort_command, ctx.step_id);
 }
 
 void write_merge_msg(git_repository* repo, const std::string& message) {

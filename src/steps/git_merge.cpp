@@ -1,6 +1,7 @@
 // git.merge: merge a tag or branch into the current branch (PEP 101: merge
 // the release branch back), with the message `git merge` writes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/git_ops.h"
 #include "core/errors.h"
@@ -116,7 +117,7 @@ class GitMerge : public StepKind {
     git::check(git_index_read(index.get(), 1), "cannot read the index");
     auto conflicts = git::conflicted_paths(index.get());
     if (!conflicts.empty()) {
-      ctx.log->line(fmt::format("conflicts merging {}: {}", ref, git::join(conflicts)));
+      ctx.log->line(fmt::format("conflicts merging {}: {}", ref, fmt::join(conflicts, ", ")));
       throw StepError(steps::conflict_message(ctx, "merge of " + ref, conflicts, "git merge --abort"));
     }
     return {{"commit", commit_merge(ctx, repo.get(), index.get(), theirs.get(), message)}};

@@ -1,6 +1,7 @@
 // git.push: publish the release branch and tag. Prints what will change
 // first (as `git push --dry-run` does) and refuses non-fast-forwards.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/git_ops.h"
 #include "adapters/git_remote.h"
@@ -127,7 +128,7 @@ class GitPush : public StepKind {
           "has commits the local branch lacks: fetch and merge or rebase them (git pull --rebase {}), check the "
           "result, then: relman resume. A tag that already exists elsewhere must not be moved silently: find out "
           "why before deleting it on the remote.",
-          ctx.step_id, remote_name, git::join(rejected, "\n  "), remote_name));
+          ctx.step_id, remote_name, fmt::join(rejected, "\n  "), remote_name));
     if (specs.empty()) {
       ctx.log->line("everything is up to date");
       return {{"remote", remote_name}, {"updated", json::array()}};
@@ -144,7 +145,7 @@ class GitPush : public StepKind {
       for (const auto& [ref, status] : refused) why.push_back(ref + ": " + status);
       throw StepError(fmt::format("step '{}': the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
                                   "fetch and merge first; a protected branch: ask for access), then: relman resume",
-                                  ctx.step_id, remote_name, git::join(why, "\n  ")));
+                                  ctx.step_id, remote_name, fmt::join(why, "\n  ")));
     }
     ctx.log->line(fmt::format("pushed {} ref(s) to {}", specs.size(), remote_name));
     return {{"remote", remote_name}, {"updated", updated}};
@@ -169,7 +170,7 @@ class GitPush : public StepKind {
       if (it == advertised.end() || it->second != sha.get<std::string>()) behind.push_back(ref);
     }
     if (!behind.empty())
-      return {ProbeResult::not_done, json::object(), "not yet on the remote: " + git::join(behind)};
+      return {ProbeResult::not_done, json::object(), fmt::format("not yet on the remote: {}", fmt::join(behind, ", "))};
     return {ProbeResult::done,
             {{"remote", remote_name}, {"updated", ctx.checkpoint.value("updated", json::array())}},
             "the remote's refs are at their targets"};
