@@ -31,8 +31,9 @@ Config config_of(git_repository* repo) {
 bool is_bare(const std::filesystem::path& repo) { return git_repository_is_bare(open(repo).get()) == 1; }
 
 std::filesystem::path work_tree(const std::filesystem::path& repo) {
-  const char* dir = git_repository_workdir(open(repo).get());
-  return dir ? dir : "";
+  Repository r = open(repo);  // owns the string git_repository_workdir returns
+  const char* dir = git_repository_workdir(r.get());
+  return dir ? std::filesystem::path(dir) : std::filesystem::path();
 }
 
 std::optional<std::string> checked_out_branch(const std::filesystem::path& repo) {
