@@ -22,6 +22,19 @@ int check(int rc, const std::string& what) {
   throw std::runtime_error(msg);
 }
 
+std::vector<std::string> StrArray::strings() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < arr.count; ++i) out.emplace_back(arr.strings[i]);
+  return out;
+}
+
+StrArrayView::StrArrayView(const std::vector<std::string>& strings) {
+  // libgit2 takes char** but does not write through it.
+  for (const auto& s : strings) pointers_.push_back(const_cast<char*>(s.c_str()));
+  arr_.strings = pointers_.data();
+  arr_.count = pointers_.size();
+}
+
 Repository open(const std::filesystem::path& path) {
   ensure_init();
   git_repository* raw = nullptr;
@@ -38,6 +51,15 @@ Commit resolve_commit(git_repository* repo, const std::string& rev) {
   git_object* peeled = nullptr;
   check(git_object_peel(&peeled, owned.get(), GIT_OBJECT_COMMIT), "'" + rev + "' is not a commit");
   return Commit(reinterpret_cast<git_commit*>(peeled));
+}
+
+std::string commit_sha(const git_commit* commit) { return oid_str(*git_commit_id(commit)); }
+
+std::optional<std::filesystem::path> discover(const std::filesystem::path& dir) {
+  ensure_init();
+  Buf buf;
+  if (git_repository_discover(&buf.buf, dir.c_str(), 0, nullptr) != 0) return std::nullopt;
+  return std::filesystem::path(buf.str());
 }
 
 std::string oid_str(const git_oid& oid) {

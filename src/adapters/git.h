@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace relman::git {
 
@@ -54,6 +56,31 @@ struct Buf {
   std::string str() const { return buf.ptr ? std::string(buf.ptr, buf.size) : std::string(); }
 };
 
+// A git_strarray libgit2 filled in (git_remote_list, git_reference_list):
+// disposed on scope exit, whatever throws in between.
+struct StrArray {
+  git_strarray arr{};
+  StrArray() = default;
+  ~StrArray() { git_strarray_dispose(&arr); }
+  StrArray(const StrArray&) = delete;
+  StrArray& operator=(const StrArray&) = delete;
+  std::vector<std::string> strings() const;
+};
+
+// Our strings lent to libgit2 as a git_strarray (refspecs, paths); the
+// strings stay owned by the caller and must outlive this view.
+class StrArrayView {
+ public:
+  explicit StrArrayView(const std::vector<std::string>& strings);
+  StrArrayView(const StrArrayView&) = delete;
+  StrArrayView& operator=(const StrArrayView&) = delete;
+  git_strarray* get() { return &arr_; }
+
+ private:
+  std::vector<char*> pointers_;
+  git_strarray arr_{};
+};
+
 // Opens the repository at (or above) `path`.
 Repository open(const std::filesystem::path& path);
 
@@ -62,5 +89,12 @@ Repository open(const std::filesystem::path& path);
 Commit resolve_commit(git_repository* repo, const std::string& rev);
 
 std::string oid_str(const git_oid& oid);
+
+// The full sha of a commit.
+std::string commit_sha(const git_commit* commit);
+
+// The git directory of the repository holding `dir` (its .git, or the
+// repository itself when bare); nullopt when `dir` is in none.
+std::optional<std::filesystem::path> discover(const std::filesystem::path& dir);
 
 }  // namespace relman::git

@@ -125,6 +125,34 @@ bool is_ancestor(git_repository* repo, const git_oid& ancestor, const git_oid& d
   return check(git_graph_descendant_of(repo, &descendant, &ancestor), "cannot compare commits") == 1;
 }
 
+bool contains(git_repository* repo, const std::string& tip, const std::string& sha) {
+  git_oid t{}, s{};
+  if (git_oid_fromstr(&t, tip.c_str()) != 0 || git_oid_fromstr(&s, sha.c_str()) != 0) return false;
+  if (git_oid_equal(&t, &s)) return true;
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &s) != 0) return false;
+  Commit known(raw);
+  return git_graph_descendant_of(repo, &t, &s) == 1;
+}
+
+std::optional<std::string> branch_sha(git_repository* repo, const std::string& branch) {
+  git_reference* raw = nullptr;
+  if (git_branch_lookup(&raw, repo, branch.c_str(), GIT_BRANCH_LOCAL) != 0) return std::nullopt;
+  Reference ref(raw);
+  const git_oid* target = git_reference_target(ref.get());
+  if (!target) return std::nullopt;
+  return oid_str(*target);
+}
+
+std::optional<Upstream> upstream(git_repository* repo, const std::string& branch) {
+  const std::string full = "refs/heads/" + branch;
+  Buf remote, merge;
+  if (git_branch_upstream_remote(&remote.buf, repo, full.c_str()) != 0 ||
+      git_branch_upstream_merge(&merge.buf, repo, full.c_str()) != 0)
+    return std::nullopt;
+  return Upstream{remote.str(), merge.str()};
+}
+
 void checkout_safe(git_repository* repo, git_commit* commit) {
   git_checkout_options opts;
   git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
@@ -137,12 +165,6 @@ void checkout_safe(git_repository* repo, git_commit* commit) {
 std::string summary(git_commit* commit) {
   const char* s = git_commit_summary(commit);
   return s ? s : "";
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
 }
 
 }  // namespace relman::git

@@ -43,14 +43,27 @@ std::vector<std::string> conflicted_paths(git_index* index);
 // True when `ancestor` is `descendant` or one of its ancestors.
 bool is_ancestor(git_repository* repo, const git_oid& ancestor, const git_oid& descendant);
 
+// True when the commit `sha` is `tip` or one of its ancestors; false when
+// `sha` is not in the repository at all.
+bool contains(git_repository* repo, const std::string& tip, const std::string& sha);
+
+// The sha the local branch `branch` points at; nullopt when there is none.
+std::optional<std::string> branch_sha(git_repository* repo, const std::string& branch);
+
+// Where a local branch pulls from: the remote's name ("origin") and the ref
+// on it ("refs/heads/main").
+struct Upstream {
+  std::string remote;
+  std::string merge;
+};
+// The upstream of the local branch `branch`; nullopt when it has none.
+std::optional<Upstream> upstream(git_repository* repo, const std::string& branch);
+
 // Checks out `commit`'s tree without overwriting local changes (git's safe
 // mode: a conflicting local modification is an error, not lost).
 void checkout_safe(git_repository* repo, git_commit* commit);
 
 // The first line of a commit's message.
 std::string summary(git_commit* commit);
-
-// Joins "a", "b" as "a, b".
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 
 }  // namespace relman::git

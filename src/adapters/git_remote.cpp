@@ -152,6 +152,14 @@ Remote open_remote(git_repository* repo, const std::string& name_or_url) {
   return Remote(raw);
 }
 
+std::optional<std::string> remote_url(git_repository* repo, const std::string& name) {
+  git_remote* raw = nullptr;
+  if (git_remote_lookup(&raw, repo, name.c_str()) != 0) return std::nullopt;
+  Remote remote(raw);
+  const char* url = git_remote_url(remote.get());
+  return std::string(url ? url : "");
+}
+
 std::map<std::string, std::string> list_remote_refs(git_remote* remote, const RemoteAuth& auth) {
   CallbackState st;
   st.auth = &auth;
@@ -174,10 +182,8 @@ std::map<std::string, std::string> push(git_remote* remote, const std::vector<st
   git_push_options opts;
   git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
   opts.callbacks = callbacks(st);
-  std::vector<const char*> specs;
-  for (const auto& s : refspecs) specs.push_back(s.c_str());
-  git_strarray arr{const_cast<char**>(specs.data()), specs.size()};
-  if (git_remote_push(remote, &arr, &opts) < 0) fail(st, std::string("push to ") + git_remote_url(remote) + " failed");
+  StrArrayView specs(refspecs);
+  if (git_remote_push(remote, specs.get(), &opts) < 0) fail(st, std::string("push to ") + git_remote_url(remote) + " failed");
   return st.rejected;
 }
 

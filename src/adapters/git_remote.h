@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct RemoteAuth {
 
 // The remote named `name_or_url` in `repo`, or an anonymous one for a URL/path.
 Remote open_remote(git_repository* repo, const std::string& name_or_url);
+
+// The URL of the remote named `name` ("" when it has none); nullopt when the
+// repository has no such remote.
+std::optional<std::string> remote_url(git_repository* repo, const std::string& name);
 
 // The remote's advertised refs: name -> sha (for annotated tags, the tag object).
 std::map<std::string, std::string> list_remote_refs(git_remote* remote, const RemoteAuth& auth);

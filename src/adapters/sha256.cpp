@@ -7,8 +7,11 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <stdexcept>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "adapters/fs.h"
 
@@ -37,32 +40,54 @@ std::string Sha256::hex() {
   return out;
 }
 
-std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
-  std::vector<ChecksumEntry> out;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return out;
-  std::string text = fs::read_file(path);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    // "<64 hex>  <name>" (text mode) or "<64 hex> *<name>" (binary mode)
-    if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
-    std::string hex = line.substr(0, 64);
-    if (!std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); })) continue;
-    std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
-    // A name is a file beside SHA256SUMS: one that is absolute, climbs out
-    // with '..' or holds a control character is not a checksum of ours.
-    std::string name = line.substr(66);
-    std::string padded = "/" + name + "/";
-    if (name[0] == '/' || padded.find("/../") != std::string::npos ||
-        std::any_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20; }))
+namespace {
+
+// Why `line` is not a checksum line, or "" when it is.
+std::string line_problem(std::string_view line) {
+  if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*'))
+    return "not '<64 hex digits>  <name>' (sha256sum's format)";
+  if (!std::all_of(line.begin(), line.begin() + 64, [](unsigned char c) { return std::isxdigit(c); }))
+    return "the checksum is not 64 hex digits";
+  const std::string_view name = line.substr(66);
+  if (std::any_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return "the name holds a control character";
+  // A name is a file beside SHA256SUMS or below it, never one elsewhere.
+  const std::string padded = "/" + std::string(name) + "/";
+  if (name.front() == '/' || padded.find("/../") != std::string::npos)
+    return fmt::format("the name '{}' is outside the folder (absolute or with '..')", name);
+  return {};
+}
+
+}  // namespace
+
+Sha256Sums parse_sha256sums(std::string_view text) {
+  Sha256Sums out;
+  std::set<std::string, std::less<>> seen;
+  size_t number = 0;
+  while (!text.empty()) {
+    ++number;
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (auto why = line_problem(line); !why.empty()) {
+      out.problems.push_back(fmt::format("line {}: {}", number, why));
       continue;
-    out.push_back({hex, name});
+    }
+    std::string hex(line.substr(0, 64));
+    std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string name(line.substr(66));
+    if (!seen.insert(name).second) out.problems.push_back(fmt::format("line {}: '{}' is listed again", number, name));
+    out.entries.push_back({std::move(hex), std::move(name)});
   }
   return out;
+}
+
+std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return {};
+  return parse_sha256sums(fs::read_file(path)).entries;
 }
 
 std::string sha256_file(const std::filesystem::path& path) {

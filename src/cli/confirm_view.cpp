@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "adapters/git.h"
+#include "adapters/git_remote.h"
 
 namespace relman::cli {
 
@@ -25,7 +26,7 @@ std::string short_sha(const git::Repository& repo, const std::string& rev) {
   if (!repo) return {};
   try {
     auto c = git::resolve_commit(repo.get(), rev);
-    return git::oid_str(*git_commit_id(c.get())).substr(0, 12);
+    return git::commit_sha(c.get()).substr(0, 12);
   } catch (const std::exception&) {
     return {};
   }
@@ -44,11 +45,7 @@ std::vector<std::string> push_lines(const nlohmann::json& with, const fsys::path
   std::string url = remote;
   try {
     repo = git::open(repo_dir);
-    git_remote* raw = nullptr;
-    if (git_remote_lookup(&raw, repo.get(), remote.c_str()) == 0) {
-      git::Remote r(raw);
-      if (const char* u = git_remote_url(r.get())) url = u;
-    }
+    if (auto u = git::remote_url(repo.get(), remote); u && !u->empty()) url = *u;
   } catch (const std::exception&) {
     // Described without the repository's view: the names alone.
   }

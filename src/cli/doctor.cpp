@@ -220,10 +220,8 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       const std::string name = s.with.value("remote", std::string("origin"));
       std::string url = name;
       if (repo) {
-        git_remote* raw = nullptr;
-        if (git_remote_lookup(&raw, repo, name.c_str()) == 0) {
-          git::Remote r(raw);
-          if (const char* u = git_remote_url(r.get())) url = u;
+        if (auto u = git::remote_url(repo, name)) {
+          if (!u->empty()) url = *u;
         } else if (host_of(name).empty() && !fsys::exists(name)) {
           out.push_back({"remote " + name, R::fail, fmt::format("the repository has no remote '{}' (step {})", name, s.id),
                          fmt::format("add it: git remote add {} URL", name)});
@@ -276,54 +274,36 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
                                dirty[0].what),
                    "commit or stash them (git status shows them all)"});
   if (!branch) return;
-  git_reference* local_raw = nullptr;
-  if (git_branch_lookup(&local_raw, repo, branch->c_str(), GIT_BRANCH_LOCAL) != 0) return;
-  git::Reference local(local_raw);
-  git::Buf remote_name, merge;
-  const std::string full = "refs/heads/" + *branch;
-  if (git_branch_upstream_remote(&remote_name.buf, repo, full.c_str()) != 0 ||
-      git_branch_upstream_merge(&merge.buf, repo, full.c_str()) != 0) {
+  const auto ours = git::branch_sha(repo, *branch);
+  if (!ours) return;
+  const auto up = git::upstream(repo, *branch);
+  if (!up) {
     out.push_back({"upstream", R::warn, fmt::format("{} has no upstream branch: cannot tell whether it is behind", *branch),
                    fmt::format("git branch --set-upstream-to REMOTE/{}", *branch)});
     return;
   }
   try {
     // A relative path is relative to the work tree, not to where relman runs.
-    std::string target = remote_name.str();
-    {
-      git_remote* raw = nullptr;
-      if (git_remote_lookup(&raw, repo, target.c_str()) == 0) {
-        git::Remote named(raw);
-        const char* u = git_remote_url(named.get());
-        if (u && host_of(u).empty() && std::string(u).rfind("file://", 0) != 0 && fsys::path(u).is_relative())
-          target = (in.repo / u).lexically_normal().string();
-      }
-    }
+    std::string target = up->remote;
+    if (auto u = git::remote_url(repo, target);
+        u && !u->empty() && host_of(*u).empty() && u->rfind("file://", 0) != 0 && fsys::path(*u).is_relative())
+      target = (in.repo / *u).lexically_normal().string();
     auto remote = git::open_remote(repo, target);
     auto refs = git::list_remote_refs(remote.get(), git::RemoteAuth{});
-    auto it = refs.find(merge.str());
+    auto it = refs.find(up->merge);
     if (it == refs.end()) {
-      out.push_back({"upstream", R::warn, fmt::format("{} has no {}", remote_name.str(), merge.str()), {}});
+      out.push_back({"upstream", R::warn, fmt::format("{} has no {}", up->remote, up->merge), {}});
       return;
     }
-    git_oid theirs{}, ours = *git_reference_target(local.get());
-    git_oid_fromstr(&theirs, it->second.c_str());
-    bool known = false;
-    {
-      git::Commit c;
-      git_commit* raw = nullptr;
-      known = git_commit_lookup(&raw, repo, &theirs) == 0;
-      c.reset(raw);
-    }
-    if (git_oid_equal(&ours, &theirs) || (known && git_graph_descendant_of(repo, &ours, &theirs) == 1))
-      out.push_back({"upstream", R::ok, fmt::format("up to date with {}/{}", remote_name.str(), *branch), {}});
+    if (git::contains(repo, *ours, it->second))
+      out.push_back({"upstream", R::ok, fmt::format("up to date with {}/{}", up->remote, *branch), {}});
     else
       out.push_back({"upstream", R::fail,
-                     fmt::format("{} is behind {}/{} (it has {})", *branch, remote_name.str(), *branch,
+                     fmt::format("{} is behind {}/{} (it has {})", *branch, up->remote, *branch,
                                  it->second.substr(0, 12)),
-                     fmt::format("git pull --ff-only {} {}", remote_name.str(), *branch)});
+                     fmt::format("git pull --ff-only {} {}", up->remote, *branch)});
   } catch (const std::exception& e) {
-    out.push_back({"upstream", R::fail, fmt::format("cannot reach {}: {}", remote_name.str(), e.what()),
+    out.push_back({"upstream", R::fail, fmt::format("cannot reach {}: {}", up->remote, e.what()),
                    "check the network and your credentials for it"});
   }
 }

@@ -99,10 +99,8 @@ std::string list_of(const std::vector<fsys::path>& runs) {
 }  // namespace
 
 fsys::path git_dir_holding(const fsys::path& dir) {
-  git::ensure_init();
-  git::Buf buf;
-  if (git_repository_discover(&buf.buf, normal(dir).c_str(), 0, nullptr) != 0) return {};
-  return normal(buf.str());
+  const auto found = git::discover(normal(dir));
+  return found ? normal(*found) : fsys::path();
 }
 
 std::string run_name(const Version& version, RunMode mode) {

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "adapters/fs.h"
-#include "adapters/git.h"
+#include "adapters/git_mirror.h"
 #include "adapters/process.h"
 #include "core/errors.h"
 
@@ -61,69 +64,21 @@ Sandbox step_sandbox(const SandboxInfo& sb) {
 
 namespace {
 
-std::map<std::string, std::string> list_refs(git_repository* repo) {
-  std::map<std::string, std::string> out;
-  git_reference_iterator* raw = nullptr;
-  if (git_reference_iterator_new(&raw, repo) < 0) return out;
-  std::unique_ptr<git_reference_iterator, git::Deleter<git_reference_iterator, git_reference_iterator_free>> it(raw);
-  git_reference* ref = nullptr;
-  while (git_reference_next(&ref, it.get()) == 0) {
-    git::Reference owned(ref);
-    git_reference* resolved = nullptr;
-    if (git_reference_resolve(&resolved, owned.get()) == 0) {
-      git::Reference r(resolved);
-      out[git_reference_name(owned.get())] = git::oid_str(*git_reference_target(r.get()));
-    }
-  }
-  return out;
-}
-
-std::string config_string(git_config* cfg, const char* name) {
-  git::Buf buf;
-  if (git_config_get_string_buf(&buf.buf, cfg, name) < 0) return {};
-  return buf.str();
-}
-
-// Fetches every branch and tag of `url` into the bare repository `m` (a
-// read of `url`, nothing else). Returns libgit2's error, or "" when it worked.
-std::string fetch_all(git_repository* m, const std::string& url) {
-  git_remote* r = nullptr;
-  if (git_remote_create_anonymous(&r, m, url.c_str()) != 0) {
-    const git_error* e = git_error_last();
-    return e && e->message ? e->message : "invalid URL";
-  }
-  git::Remote rem(r);
-  const char* specs[] = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
-  git_strarray arr{const_cast<char**>(specs), 2};
-  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  if (git_remote_fetch(rem.get(), &arr, &fo, nullptr) == 0) return {};
-  const git_error* e = git_error_last();
-  return e && e->message ? e->message : "fetch failed";
-}
-
-git::Repository init_bare(const fsys::path& mirror) {
-  git_repository* raw = nullptr;
-  git::check(git_repository_init(&raw, mirror.c_str(), 1), "cannot create mirror " + mirror.string());
-  return git::Repository(raw);
-}
+// Every branch and tag, as a remote's bare mirror holds them.
+const std::vector<std::string> all_branches_and_tags = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
 
 // A bare mirror of `remote` of `src`: fetched from the real URL (a read), or
 // when that fails (offline), made from what `src` knows of the remote.
-void make_mirror(git_repository* src, const std::string& remote_name, const std::string& url, const fsys::path& mirror) {
-  git::Repository m = init_bare(mirror);
-  if (fetch_all(m.get(), url).empty()) return;
+void make_mirror(const fsys::path& src, const std::string& remote_name, const std::string& url, const fsys::path& mirror) {
+  git::init_bare(mirror);
+  if (git::try_fetch_url(mirror, url, all_branches_and_tags, git::Tags::refspecs_only).empty()) return;
   // Offline: the remote-tracking refs of the real repository, and its tags.
-  git_remote* r = nullptr;
-  git::check(git_remote_create_anonymous(&r, m.get(), git_repository_path(src)), "cannot read the repository");
-  git::Remote rem(r);
-  std::string spec = fmt::format("+refs/remotes/{}/*:refs/heads/*", remote_name);
-  const char* specs[] = {spec.c_str(), "+refs/tags/*:refs/tags/*"};
-  git_strarray arr{const_cast<char**>(specs), 2};
-  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  git::check(git_remote_fetch(rem.get(), &arr, &fo, nullptr),
-             fmt::format("cannot mirror remote '{}' ({}) from the local repository", remote_name, url));
+  const std::string why = git::try_fetch_url(
+      mirror, src.string(), {fmt::format("+refs/remotes/{}/*:refs/heads/*", remote_name), "+refs/tags/*:refs/tags/*"},
+      git::Tags::refspecs_only);
+  if (!why.empty())
+    throw std::runtime_error(
+        fmt::format("cannot mirror remote '{}' ({}) from the local repository: {}", remote_name, url, why));
 }
 
 // Maps every remote a push step names to a mirror: a named remote to its
@@ -157,8 +112,9 @@ void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector
     do info.mirror = sb.root / "remotes" / fmt::format("target-{}.git", ++n);
     while (fsys::exists(info.mirror));
     const auto local = remote_local_path(use.target, cwd);
-    git::Repository m = init_bare(info.mirror);
-    std::string why = fetch_all(m.get(), local.empty() ? use.target : local.string());
+    git::init_bare(info.mirror);
+    std::string why = git::try_fetch_url(info.mirror, local.empty() ? use.target : local.string(),
+                                         all_branches_and_tags, git::Tags::refspecs_only);
     if (!why.empty())
       throw ConfigError({{use.where, fmt::format(
           "step '{}' pushes to '{}' ({}), which a rehearsal cannot stand in for: it is not a remote of {} and reading "
@@ -166,7 +122,7 @@ void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector
           "start. Add it as a remote (git remote add NAME {}) and push to NAME, make it readable from here, or "
           "leave the step out (--skip {})",
           use.step, use.target, to_string(form), repo.string(), why, use.target, use.step)}});
-    info.before = list_refs(m.get());
+    info.before = git::list_refs(info.mirror);
     sb.remotes[use.target] = info;
     sb.targets[use.target] = use.target;
     by_url[norm] = use.target;
@@ -197,88 +153,40 @@ std::string make_throwaway_key(const fsys::path& home) {
 
 SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const Options& o,
                          const std::vector<RemoteUse>& pushes) {
-  git::ensure_init();
   SandboxInfo sb;
   sb.root = root;
   sb.workspace = root / "workspace";
   fs::create_directories_durable(root / "remotes");
   fs::create_directories_durable(root / "uploads");
   fs::create_directories_durable(root / "outbox");
-  git::Repository src = git::open(repo);
-  if (git_repository_is_bare(src.get()))
+  if (git::is_bare(repo))
     throw ConfigError(fmt::format("--repo {} is a bare repository; give the release manager's working clone", repo.string()));
+  const fsys::path work_tree = git::work_tree(repo);
 
   // The workspace: a local clone of the committed state, on the same branch.
-  std::string branch;
-  {
-    git_reference* head = nullptr;
-    if (git_repository_head(&head, src.get()) == 0) {
-      git::Reference h(head);
-      if (git_reference_is_branch(h.get())) branch = git_reference_shorthand(h.get());
-    }
-  }
-  git_clone_options co = GIT_CLONE_OPTIONS_INIT;
-  co.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-  if (!branch.empty()) co.checkout_branch = branch.c_str();
-  co.local = GIT_CLONE_LOCAL;
-  git_repository* raw = nullptr;
-  git::check(git_clone(&raw, git_repository_workdir(src.get()), sb.workspace.c_str(), &co),
-             "cannot clone " + repo.string() + " into the sandbox");
-  git::Repository ws(raw);
+  git::clone_local(work_tree, sb.workspace, git::checked_out_branch(repo).value_or(""));
   // Local branches and tags of the real repository exist in the clone too,
   // so a rehearsal may release from any of them.
-  {
-    git_remote* r = nullptr;
-    git::check(git_remote_lookup(&r, ws.get(), "origin"), "clone has no origin");
-    git::Remote rem(r);
-    const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
-    git_strarray arr{const_cast<char**>(specs), 2};
-    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-    git::check(git_remote_fetch(rem.get(), &arr, &fo, nullptr), "cannot fetch tags into the sandbox");
-  }
-  git::check(git_remote_delete(ws.get(), "origin"), "cannot reset the sandbox's remotes");
+  git::fetch_remote(sb.workspace, "origin", {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
+                    git::Tags::as_configured, "cannot fetch tags into the sandbox");
+  git::delete_remote(sb.workspace, "origin");
 
-  git_strarray names{};
-  git::check(git_remote_list(&names, src.get()), "cannot list remotes");
-  for (size_t i = 0; i < names.count; ++i) {
-    std::string name = names.strings[i];
-    git_remote* r = nullptr;
-    if (git_remote_lookup(&r, src.get(), name.c_str()) < 0) continue;
-    git::Remote rem(r);
+  for (const auto& [name, url] : git::remotes(repo)) {
     SandboxInfo::Remote info;
-    info.url = git_remote_url(rem.get()) ? git_remote_url(rem.get()) : "";
+    info.url = url;
     info.mirror = root / "remotes" / (name + ".git");
-    make_mirror(src.get(), name, info.url, info.mirror);
-    git::Repository m = git::open(info.mirror);
-    info.before = list_refs(m.get());
-    git_remote* created = nullptr;
-    git::check(git_remote_create(&created, ws.get(), name.c_str(), info.mirror.c_str()), "cannot add remote " + name);
-    git::Remote c(created);
+    make_mirror(work_tree, name, info.url, info.mirror);
+    info.before = git::list_refs(info.mirror);
+    git::add_remote(sb.workspace, name, info.mirror.string());
     // Remote-tracking refs as the real clone has them (from the mirror).
-    const char* specs[] = {"+refs/heads/*:refs/remotes/X/*"};
-    std::string spec = fmt::format("+refs/heads/*:refs/remotes/{}/*", name);
-    specs[0] = spec.c_str();
-    git_strarray arr{const_cast<char**>(specs), 1};
-    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-    git::check(git_remote_fetch(c.get(), &arr, &fo, nullptr), "cannot fetch the mirror of " + name);
+    git::fetch_remote(sb.workspace, name, {fmt::format("+refs/heads/*:refs/remotes/{}/*", name)},
+                      git::Tags::as_configured, "cannot fetch the mirror of " + name);
     sb.remotes[name] = info;
   }
-  git_strarray_dispose(&names);
-  map_push_targets(sb, fsys::path(git_repository_workdir(src.get())), pushes);
+  map_push_targets(sb, work_tree, pushes);
 
   // The release manager's identity, as the real repository has it.
-  {
-    git_config* sc = nullptr;
-    git_config* wc = nullptr;
-    git::check(git_repository_config(&sc, src.get()), "cannot read config");
-    git::Config scfg(sc);
-    git::check(git_repository_config(&wc, ws.get()), "cannot read config");
-    git::Config wcfg(wc);
-    for (const char* key : {"user.name", "user.email", "user.signingkey"}) {
-      auto v = config_string(scfg.get(), key);
-      if (!v.empty()) git_config_set_string(wcfg.get(), key, v.c_str());
-    }
-  }
+  git::copy_config(repo, sb.workspace, {"user.name", "user.email", "user.signingkey"});
 
   if (!o.sign_with.empty()) {
     sb.signing_key = o.sign_with;
@@ -322,8 +230,7 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
   for (const auto& [name, rem] : sb.remotes) {
     std::error_code ec;
     if (!fsys::exists(rem.mirror, ec)) continue;
-    git::Repository m = git::open(rem.mirror);
-    auto after = list_refs(m.get());
+    auto after = git::list_refs(rem.mirror);
     std::vector<std::string> lines;
     for (const auto& [ref, sha] : after) {
       auto it = rem.before.find(ref);

@@ -11,7 +11,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -179,4 +179,4 @@ class Announce : public StepKind {
 RELMAN_REGISTER_STEP(Announce, "announce");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

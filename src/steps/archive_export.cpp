@@ -6,7 +6,7 @@
 #include <system_error>
 #include <thread>
 
-#include "adapters/artifact_record.h"
+#include "steps/artifact_record.h"
 #include "adapters/git.h"
 #include "adapters/sha256.h"
 #include "adapters/tree_export.h"
@@ -14,7 +14,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 struct Settings {
@@ -185,4 +185,4 @@ class ArchiveExport : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(ArchiveExport, "archive.export");
-}  // namespace relman
+}  // namespace relman::steps

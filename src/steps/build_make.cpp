@@ -11,12 +11,12 @@
 #include <thread>
 
 #include "adapters/process.h"
-#include "adapters/untar.h"
+#include "adapters/unpack.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -146,12 +146,14 @@ class BuildMake : public StepKind {
     const auto root = stdfs::absolute(ctx.work_dir / dir_name);
     stdfs::remove_all(root);
     ctx.log->line(fmt::format("unpacking {} into {}", tarball.string(), root.string()));
-    untar::Stats stats;
+    unpack::Stats stats;
+    unpack::Options unpacking;
+    unpacking.progress = [&](const unpack::Stats& s) {
+      if (ctx.progress && s.entries % 200 == 0)
+        ctx.progress(fmt::format("unpacking: {} files, {} KB", s.entries, s.bytes / 1024));
+    };
     try {
-      stats = untar::extract(tarball, root, [&](const untar::Stats& s) {
-        if (ctx.progress && s.entries % 200 == 0)
-          ctx.progress(fmt::format("unpacking: {} files, {} KB", s.entries, s.bytes / 1024));
-      });
+      stats = unpack::tar(tarball, root, unpacking);
     } catch (const std::exception& e) {
       throw StepError(fmt::format("{}. Re-create the tarball (the export step) and `relman retry {}`.", e.what(), ctx.step_id));
     }
@@ -246,4 +248,4 @@ class BuildMake : public StepKind {
 
 RELMAN_REGISTER_STEP(BuildMake, "build.make");
 
-}  // namespace relman
+}  // namespace relman::steps

@@ -8,7 +8,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class CdnPurge : public StepKind {
@@ -82,4 +82,4 @@ class CdnPurge : public StepKind {
 RELMAN_REGISTER_STEP(CdnPurge, "cdn.purge");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -5,14 +5,14 @@
 #include <map>
 #include <sstream>
 
-#include "adapters/artifact_record.h"
+#include "steps/artifact_record.h"
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 struct Sums {
@@ -110,4 +110,4 @@ class ChecksumSha256 : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(ChecksumSha256, "checksum.sha256");
-}  // namespace relman
+}  // namespace relman::steps

@@ -14,7 +14,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 std::time_t parse_utc(const std::string& s) {
@@ -144,4 +144,4 @@ class CiDispatch : public StepKind {
 RELMAN_REGISTER_STEP(CiDispatch, "ci.dispatch");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class CiRequireGreen : public StepKind {
@@ -69,4 +69,4 @@ class CiRequireGreen : public StepKind {
 RELMAN_REGISTER_STEP(CiRequireGreen, "ci.require_green");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

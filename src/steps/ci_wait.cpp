@@ -2,72 +2,24 @@
 // checks them against the checksums the run published (an artifact named
 // SHA256SUMS, or a SHA256SUMS file inside an artifact): work done on CI
 // runners is trusted only as far as its checksums.
-#include <archive.h>
-#include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <map>
-#include <memory>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/fs.h"
 #include "adapters/sha256.h"
+#include "adapters/unpack.h"
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-struct ReadFree {
-  void operator()(struct ::archive* a) const { archive_read_free(a); }
-};
-using Reader = std::unique_ptr<struct ::archive, ReadFree>;
-
-// Unzips an artifact into `dest`, refusing names that would escape it.
-void unzip(const stdfs::path& zip, const stdfs::path& dest) {
-  Reader a(archive_read_new());
-  if (!a) throw std::bad_alloc();
-  archive_read_support_format_zip(a.get());
-  if (archive_read_open_filename(a.get(), zip.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw std::runtime_error(fmt::format("{} is not a readable zip: {}", zip.string(), archive_error_string(a.get())));
-  struct ::archive_entry* e = nullptr;
-  while (true) {
-    int rc = archive_read_next_header(a.get(), &e);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-      throw std::runtime_error(fmt::format("{}: {}", zip.string(), archive_error_string(a.get())));
-    stdfs::path name = archive_entry_pathname(e);
-    for (const auto& part : name)
-      if (part == "..") throw std::runtime_error(fmt::format("{}: entry {} escapes the directory", zip.string(), name.string()));
-    if (name.is_absolute()) throw std::runtime_error(fmt::format("{}: absolute entry {}", zip.string(), name.string()));
-    auto target = dest / name;
-    if (archive_entry_filetype(e) == AE_IFDIR) {
-      stdfs::create_directories(target);
-      continue;
-    }
-    if (archive_entry_filetype(e) != AE_IFREG) continue;
-    stdfs::create_directories(target.parent_path());
-    fs::Fd fd(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) throw std::runtime_error("cannot create " + target.string());
-    char buf[1 << 16];
-    while (true) {
-      la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-      if (n < 0) throw std::runtime_error(fmt::format("{}: {}", zip.string(), archive_error_string(a.get())));
-      if (n == 0) break;
-      fs::write_all(fd.get(), std::string_view(buf, static_cast<size_t>(n)));
-    }
-    if (::fsync(fd.get()) != 0) throw std::runtime_error("fsync failed on " + target.string());
-  }
-}
 
 // Every downloaded file, checked against the published checksums. Returns the
 // files (SHA256SUMS included); throws StepError on any mismatch, a listed file
@@ -83,17 +35,11 @@ std::vector<std::string> verify(const stdfs::path& root) {
     // The SHA256SUMS artifact names files as <artifact>/<file>; a SHA256SUMS
     // inside another artifact names that artifact's own files.
     auto base = art.path().filename() == "SHA256SUMS" ? root : art.path();
-    std::istringstream in(fs::read_file(sums));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      auto sp = line.find(' ');
-      if (sp != 64 || line.size() < 67)
-        throw StepError(fmt::format("{} has a malformed line '{}'; expected sha256sum format",
-                                    sums.string(), line));
-      std::string name = line.substr(66);
-      expected[base / name] = line.substr(0, 64);
-    }
+    const auto parsed = parse_sha256sums(fs::read_file(sums));
+    if (!parsed.problems.empty())
+      throw StepError(fmt::format("{} is not a checksum list relman can trust: {}; make the workflow write "
+                                  "it with sha256sum, naming files below its folder, each once", sums.string(), fmt::join(parsed.problems, "; ")));
+    for (const auto& entry : parsed.entries) expected[base / entry.name] = entry.sha256;
   }
   if (!any)
     throw StepError(fmt::format(
@@ -187,6 +133,9 @@ class CiWait : public StepKind {
     stdfs::remove_all(staging);
     stdfs::create_directories(staging);
     auto artifacts = api.get_all("/actions/runs/" + run_id + "/artifacts?per_page=100", "artifacts");
+    // Flushed before the rename below makes them the step's result.
+    unpack::Options unpacking;
+    unpacking.durable = true;
     size_t n = 0;
     for (const auto& art : artifacts) {
       ++n;
@@ -199,7 +148,7 @@ class CiWait : public StepKind {
       auto zip = ctx.work_dir / (name + ".zip");
       api.download(art.value("archive_download_url", ""), zip);
       try {
-        unzip(zip, staging / name);
+        unpack::zip(zip, staging / name, unpacking);
       } catch (const std::runtime_error& e) {
         throw StepError(fmt::format("{}; re-run the step to download it again", e.what()));
       }
@@ -236,4 +185,4 @@ class CiWait : public StepKind {
 RELMAN_REGISTER_STEP(CiWait, "ci.wait");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -10,7 +10,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // A version as release.py's Tag reads it: "3.12.0rc1", "3.13.0a0", "3.12".
@@ -233,4 +233,4 @@ class CpythonBump : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(CpythonBump, "cpython.bump");
-}  // namespace relman
+}  // namespace relman::steps

@@ -9,7 +9,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class Exec : public StepKind {
@@ -74,4 +74,4 @@ class Exec : public StepKind {
 RELMAN_REGISTER_STEP(Exec, "exec");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

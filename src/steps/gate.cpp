@@ -2,7 +2,7 @@
 // engine wait for an approval instead of running it; run() is never called.
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class Gate : public StepKind {
@@ -20,4 +20,4 @@ class Gate : public StepKind {
 RELMAN_REGISTER_STEP(Gate, "gate");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 std::optional<std::string> branch_target(git_repository* repo, const std::string& name) {
@@ -91,4 +91,4 @@ class GitBranch : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitBranch, "git.branch");
-}  // namespace relman
+}  // namespace relman::steps

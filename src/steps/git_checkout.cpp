@@ -7,7 +7,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 std::string current_branch(git_repository* repo) {
@@ -55,4 +55,4 @@ class GitCheckout : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitCheckout, "git.checkout");
-}  // namespace relman
+}  // namespace relman::steps

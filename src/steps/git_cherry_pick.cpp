@@ -1,6 +1,7 @@
 // git.cherry_pick: bring fixes onto the release branch, as `git cherry-pick -x`
 // does, one commit at a time, resumable across conflicts and crashes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -8,7 +9,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // The commits to pick, oldest first, as full shas.
@@ -121,7 +122,7 @@ class GitCherryPick : public StepKind {
       git::check(git_index_read(index.get(), 1), "cannot read the index");
       auto conflicts = git::conflicted_paths(index.get());
       if (!conflicts.empty()) {
-        ctx.log->line(fmt::format("conflicts picking {}: {}", sha, git::join(conflicts)));
+        ctx.log->line(fmt::format("conflicts picking {}: {}", sha, fmt::join(conflicts, ", ")));
         throw StepError(steps::conflict_message(ctx, "cherry-pick of " + sha, conflicts, "git cherry-pick --abort"));
       }
       created.push_back(commit_pick(ctx, repo.get(), index.get(), sha));
@@ -146,7 +147,7 @@ class GitCherryPick : public StepKind {
       if (!done.count(s)) missing.push_back(s);
     if (!missing.empty())
       return {ProbeResult::not_done, json::object(),
-              fmt::format("{} of {} commits are not picked yet: {}", missing.size(), wanted.size(), git::join(missing))};
+              fmt::format("{} of {} commits are not picked yet: {}", missing.size(), wanted.size(), fmt::join(missing, ", "))};
     auto commits = steps::commits_carrying(repo.get(), *git_commit_id(head.get()), wanted);
     return {ProbeResult::done, {{"commits", commits}, {"picked", wanted}}, "every commit is in HEAD's history"};
   }
@@ -181,4 +182,4 @@ class GitCherryPick : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitCherryPick, "git.cherry_pick");
-}  // namespace relman
+}  // namespace relman::steps

@@ -1,5 +1,6 @@
 // git.commit: commit the release's changes (the version bump, NEWS) on HEAD.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <functional>
 #include <optional>
@@ -9,7 +10,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // `paths` as given: strings, or lists of them (a step's `files` output
@@ -137,7 +138,7 @@ class GitCommit : public StepKind {
       }
       throw StepError(fmt::format(
           "nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
-          "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume", !given ? "working tree and index" : "paths " + git::join(paths),
+          "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume", !given ? "working tree and index" : fmt::format("paths {}", fmt::join(paths, ", ")),
           git::oid_str(*git_commit_id(head.get())), ctx.step_id));
     }
     git::Signature committer, author;
@@ -176,4 +177,4 @@ class GitCommit : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitCommit, "git.commit");
-}  // namespace relman
+}  // namespace relman::steps

@@ -1,6 +1,7 @@
 #include "steps/git_common.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 #include <regex>
@@ -139,7 +140,8 @@ std::string conflict_message(const StepContext& ctx, const std::string& what, co
       "{} stopped on conflicts in: {}.\n"
       "The repository {} is left in the conflicted state. Either resolve the conflicts in {}, `git add` them, "
       "then: relman resume\n"
-      "or give up on it with `{}` and then: relman retry {}", what, git::join(paths), ctx.repo.string(), git::join(paths, " "), abort_command, ctx.step_id);
+      "or give up on it with `{}` and then: relman retry {}",
+      what, fmt::join(paths, ", "), ctx.repo.string(), fmt::join(paths, " "), abort_command, ctx.step_id);
 }
 
 void write_merge_msg(git_repository* repo, const std::string& message) {

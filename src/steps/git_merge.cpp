@@ -1,12 +1,13 @@
 // git.merge: merge a tag or branch into the current branch (PEP 101: merge
 // the release branch back), with the message `git merge` writes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/git_ops.h"
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // git's default message (fmt-merge-msg): "Merge tag 'v3.12.0' into 3.12",
@@ -112,7 +113,7 @@ class GitMerge : public StepKind {
     git::check(git_index_read(index.get(), 1), "cannot read the index");
     auto conflicts = git::conflicted_paths(index.get());
     if (!conflicts.empty()) {
-      ctx.log->line(fmt::format("conflicts merging {}: {}", ref, git::join(conflicts)));
+      ctx.log->line(fmt::format("conflicts merging {}: {}", ref, fmt::join(conflicts, ", ")));
       throw StepError(steps::conflict_message(ctx, "merge of " + ref, conflicts, "git merge --abort"));
     }
     return {{"commit", commit_merge(ctx, repo.get(), index.get(), theirs.get(), message)}};
@@ -164,4 +165,4 @@ class GitMerge : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitMerge, "git.merge");
-}  // namespace relman
+}  // namespace relman::steps

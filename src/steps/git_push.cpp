@@ -1,13 +1,14 @@
 // git.push: publish the release branch and tag. Prints what will change
 // first (as `git push --dry-run` does) and refuses non-fast-forwards.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/git_ops.h"
 #include "adapters/git_remote.h"
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 const std::string zeros(40, '0');
@@ -123,7 +124,8 @@ class GitPush : public StepKind {
           "the remote {} would refuse:\n  {}\nNothing was pushed. A non-fast-forward means the remote "
           "has commits the local branch lacks: fetch and merge or rebase them (git pull --rebase {}), check the "
           "result, then: relman resume. A tag that already exists elsewhere must not be moved silently: find out "
-          "why before deleting it on the remote.", remote_name, git::join(rejected, "\n  "), remote_name));
+          "why before deleting it on the remote.",
+          remote_name, fmt::join(rejected, "\n  "), remote_name));
     if (specs.empty()) {
       ctx.log->line("everything is up to date");
       return {{"remote", remote_name}, {"updated", json::array()}};
@@ -139,7 +141,7 @@ class GitPush : public StepKind {
       std::vector<std::string> why;
       for (const auto& [ref, status] : refused) why.push_back(ref + ": " + status);
       throw StepError(fmt::format("the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
-                                  "fetch and merge first; a protected branch: ask for access), then: relman resume", remote_name, git::join(why, "\n  ")));
+                                  "fetch and merge first; a protected branch: ask for access), then: relman resume", remote_name, fmt::join(why, "\n  ")));
     }
     ctx.log->line(fmt::format("pushed {} ref(s) to {}", specs.size(), remote_name));
     return {{"remote", remote_name}, {"updated", updated}};
@@ -164,7 +166,7 @@ class GitPush : public StepKind {
       if (it == advertised.end() || it->second != sha.get<std::string>()) behind.push_back(ref);
     }
     if (!behind.empty())
-      return {ProbeResult::not_done, json::object(), "not yet on the remote: " + git::join(behind)};
+      return {ProbeResult::not_done, json::object(), fmt::format("not yet on the remote: {}", fmt::join(behind, ", "))};
     return {ProbeResult::done,
             {{"remote", remote_name}, {"updated", ctx.checkpoint.value("updated", json::array())}},
             "the remote's refs are at their targets"};
@@ -204,4 +206,4 @@ class GitPush : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitPush, "git.push");
-}  // namespace relman
+}  // namespace relman::steps

@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class GitRequireBranch : public StepKind {
@@ -47,4 +47,4 @@ class GitRequireBranch : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitRequireBranch, "git.require_branch");
-}  // namespace relman
+}  // namespace relman::steps

@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "steps/git_common.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 // relman's own state directory may live inside the work tree (--state-dir
@@ -53,4 +53,4 @@ class GitRequireClean : public StepKind {
 
 }  // namespace
 RELMAN_REGISTER_STEP(GitRequireClean, "git.require_clean");
-}  // namespace relman
+}  // namespace relman::steps

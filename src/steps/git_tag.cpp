@@ -15,7 +15,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 constexpr const char* kSigStart = "-----BEGIN PGP SIGNATURE-----";
@@ -200,4 +200,4 @@ class GitTag final : public StepKind {
 
 RELMAN_REGISTER_STEP(GitTag, "git.tag");
 
-}  // namespace relman
+}  // namespace relman::steps

@@ -10,7 +10,7 @@
 #include "adapters/fs.h"
 #include "core/errors.h"
 
-namespace relman::github {
+namespace relman::steps::github {
 
 std::vector<ParamSpec> common_params() {
   return {
@@ -142,9 +142,9 @@ std::string utc_now() {
   return buf;
 }
 
-}  // namespace relman::github
+}  // namespace relman::steps::github
 
-namespace relman::rehearsal {
+namespace relman::steps::rehearsal {
 
 bool redirect(const StepContext& ctx, const std::string& url) {
   return ctx.mode == RunMode::rehearse && !http::is_loopback(url);
@@ -185,4 +185,4 @@ std::filesystem::path write_outbox(const StepContext& ctx, const std::string& wh
   return path;
 }
 
-}  // namespace relman::rehearsal
+}  // namespace relman::steps::rehearsal

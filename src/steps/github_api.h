@@ -11,7 +11,7 @@
 #include "adapters/http.h"
 #include "core/step_kind.h"
 
-namespace relman::github {
+namespace relman::steps::github {
 
 // The parameters every GitHub step accepts.
 std::vector<ParamSpec> common_params();
@@ -58,9 +58,9 @@ std::string encode(const std::string& s);
 // UTC "YYYY-MM-DDTHH:MM:SSZ", the form GitHub uses, so strings compare.
 std::string utc_now();
 
-}  // namespace relman::github
+}  // namespace relman::steps::github
 
-namespace relman::rehearsal {
+namespace relman::steps::rehearsal {
 
 // True when this step must not reach `url` for real: a rehearsal aimed at a
 // host that is not loopback.
@@ -76,4 +76,4 @@ std::filesystem::path uploads_dir(const StepContext& ctx);
 // "rehearsal: would <what> (written to outbox/<file>)". Returns the path.
 std::filesystem::path write_outbox(const StepContext& ctx, const std::string& what, const json& message);
 
-}  // namespace relman::rehearsal
+}  // namespace relman::steps::rehearsal

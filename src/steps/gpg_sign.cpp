@@ -17,7 +17,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 bool same_key(std::string a, std::string b) {
@@ -158,4 +158,4 @@ class GpgSign final : public StepKind {
 
 RELMAN_REGISTER_STEP(GpgSign, "gpg.sign");
 
-}  // namespace relman
+}  // namespace relman::steps

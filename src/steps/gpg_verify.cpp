@@ -16,7 +16,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 constexpr const char* kSums = "SHA256SUMS";
@@ -172,4 +172,4 @@ class GpgVerify final : public StepKind {
 
 RELMAN_REGISTER_STEP(GpgVerify, "gpg.verify");
 
-}  // namespace relman
+}  // namespace relman::steps

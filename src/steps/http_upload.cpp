@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -219,4 +219,4 @@ class HttpUpload : public StepKind {
 RELMAN_REGISTER_STEP(HttpUpload, "http.upload");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

@@ -7,7 +7,7 @@
 #include "core/errors.h"
 #include "steps/github_api.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 class IssuesRequireNoBlockers : public StepKind {
@@ -59,4 +59,4 @@ class IssuesRequireNoBlockers : public StepKind {
 RELMAN_REGISTER_STEP(IssuesRequireNoBlockers, "issues.require_no_blockers");
 
 }  // namespace
-}  // namespace relman
+}  // namespace relman::steps

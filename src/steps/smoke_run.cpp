@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 
-namespace relman {
+namespace relman::steps {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -207,4 +207,4 @@ class SmokeRun : public StepKind {
 
 RELMAN_REGISTER_STEP(SmokeRun, "smoke.run");
 
-}  // namespace relman
+}  // namespace relman::steps

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -104,6 +105,38 @@ TEST_F(CiWaitTest, WrongChecksumIsRefusedAndNothingLandsInArtifacts) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
+}
+
+TEST_F(CiWaitTest, AnArtifactEntryClimbingOutIsRefusedAndWritesNothingOutside) {
+  FakeServer server;
+  auto arts = artifacts();
+  arts["windows"]["../../escaped.txt"] = "written by a hostile zip";
+  auto run = start_run(server, {{"artifacts", arts}});
+  auto hp = waiter(server, run);
+  EXPECT_THAT([&] { hp->run(); },
+              ::testing::ThrowsMessage<StepError>(::testing::HasSubstr("unsafe path '../../escaped.txt'")));
+  EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir / "escaped.txt"));
+  EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir.parent_path() / "escaped.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
+}
+
+TEST_F(CiWaitTest, ChecksumsNamingAFileOutsideOrTwiceAreRefused) {
+  FakeServer server;
+  auto arts = artifacts();
+  const std::string exe = arts["windows"]["python-3.12.1-amd64.exe"].get<std::string>();
+  arts["SHA256SUMS"]["SHA256SUMS"] = arts["SHA256SUMS"]["SHA256SUMS"].get<std::string>() + sha256_hex("x") +
+                                     "  ../../outside\n" + sha256_hex(exe) + "  windows/python-3.12.1-amd64.exe\n";
+  auto run = start_run(server, {{"artifacts", arts}});
+  auto hp = waiter(server, run);
+  try {
+    hp->run();
+    FAIL() << "a SHA256SUMS naming ../../outside was trusted";
+  } catch (const StepError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("is not a checksum list relman can trust"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("line 3: the name '../../outside' is outside the folder"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("line 4: 'windows/python-3.12.1-amd64.exe' is listed again"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
 
 TEST_F(CiWaitTest, NoChecksumsIsAnError) {

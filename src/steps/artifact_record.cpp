@@ -1,10 +1,10 @@
-#include "adapters/artifact_record.h"
+#include "steps/artifact_record.h"
 
 #include <sys/stat.h>
 
 #include "adapters/fs.h"
 
-namespace relman {
+namespace relman::steps {
 
 std::optional<FileStamp> stamp(const std::filesystem::path& file) {
   struct stat st {};
@@ -62,4 +62,4 @@ std::optional<std::string> recorded_sha256(const std::filesystem::path& file) {
   return std::nullopt;
 }
 
-}  // namespace relman
+}  // namespace relman::steps

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace relman {
+namespace relman::steps {
 
 struct FileStamp {
   uint64_t size = 0;
@@ -35,4 +35,4 @@ std::optional<nlohmann::json> read_export_record(const std::filesystem::path& ar
 // names it and its size and mtime still match.
 std::optional<std::string> recorded_sha256(const std::filesystem::path& file);
 
-}  // namespace relman
+}  // namespace relman::steps
