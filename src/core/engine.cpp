@@ -165,9 +165,10 @@ bool Engine::pass_gate(const StepDef& step) {
     by = "--auto-approve";
   } else if (opt_.ci && step.approve == "auto-in-ci") {
     by = "ci (approve: auto-in-ci)";
-  } else if (opt_.interactive && !opt_.ci && !opt_.approver.empty() && opt_.ask_gate && opt_.ask_gate(step, message)) {
-    // Asked without the lock held: workers go on journaling meanwhile. No
-    // approver known, no question: the gate waits for `relman approve --as`.
+  } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message) && !opt_.approver.empty()) {
+    // Asked without the lock held: workers go on journaling meanwhile. With
+    // no approver known (the caller's ask_gate says why and declines) the
+    // gate waits for `relman approve --as NAME`.
     by = opt_.approver;
   }
   if (by.empty()) {

@@ -37,8 +37,8 @@ struct EngineOptions {
   std::function<void(const nlohmann::json& event)> on_event;
   std::function<void(const std::string& step, const std::string& line)> on_progress;
   std::function<void(const std::string& message)> warn;
-  // Who approves at an interactive gate (cli/identity.h); empty: nobody is
-  // asked, the gate waits.
+  // Who approves at an interactive gate (cli/identity.h); empty: the gate
+  // waits, whatever ask_gate answers.
   std::string approver;
   // Called every `poll_ms` while the engine waits for running steps: another
   // process may have handed over an approval (cli/handover.h). It records

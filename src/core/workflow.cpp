@@ -511,14 +511,16 @@ void Loader::check_file_names(const StepDef& step, const YAML::Node& with) {
         return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
       });
       if (c != t.end()) {
-        problem(node, fmt::format("parameter '{}' becomes a file name and would hold {}{}; remove it", param, control_name(static_cast<unsigned char>(*c)),
+        problem(node, fmt::format("step '{}': parameter '{}' becomes a file name and would hold {}{}; remove it",
+                                  step.id, param, control_name(static_cast<unsigned char>(*c)),
                                   templated ? " (through its templates)" : ""));
         break;
       }
       if (step.uses == "archive.export" && param == "prefix" &&
           (t.empty() || t == "." || t == ".." || t.find('/') != std::string::npos))
-        problem(node, fmt::format("prefix '{}' must be a plain directory name such as Python-3.12.0 "
-                                  "(no '/', not '..'){}", t, templated ? " (through its templates)" : ""));
+        problem(node, fmt::format("step '{}': prefix '{}' must be a plain directory name such as Python-3.12.0 "
+                                  "(no '/', not '..'){}",
+                                  step.id, t, templated ? " (through its templates)" : ""));
     }
   }
 }
@@ -664,7 +666,7 @@ void Loader::check_params(StepDef& step, const YAML::Node& with) {
       if (spec == specs.end()) {
         std::string known;
         for (const auto& p : specs) known += (known.empty() ? "" : ", ") + p.name;
-        problem(kv.first, fmt::format("{} takes no parameter '{}' (it takes: {})", step.uses, key,
+        problem(kv.first, fmt::format("step '{}': {} takes no parameter '{}' (it takes: {})", step.id, step.uses, key,
                                       known.empty() ? "none" : known));
         continue;
       }
@@ -673,9 +675,9 @@ void Loader::check_params(StepDef& step, const YAML::Node& with) {
   }
   for (const auto& p : specs)
     if (p.required && !(with && with.IsMap() && with[p.name]))
-      problem_at(step.where, fmt::format("{} needs parameter '{}' ({})", step.uses, p.name, p.doc));
+      problem_at(step.where, fmt::format("step '{}': {} needs parameter '{}' ({})", step.id, step.uses, p.name, p.doc));
   for (const auto& msg : step.kind->validate(step.with))
-    problem(with ? with : YAML::Node(), fmt::format("{}", msg));
+    problem(with ? with : YAML::Node(), fmt::format("step '{}': {}", step.id, msg));
 }
 
 void Loader::check_type(const ParamSpec& spec, const YAML::Node& value) {
