@@ -1,6 +1,6 @@
 // The one door to other machines: every HTTP(S) and SFTP request relman makes
 // goes through Client, so timeouts, retries, TLS verification, proxies and the
-// User-Agent are decided here once (issue 6).
+// User-Agent are decided here once.
 #pragma once
 
 #include <chrono>

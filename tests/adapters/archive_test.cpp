@@ -12,6 +12,7 @@
 #include "adapters/xz.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -50,17 +51,17 @@ TEST(TarWriter, ListsEntriesWithNormalisedMetadata) {
   EXPECT_EQ(tar.size() % 10240, 0u);
   write_file(dir / "t.tar", tar);
   std::string listing = sh_ok("TZ=UTC tar --numeric-owner --full-time -tvf t.tar | tr -s ' '", dir.path());
-  EXPECT_NE(listing.find("drwxr-xr-x 0/0 0 2023-11-14 22:13:20 P/\n"), std::string::npos) << listing;
-  EXPECT_NE(listing.find("-rw-r--r-- 0/0 6 2023-11-14 22:13:20 P/README"), std::string::npos) << listing;
-  EXPECT_NE(listing.find("-rwxr-xr-x 0/0 10 2023-11-14 22:13:20 P/run.sh"), std::string::npos) << listing;
-  EXPECT_NE(listing.find("lrwxrwxrwx 0/0 0 2023-11-14 22:13:20 P/link -> README"), std::string::npos)
+  EXPECT_THAT(listing, HasSubstr("drwxr-xr-x 0/0 0 2023-11-14 22:13:20 P/\n")) << listing;
+  EXPECT_THAT(listing, HasSubstr("-rw-r--r-- 0/0 6 2023-11-14 22:13:20 P/README")) << listing;
+  EXPECT_THAT(listing, HasSubstr("-rwxr-xr-x 0/0 10 2023-11-14 22:13:20 P/run.sh")) << listing;
+  EXPECT_THAT(listing, HasSubstr("lrwxrwxrwx 0/0 0 2023-11-14 22:13:20 P/link -> README"))
       << listing;
-  EXPECT_NE(listing.find(long_name), std::string::npos) << listing;
+  EXPECT_THAT(listing, HasSubstr(long_name)) << listing;
   EXPECT_EQ(sh_ok("tar -xOf t.tar P/README", dir.path()), "hello\n");
   // Nothing of the writing machine leaks into the headers.
-  EXPECT_EQ(tar.find("atime"), std::string::npos);
-  EXPECT_EQ(tar.find("ctime"), std::string::npos);
-  EXPECT_EQ(tar.find("root"), std::string::npos);
+  EXPECT_THAT(tar, Not(HasSubstr("atime")));
+  EXPECT_THAT(tar, Not(HasSubstr("ctime")));
+  EXPECT_THAT(tar, Not(HasSubstr("root")));
 }
 
 TEST(TarWriter, NonAsciiNamesAreKeptByteForByte) {
@@ -152,7 +153,7 @@ TEST(ArtifactFile, UnwritableDirectoryNamesIt) {
     ArtifactFile f(dir / "file" / "a.tgz");
     FAIL() << "expected an error";
   } catch (const std::system_error& e) {
-    EXPECT_NE(std::string(e.what()).find((dir / "file").string()), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr((dir / "file").string())) << e.what();
   }
 }
 

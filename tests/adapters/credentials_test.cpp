@@ -5,6 +5,7 @@
 
 #include "support/http_server.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -43,8 +44,8 @@ TEST(Credentials, RefusesAFileOthersCanRead) {
     FAIL() << "expected a refusal";
   } catch (const std::runtime_error& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("chmod 600 " + file.string()), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("ghp_secretvalue"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("chmod 600 " + file.string())) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("ghp_secretvalue"))) << msg;
   }
 }
 
@@ -58,8 +59,8 @@ TEST(Credentials, MalformedLineNamesTheLineNotTheValue) {
     FAIL();
   } catch (const std::runtime_error& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find(":2:"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("ghp_leaky"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr(":2:")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("ghp_leaky"))) << msg;
   }
 }
 
@@ -68,7 +69,7 @@ TEST(Credentials, AbsentEverywhereIsNothing) {
   EXPECT_FALSE(credentials::lookup("RELMAN_T_NOWHERE", dir / "missing").has_value());
   test::ScopedEnv env("RELMAN_CREDENTIALS_FILE", (dir / "c").string());
   EXPECT_EQ(credentials::default_file(), dir / "c");
-  EXPECT_NE(credentials::missing_advice("X_TOKEN").find("X_TOKEN=<token>"), std::string::npos);
+  EXPECT_THAT(credentials::missing_advice("X_TOKEN"), HasSubstr("X_TOKEN=<token>"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "adapters/git_status.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -41,7 +42,7 @@ TEST(GitKnownHosts, PlainWildcardNegatedHashedRevoked) {
   write_file(dir / "known_hosts", "github.com " + type + " " + b64 + "\n");
   sh_ok("ssh-keygen -q -H -f " + quote((dir / "known_hosts").string()) + " >/dev/null 2>&1");
   std::string hashed = read_file(dir / "known_hosts");
-  ASSERT_EQ(hashed.rfind("|1|", 0), 0u) << hashed;
+  ASSERT_THAT(hashed, StartsWith("|1|")) << hashed;
   EXPECT_EQ(git::check_known_host(hashed, "github.com", type, raw), git::HostKeyCheck::match);
   EXPECT_EQ(git::check_known_host(hashed, "gitlab.com", type, raw), git::HostKeyCheck::unknown);
 

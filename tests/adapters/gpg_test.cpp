@@ -10,6 +10,7 @@
 #include "support/gpg_home.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -29,11 +30,11 @@ TEST(GpgAdapter, SelectsTheOnlyKeyAndSignsDataThatGpgVerifies) {
   test::write_file(dir / "data.txt", "release bytes\n");
   gpg::Passphrase pass("RELMAN_TEST_NO_SUCH_VAR", false, {});
   std::string sig = gpg::sign_detached("release bytes\n", fpr, pass);
-  EXPECT_EQ(sig.rfind("-----BEGIN PGP SIGNATURE-----", 0), 0u);
+  EXPECT_THAT(sig, StartsWith("-----BEGIN PGP SIGNATURE-----"));
   test::write_file(dir / "data.txt.asc", sig);
   auto r = test::sh("gpg --status-fd 1 --verify data.txt.asc data.txt", dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("VALIDSIG " + fpr), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("VALIDSIG " + fpr)) << r.out;
 
   auto v = gpg::verify_file(dir / "data.txt.asc", dir / "data.txt");
   EXPECT_TRUE(v.good) << v.problem;
@@ -61,7 +62,7 @@ TEST(GpgAdapter, VerifyReportsTamperingAndGarbage) {
   std::string sig = gpg::sign_detached("original", fpr, pass);
   auto bad = gpg::verify_detached(sig, "0riginal");
   EXPECT_FALSE(bad.good);
-  EXPECT_NE(bad.problem.find("BAD signature"), std::string::npos) << bad.problem;
+  EXPECT_THAT(bad.problem, HasSubstr("BAD signature")) << bad.problem;
   EXPECT_EQ(bad.fingerprint, fpr);
   auto garbage = gpg::verify_detached("not a signature", "original");
   EXPECT_FALSE(garbage.good);
@@ -74,7 +75,7 @@ TEST(GpgAdapter, KeySelectionErrorsSayWhatToDo) {
     gpg::select_key("");
     FAIL() << "no key must throw";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("--quick-gen-key"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("--quick-gen-key")) << e.what();
   }
   std::string a = home.add_key("A <a@example.org>");
   std::string b = home.add_key("B <b@example.org>");
@@ -83,9 +84,9 @@ TEST(GpgAdapter, KeySelectionErrorsSayWhatToDo) {
     FAIL() << "two keys must throw";
   } catch (const std::runtime_error& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find(a), std::string::npos) << m;
-    EXPECT_NE(m.find(b), std::string::npos) << m;
-    EXPECT_NE(m.find("`key`"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr(a)) << m;
+    EXPECT_THAT(m, HasSubstr(b)) << m;
+    EXPECT_THAT(m, HasSubstr("`key`")) << m;
   }
   EXPECT_EQ(gpg::select_key(b).fingerprint, b);
   EXPECT_THROW(gpg::select_key("0000000000000000000000000000000000000000"), std::runtime_error);
@@ -105,9 +106,9 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
       FAIL() << "a wrong passphrase must fail";
     } catch (const std::runtime_error& e) {
       std::string m = e.what();
-      EXPECT_NE(m.find("wrong passphrase"), std::string::npos) << m;
-      EXPECT_NE(m.find("RELMAN_TEST_GPG_PASS"), std::string::npos) << m;
-      EXPECT_EQ(m.find("wrong horse battery"), std::string::npos) << m;
+      EXPECT_THAT(m, HasSubstr("wrong passphrase")) << m;
+      EXPECT_THAT(m, HasSubstr("RELMAN_TEST_GPG_PASS")) << m;
+      EXPECT_THAT(m, Not(HasSubstr("wrong horse battery"))) << m;
     }
   }
   ASSERT_FALSE(registered.empty());
@@ -127,7 +128,7 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
       gpg::sign_detached("data", fpr, pass);
       FAIL() << "no passphrase must fail";
     } catch (const std::runtime_error& e) {
-      EXPECT_NE(std::string(e.what()).find("none was given"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("none was given")) << e.what();
     }
   }
 }
@@ -171,8 +172,8 @@ TEST(GpgAdapter, AsksOnTheTerminalWithEchoOff) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
-  EXPECT_NE(seen.find("Passphrase for Protected <p@example.org>: "), std::string::npos) << seen;
-  EXPECT_EQ(seen.find(secret), std::string::npos) << "the passphrase was echoed: " << seen;
+  EXPECT_THAT(seen, HasSubstr("Passphrase for Protected <p@example.org>: ")) << seen;
+  EXPECT_THAT(seen, Not(HasSubstr(secret))) << "the passphrase was echoed: " << seen;
   test::write_file(dir / "data", "tty data");
   EXPECT_EQ(test::sh("gpg --verify sig.asc data", dir.path()).exit_code, 0);
 }

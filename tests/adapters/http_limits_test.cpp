@@ -8,6 +8,7 @@
 
 #include "adapters/http.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -38,7 +39,7 @@ TEST(HttpLimits, AnAnnouncedTenGiBBodyIsRefusedBeforeItIsRead) {
     FAIL() << "a 10 GiB answer was accepted";
   } catch (const http::Error& e) {
     EXPECT_EQ(e.limit(), http::Limit::body_size) << e.what();
-    EXPECT_NE(std::string(e.what()).find("announced 10737418240 bytes (Content-Length)"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("announced 10737418240 bytes (Content-Length)")) << e.what();
   }
   EXPECT_LT(Clock::now() - t0, 3s);
   EXPECT_EQ(server.requests().size(), 1u) << "a limit is not retried";
@@ -55,7 +56,7 @@ TEST(HttpLimits, AnUnannouncedFloodStopsAtTheInMemoryLimit) {
     FAIL() << "a 512 MB answer was read into memory";
   } catch (const http::Error& e) {
     EXPECT_EQ(e.limit(), http::Limit::body_size) << e.what();
-    EXPECT_NE(std::string(e.what()).find("exceeds the 4194304 bytes accepted"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("exceeds the 4194304 bytes accepted")) << e.what();
   }
   EXPECT_LT(Clock::now() - t0, 10s);
 }
@@ -93,7 +94,7 @@ TEST(HttpLimits, ATrickleEndsAtTheDeadline) {
     FAIL() << "a trickle was waited out";
   } catch (const http::Error& e) {
     EXPECT_EQ(e.limit(), http::Limit::deadline) << e.what();
-    EXPECT_NE(std::string(e.what()).find("deadline of 1.5 s"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("deadline of 1.5 s")) << e.what();
   }
   EXPECT_LT(Clock::now() - t0, 4s);
   EXPECT_GT(got, 0u) << "the trickle did flow";
@@ -124,8 +125,8 @@ TEST(HttpLimits, LoopbackOnlyRefusesARedirectOffTheMachine) {
     FAIL() << "followed a redirect off the machine";
   } catch (const http::Error& e) {
     EXPECT_EQ(e.limit(), http::Limit::address) << e.what();
-    EXPECT_NE(std::string(e.what()).find("192.0.2.7"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("only to loopback"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("192.0.2.7")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("only to loopback")) << e.what();
   }
   EXPECT_LT(Clock::now() - t0, 3s);
   // A URL that names another machine is refused the same way.

@@ -8,6 +8,7 @@
 #include "adapters/sha256.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -75,9 +76,9 @@ TEST(Http, GivesUpAfterRepeated500WithMethodUrlAndStatus) {
   } catch (const http::Error& e) {
     std::string msg = e.what();
     EXPECT_EQ(e.status(), 503);
-    EXPECT_NE(msg.find("GET " + server.url() + "/repos/o/r/issues"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("HTTP 503 after 4 attempts"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("relman resume"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("GET " + server.url() + "/repos/o/r/issues")) << msg;
+    EXPECT_THAT(msg, HasSubstr("HTTP 503 after 4 attempts")) << msg;
+    EXPECT_THAT(msg, HasSubstr("relman resume")) << msg;
   }
   EXPECT_EQ(server.requests().size(), 4u);
 }
@@ -93,9 +94,9 @@ TEST(Http, ConnectionRefusedIsRetriedThenExplained) {
   } catch (const http::Error& e) {
     std::string msg = e.what();
     EXPECT_EQ(e.status(), 0);
-    EXPECT_NE(msg.find("after 4 attempts"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("server is up"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("hunter22"), std::string::npos) << "credentials leaked: " << msg;
+    EXPECT_THAT(msg, HasSubstr("after 4 attempts")) << msg;
+    EXPECT_THAT(msg, HasSubstr("server is up")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("hunter22"))) << "credentials leaked: " << msg;
   }
 }
 
@@ -110,10 +111,10 @@ TEST(Http, APostAnswered502IsNotRepeated) {
   } catch (const http::Error& e) {
     std::string msg = e.what();
     EXPECT_EQ(e.status(), 502);
-    EXPECT_NE(msg.find("POST"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("relman resume"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("relman skip"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("POST")) << msg;
+    EXPECT_THAT(msg, HasSubstr("not repeated")) << msg;
+    EXPECT_THAT(msg, HasSubstr("relman resume")) << msg;
+    EXPECT_THAT(msg, HasSubstr("relman skip")) << msg;
   }
   EXPECT_EQ(server.requests().size(), 1u);
   // A GET to the same server is retried through the same kind of answer.
@@ -142,8 +143,8 @@ TEST(Http, APostCutOffAfterSendingIsNotRepeatedButARefusedConnectionIs) {
   } catch (const http::Error& e) {
     std::string msg = e.what();
     EXPECT_EQ(e.status(), 0);
-    EXPECT_NE(msg.find("after 1 attempt "), std::string::npos) << msg;
-    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("after 1 attempt ")) << msg;
+    EXPECT_THAT(msg, HasSubstr("not repeated")) << msg;
   }
   EXPECT_EQ(server.requests().size(), 1u);
   // Nothing was sent to a closed port: safe to try again, and it is.
@@ -152,7 +153,7 @@ TEST(Http, APostCutOffAfterSendingIsNotRepeatedButARefusedConnectionIs) {
     client.post_json("http://127.0.0.1:" + std::to_string(port) + "/hook", {{"text", "x"}});
     FAIL() << "expected an error";
   } catch (const http::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("after 4 attempts"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("after 4 attempts")) << e.what();
   }
 }
 
@@ -169,7 +170,7 @@ TEST(Http, TimeoutFailsWithAdvice) {
     client.send(req);
     FAIL() << "expected a timeout";
   } catch (const http::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("RELMAN_HTTP_TIMEOUT_MS"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("RELMAN_HTTP_TIMEOUT_MS")) << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
 }

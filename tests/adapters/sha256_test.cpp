@@ -8,12 +8,12 @@
 #include "adapters/sha256.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::TempDir;
 using test::write_file;
 

@@ -17,6 +17,7 @@
 #include "adapters/unpack.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -96,10 +97,10 @@ TEST(UnpackTar, ADiskThatFillsUpIsAnErrorNamingTheFileAndLeavesNoPartialFile) {
     FAIL() << "extracting 900 KB onto a 512 KB filesystem succeeded";
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("'Pkg/b-big.bin'"), std::string::npos) << what;
-    EXPECT_NE(what.find("No space left on device"), std::string::npos) << what;
-    EXPECT_NE(what.find((dir / "pkg.tgz").string()), std::string::npos) << what;
-    EXPECT_NE(what.find("free some space"), std::string::npos) << what;
+    EXPECT_THAT(what, HasSubstr("'Pkg/b-big.bin'")) << what;
+    EXPECT_THAT(what, HasSubstr("No space left on device")) << what;
+    EXPECT_THAT(what, HasSubstr((dir / "pkg.tgz").string())) << what;
+    EXPECT_THAT(what, HasSubstr("free some space")) << what;
   }
   EXPECT_FALSE(fs::exists(dest / "Pkg" / "b-big.bin")) << "a partly written file stayed under its final name";
   EXPECT_FALSE(fs::exists(dest / "Pkg" / "c-after.txt")) << "unpacking went on after the failure";
@@ -124,7 +125,7 @@ TEST(UnpackTar, ATarballCutShortLeavesNoPartialFile) {
     unpack::tar(dir / "cut.tar", dest);
     FAIL() << "a tarball cut in the middle of a file was extracted without an error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("'Pkg/b-cut.bin'"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("'Pkg/b-cut.bin'")) << e.what();
   }
   EXPECT_FALSE(fs::exists(dest / "Pkg" / "b-cut.bin")) << "the cut file stayed under its final name";
   EXPECT_EQ(read_file(dest / "Pkg" / "a-first.txt"), "first\n");

@@ -16,6 +16,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -80,14 +81,14 @@ TEST(Approve, WhileAnotherRelmanDrivesTheRunTheGatePassesWithoutARestart) {
   Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Ann Example <ann@example.org>"},
                                   f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
-  EXPECT_NE(a.out.find("another relman (pid"), std::string::npos) << a.out;
-  EXPECT_NE(a.out.find("green-light approved by Ann Example <ann@example.org>"), std::string::npos) << a.out;
+  EXPECT_THAT(a.out, HasSubstr("another relman (pid")) << a.out;
+  EXPECT_THAT(a.out, HasSubstr("green-light approved by Ann Example <ann@example.org>")) << a.out;
   EXPECT_FALSE(f.has_event("step_succeeded", "build")) << "the approval must be taken while the build runs";
 
   write_file(f.dir / "out" / "go", "");
   Ran d = driver.get();
   EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
-  EXPECT_NE(d.out.find("green-light approved by Ann Example"), std::string::npos) << d.out;
+  EXPECT_THAT(d.out, HasSubstr("green-light approved by Ann Example")) << d.out;
   EXPECT_TRUE(fs::exists(f.dir / "out" / "after"));
 
   // Journaled once, by the driver, before the build ended, marked as handed over.
@@ -120,7 +121,7 @@ TEST(Approve, AHandedOverApprovalLeftBehindIsRecordedByTheNextCommand) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   Ran a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Bo", "--wait", "0"}, f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
-  EXPECT_NE(a.out.find("not taken yet"), std::string::npos) << a.out;
+  EXPECT_THAT(a.out, HasSubstr("not taken yet")) << a.out;
   holder.get();
   EXPECT_FALSE(f.has_event("step_approved", "green-light"));
   Ran r = relman::test::relman_on(f.state(), {"resume"}, f.dir.path());
@@ -141,8 +142,8 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
                            " approve green-light --state-dir " + relman::test::quote(f.state().string()),
                            f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
-  EXPECT_NE(a.out.find("approved by Test Releaser <rm@example.org>"), std::string::npos) << a.out;
-  EXPECT_EQ(a.out.find("unknown"), std::string::npos) << a.out;
+  EXPECT_THAT(a.out, HasSubstr("approved by Test Releaser <rm@example.org>")) << a.out;
+  EXPECT_THAT(a.out, Not(HasSubstr("unknown"))) << a.out;
 
   // A real run started with no --as, no git identity and no $USER is refused
   // before anything is recorded.
@@ -157,8 +158,8 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
                            " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
                            bare.path());
   EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
-  EXPECT_NE(s.err.find("cannot tell who you are"), std::string::npos) << s.err;
-  EXPECT_NE(s.err.find("--as"), std::string::npos) << s.err;
+  EXPECT_THAT(s.err, HasSubstr("cannot tell who you are")) << s.err;
+  EXPECT_THAT(s.err, HasSubstr("--as")) << s.err;
   EXPECT_FALSE(fs::exists(bare / "st" / "journal.jsonl"));
   // The same with $USER set starts, and records the operator.
   Ran ok = relman::test::sh("USER=carol HOME=" + relman::test::quote((bare / "home").string()) +
@@ -190,12 +191,12 @@ TEST(Approve, AGateAtTheTerminalFollowsTheSameIdentityRule) {
       {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "reh"}, bare.path(), yes,
       std::chrono::seconds(60), 0, nobody);
   EXPECT_EQ(reh.exit_code, 0) << reh.transcript;
-  EXPECT_NE(reh.transcript.find("no name configured)"), std::string::npos) << reh.transcript;
+  EXPECT_THAT(reh.transcript, HasSubstr("no name configured)")) << reh.transcript;
   bool approved = false;
   for (const auto& e : relman::test::journal_events(bare / "reh"))
     if (e.value("event", "") == "step_approved") {
       approved = true;
-      EXPECT_NE(e.value("by", "").find("no name configured"), std::string::npos) << e.dump();
+      EXPECT_THAT(e.value("by", ""), HasSubstr("no name configured")) << e.dump();
     }
   EXPECT_TRUE(approved);
 
@@ -209,8 +210,8 @@ TEST(Approve, AGateAtTheTerminalFollowsTheSameIdentityRule) {
                                                std::chrono::seconds(60), 0, nobody);
   EXPECT_EQ(real.exit_code, 3) << real.transcript;
   EXPECT_EQ(real.answered, 0u) << real.transcript;
-  EXPECT_NE(real.transcript.find("cannot tell who you are"), std::string::npos) << real.transcript;
-  EXPECT_NE(real.transcript.find("relman approve green-light"), std::string::npos) << real.transcript;
+  EXPECT_THAT(real.transcript, HasSubstr("cannot tell who you are")) << real.transcript;
+  EXPECT_THAT(real.transcript, HasSubstr("relman approve green-light")) << real.transcript;
   for (const auto& e : relman::test::journal_events(bare / "st"))
     EXPECT_NE(e.value("event", ""), "step_approved") << e.dump();
 }

@@ -13,6 +13,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -35,7 +36,7 @@ TEST(BadInput, EveryBadWorkflowIsRefusedWithItsLocation) {
     std::ifstream in(f);
     std::string first;
     std::getline(in, first);
-    ASSERT_EQ(first.rfind("# expect: ", 0), 0u) << f;
+    ASSERT_THAT(first, StartsWith("# expect: ")) << f;
     std::string expect = first.substr(10);
     auto r = relman::test::relman({"plan", "3.12.0", "--workflow", f.string()});
     EXPECT_EQ(r.exit_code, 2) << f << "\n" << r.err;
@@ -43,7 +44,7 @@ TEST(BadInput, EveryBadWorkflowIsRefusedWithItsLocation) {
     static const std::regex location("^[0-9]+:[0-9]+: ");
     bool located = std::regex_search(expect, location);
     std::string want = located ? f.string() + ":" + expect : expect;
-    EXPECT_NE(r.err.find(want), std::string::npos) << "expected: " << want << "\ngot: " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(want)) << "expected: " << want << "\ngot: " << r.err;
     EXPECT_EQ(r.err.find("relman: error: "), 0u) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
@@ -67,7 +68,7 @@ TEST(BadInput, BadVersionsAndCommandLinesExitTwo) {
                               relman::test::quote(std::string(RELMAN_TEST_DIR) + "/../workflows") + " " +
                               relman::test::quote(RELMAN_BINARY) + " " + line.substr(0, tab));
     EXPECT_EQ(r.exit_code, 2) << line << "\n" << r.err;
-    EXPECT_NE(r.err.find(expect), std::string::npos) << line << "\ngot: " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(expect)) << line << "\ngot: " << r.err;
     EXPECT_FALSE(fs::exists(dir / "release-state" / "3.12.0" / "journal.jsonl")) << line;
     ++cases;
   }

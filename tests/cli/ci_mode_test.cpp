@@ -21,6 +21,7 @@
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -136,9 +137,9 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
   EXPECT_TRUE(policy) << r.out;
 
   // The people's text went to stderr.
-  EXPECT_NE(r.err.find("ok smoke"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("the run finished"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out.find("the run finished"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("ok smoke")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the run finished")) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("the run finished")));
 
   json junit = parse_junit(state() / "artifacts" / "junit.xml");
   ASSERT_FALSE(junit.empty());
@@ -156,7 +157,7 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
     EXPECT_FALSE(c.contains("failure")) << c.dump();
     if (c.contains("skipped")) {
       ++skipped;
-      EXPECT_NE(c["skipped"]["message"].get<std::string>().find("when `vars."), std::string::npos) << c.dump();
+      EXPECT_THAT(c["skipped"]["message"].get<std::string>(), HasSubstr("when `vars.")) << c.dump();
     }
   }
   // Unsigned by default: the signed tag, the signatures and their upload are
@@ -171,8 +172,8 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
 
   expect_staged();
   // Nothing pushed anywhere: the remotes' mirrors did not move.
-  EXPECT_NE(r.err.find("remote origin (" + project.origin.string() + "): no change"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("remote upstream (" + project.upstream.string() + "): no change"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("remote origin (" + project.origin.string() + "): no change")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("remote upstream (" + project.upstream.string() + "): no change")) << r.err;
 }
 
 TEST_F(CiMode, AManualGateStopsWithExitThreeAndAResumeInALaterJobFinishes) {
@@ -183,7 +184,7 @@ TEST_F(CiMode, AManualGateStopsWithExitThreeAndAResumeInALaterJobFinishes) {
   EXPECT_EQ(events.front()["event"], "run_started");
   EXPECT_EQ(events.back()["event"], "step_waiting");
   EXPECT_EQ(events.back()["step"], "hold");
-  EXPECT_NE(r.err.find("relman approve hold"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("relman approve hold")) << r.err;
   EXPECT_TRUE(server.uploads().empty()) << "staged before the gate was approved";
 
   json junit = parse_junit(state() / "artifacts" / "junit.xml");
@@ -211,7 +212,7 @@ TEST_F(CiMode, AManualGateStopsWithExitThreeAndAResumeInALaterJobFinishes) {
   bool uploaded = false;
   for (const auto& e : more) uploaded |= e["event"] == "step_succeeded" && e.value("step", "") == "upload";
   EXPECT_TRUE(uploaded) << resumed.out;
-  EXPECT_NE(resumed.err.find("the run finished"), std::string::npos) << resumed.err;
+  EXPECT_THAT(resumed.err, HasSubstr("the run finished")) << resumed.err;
 
   junit = parse_junit(state() / "artifacts" / "junit.xml");
   ASSERT_FALSE(junit.empty());
@@ -237,8 +238,8 @@ TEST_F(CiMode, UnreachableStagingFailsWithExitOneAndTheFailureInJunit) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back()["event"], "step_failed");
   EXPECT_EQ(events.back()["step"], "upload");
-  EXPECT_NE(r.err.find("FAILED upload"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("relman resume"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("FAILED upload")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("relman resume")) << r.err;
 
   json junit = parse_junit(state() / "artifacts" / "junit.xml");
   ASSERT_FALSE(junit.empty());
@@ -249,9 +250,9 @@ TEST_F(CiMode, UnreachableStagingFailsWithExitOneAndTheFailureInJunit) {
     if (!c.contains("failure")) continue;
     ++failures;
     EXPECT_EQ(c["name"], "upload");
-    EXPECT_NE(c["failure"]["message"].get<std::string>().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+    EXPECT_THAT(c["failure"]["message"].get<std::string>(), HasSubstr("127.0.0.1:" + std::to_string(port)))
         << c.dump();
-    EXPECT_NE(c["failure"]["text"].get<std::string>().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+    EXPECT_THAT(c["failure"]["text"].get<std::string>(), HasSubstr("127.0.0.1:" + std::to_string(port)));
   }
   EXPECT_EQ(failures, 1);
 }
@@ -296,15 +297,15 @@ TEST(Junit, EscapesEverythingAStepCanSay) {
   EXPECT_EQ(j["cases"][0]["time"], "2.500");
   const json& bad = j["cases"][1];
   std::string message = bad["failure"]["message"];
-  EXPECT_EQ(message.find('\n'), std::string::npos) << "the message is the first line only";
-  EXPECT_NE(message.find("a <b> & \"c\" 'd'"), std::string::npos) << message;
-  EXPECT_NE(message.find("caf\xc3\xa9 ]]> end"), std::string::npos) << message;
-  EXPECT_NE(bad["failure"]["text"].get<std::string>().find("second line"), std::string::npos);
-  EXPECT_NE(bad["system-out"]["text"].get<std::string>().find("compiling"), std::string::npos) << bad.dump();
+  EXPECT_THAT(message, Not(HasSubstr(std::string(1, '\n')))) << "the message is the first line only";
+  EXPECT_THAT(message, HasSubstr("a <b> & \"c\" 'd'")) << message;
+  EXPECT_THAT(message, HasSubstr("caf\xc3\xa9 ]]> end")) << message;
+  EXPECT_THAT(bad["failure"]["text"].get<std::string>(), HasSubstr("second line"));
+  EXPECT_THAT(bad["system-out"]["text"].get<std::string>(), HasSubstr("compiling")) << bad.dump();
   EXPECT_EQ(j["cases"][2]["skipped"]["message"], "waiting for approval");
   std::string reason = j["cases"][3]["skipped"]["message"];
-  EXPECT_NE(reason.find("a <b>"), std::string::npos);
-  EXPECT_NE(reason.find("\nsecond line"), std::string::npos) << "line breaks in attributes survive as &#10;";
+  EXPECT_THAT(reason, HasSubstr("a <b>"));
+  EXPECT_THAT(reason, HasSubstr("\nsecond line")) << "line breaks in attributes survive as &#10;";
   EXPECT_EQ(j["cases"][4]["skipped"]["message"], "not reached");
 
   EXPECT_EQ(relman::cli::xml_escape("<a&b>\"'"), "&lt;a&amp;b&gt;&quot;&apos;");

@@ -9,6 +9,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -60,8 +61,8 @@ TEST_F(Confinement, ALiteralPathOutsideIsRefusedAtLoadWithItsLine) {
   for (const auto& c : cases) {
     Ran r = plan("name: outside\nsteps:\n  - id: out\n" + c.step);
     EXPECT_EQ(r.exit_code, 2) << c.step << r.out << r.err;
-    EXPECT_NE(r.err.find((dir / "wf.yaml").string() + ":5:"), std::string::npos) << "file:line of `with`: " << r.err;
-    EXPECT_NE(r.err.find("step 'out': " + c.expect), std::string::npos) << r.err;
+    EXPECT_THAT(r.err, HasSubstr((dir / "wf.yaml").string() + ":5:")) << "file:line of `with`: " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("step 'out': " + c.expect)) << r.err;
   }
   EXPECT_FALSE(fs::exists("/tmp/relman-X"));
 }
@@ -70,8 +71,7 @@ TEST_F(Confinement, APathKnownOnlyAtRunTimeFailsTheStepBeforeWriting) {
   Ran r = rehearse(std::string("name: outside\nvars: {out: ../../../X}\nsteps:\n") + kMake +
                    "  - id: sums\n    uses: checksum.sha256\n    with: {files: [a.tgz], output: \"${vars.out}\"}\n");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("FAILED sums: '../../../X' leaves it with '..'; a step writes only inside artifacts/"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("FAILED sums: '../../../X' leaves it with '..'; a step writes only inside artifacts/"))
       << r.out;
   EXPECT_FALSE(fs::exists(dir / "X"));
   EXPECT_FALSE(fs::exists(dir.path().parent_path() / "X"));
@@ -82,7 +82,7 @@ TEST_F(Confinement, SigningAFileOutsideArtifactsIsRefusedAtRunTime) {
   Ran r = rehearse(std::string("name: outside\nvars: {bait: ") + (dir / "bait.txt").string() + "}\nsteps:\n" + kMake +
                    "  - id: sign\n    uses: gpg.sign\n    with: {files: [a.tgz, \"${vars.bait}\"]}\n");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("is outside it; a step writes only inside artifacts/"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("is outside it; a step writes only inside artifacts/")) << r.out;
   EXPECT_FALSE(fs::exists(dir / "bait.txt.asc"));
 }
 
@@ -93,6 +93,6 @@ TEST_F(Confinement, ASymbolicLinkInArtifactsLeadsNowhere) {
   Ran r = rehearse(std::string("name: outside\nsteps:\n") + kMake +
                    "  - id: sums\n    uses: checksum.sha256\n    with: {files: [a.tgz], output: out/SHA256SUMS}\n");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("through a symbolic link"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("through a symbolic link")) << r.out;
   EXPECT_TRUE(fs::is_empty(dir / "elsewhere"));
 }

@@ -12,6 +12,7 @@
 #include "support/pty.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -63,12 +64,11 @@ TEST_F(Confirm, AtATerminalItAsksAtTheGateAndBeforeTheRemoteStep) {
   EXPECT_EQ(first.answered, 2u) << first.transcript;
   EXPECT_EQ(first.exit_code, 3) << first.transcript;
   // It said what it was about to do, with the expanded parameters.
-  EXPECT_NE(first.transcript.find("STOP: the builders are green (green-light)"), std::string::npos) << first.transcript;
-  EXPECT_NE(first.transcript.find("about to run purge (cdn.purge), which changes what other machines see"),
-            std::string::npos)
+  EXPECT_THAT(first.transcript, HasSubstr("STOP: the builders are green (green-light)")) << first.transcript;
+  EXPECT_THAT(first.transcript, HasSubstr("about to run purge (cdn.purge), which changes what other machines see"))
       << first.transcript;
-  EXPECT_NE(first.transcript.find(server.url() + "/ftp/python/3.12.0/"), std::string::npos) << first.transcript;
-  EXPECT_NE(first.transcript.find("relman resume"), std::string::npos) << first.transcript;
+  EXPECT_THAT(first.transcript, HasSubstr(server.url() + "/ftp/python/3.12.0/")) << first.transcript;
+  EXPECT_THAT(first.transcript, HasSubstr("relman resume")) << first.transcript;
   // Declining did nothing: no request, and the step never started.
   EXPECT_EQ(purges(), 0);
   EXPECT_EQ(started(), std::vector<std::string>({"prepare"}));
@@ -77,7 +77,7 @@ TEST_F(Confirm, AtATerminalItAsksAtTheGateAndBeforeTheRemoteStep) {
   auto second = relman::test::relman_on_terminal({"resume"}, dir / "repo", {{"Go ahead? [y/N]", "y"}});
   EXPECT_EQ(second.answered, 1u) << second.transcript;
   EXPECT_EQ(second.exit_code, 0) << second.transcript;
-  EXPECT_EQ(second.transcript.find("Approve and continue?"), std::string::npos) << second.transcript;
+  EXPECT_THAT(second.transcript, Not(HasSubstr("Approve and continue?"))) << second.transcript;
   EXPECT_EQ(purges(), 1);
   EXPECT_EQ(started(), std::vector<std::string>({"prepare", "purge"}));
 }
@@ -99,8 +99,8 @@ TEST_F(Confirm, WithoutATerminalItStopsUnlessToldYes) {
   r = relman::test::relman({"resume"}, dir / "repo");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   std::string said = r.out + r.err;
-  EXPECT_NE(said.find("about to run purge"), std::string::npos) << said;
-  EXPECT_NE(said.find("relman resume --yes"), std::string::npos) << "it says how to go ahead: " << said;
+  EXPECT_THAT(said, HasSubstr("about to run purge")) << said;
+  EXPECT_THAT(said, HasSubstr("relman resume --yes")) << "it says how to go ahead: " << said;
   EXPECT_EQ(purges(), 0);
   r = relman::test::relman({"resume", "--yes"}, dir / "repo");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -9,6 +9,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -62,17 +63,17 @@ TEST(Doctor, FindsEveryProblemBeforeTheFirstChangeAndSaysWhatToDo) {
        {"FAIL tool no-such-tool-xyz: not found in PATH (step check runs it)", "FAIL signing key:",
         "FAIL credential RELMAN_TEST_TOKEN_NOT_SET: not set", "FAIL clean tree: 1 change", "FAIL upstream: 3.12 is behind upstream/3.12",
         "ok   branch: 3.12", "ok   remote upstream:", "ok   patchlevel.h: 3.12.0rc3+ -> 3.12.0"})
-    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr(expected)) << expected << "\n" << r.out;
   // Each failure says what to do.
-  EXPECT_NE(r.out.find("fix: git pull --ff-only upstream 3.12"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("fix: commit or stash them"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("fix: git pull --ff-only upstream 3.12")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("fix: commit or stash them")) << r.out;
   // Nothing changed: same HEAD, same status, same refs (nothing fetched).
   EXPECT_EQ(sh_ok("git rev-parse HEAD && git status --porcelain && git for-each-ref", p.dir / "repo"), head_before);
 
   // Another version: the wrong branch, and patchlevel.h disagrees.
   Ran other = relman::test::relman({"doctor", "3.13.0a1", "--repo", "repo", "--workflow", "wf.yaml"}, p.dir.path());
-  EXPECT_NE(other.out.find("FAIL branch: on 3.12, but 3.13.0a1 is released from main"), std::string::npos) << other.out;
-  EXPECT_NE(other.out.find("FAIL patchlevel.h: the branch is 3.12"), std::string::npos) << other.out;
+  EXPECT_THAT(other.out, HasSubstr("FAIL branch: on 3.12, but 3.13.0a1 is released from main")) << other.out;
+  EXPECT_THAT(other.out, HasSubstr("FAIL patchlevel.h: the branch is 3.12")) << other.out;
 }
 
 TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
@@ -84,9 +85,9 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
                                 "token_env: RELMAN_TEST_TOKEN}\n");
   Ran r = p.doctor({}, {{"RELMAN_TEST_TOKEN", "t0ken"}});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("ok   signing key:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("signs without a prompt; used by tag"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("all checks passed"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ok   signing key:")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("signs without a prompt; used by tag")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("all checks passed")) << r.out;
 
   // A rehearsal checks the real repository and keyring the same way and
   // says so at the end of its summary (here: the token is missing).
@@ -94,15 +95,14 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
                                   "--skip", "push"},
                                  p.dir.path());
   EXPECT_EQ(reh.exit_code, 0) << reh.out << reh.err;
-  EXPECT_NE(reh.out.find("pre-flight of the real run (your repository and keyring): all checks passed"),
-            std::string::npos)
+  EXPECT_THAT(reh.out, HasSubstr("pre-flight of the real run (your repository and keyring): all checks passed"))
       << reh.out;
   Ran reh2 = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir",
                                    "st2"},
                                   p.dir.path());
-  EXPECT_NE(reh2.out.find("pre-flight of the real run (your repository and keyring): NOT READY"), std::string::npos)
+  EXPECT_THAT(reh2.out, HasSubstr("pre-flight of the real run (your repository and keyring): NOT READY"))
       << reh2.out;
-  EXPECT_NE(reh2.out.find("FAIL credential RELMAN_TEST_TOKEN: not set"), std::string::npos) << reh2.out;
+  EXPECT_THAT(reh2.out, HasSubstr("FAIL credential RELMAN_TEST_TOKEN: not set")) << reh2.out;
 }
 
 TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
@@ -113,16 +113,16 @@ TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
   Ran q = relman::test::relman({"-q", "rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
                                dir.path());
   EXPECT_EQ(q.exit_code, 1);
-  EXPECT_EQ(q.out.find("ok one"), std::string::npos) << q.out;
-  EXPECT_EQ(q.out.find("steps:"), std::string::npos) << q.out;
-  EXPECT_NE(q.out.find("FAILED two"), std::string::npos) << q.out;
-  EXPECT_NE(q.out.find("then: relman resume --state-dir st"), std::string::npos) << q.out;
+  EXPECT_THAT(q.out, Not(HasSubstr("ok one"))) << q.out;
+  EXPECT_THAT(q.out, Not(HasSubstr("steps:"))) << q.out;
+  EXPECT_THAT(q.out, HasSubstr("FAILED two")) << q.out;
+  EXPECT_THAT(q.out, HasSubstr("then: relman resume --state-dir st")) << q.out;
   Ran sq = relman::test::relman({"status", "--quiet", "--state-dir", "st"}, dir.path());
-  EXPECT_EQ(sq.out.find("STEP"), std::string::npos) << sq.out;
-  EXPECT_NE(sq.out.find("relman resume"), std::string::npos) << sq.out;
+  EXPECT_THAT(sq.out, Not(HasSubstr("STEP"))) << sq.out;
+  EXPECT_THAT(sq.out, HasSubstr("relman resume")) << sq.out;
   Ran both = relman::test::relman({"status", "-q", "-v", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(both.exit_code, 2);
   Ran v = relman::test::relman({"resume", "-v", "--state-dir", "st"}, dir.path());
-  EXPECT_NE(v.out.find("-> two"), std::string::npos) << v.out;
-  EXPECT_NE(v.out.find("steps:"), std::string::npos) << v.out;
+  EXPECT_THAT(v.out, HasSubstr("-> two")) << v.out;
+  EXPECT_THAT(v.out, HasSubstr("steps:")) << v.out;
 }

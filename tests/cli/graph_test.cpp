@@ -8,6 +8,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace {
 
@@ -61,11 +62,10 @@ TEST(Graph, DotQuotesEveryLabelSoGraphvizReadsIt) {
   EXPECT_NE(r.out.find(R"(label="tag-it\nexec\nwhen vars.channel == \"stable\" and final", fillcolor="lightblue")"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find(R"("green-light" [label="green-light\ngate", fillcolor="gold")"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr(R"("green-light" [label="green-light\ngate", fillcolor="gold")"));
   // Not part of a final: greyed and dashed.
-  EXPECT_NE(r.out.find(R"("beta-only" [label="beta-only\nexec\nwhen beta", fillcolor="grey90", fontcolor=grey50)"),
-            std::string::npos);
-  EXPECT_NE(r.out.find(R"("tag-it" -> "green-light";)"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr(R"("beta-only" [label="beta-only\nexec\nwhen beta", fillcolor="grey90", fontcolor=grey50)"));
+  EXPECT_THAT(r.out, HasSubstr(R"("tag-it" -> "green-light";)"));
   // Graphviz itself, where it is installed, reads it.
   if (sh("command -v dot >/dev/null").exit_code == 0) {
     write_file(d / "g.dot", r.out);
@@ -82,13 +82,13 @@ TEST(Graph, MermaidColoursNodesByEffectAndEncodesQuotes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines_of(r.out).front(), "flowchart TD");
   for (const char* cls : {"gate", "remote", "local", "readonly", "inactive"})
-    EXPECT_NE(r.out.find(std::string("classDef ") + cls + " "), std::string::npos) << cls;
-  EXPECT_NE(r.out.find(R"(tag_it["tag-it<br/>exec<br/>when vars.channel == #quot;stable#quot; and final"]:::local)"), std::string::npos)
+    EXPECT_THAT(r.out, HasSubstr(std::string("classDef ") + cls + " ")) << cls;
+  EXPECT_THAT(r.out, HasSubstr(R"(tag_it["tag-it<br/>exec<br/>when vars.channel == #quot;stable#quot; and final"]:::local)"))
       << r.out;
-  EXPECT_NE(r.out.find(R"(green_light{{"green-light<br/>gate"}}:::gate)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(R"(beta_only["beta-only<br/>exec<br/>when beta"]:::inactive)"), std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr(R"(green_light{{"green-light<br/>gate"}}:::gate)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(R"(beta_only["beta-only<br/>exec<br/>when beta"]:::inactive)"))
       << r.out;
-  EXPECT_NE(r.out.find("  tag_it --> green_light"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("  tag_it --> green_light"));
   // No label carries a bare double quote inside it.
   for (const auto& line : lines_of(r.out)) {
     auto open = line.find("[\"") != std::string::npos ? line.find("[\"") : line.find("{{\"");

@@ -10,6 +10,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -59,7 +60,7 @@ Measured plan(const fs::path& workflow) {
 void expect_refused_quickly(const fs::path& wf, const std::string& message) {
   Measured m = plan(wf);
   EXPECT_EQ(m.ran.exit_code, 2) << wf << "\n" << m.ran.err.substr(0, 2000);
-  EXPECT_NE(m.ran.err.find(message), std::string::npos) << "expected: " << message << "\ngot: " << m.ran.err.substr(0, 2000);
+  EXPECT_THAT(m.ran.err, HasSubstr(message)) << "expected: " << message << "\ngot: " << m.ran.err.substr(0, 2000);
   EXPECT_GE(m.seconds, 0.0);
   EXPECT_LT(m.seconds, 5.0 * kSlowdown) << wf;
   EXPECT_GT(m.max_rss_kb, 0);
@@ -107,7 +108,7 @@ TEST(HostileInput, ALongChainOfOperatorsStillEvaluates) {
   write_file(d / "wf.yaml", step_with_when(when));
   Measured m = plan(d / "wf.yaml");
   EXPECT_EQ(m.ran.exit_code, 0) << m.ran.err;
-  EXPECT_NE(m.ran.out.find("(skipped: when"), std::string::npos) << m.ran.out;
+  EXPECT_THAT(m.ran.out, HasSubstr("(skipped: when")) << m.ran.out;
 }
 
 TEST(HostileInput, AStepIdTooLongForAFileName) {
@@ -214,6 +215,6 @@ TEST(HostileInput, DeeplyNestedYaml) {
                                 repeat("[", 100000) + repeat("]", 100000) + "\n");
   Measured m = plan(d / "wf.yaml");
   EXPECT_EQ(m.ran.exit_code, 2) << m.ran.err.substr(0, 2000);
-  EXPECT_NE(m.ran.err.find("YAML syntax error: nested more than"), std::string::npos) << m.ran.err.substr(0, 2000);
+  EXPECT_THAT(m.ran.err, HasSubstr("YAML syntax error: nested more than")) << m.ran.err.substr(0, 2000);
   EXPECT_LT(m.seconds, 5.0 * kSlowdown);
 }

@@ -15,6 +15,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -53,8 +54,8 @@ class JournalStates : public ::testing::Test {
     for (const auto& c : commands) {
       Ran r = relman(c);
       EXPECT_EQ(r.exit_code, code) << c[0] << " " << (c.size() > 1 ? c[1] : "") << "\n" << r.out << r.err;
-      EXPECT_NE(r.err.find(message), std::string::npos) << c[0] << ": expected " << message << "\ngot: " << r.err;
-      EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
+      EXPECT_THAT(r.err, HasSubstr(message)) << c[0] << ": expected " << message << "\ngot: " << r.err;
+      EXPECT_THAT(r.err, Not(HasSubstr("json.exception"))) << r.err;
       EXPECT_EQ(read_file(journal()), bytes) << c[0] << " changed the journal";
     }
   }
@@ -113,14 +114,14 @@ TEST_F(JournalStates, ATornLastLineIsDroppedWithAWarning) {
   write_file(journal(), good.substr(0, good.size() - 7));
   Ran st = relman({"status"});
   EXPECT_EQ(st.exit_code, 0) << st.err;
-  EXPECT_NE(st.err.find("is incomplete"), std::string::npos) << st.err;
+  EXPECT_THAT(st.err, HasSubstr("is incomplete")) << st.err;
   Ran verify = relman({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("is incomplete"), std::string::npos) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("is incomplete")) << verify.out;
 }
 
 TEST_F(JournalStates, ASoundJournalVerifies) {
   Ran verify = relman({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find(std::to_string(lines().size()) + " events, sound"), std::string::npos) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr(std::to_string(lines().size()) + " events, sound")) << verify.out;
 }

@@ -14,6 +14,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -64,18 +65,18 @@ TEST(NextCommand, ABuildBrokenInTheSourceNamesRetryTagEverywhere) {
   }
   EXPECT_TRUE(seen) << r.out;
   // The summary (on stderr with --ci): retry tag, not resume.
-  EXPECT_NE(r.err.find("then: relman retry tag --state-dir"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("then: relman resume"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("then: relman retry tag --state-dir")) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("then: relman resume"))) << r.err;
 
   Ran st = p.run({"status"});
   EXPECT_EQ(st.exit_code, 0) << st.err;
-  EXPECT_NE(st.out.find("then: relman retry tag --state-dir"), std::string::npos) << st.out;
-  EXPECT_EQ(st.out.find("relman resume"), std::string::npos) << st.out;
+  EXPECT_THAT(st.out, HasSubstr("then: relman retry tag --state-dir")) << st.out;
+  EXPECT_THAT(st.out, Not(HasSubstr("relman resume"))) << st.out;
   auto js = json::parse(p.run({"status", "--json"}).out);
-  EXPECT_NE(js["next"].get<std::string>().find("relman retry tag"), std::string::npos) << js.dump();
+  EXPECT_THAT(js["next"].get<std::string>(), HasSubstr("relman retry tag")) << js.dump();
   EXPECT_EQ(js["steps"][2]["next"], "relman retry tag");
   Ran rep = p.run({"report"});
-  EXPECT_NE(rep.out.find("`relman retry tag --state-dir"), std::string::npos) << rep.out;
+  EXPECT_THAT(rep.out, HasSubstr("`relman retry tag --state-dir")) << rep.out;
 
   // The command is right: after a fix, `relman retry tag` (with the tag
   // deleted, as the message says) makes a new tarball and the build passes.
@@ -93,7 +94,7 @@ TEST(NextCommand, AnOrdinaryFailureStillSaysResume) {
   Ran r = relman::test::relman(
       {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"}, dir.path());
   ASSERT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("then: relman resume --state-dir st"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("then: relman resume --state-dir st")) << r.out;
   auto events = relman::test::journal_events(dir / "st");
   bool failed = false;
   for (const auto& e : events)

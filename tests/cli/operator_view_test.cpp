@@ -15,6 +15,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -51,16 +52,16 @@ std::vector<std::string> lines_of(const std::string& text) {
 TEST(Typos, ACommandAStepAndAnOptionGetTheClosestMatch) {
   Ran cmd = relman::test::relman({"stauts"});
   EXPECT_EQ(cmd.exit_code, 2);
-  EXPECT_NE(cmd.err.find("did you mean `status`?"), std::string::npos) << cmd.err;
+  EXPECT_THAT(cmd.err, HasSubstr("did you mean `status`?")) << cmd.err;
 
   Ran opt = relman::test::relman({"status", "--stat-dir", "x"});
   EXPECT_EQ(opt.exit_code, 2);
-  EXPECT_NE(opt.err.find("did you mean `--state-dir`?"), std::string::npos) << opt.err;
+  EXPECT_THAT(opt.err, HasSubstr("did you mean `--state-dir`?")) << opt.err;
 
   Repo r(kGate);
   Ran skip = r.rehearse({"--skip", "chek-blockers"});
   EXPECT_EQ(skip.exit_code, 2);
-  EXPECT_NE(skip.err.find("did you mean `check-blockers`?"), std::string::npos) << skip.err;
+  EXPECT_THAT(skip.err, HasSubstr("did you mean `check-blockers`?")) << skip.err;
 
   ASSERT_EQ(r.rehearse().exit_code, 3);
   for (const std::vector<std::string>& args :
@@ -68,13 +69,13 @@ TEST(Typos, ACommandAStepAndAnOptionGetTheClosestMatch) {
         {"retry", "green-lite"}, {"log", "green-lite"}}) {
     Ran a = r.run(args);
     EXPECT_EQ(a.exit_code, 2) << args[0];
-    EXPECT_NE(a.err.find("has no step 'green-lite'"), std::string::npos) << a.err;
-    EXPECT_NE(a.err.find("did you mean `green-light`?"), std::string::npos) << args[0] << ": " << a.err;
+    EXPECT_THAT(a.err, HasSubstr("has no step 'green-lite'")) << a.err;
+    EXPECT_THAT(a.err, HasSubstr("did you mean `green-light`?")) << args[0] << ": " << a.err;
   }
   // Nothing close: the list, not a wild guess.
   Ran far = r.run({"approve", "zzzzzzzz", "--as", "x"});
-  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
-  EXPECT_NE(far.err.find("check-blockers green-light"), std::string::npos) << far.err;
+  EXPECT_THAT(far.err, Not(HasSubstr("did you mean"))) << far.err;
+  EXPECT_THAT(far.err, HasSubstr("check-blockers green-light")) << far.err;
 }
 
 TEST(StatusView, FitsEightyColumnsWithTheFailureFirst) {
@@ -93,7 +94,7 @@ TEST(StatusView, FitsEightyColumnsWithTheFailureFirst) {
   auto failed_at = st.out.find("FAILED fails:");
   ASSERT_NE(failed_at, std::string::npos) << st.out;
   EXPECT_LT(failed_at, st.out.find("STEP "));
-  EXPECT_NE(st.out.find("word29"), std::string::npos) << "the whole message is shown, wrapped: " << st.out;
+  EXPECT_THAT(st.out, HasSubstr("word29")) << "the whole message is shown, wrapped: " << st.out;
 }
 
 TEST(Progress, LiveLinesFitAnEightyColumnTerminalAndShowElapsedTime) {
@@ -140,9 +141,9 @@ TEST(ConfirmView, ARemoteStepShowsTheRemoteItsUrlAndEachRefOldToNew) {
       {"start", "3.12.0", "--execute", "--as", "rm", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
       r.dir.path(), {{"Go ahead? [y/N]", "n"}}, std::chrono::seconds(60), 100);
   EXPECT_EQ(t.exit_code, 3) << t.transcript;
-  EXPECT_NE(t.transcript.find("push to origin (" + (r.dir / "origin.git").string()), std::string::npos)
+  EXPECT_THAT(t.transcript, HasSubstr("push to origin (" + (r.dir / "origin.git").string()))
       << t.transcript;
-  EXPECT_NE(t.transcript.find(before + ".." + after), std::string::npos) << t.transcript;
-  EXPECT_NE(t.transcript.find("v3.12.0"), std::string::npos) << t.transcript;
-  EXPECT_EQ(t.transcript.find("{\"refs\""), std::string::npos) << "no raw JSON: " << t.transcript;
+  EXPECT_THAT(t.transcript, HasSubstr(before + ".." + after)) << t.transcript;
+  EXPECT_THAT(t.transcript, HasSubstr("v3.12.0")) << t.transcript;
+  EXPECT_THAT(t.transcript, Not(HasSubstr("{\"refs\""))) << "no raw JSON: " << t.transcript;
 }

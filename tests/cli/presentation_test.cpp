@@ -16,6 +16,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -134,7 +135,7 @@ TEST_F(DemoRun, HtmlReportIsOneSelfContainedPage) {
   Ran r = relman({"report", "--format", "html", "-o", (*dir_ / "report.html").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string html = read_file(*dir_ / "report.html");
-  ASSERT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
+  ASSERT_THAT(html, HasSubstr("<!DOCTYPE html>"));
   // Nothing fetched from elsewhere: no scripts, stylesheets, images, fonts or frames by address.
   std::smatch m;
   EXPECT_FALSE(std::regex_search(html, m, std::regex(R"(<script\b[^>]*\bsrc\s*=)", std::regex::icase))) << m.str();
@@ -144,7 +145,7 @@ TEST_F(DemoRun, HtmlReportIsOneSelfContainedPage) {
       << m.str();
   EXPECT_FALSE(std::regex_search(html, m, std::regex(R"((url\(\s*["']?\s*(https?:)?//|@import))", std::regex::icase)))
       << m.str();
-  EXPECT_NE(html.find("<svg"), std::string::npos) << "no inline SVG timeline";
+  EXPECT_THAT(html, HasSubstr("<svg")) << "no inline SVG timeline";
 
   write_file(*dir_ / "check.py", kHtmlCheck);
   Ran parsed = sh("python3 " + quote((*dir_ / "check.py").string()) + " " + quote((*dir_ / "report.html").string()));
@@ -180,9 +181,9 @@ TEST_F(DemoRun, TimelineHasOneBarPerAttemptAndShowsTheFailedOne) {
 TEST_F(DemoRun, MarkdownReportHasTheStepsAndTheArtifactsChecksums) {
   Ran r = relman({"report", "--format", "md"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("| step |"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("| step |")) << r.out;
   for (const char* step : {"| export |", "| build |", "| green-light |", "| announce |"})
-    EXPECT_NE(r.out.find(step), std::string::npos) << step << " missing:\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr(step)) << step << " missing:\n" << r.out;
   // The checksums of the files themselves, not just what SHA256SUMS says.
   std::string sums = sh_ok("sha256sum Minipy-3.12.0.tgz Minipy-3.12.0.tar.xz", state() / "artifacts");
   std::regex line(R"(([0-9a-f]{64})\s+(\S+))");
@@ -198,19 +199,19 @@ TEST_F(DemoRun, MarkdownReportHasTheStepsAndTheArtifactsChecksums) {
 TEST_F(DemoRun, StatusIsPlainWhenPipedAndColouredOnATerminal) {
   Ran piped = relman({"status"});
   ASSERT_EQ(piped.exit_code, 0) << piped.err;
-  EXPECT_NE(piped.out.find("announce"), std::string::npos);
-  EXPECT_EQ(piped.out.find('\033'), std::string::npos) << piped.out;
+  EXPECT_THAT(piped.out, HasSubstr("announce"));
+  EXPECT_THAT(piped.out, Not(HasSubstr(std::string(1, '\033')))) << piped.out;
 
   std::string cmd = quote(RELMAN_BINARY) + " status --state-dir " + quote(state().string());
   Ran tty = sh("env -u NO_COLOR TERM=xterm script -qec " + quote(cmd) + " /dev/null");
   ASSERT_EQ(tty.exit_code, 0) << tty.out << tty.err;
-  EXPECT_NE(tty.out.find("announce"), std::string::npos) << tty.out;
-  EXPECT_NE(tty.out.find("\033["), std::string::npos) << "no colour on a terminal:\n" << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("announce")) << tty.out;
+  EXPECT_THAT(tty.out, HasSubstr("\033[")) << "no colour on a terminal:\n" << tty.out;
 
   Ran no_colour = sh("env NO_COLOR=1 TERM=xterm script -qec " + quote(cmd) + " /dev/null");
   ASSERT_EQ(no_colour.exit_code, 0) << no_colour.out << no_colour.err;
-  EXPECT_NE(no_colour.out.find("announce"), std::string::npos) << no_colour.out;
-  EXPECT_EQ(no_colour.out.find('\033'), std::string::npos) << "colour despite NO_COLOR:\n" << no_colour.out;
+  EXPECT_THAT(no_colour.out, HasSubstr("announce")) << no_colour.out;
+  EXPECT_THAT(no_colour.out, Not(HasSubstr(std::string(1, '\033')))) << "colour despite NO_COLOR:\n" << no_colour.out;
 }
 
 // The commands `relman --help` lists.
@@ -235,7 +236,7 @@ std::vector<std::string> commands() {
 TEST(Presentation, EveryCommandHasHelpWithAnExample) {
   Ran top = relman::test::relman({"--help"});
   ASSERT_EQ(top.exit_code, 0) << top.err;
-  EXPECT_NE(top.out.find("Example"), std::string::npos) << top.out;
+  EXPECT_THAT(top.out, HasSubstr("Example")) << top.out;
   auto cmds = commands();
   for (const char* c : {"plan", "rehearse", "start", "resume", "status", "retry", "skip", "approve", "graph", "log",
                         "report", "verify"})
@@ -243,8 +244,8 @@ TEST(Presentation, EveryCommandHasHelpWithAnExample) {
   for (const auto& c : cmds) {
     Ran r = relman::test::relman({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c << ": " << r.err;
-    EXPECT_NE(r.out.find("Example"), std::string::npos) << "relman " << c << " --help has no example:\n" << r.out;
-    EXPECT_NE(r.out.find("relman " + c), std::string::npos) << "relman " << c << " --help: the example is not of "
+    EXPECT_THAT(r.out, HasSubstr("Example")) << "relman " << c << " --help has no example:\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr("relman " + c)) << "relman " << c << " --help: the example is not of "
                                                              << c << ":\n" << r.out;
   }
 }
@@ -253,7 +254,7 @@ TEST(Presentation, EveryCommandHasHelpWithAnExample) {
 // perhaps a hint.
 void expect_error_form(const Ran& r, int code, const std::string& what) {
   EXPECT_EQ(r.exit_code, code) << what << "\n" << r.out << r.err;
-  EXPECT_EQ(r.err.rfind("relman: error: ", 0), 0u) << what << ":\n" << r.err;
+  EXPECT_THAT(r.err, StartsWith("relman: error: ")) << what << ":\n" << r.err;
   size_t pos = 0;
   while (pos < r.err.size()) {
     size_t nl = r.err.find('\n', pos);
@@ -269,14 +270,14 @@ TEST(Presentation, ErrorsHaveOneForm) {
   TempDir dir;
   Ran r = relman::test::relman({"status", "--state-dir", "/nonexistent"}, dir.path());
   expect_error_form(r, 2, "status of a missing run");
-  EXPECT_NE(r.err.find("/nonexistent"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent")) << r.err;
   expect_error_form(relman::test::relman({"plan"}, dir.path()), 2, "plan without a version");
   expect_error_form(relman::test::relman({"plan", "3.twelve"}, dir.path()), 2, "a version that is not one");
   expect_error_form(relman::test::relman({"frobnicate"}, dir.path()), 2, "an unknown command");
   expect_error_form(relman::test::relman({"graph", "--format", "png"}, dir.path()), 2, "an unknown graph format");
   Ran missing = relman::test::relman({"plan", "3.12.0", "--workflow", "no-such-workflow"}, dir.path());
   expect_error_form(missing, 2, "a missing workflow");
-  EXPECT_NE(missing.err.find("no-such-workflow"), std::string::npos) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("no-such-workflow")) << missing.err;
 }
 
 // `cmake --install` into a prefix of its own; the installed relman finds
@@ -306,7 +307,7 @@ TEST(Presentation, InstalledRelmanFindsItsWorkflows) {
   Ran completion = sh("bash -c " + quote("source " + quote((prefix / "share/bash-completion/completions/relman").string()) +
                                          " && complete -p relman"));
   EXPECT_EQ(completion.exit_code, 0) << completion.err;
-  EXPECT_NE(completion.out.find("relman"), std::string::npos) << completion.out;
+  EXPECT_THAT(completion.out, HasSubstr("relman")) << completion.out;
 }
 
 }  // namespace

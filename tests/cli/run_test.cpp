@@ -22,6 +22,7 @@
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -170,17 +171,17 @@ TEST(Run, AFailedStepIsFixedAndResumeRunsOnlyWhatIsLeft) {
                    counting_step("four") + counting_step("five");
   auto first = r.rehearse(wf);
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
-  EXPECT_NE(first.out.find("FAILED three"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("relman resume"), std::string::npos);
+  EXPECT_THAT(first.out, HasSubstr("FAILED three")) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("relman resume"));
   auto st = r.status();
   EXPECT_EQ(st["steps"][0]["state"], "succeeded");
   EXPECT_EQ(st["steps"][1]["state"], "succeeded");
   EXPECT_EQ(st["steps"][2]["state"], "failed");
-  EXPECT_NE(st["steps"][2]["error"].get<std::string>().find("the thing is broken"), std::string::npos);
-  EXPECT_NE(st["steps"][2]["error"].get<std::string>().find("exit code 3"), std::string::npos);
+  EXPECT_THAT(st["steps"][2]["error"].get<std::string>(), HasSubstr("the thing is broken"));
+  EXPECT_THAT(st["steps"][2]["error"].get<std::string>(), HasSubstr("exit code 3"));
   EXPECT_EQ(st["steps"][3]["state"], "pending");
   auto plain = r.relman({"status"});
-  EXPECT_NE(plain.out.find("fix the three step"), std::string::npos) << plain.out;
+  EXPECT_THAT(plain.out, HasSubstr("fix the three step")) << plain.out;
 
   // Resuming without the fix fails again, and runs nothing twice.
   EXPECT_EQ(r.relman({"resume"}).exit_code, 1);
@@ -195,7 +196,7 @@ TEST(Run, AFailedStepIsFixedAndResumeRunsOnlyWhatIsLeft) {
   EXPECT_EQ(r.status()["steps"][2]["attempts"], 3);
   EXPECT_TRUE(r.status()["finished"].get<bool>());
   auto log = r.relman({"log", "three"});
-  EXPECT_NE(log.out.find("the thing is broken"), std::string::npos);
+  EXPECT_THAT(log.out, HasSubstr("the thing is broken"));
 }
 
 TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
@@ -276,7 +277,7 @@ TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
 
   auto second = r.rehearse(wf);
   EXPECT_EQ(second.exit_code, 4) << second.out << second.err;
-  EXPECT_NE(second.err.find("another relman"), std::string::npos) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("another relman")) << second.err;
   EXPECT_TRUE(fs::exists(workspace / "README")) << "the running rehearsal's sandbox was touched";
   EXPECT_TRUE(fs::exists(workspace / ".git"));
 
@@ -333,13 +334,13 @@ TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   for (auto args : std::vector<std::vector<std::string>>{{"resume"}, {"skip", "slow", "--reason", "x"}, {"retry", "slow"}}) {
     auto second = r.relman(args);
     EXPECT_EQ(second.exit_code, 4) << args[0] << second.err;
-    EXPECT_NE(second.err.find("another relman"), std::string::npos) << second.err;
+    EXPECT_THAT(second.err, HasSubstr("another relman")) << second.err;
   }
   // approve is the exception (handed to the running relman, tests/cli/approve_test.cpp);
   // a bad one is refused as such, without touching the run.
   auto approve = r.relman({"approve", "slow"});
   EXPECT_EQ(approve.exit_code, 2) << approve.err;
-  EXPECT_NE(approve.err.find("not a gate"), std::string::npos) << approve.err;
+  EXPECT_THAT(approve.err, HasSubstr("not a gate")) << approve.err;
   EXPECT_EQ(read_file(journal), before);
   // Reading is always allowed.
   EXPECT_EQ(r.relman({"status"}).exit_code, 0);
@@ -372,12 +373,12 @@ TEST(Run, GatesWaitWithExitThreeUntilApproved) {
                    counting_step("after") + "  - id: other\n    uses: gate\n    when: alpha\n";
   auto first = r.rehearse(wf);
   EXPECT_EQ(first.exit_code, 3) << first.out << first.err;
-  EXPECT_NE(first.out.find("relman approve green-light"), std::string::npos) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("relman approve green-light")) << first.out;
   EXPECT_EQ(r.lines("after"), 0);
   EXPECT_EQ(r.relman({"resume"}).exit_code, 3);
   EXPECT_EQ(r.count("step_waiting", "green-light"), 1);
   auto st = r.relman({"status"});
-  EXPECT_NE(st.out.find("waiting for approval: relman approve green-light"), std::string::npos) << st.out;
+  EXPECT_THAT(st.out, HasSubstr("waiting for approval: relman approve green-light")) << st.out;
   EXPECT_EQ(r.relman({"approve", "before"}).exit_code, 2);
   auto ok = r.relman({"approve", "green-light", "--as", "thomas"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
@@ -432,7 +433,7 @@ TEST(Run, AChangedWorkflowIsRefusedUntilAccepted) {
   write_file(r.dir / "wf.yaml", std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"true\"]}\n");
   auto refused = r.relman({"resume"});
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("--accept-workflow-change"), std::string::npos) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("--accept-workflow-change")) << refused.err;
   auto accepted = r.relman({"resume", "--accept-workflow-change"});
   EXPECT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
   EXPECT_EQ(r.count("workflow_changed", ""), 1);
@@ -444,6 +445,6 @@ TEST(Run, AnExistingRunIsNotStartedTwice) {
   ASSERT_EQ(r.rehearse(wf).exit_code, 0);
   auto again = r.rehearse(wf);
   EXPECT_EQ(again.exit_code, 2);
-  EXPECT_NE(again.err.find("a run already exists"), std::string::npos);
+  EXPECT_THAT(again.err, HasSubstr("a run already exists"));
   EXPECT_EQ(r.lines("one"), 1);
 }

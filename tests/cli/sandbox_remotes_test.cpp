@@ -13,6 +13,7 @@
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -91,7 +92,7 @@ TEST_F(SandboxRemotes, EverySpellingOfARemoteOfTheRepositoryGoesToItsMirror) {
     const fs::path mirror = dir / state / "sandbox" / "remotes" / "upstream.git";
     EXPECT_EQ(tag_in(mirror), sh_ok("git rev-parse v3.12.0", dir / state / "sandbox" / "workspace").substr(0, 40))
         << form;
-    EXPECT_NE(r.out.find("remote upstream (" + up + "): \n    refs/tags/v3.12.0 (new)"), std::string::npos)
+    EXPECT_THAT(r.out, HasSubstr("remote upstream (" + up + "): \n    refs/tags/v3.12.0 (new)"))
         << form << "\n" << r.out;
     json started = run_started(state);
     EXPECT_EQ(started["sandbox"]["targets"][form], "upstream") << started.dump(2);
@@ -115,7 +116,7 @@ TEST_F(SandboxRemotes, APathThatIsNoRemoteGetsAMirrorOfItsOwn) {
     fs::path mirror = sandbox["remotes"][form]["mirror"].get<std::string>();
     EXPECT_EQ(mirror.parent_path(), dir / state / "sandbox" / "remotes");
     EXPECT_NE(tag_in(mirror), "") << form;
-    EXPECT_NE(r.out.find("remote " + form + ": \n    refs/tags/v3.12.0 (new)"), std::string::npos) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("remote " + form + ": \n    refs/tags/v3.12.0 (new)")) << r.out;
   }
   EXPECT_EQ(reals(), before) << "a real repository changed";
 }
@@ -135,7 +136,7 @@ TEST_F(SandboxRemotes, NetworkUrlsOfTheRepositorysRemotesGoToTheirMirrors) {
     ASSERT_EQ(r.exit_code, 0) << form << "\n" << r.out << r.err;
     EXPECT_EQ(run_started(state)["sandbox"]["targets"][form], name);
     EXPECT_NE(tag_in(dir / state / "sandbox" / "remotes" / (name + ".git")), "") << form;
-    EXPECT_NE(r.out.find("remote " + name + " ("), std::string::npos) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("remote " + name + " (")) << r.out;
   }
   EXPECT_EQ(reals(), before);
 }
@@ -152,13 +153,13 @@ TEST_F(SandboxRemotes, ARemoteThatCannotBeMappedIsRefusedBeforeTheFirstStep) {
     const std::string state = "state-" + std::to_string(n++);
     Ran r = rehearse(form, state);
     EXPECT_EQ(r.exit_code, 2) << form << "\n" << r.out << r.err;
-    EXPECT_NE(r.err.find("push.yaml:"), std::string::npos) << "file:line of the step: " << r.err;
-    EXPECT_NE(r.err.find("step 'push'"), std::string::npos) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("push.yaml:")) << "file:line of the step: " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("step 'push'")) << r.err;
     if (form == "no-such-remote") {
-      EXPECT_NE(r.err.find("git remote add no-such-remote"), std::string::npos) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("git remote add no-such-remote")) << r.err;
     } else {
-      EXPECT_NE(r.err.find("cannot stand in for"), std::string::npos) << r.err;
-      EXPECT_NE(r.err.find("--skip push"), std::string::npos) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("cannot stand in for")) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("--skip push")) << r.err;
     }
     for (const auto& ev : relman::test::journal_events(dir / state))
       EXPECT_NE(ev.value("event", ""), "step_started") << "a step ran: " << ev.dump();
@@ -173,5 +174,5 @@ TEST_F(SandboxRemotes, ARemoteComputedByAStepIsRefusedAtStart) {
   relman::test::write_file(dir / "push.yaml", wf);
   Ran r = rehearse("upstream", "state");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("before it starts"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("before it starts")) << r.err;
 }

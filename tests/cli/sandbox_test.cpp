@@ -16,6 +16,7 @@
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -82,10 +83,10 @@ TEST_F(Sandbox, AFullRehearsalLeavesTheRepositoryAndItsRemotesUntouched) {
   // It did release: the tag and the branch moved in the mirrors of both
   // remotes, the files went to the sandbox's upload area and the
   // announcement to its outbox...
-  EXPECT_NE(r.out.find("a real run would have changed:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("remote origin (" + project.origin.string() + "):"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("refs/tags/v3.12.0 (new)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("refs/heads/3.12 "), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("a real run would have changed:")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("remote origin (" + project.origin.string() + "):")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("refs/tags/v3.12.0 (new)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("refs/heads/3.12 ")) << r.out;
   auto sandbox = state() / "sandbox";
   for (const char* remote : {"origin", "upstream"})
     EXPECT_EQ(sh_ok("git rev-parse v3.12.0^{commit}", sandbox / "remotes" / (std::string(remote) + ".git")),
@@ -93,7 +94,7 @@ TEST_F(Sandbox, AFullRehearsalLeavesTheRepositoryAndItsRemotesUntouched) {
         << remote;
   EXPECT_TRUE(fs::exists(sandbox / "uploads" / "www.python.org" / "ftp" / "python" / "3.12.0" / "Minipy-3.12.0.tgz"));
   EXPECT_FALSE(fs::is_empty(sandbox / "outbox"));
-  EXPECT_NE(read_file(sandbox / "workspace" / "Include" / "patchlevel.h").find("\"3.12.0+\""), std::string::npos);
+  EXPECT_THAT(read_file(sandbox / "workspace" / "Include" / "patchlevel.h"), HasSubstr("\"3.12.0+\""));
   EXPECT_TRUE(fs::exists(state() / "artifacts" / "rehearsal-signing-key.asc"));
 
   // ...and outside the sandbox nothing changed: refs, objects, git
@@ -111,8 +112,8 @@ TEST_F(Sandbox, StartWithoutExecuteRefusesAndWritesNoState) {
   std::string before = snapshot(project);
   Ran r = relman({"start", version, "--workflow", "pep101", "--var", "project=Minipy"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("--execute"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("relman rehearse " + version), std::string::npos) << "it says what to do instead: " << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--execute")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("relman rehearse " + version)) << "it says what to do instead: " << r.err;
   EXPECT_FALSE(fs::exists(state()));
   // Nor in the default place.
   Ran d = relman({"start", version, "--workflow", "pep101"}, false);
@@ -142,16 +143,16 @@ TEST_F(SandboxAlpha, ARehearsalIsResumedAsARehearsalAndCannotBecomeARealRun) {
   // There is no way to ask for a real run on resume.
   Ran help = relman({"resume", "--help"}, false);
   EXPECT_EQ(help.exit_code, 0) << help.err;
-  EXPECT_NE(help.out.find("--state-dir"), std::string::npos) << help.out;
-  EXPECT_EQ(help.out.find("--execute"), std::string::npos) << help.out;
+  EXPECT_THAT(help.out, HasSubstr("--state-dir")) << help.out;
+  EXPECT_THAT(help.out, Not(HasSubstr("--execute"))) << help.out;
   Ran forced = relman({"resume", "--execute"});
   EXPECT_EQ(forced.exit_code, 2) << forced.out << forced.err;
 
   ASSERT_EQ(relman({"approve", "green-light"}).exit_code, 0);
   Ran resumed = relman({"resume"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
-  EXPECT_NE(resumed.out.find("rehearse mode"), std::string::npos) << resumed.out;
-  EXPECT_NE(resumed.out.find("a real run would have changed:"), std::string::npos) << resumed.out;
+  EXPECT_THAT(resumed.out, HasSubstr("rehearse mode")) << resumed.out;
+  EXPECT_THAT(resumed.out, HasSubstr("a real run would have changed:")) << resumed.out;
 
   // Still one run start, in rehearse mode; the upload after the gate went
   // to the sandbox, not to python.org.

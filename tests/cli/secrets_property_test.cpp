@@ -17,6 +17,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::files_containing;
@@ -134,8 +135,8 @@ TEST_F(SecretsProperty, NoSecretShowsInAnyEncodingAndTheJournalAlwaysLoads) {
                      state, secret);
     // The steps ran: two printed the secret, the third failed with it.
     ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
-    EXPECT_NE(run.err.find("FAILED fails"), std::string::npos) << run.err;
-    EXPECT_NE(run.err.find("cannot log in with ***"), std::string::npos) << run.err;
+    EXPECT_THAT(run.err, HasSubstr("FAILED fails")) << run.err;
+    EXPECT_THAT(run.err, HasSubstr("cannot log in with ***")) << run.err;
 
     Ran status = relman({"status", "--json"}, state, secret);
     ASSERT_EQ(status.exit_code, 0) << status.err;
@@ -144,9 +145,9 @@ TEST_F(SecretsProperty, NoSecretShowsInAnyEncodingAndTheJournalAlwaysLoads) {
     EXPECT_EQ(st["steps"][2]["state"], "failed");
     Ran log = relman({"log", "encoded"}, state, secret);
     EXPECT_EQ(log.exit_code, 0) << log.err;
-    EXPECT_NE(log.out.find("***"), std::string::npos) << log.out;
+    EXPECT_THAT(log.out, HasSubstr("***")) << log.out;
     Ran verify = relman({"verify"}, state, secret);
-    EXPECT_NE(verify.out.find("sound"), std::string::npos) << verify.out << verify.err;
+    EXPECT_THAT(verify.out, HasSubstr("sound")) << verify.out << verify.err;
     // Every --ci line is an event: the printed journal parses.
     size_t lines = 0;
     for (size_t pos = 0, nl; (nl = run.out.find('\n', pos)) != std::string::npos; pos = nl + 1, ++lines)
@@ -156,8 +157,8 @@ TEST_F(SecretsProperty, NoSecretShowsInAnyEncodingAndTheJournalAlwaysLoads) {
     for (const auto& enc : encodings(secret)) {
       EXPECT_EQ(files_containing(state.string(), enc), std::vector<std::string>{}) << "encoding " << enc;
       for (const Ran* r : {&run, &status, &log, &verify}) {
-        EXPECT_EQ(r->out.find(enc), std::string::npos) << "encoding " << enc << " in " << r->out;
-        EXPECT_EQ(r->err.find(enc), std::string::npos) << "encoding " << enc << " in " << r->err;
+        EXPECT_THAT(r->out, Not(HasSubstr(enc))) << "encoding " << enc << " in " << r->out;
+        EXPECT_THAT(r->err, Not(HasSubstr(enc))) << "encoding " << enc << " in " << r->err;
       }
     }
   }
@@ -171,8 +172,8 @@ TEST_F(SecretsProperty, SecretsTooShortOrWithALineBreakAreRefusedByName) {
     Ran run = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
                      state, secret);
     EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
-    EXPECT_NE(run.err.find("the secret in GITHUB_TOKEN"), std::string::npos) << run.err;
-    EXPECT_NE(run.err.find(secret.size() < 8 ? "shorter than 8 characters" : "line break"), std::string::npos) << run.err;
+    EXPECT_THAT(run.err, HasSubstr("the secret in GITHUB_TOKEN")) << run.err;
+    EXPECT_THAT(run.err, HasSubstr(secret.size() < 8 ? "shorter than 8 characters" : "line break")) << run.err;
     // Nothing ran, and the run is there to resume once the secret is fixed.
     EXPECT_FALSE(fs::exists(state / "logs" / "raw.log"));
     Ran status = relman({"status"}, state, secret);
@@ -186,9 +187,9 @@ TEST_F(SecretsProperty, ASecretThatIsPartOfTheWorkflowIsRefused) {
   Ran run = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
                    dir / "state", "step_succeeded");
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
-  EXPECT_NE(run.err.find("the secret in GITHUB_TOKEN also appears in the word 'step_succeeded'"), std::string::npos)
+  EXPECT_THAT(run.err, HasSubstr("the secret in GITHUB_TOKEN also appears in the word 'step_succeeded'"))
       << run.err;
   run = relman({"resume"}, dir / "state", "print(json.dumps(s))");
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
-  EXPECT_NE(run.err.find("also appears in the workflow"), std::string::npos) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("also appears in the workflow")) << run.err;
 }

@@ -12,6 +12,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -70,8 +71,8 @@ class Secrets : public ::testing::Test {
   }
   fs::path state() const { return dir / "state"; }
   void expect_nowhere(const std::string& secret, const Ran& r, const std::string& what) {
-    EXPECT_EQ(r.out.find(secret), std::string::npos) << what << " stdout: " << r.out;
-    EXPECT_EQ(r.err.find(secret), std::string::npos) << what << " stderr: " << r.err;
+    EXPECT_THAT(r.out, Not(HasSubstr(secret))) << what << " stdout: " << r.out;
+    EXPECT_THAT(r.err, Not(HasSubstr(secret))) << what << " stderr: " << r.err;
   }
 
   TempDir dir;
@@ -95,12 +96,12 @@ TEST_F(Secrets, AWholeRunWritesTheTokenNowhere) {
   EXPECT_GE(authorised, 2);
   EXPECT_TRUE(server.uploads().contains("/upload/secrets/notes.txt")) << server.uploads().dump();
   ASSERT_EQ(server.hooks().size(), 1u);
-  EXPECT_EQ(server.hooks()[0]["body"].get<std::string>().find(kToken), std::string::npos);
+  EXPECT_THAT(server.hooks()[0]["body"].get<std::string>(), Not(HasSubstr(kToken)));
 
   // The step that printed it: its log and its outputs say *** instead.
   Ran log = relman({"log", "notes"}, kToken);
   EXPECT_EQ(log.exit_code, 0) << log.err;
-  EXPECT_NE(log.out.find("building with token ***"), std::string::npos) << log.out;
+  EXPECT_THAT(log.out, HasSubstr("building with token ***")) << log.out;
   expect_nowhere(kToken, log, "log");
 
   Ran st = relman({"status", "--json"}, kToken);
@@ -140,16 +141,16 @@ TEST_F(Secrets, ARefusedTokenFailsTheStepWithoutShowingIt) {
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   expect_nowhere(wrong, r, "rehearse");
   // It says what is wrong and what to do, naming the variable, not its value.
-  EXPECT_NE(r.out.find("FAILED green"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("401"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("GITHUB_TOKEN"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("FAILED green")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("401")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("GITHUB_TOKEN")) << r.out;
 
   Ran st = relman({"status", "--json"}, wrong);
   ASSERT_EQ(st.exit_code, 0) << st.err;
   expect_nowhere(wrong, st, "status --json");
   json status = json::parse(st.out);
   EXPECT_EQ(status["steps"][0]["state"], "failed");
-  EXPECT_NE(status["steps"][0]["error"].get<std::string>().find("refused"), std::string::npos) << st.out;
+  EXPECT_THAT(status["steps"][0]["error"].get<std::string>(), HasSubstr("refused")) << st.out;
   Ran log = relman({"log", "green"}, wrong);
   expect_nowhere(wrong, log, "log");
   EXPECT_EQ(files_containing(state().string(), wrong), std::vector<std::string>{});

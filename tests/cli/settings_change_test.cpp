@@ -11,6 +11,7 @@
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -56,8 +57,8 @@ TEST(SettingsChange, AVarUsedByAFinishedStepNeedsRedoAndIsAudited) {
 
   Ran refused = f.run({"resume", "--var", "project=Minipy", "--as", "Ann"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("already finished: one"), std::string::npos) << refused.err;
-  EXPECT_NE(refused.err.find("relman resume --var project=Minipy --redo one"), std::string::npos) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("already finished: one")) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("relman resume --var project=Minipy --redo one")) << refused.err;
   for (const auto& e : relman::test::journal_events(f.dir / "st"))
     EXPECT_NE(e["event"], "settings_changed") << "a refused change records nothing";
 
@@ -83,11 +84,11 @@ TEST(SettingsChange, AVarUsedByAFinishedStepNeedsRedoAndIsAudited) {
   EXPECT_EQ(changes, 1);
 
   Ran st = f.run({"status"});
-  EXPECT_NE(st.out.find("settings changed:"), std::string::npos) << st.out;
-  EXPECT_NE(st.out.find("by Ann: vars.project Python -> Minipy (redo one)"), std::string::npos) << st.out;
+  EXPECT_THAT(st.out, HasSubstr("settings changed:")) << st.out;
+  EXPECT_THAT(st.out, HasSubstr("by Ann: vars.project Python -> Minipy (redo one)")) << st.out;
   Ran rep = f.run({"report"});
-  EXPECT_NE(rep.out.find("## Settings changed"), std::string::npos) << rep.out;
-  EXPECT_NE(rep.out.find("vars.project Python -> Minipy"), std::string::npos) << rep.out;
+  EXPECT_THAT(rep.out, HasSubstr("## Settings changed")) << rep.out;
+  EXPECT_THAT(rep.out, HasSubstr("vars.project Python -> Minipy")) << rep.out;
   // A later resume keeps the corrected value (folded from the journal).
   auto js = json::parse(f.run({"status", "--json"}).out);
   EXPECT_EQ(js["settings_changes"].size(), 1u);
@@ -114,5 +115,5 @@ TEST(SettingsChange, ARehearsalWithItsThrowawayKeyRefusesAnotherKey) {
             1);
   Ran r = f.run({"resume", "--sign-with", "ABCDEF0123456789"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("throwaway key"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("throwaway key")) << r.err;
 }

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -27,8 +28,8 @@ TEST(Confine, LoadTimeProblems) {
   std::vector<std::string> problems;
   check_confined_param(json{{"files", {"a.tgz", "../../../bait.txt", "/tmp/x"}}}, "files", "artifacts/", problems);
   ASSERT_EQ(problems.size(), 2u);
-  EXPECT_NE(problems[0].find("'files': \"../../../bait.txt\" leaves its directory"), std::string::npos) << problems[0];
-  EXPECT_NE(problems[1].find("inside artifacts/"), std::string::npos) << problems[1];
+  EXPECT_THAT(problems[0], HasSubstr("'files': \"../../../bait.txt\" leaves its directory")) << problems[0];
+  EXPECT_THAT(problems[1], HasSubstr("inside artifacts/")) << problems[1];
 }
 
 class ConfineRun : public ::testing::Test {
@@ -55,8 +56,8 @@ TEST_F(ConfineRun, DotDotAndOutsideAbsolutePathsAreRefused) {
       confine_path(ctx, base(), p, "artifacts/");
       FAIL() << p;
     } catch (const StepError& e) {
-      EXPECT_EQ(std::string(e.what()).rfind("'" + p + "'", 0), 0u) << e.what();
-      EXPECT_NE(std::string(e.what()).find("only inside artifacts/"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), StartsWith("'" + p + "'")) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("only inside artifacts/")) << e.what();
     }
   }
 }
@@ -70,7 +71,7 @@ TEST_F(ConfineRun, ASymbolicLinkLeadingOutIsRefused) {
       confine_path(ctx, base(), p, "artifacts/");
       FAIL() << p;
     } catch (const StepError& e) {
-      EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("symbolic link")) << e.what();
     }
   }
   // A link that stays inside is fine.

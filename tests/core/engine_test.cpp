@@ -11,13 +11,13 @@
 #include "support/engine_run.h"
 #include "support/fake_step.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
 
 using test::fake::Act;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 class EngineTest : public ::testing::Test {
  protected:

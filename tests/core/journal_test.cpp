@@ -7,6 +7,7 @@
 #include "core/redactor.h"
 #include "core/state.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 using namespace relman;
 using relman::test::TempDir;
@@ -107,8 +108,8 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
       FAIL() << "damage was not detected";
     } catch (const StateError& e) {
       by_tree = e.what();
-      EXPECT_NE(by_tree.find("is damaged at line"), std::string::npos) << by_tree;
-      EXPECT_NE(by_tree.find("untouched"), std::string::npos);
+      EXPECT_THAT(by_tree, HasSubstr("is damaged at line")) << by_tree;
+      EXPECT_THAT(by_tree, HasSubstr("untouched"));
     }
     for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
       by_stream.clear();
@@ -130,7 +131,7 @@ TEST(Journal, ANewerFormatIsRefused) {
     Journal::read(d / "j");
     FAIL();
   } catch (const StateError& e) {
-    EXPECT_NE(std::string(e.what()).find("line 3 is in format 2, written by a newer relman"), std::string::npos)
+    EXPECT_THAT(std::string(e.what()), HasSubstr("line 3 is in format 2, written by a newer relman"))
         << e.what();
   }
   // The streaming reader too, in one pass and with the line in the half a
@@ -140,7 +141,7 @@ TEST(Journal, ANewerFormatIsRefused) {
       Journal::scan(d / "j", [](Event&) {}, parallel_from);
       FAIL();
     } catch (const StateError& e) {
-      EXPECT_NE(std::string(e.what()).find("line 3 is in format 2, written by a newer relman"), std::string::npos)
+      EXPECT_THAT(std::string(e.what()), HasSubstr("line 3 is in format 2, written by a newer relman"))
           << e.what();
     }
   }
@@ -224,8 +225,8 @@ TEST(Journal, SecretsAreRedactedBeforeTheyReachTheDisk) {
   Journal j(d / "j", Journal::Loaded{}, &r);
   j.append({{"event", "step_failed"}, {"step", "a"}, {"error", "401 for token s3cr3t-token-value"}});
   std::string bytes = test::read_file(d / "j");
-  EXPECT_EQ(bytes.find("s3cr3t"), std::string::npos);
-  EXPECT_NE(bytes.find("401 for token ***"), std::string::npos);
+  EXPECT_THAT(bytes, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(bytes, HasSubstr("401 for token ***"));
 }
 
 // The sink may throw (the fold refuses a second run start) while the helper
@@ -250,7 +251,7 @@ TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
       Journal::scan(d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from);
       FAIL() << "a second run start was folded";
     } catch (const StateError& e) {
-      EXPECT_NE(std::string(e.what()).find("starts a second run"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("starts a second run")) << e.what();
     }
   }
 }
@@ -292,14 +293,14 @@ TEST(Journal, SeqsMustRunWithoutAGap) {
       Journal::read(d / "bad");
       ADD_FAILURE() << "accepted: " << c.want;
     } catch (const StateError& e) {
-      EXPECT_NE(std::string(e.what()).find(c.want), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr(c.want)) << e.what();
     }
     for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}, size_t{1}}) {
       try {
         Journal::scan(d / "bad", [](Event&) {}, parallel_from);
         ADD_FAILURE() << "scan accepted: " << c.want << " parallel_from " << parallel_from;
       } catch (const StateError& e) {
-        EXPECT_NE(std::string(e.what()).find(c.want), std::string::npos) << e.what() << " parallel_from " << parallel_from;
+        EXPECT_THAT(std::string(e.what()), HasSubstr(c.want)) << e.what() << " parallel_from " << parallel_from;
       }
     }
     EXPECT_EQ(test::read_file(d / "bad"), c.bytes);

@@ -4,6 +4,7 @@
 
 #include "core/journal.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 using namespace relman;
 using nlohmann::json;
@@ -44,7 +45,7 @@ TEST(Redactor, ASecretHoldingTheMaskIsStillMaskedWhole) {
   r.add("ab***cd***", "X");
   r.add("***cd***ef", "Y");
   std::string out = r.apply("1 ab***cd***ef 2");
-  EXPECT_EQ(out.find("cd"), std::string::npos) << out;
+  EXPECT_THAT(out, Not(HasSubstr("cd"))) << out;
 }
 
 TEST(Redactor, RefusesSecretsItCannotHide) {
@@ -54,8 +55,8 @@ TEST(Redactor, RefusesSecretsItCannotHide) {
     FAIL() << "a 5-character secret was accepted";
   } catch (const UnmaskableSecret& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("RELMAN_GPG_PASSPHRASE"), std::string::npos) << m;
-    EXPECT_NE(m.find("shorter than 8"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("RELMAN_GPG_PASSPHRASE")) << m;
+    EXPECT_THAT(m, HasSubstr("shorter than 8")) << m;
   }
   EXPECT_THROW(r.add("line one\nline two", "T"), UnmaskableSecret);
   EXPECT_NO_THROW(r.add("", "EMPTY"));  // nothing to hide
@@ -83,6 +84,6 @@ TEST(Redactor, TheJournalStaysValidWhateverTheSecret) {
     EXPECT_EQ(loaded.events[2]["error"], "it said *** twice: ***") << secret;
     std::string bytes = relman::test::read_file(d / "j");
     std::string escaped = json(secret).dump();
-    EXPECT_EQ(bytes.find(escaped.substr(1, escaped.size() - 2) + " twice"), std::string::npos) << bytes;
+    EXPECT_THAT(bytes, Not(HasSubstr(escaped.substr(1, escaped.size() - 2) + " twice"))) << bytes;
   }
 }

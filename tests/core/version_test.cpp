@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 
 using relman::Version;
 
@@ -53,6 +54,6 @@ TEST(Version, RejectsEverythingElse) {
     Version::parse("3.12");
     FAIL();
   } catch (const relman::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("X.Y.ZrcN"), std::string::npos);
+    EXPECT_THAT(std::string(e.what()), HasSubstr("X.Y.ZrcN"));
   }
 }

@@ -26,6 +26,7 @@
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -219,7 +220,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
 
   Ran ran = r.rehearse();
   ASSERT_EQ(ran.exit_code, 0) << dump(ran);
-  EXPECT_NE(ran.out.find("the run finished"), std::string::npos) << ran.out;
+  EXPECT_THAT(ran.out, HasSubstr("the run finished")) << ran.out;
 
   // -- The signed tag, on the release commit.
   const fs::path ws = r.workspace();
@@ -228,7 +229,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   EXPECT_EQ(git(ws, "log -1 --format=%s " + tagged), "Minipy " + rel.version);
   EXPECT_EQ(git(ws, "rev-parse " + tagged + "^"), git(r.project.repo, "rev-parse HEAD"))
       << "the release commit sits on the branch's tip";
-  EXPECT_NE(git(ws, "show " + tagged + ":Include/patchlevel.h").find("\"" + rel.version + "\""), std::string::npos);
+  EXPECT_THAT(git(ws, "show " + tagged + ":Include/patchlevel.h"), HasSubstr("\"" + rel.version + "\""));
   ASSERT_TRUE(fs::exists(r.artifact("rehearsal-signing-key.asc")));
   {
     fs::path empty = r.dir / "empty-gpg";
@@ -241,7 +242,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   const fs::path keyring = r.verifying_keyring();
   Ran verified = sh("GNUPGHOME=" + quote(keyring.string()) + " git -C " + quote(ws.string()) + " tag -v " + r.tag());
   EXPECT_EQ(verified.exit_code, 0) << dump(verified);
-  EXPECT_NE(verified.err.find("Good signature"), std::string::npos) << verified.err;
+  EXPECT_THAT(verified.err, HasSubstr("Good signature")) << verified.err;
 
   // -- Artifacts: signatures and checksums check out with plain tools.
   for (const char* ext : {".tgz", ".tar.xz"}) {
@@ -255,12 +256,12 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     auto listing = tar_listing(file);
     ASSERT_FALSE(listing.empty());
     for (const auto& l : listing) {
-      EXPECT_NE(l.find(" " + when + " Minipy-" + rel.version + "/"), std::string::npos) << l << " (expected " << when << ")";
+      EXPECT_THAT(l, HasSubstr(" " + when + " Minipy-" + rel.version + "/")) << l << " (expected " << when << ")";
     }
   }
   Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
   EXPECT_EQ(sums.exit_code, 0) << dump(sums);
-  EXPECT_NE(sums.out.find(r.tarball(".tgz") + ": OK"), std::string::npos) << sums.out;
+  EXPECT_THAT(sums.out, HasSubstr(r.tarball(".tgz") + ": OK")) << sums.out;
 
   // -- Reproducible: the tag exported again elsewhere gives the same bytes.
   //    (The same workflow, with every step but the export skipped.)
@@ -288,7 +289,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   EXPECT_EQ(fs::path(python).lexically_relative(r.state / "work").string().rfind("..", 0), std::string::npos)
       << python << " is not under the state directory";
   EXPECT_EQ(trim(sh_ok(quote(python) + " -V")), "Minipy " + rel.version);
-  EXPECT_EQ(sh_ok(quote(python) + " -c 'import sys; print(sys.version)'").rfind(rel.version, 0), 0u);
+  EXPECT_THAT(sh_ok(quote(python) + " -c 'import sys; print(sys.version)'"), StartsWith(rel.version));
 
   // -- The fork's mirror got the release branch at the release commit and
   //    the tag; upstream's got the tag and the post-release commit.
@@ -395,10 +396,10 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   Ran failed = r.rehearse();
   EXPECT_EQ(failed.exit_code, 1) << dump(failed);
   const std::string said = failed.out + failed.err;
-  EXPECT_NE(said.find("FAILED build"), std::string::npos) << said;
-  EXPECT_NE(said.find("broken on purpose"), std::string::npos) << "the log's tail is shown: " << said;
-  EXPECT_NE(said.find((r.state / "logs" / "build.log").string()), std::string::npos) << "the log's path is shown: " << said;
-  EXPECT_NE(said.find("the tag step"), std::string::npos) << "the way out is to retry from the tag: " << said;
+  EXPECT_THAT(said, HasSubstr("FAILED build")) << said;
+  EXPECT_THAT(said, HasSubstr("broken on purpose")) << "the log's tail is shown: " << said;
+  EXPECT_THAT(said, HasSubstr((r.state / "logs" / "build.log").string())) << "the log's path is shown: " << said;
+  EXPECT_THAT(said, HasSubstr("the tag step")) << "the way out is to retry from the tag: " << said;
   EXPECT_EQ(r.step("build")["state"], "failed");
   EXPECT_EQ(r.step("tag")["state"], "succeeded");
   EXPECT_EQ(r.step("smoke")["state"], "pending");
@@ -541,11 +542,10 @@ TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
 
   // The human-readable plan says the same counts.
   Ran text = relman::test::relman({"plan", "3.11.2", "--workflow", kWorkflow.string()}, dir / "repo");
-  EXPECT_NE(text.out.find(fmt::format("{} of {} steps run", bugfix_runs.size(), step_ids(bugfix).size())),
-            std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr(fmt::format("{} of {} steps run", bugfix_runs.size(), step_ids(bugfix).size())))
       << text.out;
   text = relman::test::relman({"plan", "3.12.0b1", "--workflow", kWorkflow.string()}, dir / "repo");
-  EXPECT_NE(text.out.find(fmt::format("{} of {} steps run", beta_runs.size(), step_ids(beta).size())), std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr(fmt::format("{} of {} steps run", beta_runs.size(), step_ids(beta).size())))
       << text.out;
 }
 

@@ -6,6 +6,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -34,10 +35,10 @@ TEST_F(AnnounceTest, RendersAndPostsInARealRun) {
   auto out = h.run();
   EXPECT_TRUE(out["posted"].get<bool>());
   auto text = test::read_file(dir / "state" / "artifacts" / "announce.md");
-  EXPECT_NE(text.find("Python 3.13.0 release candidate 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("(rc release)"), std::string::npos) << text;
-  EXPECT_NE(text.find("| Python-3.13.0rc1.tgz | 20.0 kB | `" + test::sha256_hex(std::string(20000, 't'))), std::string::npos) << text;
-  EXPECT_NE(text.find("[What's new](https://docs.python.org/3.13/whatsnew/)"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("Python 3.13.0 release candidate 1")) << text;
+  EXPECT_THAT(text, HasSubstr("(rc release)")) << text;
+  EXPECT_THAT(text, HasSubstr("| Python-3.13.0rc1.tgz | 20.0 kB | `" + test::sha256_hex(std::string(20000, 't')))) << text;
+  EXPECT_THAT(text, HasSubstr("[What's new](https://docs.python.org/3.13/whatsnew/)")) << text;
   auto hooks = server.hooks();
   ASSERT_EQ(hooks.size(), 1u);
   EXPECT_EQ(json::parse(hooks[0]["body"].get<std::string>())["text"], text);
@@ -56,7 +57,7 @@ TEST_F(AnnounceTest, InlineTemplateAndUnknownPlaceholder) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("{{verison}}"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("{{verison}}")) << e.what();
   }
   h.with() = {{"template", "docs/no-such-template.md"}};
   EXPECT_THROW(h.run(), StepError);
@@ -76,7 +77,7 @@ TEST_F(AnnounceTest, RehearsalWritesTheOutbox) {
   EXPECT_FALSE(out["posted"].get<bool>());
   auto msg = json::parse(test::read_file(dir / "state" / "sandbox" / "outbox" / "step-1.json"));
   EXPECT_EQ(msg["url"], "https://discuss.python.org/hooks/abc");
-  EXPECT_NE(msg["body"]["text"].get<std::string>().find("3.13.0rc1"), std::string::npos);
+  EXPECT_THAT(msg["body"]["text"].get<std::string>(), HasSubstr("3.13.0rc1"));
 }
 
 TEST_F(AnnounceTest, WebhookFailureThenSuccess) {
@@ -88,8 +89,8 @@ TEST_F(AnnounceTest, WebhookFailureThenSuccess) {
     h.run();
     FAIL();
   } catch (const UncertainError& e) {  // the engine then waits for retry or skip
-    EXPECT_NE(std::string(e.what()).find("post it by hand"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("not repeated"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("post it by hand")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("not repeated")) << e.what();
   }
   // The server may have posted it despite the 500: relman sent it once.
   EXPECT_EQ(server.requests().size(), 1u);
@@ -119,11 +120,11 @@ TEST(AnnounceWithoutChecksums, ListsTheReleaseFilesOnly) {
   h.with() = {{"template", "{{artifacts}}"}};
   h.run();
   auto text = test::read_file(a / "announce.md");
-  EXPECT_NE(text.find("| Python-3.12.1.tgz | 9 bytes | `" + test::sha256_hex("tgz bytes")), std::string::npos) << text;
-  EXPECT_NE(text.find("Python-3.12.1.tgz.asc"), std::string::npos) << text;
-  EXPECT_EQ(text.find("junit.xml"), std::string::npos) << text;
-  EXPECT_EQ(text.find("rehearsal-signing-key"), std::string::npos) << text;
-  EXPECT_EQ(text.find("announce.md"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("| Python-3.12.1.tgz | 9 bytes | `" + test::sha256_hex("tgz bytes"))) << text;
+  EXPECT_THAT(text, HasSubstr("Python-3.12.1.tgz.asc")) << text;
+  EXPECT_THAT(text, Not(HasSubstr("junit.xml"))) << text;
+  EXPECT_THAT(text, Not(HasSubstr("rehearsal-signing-key"))) << text;
+  EXPECT_THAT(text, Not(HasSubstr("announce.md"))) << text;
 }
 
 }  // namespace

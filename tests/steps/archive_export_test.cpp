@@ -11,6 +11,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -111,9 +112,9 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
       "'^Python-3.12.0/(\\.gitattributes|\\.github/|\\.github$|Misc/NEWS.d/next/)'",
       repo);
   EXPECT_EQ(ours, theirs);
-  EXPECT_EQ(ours.find(".github"), std::string::npos);
-  EXPECT_EQ(ours.find("NEWS.d/next"), std::string::npos);
-  EXPECT_NE(ours.find("Python-3.12.0/Misc/NEWS.d/3.12.0.rst"), std::string::npos);
+  EXPECT_THAT(ours, Not(HasSubstr(".github")));
+  EXPECT_THAT(ours, Not(HasSubstr("NEWS.d/next")));
+  EXPECT_THAT(ours, HasSubstr("Python-3.12.0/Misc/NEWS.d/3.12.0.rst"));
 
   // Same bytes once extracted (symlinks compared as links).
   sh_ok("mkdir ours theirs && tar -xJf state/artifacts/Python-3.12.0.tar.xz -C ours && "
@@ -125,10 +126,10 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
 
   // Modes, owners and times normalised; the executable bit and the link kept.
   std::string v = sh_ok("TZ=UTC tar --numeric-owner --full-time -tvzf Python-3.12.0.tgz | tr -s ' '", art);
-  EXPECT_NE(v.find("-rwxr-xr-x 0/0 19 2023-10-02 12:00:00 Python-3.12.0/Tools/scripts/run.sh\n"), std::string::npos) << v;
-  EXPECT_NE(v.find("-rw-r--r-- 0/0 11 2023-10-02 12:00:00 Python-3.12.0/Lib/os.py\n"), std::string::npos) << v;
-  EXPECT_NE(v.find("lrwxrwxrwx 0/0 0 2023-10-02 12:00:00 Python-3.12.0/README -> README.rst\n"), std::string::npos) << v;
-  EXPECT_NE(v.find("drwxr-xr-x 0/0 0 2023-10-02 12:00:00 Python-3.12.0/\n"), std::string::npos) << v;
+  EXPECT_THAT(v, HasSubstr("-rwxr-xr-x 0/0 19 2023-10-02 12:00:00 Python-3.12.0/Tools/scripts/run.sh\n")) << v;
+  EXPECT_THAT(v, HasSubstr("-rw-r--r-- 0/0 11 2023-10-02 12:00:00 Python-3.12.0/Lib/os.py\n")) << v;
+  EXPECT_THAT(v, HasSubstr("lrwxrwxrwx 0/0 0 2023-10-02 12:00:00 Python-3.12.0/README -> README.rst\n")) << v;
+  EXPECT_THAT(v, HasSubstr("drwxr-xr-x 0/0 0 2023-10-02 12:00:00 Python-3.12.0/\n")) << v;
   EXPECT_EQ(sh_ok("tar -tvzf Python-3.12.0.tgz | grep -c -v -E '^(-rw-r--r--|-rwxr-xr-x|drwxr-xr-x|lrwxrwxrwx) 0/0 '"
                   " || true", art),
             "0\n");
@@ -137,7 +138,7 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
   EXPECT_EQ(e.tgz[3], 0);
   EXPECT_EQ(e.tgz.substr(4, 4), std::string(4, '\0'));
   // xz in block mode with a CRC64 check, like xz(1).
-  EXPECT_NE(sh_ok("xz --robot -lv Python-3.12.0.tar.xz", art).find("CRC64"), std::string::npos);
+  EXPECT_THAT(sh_ok("xz --robot -lv Python-3.12.0.tar.xz", art), HasSubstr("CRC64"));
 }
 
 TEST(ArchiveExport, OneFormatAndProbe) {
@@ -161,7 +162,7 @@ TEST(ArchiveExport, OneFormatAndProbe) {
   write_file(art / "Python-3.12.0.tar.xz", "truncated");
   p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
-  EXPECT_NE(p.detail.find("SHA-256"), std::string::npos) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr("SHA-256")) << p.detail;
   h.run();
   EXPECT_EQ(h.probe().result, ProbeResult::done);
   // No temporary files are left beside the artifacts.
@@ -178,9 +179,9 @@ TEST(ArchiveExport, UnknownRefSaysHowToCheck) {
     FAIL() << "expected a StepError";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("unknown revision 'v9.9.9'"), std::string::npos) << m;
-    EXPECT_NE(m.find("tag -l 'v9.9.9'"), std::string::npos) << m;
-    EXPECT_NE(m.find("relman resume"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("unknown revision 'v9.9.9'")) << m;
+    EXPECT_THAT(m, HasSubstr("tag -l 'v9.9.9'")) << m;
+    EXPECT_THAT(m, HasSubstr("relman resume")) << m;
   }
   EXPECT_FALSE(std::filesystem::exists(t / "state/artifacts/Python-9.9.9.tgz"));
 }
@@ -220,8 +221,8 @@ TEST(ArchiveExport, UnwritableArtifactsDirectoryFailsClearlyAndLeavesNothing) {
   }
   if (root) sh_ok("chattr -i " + quote(art.string()));
   else std::filesystem::permissions(art, std::filesystem::perms::owner_all);
-  EXPECT_NE(message.find("cannot write the tarballs into " + art.string()), std::string::npos) << message;
-  EXPECT_NE(message.find("writable"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("cannot write the tarballs into " + art.string())) << message;
+  EXPECT_THAT(message, HasSubstr("writable")) << message;
   EXPECT_TRUE(std::filesystem::is_empty(art));
 
   // After the fix the same step succeeds.

@@ -14,6 +14,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -59,9 +60,9 @@ TEST(SampleInterpreter, BuildsWithConfigureAndMakeAndPassesItsOwnTests) {
   Ran built = sh("./configure && make -j2 && make test", tree);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
-  EXPECT_EQ(built.err.find("warning"), std::string::npos) << built.err;  // -Wall -Wextra stay quiet
-  EXPECT_NE(built.out.find("== Tests result: SUCCESS =="), std::string::npos) << built.out;
-  EXPECT_NE(built.out.find("All 4 tests OK."), std::string::npos) << built.out;
+  EXPECT_THAT(built.err, Not(HasSubstr("warning"))) << built.err;  // -Wall -Wextra stay quiet
+  EXPECT_THAT(built.out, HasSubstr("== Tests result: SUCCESS ==")) << built.out;
+  EXPECT_THAT(built.out, HasSubstr("All 4 tests OK.")) << built.out;
   EXPECT_LT(secs, 30.0);
   std::cout << "[ info ] ./configure && make -j2 && make test: " << secs << " s\n";
 
@@ -74,18 +75,18 @@ TEST(SampleInterpreter, BuildsWithConfigureAndMakeAndPassesItsOwnTests) {
   EXPECT_EQ(sh_ok("./python prog.mp", tree), "123 -4\n");
   Ran err = sh("./python -c 'print nope'", tree);
   EXPECT_EQ(err.exit_code, 1);
-  EXPECT_NE(err.err.find("NameError: name 'nope' is not defined"), std::string::npos) << err.err;
+  EXPECT_THAT(err.err, HasSubstr("NameError: name 'nope' is not defined")) << err.err;
 
   // A failing test file makes the suite fail, CPython-style.
   write_file(tree / "Lib" / "test" / "test_broken.mp", "assert 1 + 1 == 3, \"arithmetic is broken\"\n");
   Ran failing = sh("./python -m test", tree);
   EXPECT_EQ(failing.exit_code, 1);
-  EXPECT_NE(failing.out.find("== Tests result: FAILURE =="), std::string::npos) << failing.out;
-  EXPECT_NE(failing.out.find("1 test failed:\n    test_broken"), std::string::npos) << failing.out;
-  EXPECT_NE(failing.out.find("arithmetic is broken"), std::string::npos) << failing.out;
+  EXPECT_THAT(failing.out, HasSubstr("== Tests result: FAILURE ==")) << failing.out;
+  EXPECT_THAT(failing.out, HasSubstr("1 test failed:\n    test_broken")) << failing.out;
+  EXPECT_THAT(failing.out, HasSubstr("arithmetic is broken")) << failing.out;
   Ran some = sh("./python -m test test_grammar test_sys", tree);
   EXPECT_EQ(some.exit_code, 0) << some.out;
-  EXPECT_NE(some.out.find("All 2 tests OK."), std::string::npos) << some.out;
+  EXPECT_THAT(some.out, HasSubstr("All 2 tests OK.")) << some.out;
 }
 
 TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
@@ -93,8 +94,7 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
   StepHarness h("build.make", t / "repo", t / "state", "3.14.0a1");
   fixture_tarball(t / "src", "Minipy-3.14.0a0", h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz");
   // The archive really carries someone else's ids.
-  EXPECT_NE(sh_ok("tar tvzf " + quote((h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz").string())).find("1234/1234"),
-            std::string::npos);
+  EXPECT_THAT(sh_ok("tar tvzf " + quote((h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz").string())), HasSubstr("1234/1234"));
   h.with() = {{"tarball", "Minipy-3.14.0a0.tgz"},
               {"configure", {"--prefix=/opt/minipy"}},
               {"make", {"all"}},
@@ -118,12 +118,12 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
     EXPECT_EQ(st.st_gid, ::getgid()) << p;
   }
   EXPECT_TRUE(stdfs::status(build_dir / "configure").permissions() != stdfs::perms::none);
-  EXPECT_NE(read_file(build_dir / "Makefile").find("/opt/minipy"), std::string::npos);  // configure args passed
+  EXPECT_THAT(read_file(build_dir / "Makefile"), HasSubstr("/opt/minipy"));  // configure args passed
   std::string log = h.log();
-  EXPECT_NE(log.find("$ ./configure --prefix=/opt/minipy"), std::string::npos) << log;
-  EXPECT_NE(log.find("$ make -j2 all"), std::string::npos) << log;
-  EXPECT_NE(log.find("checking for a C compiler"), std::string::npos) << log;  // child output streamed
-  EXPECT_NE(log.find("-c Python/ceval.c"), std::string::npos) << log;
+  EXPECT_THAT(log, HasSubstr("$ ./configure --prefix=/opt/minipy")) << log;
+  EXPECT_THAT(log, HasSubstr("$ make -j2 all")) << log;
+  EXPECT_THAT(log, HasSubstr("checking for a C compiler")) << log;  // child output streamed
+  EXPECT_THAT(log, HasSubstr("-c Python/ceval.c")) << log;
   EXPECT_FALSE(progress.empty());
 
   ProbeOutcome p = h.probe();
@@ -162,11 +162,11 @@ TEST(BuildMake, ACompileErrorReportsTheCommandTheLogTailAndItsPath) {
     FAIL() << "a broken build succeeded";
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("`make -j2` failed (exit code 2)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("Python/ceval.c"), std::string::npos) << msg;  // the compiler's complaint, from the tail
-    EXPECT_NE(msg.find("error"), std::string::npos) << msg;
-    EXPECT_NE(msg.find((t / "state" / "logs" / "step.log").string()), std::string::npos) << msg;
-    EXPECT_NE(msg.find("relman retry step"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("`make -j2` failed (exit code 2)")) << msg;
+    EXPECT_THAT(msg, HasSubstr("Python/ceval.c")) << msg;  // the compiler's complaint, from the tail
+    EXPECT_THAT(msg, HasSubstr("error")) << msg;
+    EXPECT_THAT(msg, HasSubstr((t / "state" / "logs" / "step.log").string())) << msg;
+    EXPECT_THAT(msg, HasSubstr("relman retry step")) << msg;
   }
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
@@ -183,8 +183,8 @@ TEST(BuildMake, ABrokenMakefileFailsWithItsOwnMessage) {
     FAIL() << "a broken Makefile built";
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("`make -j1` failed"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("missing separator"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("`make -j1` failed")) << msg;
+    EXPECT_THAT(msg, HasSubstr("missing separator")) << msg;
   }
 }
 
@@ -203,9 +203,9 @@ TEST(BuildMake, TimesOutWithAClearError) {
     FAIL() << "a build that sleeps 30 s finished within a 2 s timeout";
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("timed out"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("timeout of 2 s"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("raise `timeout`"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("timed out")) << msg;
+    EXPECT_THAT(msg, HasSubstr("timeout of 2 s")) << msg;
+    EXPECT_THAT(msg, HasSubstr("raise `timeout`")) << msg;
   }
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 15.0);
 }
@@ -221,7 +221,7 @@ TEST(BuildMake, RefusesTarballsThatWriteOutsideTheBuildDirectory) {
     h.run();
     FAIL() << "a '..' entry was extracted";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("unsafe path '../evil'"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("unsafe path '../evil'")) << e.what();
   }
   EXPECT_FALSE(stdfs::exists(h.ctx().work_dir / "evil"));
 }
@@ -234,7 +234,7 @@ TEST(BuildMake, MissingTarballAndSeveralTopDirectoriesAreExplained) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("Minipy-9.9.9.tgz does not exist"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("Minipy-9.9.9.tgz does not exist")) << e.what();
   }
   write_file(t / "two" / "a" / "x", "1");
   write_file(t / "two" / "b" / "y", "2");
@@ -244,8 +244,8 @@ TEST(BuildMake, MissingTarballAndSeveralTopDirectoriesAreExplained) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("exactly one top-level directory"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("a, b"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("exactly one top-level directory")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("a, b")) << e.what();
   }
   EXPECT_FALSE(h.kind().validate({{"dir", "../x"}}).empty());
   EXPECT_FALSE(h.kind().validate({{"jobs", 0}}).empty());
@@ -268,7 +268,7 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   json a = first.run();
   auto t1 = std::chrono::steady_clock::now();
   EXPECT_EQ(a["ccache"], true);
-  EXPECT_NE(first.log().find("using ccache"), std::string::npos);
+  EXPECT_THAT(first.log(), HasSubstr("using ccache"));
   const int hits_before = total_hits(cache);
   json b = second.run();
   auto t2 = std::chrono::steady_clock::now();
@@ -324,10 +324,10 @@ TEST(SampleRepo, ReleasesAfterTheFirstBetaAreMadeFromTheMaintenanceBranch) {
   SampleProject p = make_sample_project(t / "s", "3.12.0");
   EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref HEAD", p.repo), "3.12\n");
   EXPECT_EQ(py_version(p.repo), "3.12.0rc2+");
-  EXPECT_NE(sh_ok("git show main:Include/patchlevel.h", p.repo).find("\"3.13.0a0\""), std::string::npos);
+  EXPECT_THAT(sh_ok("git show main:Include/patchlevel.h", p.repo), HasSubstr("\"3.13.0a0\""));
   EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref @{upstream}", p.repo), "origin/3.12\n");
-  EXPECT_NE(sh_ok("git ls-remote " + quote(p.upstream.string())).find("refs/heads/3.12"), std::string::npos);
-  EXPECT_NE(sh_ok("git ls-remote " + quote(p.origin.string())).find("refs/tags/v3.12.0rc2"), std::string::npos);
+  EXPECT_THAT(sh_ok("git ls-remote " + quote(p.upstream.string())), HasSubstr("refs/heads/3.12"));
+  EXPECT_THAT(sh_ok("git ls-remote " + quote(p.origin.string())), HasSubstr("refs/tags/v3.12.0rc2"));
   EXPECT_EQ(sh_ok("git status --porcelain", p.repo), "");
   std::string readme = read_file(p.repo / "README.rst");
   EXPECT_EQ(readme.substr(0, readme.find('\n')), "This is Minipy version 3.12.0 release candidate 2");

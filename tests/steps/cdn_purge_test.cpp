@@ -6,6 +6,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -42,8 +43,8 @@ TEST_F(CdnPurgeTest, PersistentFailureThenSuccess) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("PURGE " + server.url() + "/x failed: HTTP 403"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("purging is allowed"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("PURGE " + server.url() + "/x failed: HTTP 403")) << msg;
+    EXPECT_THAT(msg, HasSubstr("purging is allowed")) << msg;
   }
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(h.run());
@@ -64,7 +65,7 @@ TEST_F(CdnPurgeTest, SendsThePurgeKeyFromTheEnvironment) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0]["headers"]["Fastly-Key"], "purge-key-s3cr3t");
   EXPECT_EQ(reqs[1]["headers"]["Surrogate-Key-Auth"], "purge-key-s3cr3t");
-  EXPECT_EQ(h.log().find("s3cr3t"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), Not(HasSubstr("s3cr3t"))) << h.log();
 }
 
 TEST_F(CdnPurgeTest, AMissingPurgeKeySaysWhereToPutIt) {
@@ -79,8 +80,8 @@ TEST_F(CdnPurgeTest, AMissingPurgeKeySaysWhereToPutIt) {
     FAIL() << "purged without the key";
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("RELMAN_T_UNSET_PURGE_KEY"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("0600"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("RELMAN_T_UNSET_PURGE_KEY")) << msg;
+    EXPECT_THAT(msg, HasSubstr("0600")) << msg;
   }
   EXPECT_EQ(server.requests().size(), 0u);
 }

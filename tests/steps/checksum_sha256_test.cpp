@@ -6,6 +6,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -43,7 +44,7 @@ TEST(ChecksumSha256, WritesSha256SumsThatSha256sumAccepts) {
   EXPECT_EQ(out["sha256"]["Python-3.12.0.tgz"], exported["sha256"]["Python-3.12.0.tgz"]);
   EXPECT_EQ(out["sha256"].size(), 3u);
   // The tarballs' hashes came from the export; only notes.txt was read.
-  EXPECT_NE(h.log().find("2 hashes reused from the export, 1 read back"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), HasSubstr("2 hashes reused from the export, 1 read back")) << h.log();
 
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
@@ -64,11 +65,11 @@ TEST(ChecksumSha256, ReadsBackAFileChangedSinceTheExport) {
   sh_ok("printf x >> Python-3.12.0.tgz", art);
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
-  EXPECT_NE(p.detail.find("does not match"), std::string::npos) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr("does not match")) << p.detail;
   json out = h.run();
   EXPECT_NE(out["sha256"]["Python-3.12.0.tgz"], exported["sha256"]["Python-3.12.0.tgz"]);
   EXPECT_EQ(sh("sha256sum -c SUMS", art).exit_code, 0);
-  EXPECT_NE(h.log().find("1 hashes reused from the export, 1 read back"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), HasSubstr("1 hashes reused from the export, 1 read back")) << h.log();
 }
 
 TEST(ChecksumSha256, MissingFileSaysWhichAndLeavesNoSums) {
@@ -80,7 +81,7 @@ TEST(ChecksumSha256, MissingFileSaysWhichAndLeavesNoSums) {
     h.run();
     FAIL() << "expected a StepError";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("Python-3.12.0.tgz does not exist"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("Python-3.12.0.tgz does not exist")) << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(t / "state/artifacts/SHA256SUMS"));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);

@@ -6,6 +6,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -51,7 +52,7 @@ TEST_F(CiDispatchTest, DispatchesAndFindsItsRun) {
   EXPECT_EQ(h.ctx().checkpoint["run_id"], out["run_id"]);
   EXPECT_TRUE(h.ctx().checkpoint.contains("dispatched_at"));
   for (const auto& r : server.requests()) EXPECT_EQ(r["headers"]["Authorization"], "Bearer ghp_dispatch_token");
-  EXPECT_EQ(h.log().find("ghp_dispatch_token"), std::string::npos);
+  EXPECT_THAT(h.log(), Not(HasSubstr("ghp_dispatch_token")));
   EXPECT_EQ(dispatches(server), 1);
 }
 
@@ -97,8 +98,8 @@ TEST_F(CiDispatchTest, ServerErrorOnDispatchIsNotRepeatedUntilResumedAndChecked)
     FAIL() << "a 500 on the dispatch passed";
   } catch (const UncertainError& e) {  // the engine then waits for retry or skip
     std::string msg = e.what();
-    EXPECT_NE(msg.find("HTTP 500"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("not repeated"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("HTTP 500")) << msg;
+    EXPECT_THAT(msg, HasSubstr("not repeated")) << msg;
   }
   EXPECT_EQ(dispatches(server), 1);
   EXPECT_EQ(server.runs().size(), 0u);
@@ -121,8 +122,8 @@ TEST_F(CiDispatchTest, MissingTokenSaysWhereToPutIt) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("RELMAN_T_UNSET_TOKEN"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("0600"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("RELMAN_T_UNSET_TOKEN")) << msg;
+    EXPECT_THAT(msg, HasSubstr("0600")) << msg;
   }
   EXPECT_EQ(dispatches(server), 0);
 }
@@ -136,8 +137,8 @@ TEST_F(CiDispatchTest, UnknownWorkflowIsExplained) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("HTTP 404"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("check `repo`"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("HTTP 404")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("check `repo`")) << e.what();
   }
 }
 
@@ -152,7 +153,7 @@ TEST_F(CiDispatchTest, RehearsalWritesTheOutboxInsteadOfGitHub) {
   auto msg = json::parse(test::read_file(file));
   EXPECT_EQ(msg["url"], "https://api.github.com/repos/python/cpython/actions/workflows/build.yml/dispatches");
   EXPECT_EQ(msg["body"]["ref"], "3.12");
-  EXPECT_NE(h.log().find("rehearsal: would POST"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), HasSubstr("rehearsal: would POST")) << h.log();
   h.run();  // again: the same message, not a second one
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "sandbox" / "outbox" / "step-2.json"));
 }

@@ -4,6 +4,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -37,7 +38,7 @@ TEST_F(CiRequireGreenTest, GreenPassesAndSendsTheTokenWithoutLoggingIt) {
   auto out = h.run();
   EXPECT_EQ(out["passed"], json({"buildbot", "tests", "lint"}));
   for (const auto& r : server.requests()) EXPECT_EQ(r["headers"]["Authorization"], "Bearer ghp_s3cr3t_value");
-  EXPECT_EQ(out.dump().find("ghp_s3cr3t_value"), std::string::npos);
+  EXPECT_THAT(out.dump(), Not(HasSubstr("ghp_s3cr3t_value")));
   EXPECT_TRUE(test::files_containing((dir / "state").string(), "ghp_s3cr3t_value").empty());
 }
 
@@ -52,9 +53,9 @@ TEST_F(CiRequireGreenTest, RefusedTokenErrorDoesNotShowIt) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("HTTP 401"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("RELMAN_T_GH"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("ghp_wrong_token_value"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("HTTP 401")) << msg;
+    EXPECT_THAT(msg, HasSubstr("RELMAN_T_GH")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("ghp_wrong_token_value"))) << msg;
   }
   EXPECT_TRUE(test::files_containing((dir / "state").string(), "ghp_wrong_token_value").empty());
 }
@@ -72,10 +73,10 @@ TEST_F(CiRequireGreenTest, ListsFailingAndPendingChecksByName) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("buildbot/AMD64 Windows (failure)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("Ubuntu (timed_out)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("still running: docs (in_progress)"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("tests"), std::string::npos) << "passing checks are not failures: " << msg;
+    EXPECT_THAT(msg, HasSubstr("buildbot/AMD64 Windows (failure)")) << msg;
+    EXPECT_THAT(msg, HasSubstr("Ubuntu (timed_out)")) << msg;
+    EXPECT_THAT(msg, HasSubstr("still running: docs (in_progress)")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("tests"))) << "passing checks are not failures: " << msg;
   }
 }
 
@@ -98,7 +99,7 @@ TEST_F(CiRequireGreenTest, ServerErrorsAreRetriedThenRunAgainSucceeds) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("HTTP 503 after 5 attempts"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("HTTP 503 after 5 attempts")) << e.what();
   }
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(h.run());
@@ -114,8 +115,8 @@ TEST_F(CiRequireGreenTest, ConnectionRefusedSaysSo) {
   } catch (const StepError& e) {
     std::string msg = e.what();
     // The engine's display names the step; the message does not repeat it.
-    EXPECT_EQ(msg.find("step 'step'"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("Couldn't connect"), std::string::npos) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("step 'step'"))) << msg;
+    EXPECT_THAT(msg, HasSubstr("Couldn't connect")) << msg;
   }
 }
 

@@ -7,6 +7,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -60,7 +61,7 @@ TEST_F(CiWaitTest, WaitsDownloadsAndChecksArtifacts) {
   EXPECT_EQ(test::read_file(root / "windows" / "python-3.12.1-amd64.exe"), "MZ windows installer bytes");
   EXPECT_EQ(out["files"].size(), 3u);
   ASSERT_FALSE(lines.empty());
-  EXPECT_NE(lines[0].find("in_progress"), std::string::npos) << lines[0];
+  EXPECT_THAT(lines[0], HasSubstr("in_progress")) << lines[0];
   auto probe = h.probe();
   EXPECT_EQ(probe.result, ProbeResult::done) << probe.detail;
   EXPECT_EQ(probe.outputs["files"], out["files"]);
@@ -81,11 +82,11 @@ TEST_F(CiWaitTest, FailedRunNamesTheFailedJobs) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("finished with 'failure'"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("build-windows (failure)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("docs (cancelled)"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("build-macos"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("relman resume"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("finished with 'failure'")) << msg;
+    EXPECT_THAT(msg, HasSubstr("build-windows (failure)")) << msg;
+    EXPECT_THAT(msg, HasSubstr("docs (cancelled)")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("build-macos"))) << msg;
+    EXPECT_THAT(msg, HasSubstr("relman resume")) << msg;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
@@ -101,7 +102,7 @@ TEST_F(CiWaitTest, WrongChecksumIsRefusedAndNothingLandsInArtifacts) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("windows/python-3.12.1-amd64.exe has sha256"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("windows/python-3.12.1-amd64.exe has sha256")) << msg;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
@@ -149,7 +150,7 @@ TEST_F(CiWaitTest, NoChecksumsIsAnError) {
     hp->run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("published no checksums"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("published no checksums")) << e.what();
   }
 }
 
@@ -163,7 +164,7 @@ TEST_F(CiWaitTest, TimesOutWhileRunning) {
     hp->run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("still in_progress"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("still in_progress")) << e.what();
   }
 }
 
@@ -184,7 +185,7 @@ TEST_F(CiWaitTest, RehearsalOutboxRunIsNotWaitedFor) {
   h.with() = {{"repo", "o/r"}, {"run", "rehearsal:dispatch-1.json"}};
   auto out = h.run();
   EXPECT_EQ(out["conclusion"], "not-waited-in-rehearsal");
-  EXPECT_NE(h.log().find("nothing to wait for"), std::string::npos);
+  EXPECT_THAT(h.log(), HasSubstr("nothing to wait for"));
   h.ctx().mode = RunMode::execute;
   EXPECT_THROW(h.run(), StepError);
 }

@@ -5,6 +5,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -102,8 +103,8 @@ TEST(CpythonBump, MissingMarkersNameTheFile) {
     FAIL() << "expected a StepError";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("Include/patchlevel.h"), std::string::npos) << m;
-    EXPECT_NE(m.find("--start constants--"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("Include/patchlevel.h")) << m;
+    EXPECT_THAT(m, HasSubstr("--start constants--")) << m;
   }
   EXPECT_EQ(r.patchlevel(), "#define PY_VERSION \"3.12.0\"\n") << "nothing written on failure";
 }
@@ -116,7 +117,7 @@ TEST(CpythonBump, ReadmeWithoutTitleNamesTheFile) {
     h.run();
     FAIL() << "expected a StepError";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("README.rst"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("README.rst")) << e.what();
   }
 }
 

@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -45,15 +46,15 @@ TEST(GitBranch, ExistingElsewhereIsUnknownAndAnError) {
   h.with()["from"] = first;
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::unknown);
-  EXPECT_NE(p.detail.find(first), std::string::npos) << p.detail;
-  EXPECT_NE(p.detail.find(second), std::string::npos) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr(first)) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr(second)) << p.detail;
   try {
     h.run();
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find(second), std::string::npos) << m;
-    EXPECT_NE(m.find("git branch -D 3.12"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr(second)) << m;
+    EXPECT_THAT(m, HasSubstr("git branch -D 3.12")) << m;
   }
 }
 

@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -41,7 +42,7 @@ TEST(GitCheckout, RefusesToOverwriteLocalChangesAndNamesMissingBranches) {
     h.run();
     FAIL() << "local changes were overwritten";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("relman resume"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("relman resume")) << e.what();
   }
   EXPECT_EQ(read_file(repo / "a.txt"), "local edit\n");
   EXPECT_EQ(sh_ok("git symbolic-ref --short HEAD", repo), "3.12\n");
@@ -50,7 +51,7 @@ TEST(GitCheckout, RefusesToOverwriteLocalChangesAndNamesMissingBranches) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("no local branch 'nope'"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("no local branch 'nope'")) << e.what();
   }
 }
 

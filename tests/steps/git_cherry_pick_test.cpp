@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -76,7 +77,7 @@ TEST(GitCherryPick, ProbeNotDoneAfterUndo) {
   r.git("reset -q --hard HEAD~1");
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
-  EXPECT_NE(p.detail.find(r.fixes[2]), std::string::npos) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr(r.fixes[2])) << p.detail;
 }
 
 TEST(GitCherryPick, ConflictStopsThenResumeCommitsTheResolution) {
@@ -97,12 +98,12 @@ TEST(GitCherryPick, ConflictStopsThenResumeCommitsTheResolution) {
     FAIL() << "expected a conflict";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("b.txt"), std::string::npos) << m;
-    EXPECT_NE(m.find("relman resume"), std::string::npos) << m;
-    EXPECT_NE(m.find("git cherry-pick --abort"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("b.txt")) << m;
+    EXPECT_THAT(m, HasSubstr("relman resume")) << m;
+    EXPECT_THAT(m, HasSubstr("git cherry-pick --abort")) << m;
   }
   EXPECT_TRUE(std::filesystem::exists(r.repo / ".git/CHERRY_PICK_HEAD"));
-  EXPECT_NE(r.git("status --porcelain").find("UU b.txt"), std::string::npos);
+  EXPECT_THAT(r.git("status --porcelain"), HasSubstr("UU b.txt"));
   EXPECT_EQ(h.ctx().checkpoint["in_progress"], conflicting);
   EXPECT_EQ(h.ctx().checkpoint["picked"], json({r.fixes[0]}));
 
@@ -111,7 +112,7 @@ TEST(GitCherryPick, ConflictStopsThenResumeCommitsTheResolution) {
     h.run();
     FAIL() << "expected the conflict again";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("b.txt"), std::string::npos);
+    EXPECT_THAT(std::string(e.what()), HasSubstr("b.txt"));
   }
 
   write_file(r.repo / "b.txt", "resolved\n");
@@ -157,7 +158,7 @@ TEST(GitCherryPick, UnknownCommitIsAClearError) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("deadbeefdeadbeef"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("deadbeefdeadbeef")) << e.what();
   }
 }
 

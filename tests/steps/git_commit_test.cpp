@@ -5,6 +5,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -67,8 +68,8 @@ TEST(GitCommit, NothingToCommitSaysSo) {
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("nothing to commit"), std::string::npos) << m;
-    EXPECT_NE(m.find("relman skip"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("nothing to commit")) << m;
+    EXPECT_THAT(m, HasSubstr("relman skip")) << m;
   }
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
@@ -87,7 +88,7 @@ TEST(GitCommit, ItsOwnCommitAlreadyAtHeadIsDoneNotNothingToCommit) {
   json out = again.run();
   EXPECT_EQ(out, made);
   EXPECT_EQ(r.git("rev-list --count HEAD"), "2\n") << "a second commit was made";
-  EXPECT_NE(again.log().find("is already this commit"), std::string::npos) << again.log();
+  EXPECT_THAT(again.log(), HasSubstr("is already this commit")) << again.log();
   // A change since then is committed as usual.
   write_file(r.repo / "a.txt", "3.12.0++\n");
   json next = again.run();
@@ -108,7 +109,7 @@ TEST(GitCommit, SourceDateEpochFixesTheDates) {
       h.run();
       FAIL() << "a bad SOURCE_DATE_EPOCH was used";
     } catch (const StepError& e) {
-      EXPECT_NE(std::string(e.what()).find("SOURCE_DATE_EPOCH is 'yesterday'"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("SOURCE_DATE_EPOCH is 'yesterday'")) << e.what();
     }
   }
   ScopedEnv epoch("SOURCE_DATE_EPOCH", "1700000000");
@@ -135,7 +136,7 @@ TEST(GitCommit, PathsTakeDirectoriesAndAStepsFilesOutputInsideTheList) {
   h.with()["paths"] = json({"../outside"});
   EXPECT_THROW(
       try { h.run(); } catch (const StepError& e) {
-        EXPECT_NE(std::string(e.what()).find("not inside the repository"), std::string::npos) << e.what();
+        EXPECT_THAT(std::string(e.what()), HasSubstr("not inside the repository")) << e.what();
         throw;
       },
       StepError);
@@ -158,9 +159,9 @@ TEST(GitCommit, RefusesRelmanStateAndTemporaryFiles) {
       ADD_FAILURE() << "committed a state directory";
     } catch (const StepError& e) {
       std::string m = e.what();
-      EXPECT_NE(m.find("refusing to commit relman's own files"), std::string::npos) << m;
-      EXPECT_NE(m.find("relstate/3.12.0/journal.jsonl"), std::string::npos) << m;
-      EXPECT_NE(m.find("paths"), std::string::npos) << m;
+      EXPECT_THAT(m, HasSubstr("refusing to commit relman's own files")) << m;
+      EXPECT_THAT(m, HasSubstr("relstate/3.12.0/journal.jsonl")) << m;
+      EXPECT_THAT(m, HasSubstr("paths")) << m;
     }
     EXPECT_EQ(r.git("rev-parse HEAD"), head);
     // Named outright in `paths`, it is refused too; the other state
@@ -182,7 +183,7 @@ TEST(GitCommit, RefusesRelmanStateAndTemporaryFiles) {
     h.run();
     ADD_FAILURE() << "committed a temporary file";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("Include/.tmp.patchlevel.h.123456: a relman temporary file"), std::string::npos)
+    EXPECT_THAT(std::string(e.what()), HasSubstr("Include/.tmp.patchlevel.h.123456: a relman temporary file"))
         << e.what();
   }
 }

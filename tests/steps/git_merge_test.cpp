@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -75,8 +76,8 @@ TEST(GitMerge, ConflictStopsThenResumeCommits) {
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("a.txt"), std::string::npos) << m;
-    EXPECT_NE(m.find("git merge --abort"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("a.txt")) << m;
+    EXPECT_THAT(m, HasSubstr("git merge --abort")) << m;
   }
   EXPECT_TRUE(std::filesystem::exists(r.repo / ".git/MERGE_HEAD"));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
@@ -98,7 +99,7 @@ TEST(GitMerge, UnknownRefIsAClearError) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("v9.9.9"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("v9.9.9")) << e.what();
   }
 }
 

@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -41,10 +42,9 @@ TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
   EXPECT_EQ(out["updated"], json({"refs/heads/main " + old_main + ".." + r.local("main"),
                                   "refs/tags/v3.12.0 " + std::string(40, '0') + ".." + r.local("refs/tags/v3.12.0")}));
   std::string log = h.log();
-  EXPECT_NE(log.find(old_main.substr(0, 10) + ".." + r.local("main").substr(0, 10) + "  refs/heads/main -> refs/heads/main"),
-            std::string::npos)
+  EXPECT_THAT(log, HasSubstr(old_main.substr(0, 10) + ".." + r.local("main").substr(0, 10) + "  refs/heads/main -> refs/heads/main"))
       << log;
-  EXPECT_NE(log.find("[new tag]"), std::string::npos) << log;
+  EXPECT_THAT(log, HasSubstr("[new tag]")) << log;
   // Crash after the push, before the journal: probe says done, same outputs.
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
@@ -75,13 +75,13 @@ TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("refs/heads/main: non-fast-forward"), std::string::npos) << m;
-    EXPECT_NE(m.find("git pull --rebase origin"), std::string::npos) << m;
-    EXPECT_NE(m.find("Nothing was pushed"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("refs/heads/main: non-fast-forward")) << m;
+    EXPECT_THAT(m, HasSubstr("git pull --rebase origin")) << m;
+    EXPECT_THAT(m, HasSubstr("Nothing was pushed")) << m;
   }
   EXPECT_EQ(r.remote("main"), theirs);
   EXPECT_NE(sh(("git rev-parse -q --verify refs/tags/v3.12.0"), r.origin).exit_code, 0);
-  EXPECT_NE(h.log().find("[rejected]"), std::string::npos);
+  EXPECT_THAT(h.log(), HasSubstr("[rejected]"));
 
   // Same, when the remote's commit is known locally (fetched) but not an ancestor.
   sh_ok("git fetch -q origin", r.repo);
@@ -89,7 +89,7 @@ TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("non-fast-forward"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("non-fast-forward")) << e.what();
   }
   EXPECT_EQ(r.remote("main"), theirs);
 }
@@ -104,7 +104,7 @@ TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("git remote add upstream"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("git remote add upstream")) << e.what();
   }
   StepHarness h2("git.push", r.repo, r.dir / "state2");
   h2.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
@@ -155,9 +155,9 @@ TEST(GitPush, InARehearsalARemoteWithoutAMirrorIsRefused) {
       h.run();
       FAIL() << name;
     } catch (const StepError& e) {
-      EXPECT_NE(std::string(e.what()).find("no sandbox mirror for the remote '" + name + "'"), std::string::npos)
+      EXPECT_THAT(std::string(e.what()), HasSubstr("no sandbox mirror for the remote '" + name + "'"))
           << e.what();
-      EXPECT_NE(std::string(e.what()).find("Nothing was pushed"), std::string::npos) << e.what();
+      EXPECT_THAT(std::string(e.what()), HasSubstr("Nothing was pushed")) << e.what();
     }
   }
   EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
@@ -178,7 +178,7 @@ TEST(GitPush, InARehearsalAnInsteadOfThatLeadsOutOfTheSandboxIsRefused) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("instead of its sandbox mirror"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("instead of its sandbox mirror")) << e.what();
   }
   EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
 }

@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -30,15 +31,15 @@ TEST(GitRequireBranch, WrongBranchAndDetachedHead) {
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("on branch 'main'"), std::string::npos) << m;
-    EXPECT_NE(m.find("git switch 3.12"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("on branch 'main'")) << m;
+    EXPECT_THAT(m, HasSubstr("git switch 3.12")) << m;
   }
   sh_ok("git checkout -q --detach", repo);
   try {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("HEAD is detached"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("HEAD is detached")) << e.what();
   }
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }

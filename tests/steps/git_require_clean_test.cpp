@@ -4,6 +4,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -32,15 +33,15 @@ TEST(GitRequireClean, ListsStagedUnstagedAndUntracked) {
     FAIL();
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("a.txt: staged: modified"), std::string::npos) << m;
-    EXPECT_NE(m.find("b.txt: not staged: modified"), std::string::npos) << m;
-    EXPECT_NE(m.find("c.txt: not staged: deleted"), std::string::npos) << m;
-    EXPECT_NE(m.find("sub/new.txt: untracked"), std::string::npos) << m;
-    EXPECT_NE(m.find("git stash -u"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("a.txt: staged: modified")) << m;
+    EXPECT_THAT(m, HasSubstr("b.txt: not staged: modified")) << m;
+    EXPECT_THAT(m, HasSubstr("c.txt: not staged: deleted")) << m;
+    EXPECT_THAT(m, HasSubstr("sub/new.txt: untracked")) << m;
+    EXPECT_THAT(m, HasSubstr("git stash -u")) << m;
   }
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
-  EXPECT_NE(p.detail.find("b.txt"), std::string::npos);
+  EXPECT_THAT(p.detail, HasSubstr("b.txt"));
 }
 
 }  // namespace

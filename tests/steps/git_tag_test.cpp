@@ -7,6 +7,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -76,7 +77,7 @@ TEST(GitTag, SignedTagVerifiesWithGitTagV) {
   EXPECT_EQ(h.ctx().checkpoint["commit"], head(dir / "repo"));
   auto v = sh("git tag -v v3.12.0", dir / "repo");
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
-  EXPECT_NE(v.err.find("Good signature from \"Test Releaser <rm@example.org>\""), std::string::npos) << v.err;
+  EXPECT_THAT(v.err, HasSubstr("Good signature from \"Test Releaser <rm@example.org>\"")) << v.err;
   EXPECT_EQ(sh("git fsck --strict", dir / "repo").exit_code, 0);
 
   // Probe after the fact reports the signer too.
@@ -98,15 +99,15 @@ TEST(GitTag, ExplicitKeyAmongSeveral) {
     h.run();
     FAIL() << "two keys and no `key` must fail";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find(b), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("`key`"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr(b)) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("`key`")) << e.what();
   }
   EXPECT_EQ(sh("git rev-parse -q --verify refs/tags/v1", dir / "repo").exit_code, 1);  // nothing half-made
   h.with()["key"] = b;
   EXPECT_EQ(h.run()["key"], b);
   auto v = sh("git tag -v v1", dir / "repo");
   EXPECT_EQ(v.exit_code, 0) << v.err;
-  EXPECT_NE(v.err.find("\"B <b@example.org>\""), std::string::npos) << v.err;
+  EXPECT_THAT(v.err, HasSubstr("\"B <b@example.org>\"")) << v.err;
 }
 
 TEST(GitTag, NoSecretKeySaysHowToMakeOneThenRetrySucceeds) {
@@ -120,8 +121,8 @@ TEST(GitTag, NoSecretKeySaysHowToMakeOneThenRetrySucceeds) {
     FAIL() << "no key must fail";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("no secret key"), std::string::npos) << m;
-    EXPECT_NE(m.find("--quick-gen-key"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("no secret key")) << m;
+    EXPECT_THAT(m, HasSubstr("--quick-gen-key")) << m;
   }
   gpg.add_key();
   EXPECT_EQ(h.run()["signed"], true);
@@ -143,21 +144,21 @@ TEST(GitTag, WrongPassphraseNeverShowsItAndRetryWorks) {
     FAIL() << "a wrong passphrase must fail";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("wrong passphrase"), std::string::npos) << m;
-    EXPECT_NE(m.find("RELMAN_TEST_TAG_PASS"), std::string::npos) << m;
-    EXPECT_EQ(m.find(wrong), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("wrong passphrase")) << m;
+    EXPECT_THAT(m, HasSubstr("RELMAN_TEST_TAG_PASS")) << m;
+    EXPECT_THAT(m, Not(HasSubstr(wrong))) << m;
     // What the engine writes to logs and journal goes through the redactor.
     h.ctx().log->line("failed: " + m + " (tried " + wrong + ")");
   }
-  EXPECT_EQ(h.log().find(wrong), std::string::npos) << h.log();
-  EXPECT_NE(h.log().find("***"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), Not(HasSubstr(wrong))) << h.log();
+  EXPECT_THAT(h.log(), HasSubstr("***")) << h.log();
   EXPECT_EQ(sh("git rev-parse -q --verify refs/tags/v1", dir / "repo").exit_code, 1);
 
   ::setenv("RELMAN_TEST_TAG_PASS", secret.c_str(), 1);
   EXPECT_EQ(h.run()["signed"], true);
   ::unsetenv("RELMAN_TEST_TAG_PASS");
   EXPECT_EQ(sh("git tag -v v1", dir / "repo").exit_code, 0);
-  EXPECT_EQ(h.log().find(secret), std::string::npos);
+  EXPECT_THAT(h.log(), Not(HasSubstr(secret)));
 }
 
 TEST(GitTag, ExistingTagOnSameCommitIsDoneOnOtherCommitIsAnError) {
@@ -180,9 +181,9 @@ TEST(GitTag, ExistingTagOnSameCommitIsDoneOnOtherCommitIsAnError) {
     FAIL() << "a tag on another commit must be an error";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find(first), std::string::npos) << m;
-    EXPECT_NE(m.find(second), std::string::npos) << m;
-    EXPECT_NE(m.find("git tag -d v1"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr(first)) << m;
+    EXPECT_THAT(m, HasSubstr(second)) << m;
+    EXPECT_THAT(m, HasSubstr("git tag -d v1")) << m;
   }
   StepHarness fresh("git.tag", dir / "repo", dir / "state2");
   fresh.with() = {{"name", "v1"}, {"ref", "HEAD~1"}};
@@ -200,7 +201,7 @@ TEST(GitTag, BadInputs) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("no-such-branch"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("no-such-branch")) << e.what();
   }
 }
 

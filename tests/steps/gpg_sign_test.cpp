@@ -6,6 +6,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -37,10 +38,10 @@ TEST(GpgSign, SignsEachFileVerifiableByGpgAndProbes) {
   EXPECT_EQ(out["signatures"][0], (f.art / "Python-3.12.0.tgz.asc").string());
   for (const char* name : {"Python-3.12.0.tgz", "Python-3.12.0.tar.xz"}) {
     auto asc = test::read_file(f.art / (std::string(name) + ".asc"));
-    EXPECT_EQ(asc.rfind("-----BEGIN PGP SIGNATURE-----", 0), 0u);
+    EXPECT_THAT(asc, StartsWith("-----BEGIN PGP SIGNATURE-----"));
     auto v = sh(std::string("gpg --status-fd 1 --verify ") + name + ".asc " + name, f.art);
     EXPECT_EQ(v.exit_code, 0) << v.err;
-    EXPECT_NE(v.out.find("VALIDSIG " + fpr), std::string::npos) << v.out;
+    EXPECT_THAT(v.out, HasSubstr("VALIDSIG " + fpr)) << v.out;
   }
   auto p = f.h.probe();
   EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
@@ -68,10 +69,9 @@ TEST(GpgSign, ProbeWantsTheRightKey) {
   f.h.with()["key"] = b;
   auto p = f.h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
-  EXPECT_NE(p.detail.find(a), std::string::npos) << p.detail;
+  EXPECT_THAT(p.detail, HasSubstr(a)) << p.detail;
   EXPECT_EQ(f.h.run()["key"], b);
-  EXPECT_NE(sh("gpg --status-fd 1 --verify Python-3.12.0.tgz.asc Python-3.12.0.tgz", f.art).out.find("VALIDSIG " + b),
-            std::string::npos);
+  EXPECT_THAT(sh("gpg --status-fd 1 --verify Python-3.12.0.tgz.asc Python-3.12.0.tgz", f.art).out, HasSubstr("VALIDSIG " + b));
 }
 
 TEST(GpgSign, NoSecretKeyThenResumeAfterCreatingOne) {
@@ -82,9 +82,9 @@ TEST(GpgSign, NoSecretKeyThenResumeAfterCreatingOne) {
     FAIL() << "no key must fail";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("no secret key"), std::string::npos) << m;
-    EXPECT_NE(m.find("--quick-gen-key"), std::string::npos) << m;
-    EXPECT_NE(m.find("`key`"), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("no secret key")) << m;
+    EXPECT_THAT(m, HasSubstr("--quick-gen-key")) << m;
+    EXPECT_THAT(m, HasSubstr("`key`")) << m;
   }
   EXPECT_FALSE(std::filesystem::exists(f.art / "Python-3.12.0.tgz.asc"));
   std::string fpr = gpg.add_key();
@@ -101,7 +101,7 @@ TEST(GpgSign, MissingFileNamesIt) {
     f.h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("Python-3.12.0.tar.bz2 does not exist"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("Python-3.12.0.tar.bz2 does not exist")) << e.what();
   }
 }
 
@@ -118,12 +118,12 @@ TEST(GpgSign, WrongPassphraseFailsWithoutRevealingItThenSucceeds) {
     FAIL() << "a wrong passphrase must fail";
   } catch (const StepError& e) {
     std::string m = e.what();
-    EXPECT_NE(m.find("wrong passphrase"), std::string::npos) << m;
-    EXPECT_NE(m.find("RELMAN_TEST_SIGN_PASS"), std::string::npos) << m;
-    EXPECT_EQ(m.find(wrong), std::string::npos) << m;
+    EXPECT_THAT(m, HasSubstr("wrong passphrase")) << m;
+    EXPECT_THAT(m, HasSubstr("RELMAN_TEST_SIGN_PASS")) << m;
+    EXPECT_THAT(m, Not(HasSubstr(wrong))) << m;
     f.h.ctx().log->line(std::string("error: ") + e.what() + " passphrase was " + wrong);
   }
-  EXPECT_EQ(f.h.log().find(wrong), std::string::npos) << f.h.log();
+  EXPECT_THAT(f.h.log(), Not(HasSubstr(wrong))) << f.h.log();
   EXPECT_FALSE(std::filesystem::exists(f.art / "Python-3.12.0.tgz.asc"));
 
   ::setenv("RELMAN_TEST_SIGN_PASS", secret.c_str(), 1);
@@ -131,7 +131,7 @@ TEST(GpgSign, WrongPassphraseFailsWithoutRevealingItThenSucceeds) {
   ::unsetenv("RELMAN_TEST_SIGN_PASS");
   EXPECT_EQ(out["key"], fpr);
   EXPECT_EQ(sh("gpg --verify Python-3.12.0.tar.xz.asc Python-3.12.0.tar.xz", f.art).exit_code, 0);
-  EXPECT_EQ(f.h.log().find(secret), std::string::npos);
+  EXPECT_THAT(f.h.log(), Not(HasSubstr(secret)));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -47,7 +48,7 @@ TEST(GpgVerify, GoodSignaturesAndChecksums) {
   EXPECT_EQ(out["signer"], s.fpr);
   ASSERT_EQ(out["verified"].size(), 2u);
   EXPECT_EQ(out["checksums"][0], (s.art / "SHA256SUMS").string());
-  EXPECT_NE(s.h.log().find("sha256 matches"), std::string::npos);
+  EXPECT_THAT(s.h.log(), HasSubstr("sha256 matches"));
   auto p = s.h.probe();
   EXPECT_EQ(p.result, ProbeResult::done);
   EXPECT_EQ(p.outputs, out);
@@ -59,9 +60,9 @@ TEST(GpgVerify, TamperedFileIsNamedThenFixedResumes) {
   Signed s;
   test::write_file(s.art / "Python-3.12.0.tgz", "tgz bytes, tampered\n");
   std::string m = s.failure();
-  EXPECT_NE(m.find("Python-3.12.0.tgz: BAD signature"), std::string::npos) << m;
-  EXPECT_NE(m.find("sha256 is"), std::string::npos) << m;  // and the checksum disagrees too
-  EXPECT_EQ(m.find("Python-3.12.0.tar.xz:"), std::string::npos) << m;
+  EXPECT_THAT(m, HasSubstr("Python-3.12.0.tgz: BAD signature")) << m;
+  EXPECT_THAT(m, HasSubstr("sha256 is")) << m;  // and the checksum disagrees too
+  EXPECT_THAT(m, Not(HasSubstr("Python-3.12.0.tar.xz:"))) << m;
   EXPECT_EQ(s.h.probe().result, ProbeResult::not_done);
   test::write_file(s.art / "Python-3.12.0.tgz", "tgz bytes\n");
   EXPECT_EQ(s.h.run()["verified"].size(), 2u);
@@ -73,9 +74,9 @@ TEST(GpgVerify, TamperedChecksumIsNamed) {
   sums[0] = sums[0] == '0' ? '1' : '0';
   test::write_file(s.art / "SHA256SUMS", sums);
   std::string m = s.failure();
-  EXPECT_NE(m.find("Python-3.12.0.tgz: sha256 is"), std::string::npos) << m;
-  EXPECT_NE(m.find("SHA256SUMS says"), std::string::npos) << m;
-  EXPECT_EQ(m.find("BAD signature"), std::string::npos) << m;
+  EXPECT_THAT(m, HasSubstr("Python-3.12.0.tgz: sha256 is")) << m;
+  EXPECT_THAT(m, HasSubstr("SHA256SUMS says")) << m;
+  EXPECT_THAT(m, Not(HasSubstr("BAD signature"))) << m;
 }
 
 TEST(GpgVerify, MissingFileSignatureAndListing) {
@@ -85,17 +86,17 @@ TEST(GpgVerify, MissingFileSignatureAndListing) {
   sh_ok("gpg --batch -q --armor --detach-sign extra.txt", s.art);
   s.h.with()["files"] = {"Python-3.12.0.tgz", "Python-3.12.0.tar.xz", "extra.txt", "gone.zip"};
   std::string m = s.failure();
-  EXPECT_NE(m.find("Python-3.12.0.tar.xz: no signature"), std::string::npos) << m;
-  EXPECT_NE(m.find("extra.txt: not listed in"), std::string::npos) << m;
-  EXPECT_NE(m.find("gone.zip: the file does not exist"), std::string::npos) << m;
-  EXPECT_EQ(m.find("Python-3.12.0.tgz:"), std::string::npos) << m;
+  EXPECT_THAT(m, HasSubstr("Python-3.12.0.tar.xz: no signature")) << m;
+  EXPECT_THAT(m, HasSubstr("extra.txt: not listed in")) << m;
+  EXPECT_THAT(m, HasSubstr("gone.zip: the file does not exist")) << m;
+  EXPECT_THAT(m, Not(HasSubstr("Python-3.12.0.tgz:"))) << m;
 }
 
 TEST(GpgVerify, WrongSignerAndUnknownKey) {
   Signed s;
   s.h.with()["key"] = "0000000000000000000000000000000000000000";
   std::string m = s.failure();
-  EXPECT_NE(m.find("not by the expected key"), std::string::npos) << m;
+  EXPECT_THAT(m, HasSubstr("not by the expected key")) << m;
 
   // A signature by a key this keyring does not know.
   TempDir d;
@@ -111,8 +112,8 @@ TEST(GpgVerify, WrongSignerAndUnknownKey) {
     h.run();
     FAIL() << "an unknown signer must fail";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("not in the keyring"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("gpg --import"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("not in the keyring")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("gpg --import")) << e.what();
   }
 }
 

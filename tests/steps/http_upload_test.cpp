@@ -7,6 +7,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -74,7 +75,7 @@ TEST_F(HttpUploadTest, SingleFileUrl) {
     hp->run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("end the url with '/'"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("end the url with '/'")) << e.what();
   }
 }
 
@@ -93,8 +94,8 @@ TEST_F(HttpUploadTest, CutOffUploadLeavesNothingLookingDoneThenResumes) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("upload of Python-3.12.1.tgz failed"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("upload of Python-3.12.1.tgz failed")) << msg;
+    EXPECT_THAT(msg, HasSubstr("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz")) << msg;
   }
   // The server kept half a file, as a naive server does: it is not "done".
   auto partial = server.uploads()["/upload/3.12.1/Python-3.12.1.tgz"]["size"].get<size_t>();
@@ -115,8 +116,8 @@ TEST_F(HttpUploadTest, WrongChecksumOnReadBackFails) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("reads back as " + std::to_string(tgz.size()) + " bytes"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(test::sha256_hex(tgz)), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("reads back as " + std::to_string(tgz.size()) + " bytes")) << msg;
+    EXPECT_THAT(msg, HasSubstr(test::sha256_hex(tgz))) << msg;
   }
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
   server.configure({{"faults", json::array()}});
@@ -137,7 +138,7 @@ TEST_F(HttpUploadTest, RehearsalCopiesIntoTheSandbox) {
   ASSERT_TRUE(std::filesystem::exists(copy));
   EXPECT_EQ(test::read_file(copy), tgz);
   EXPECT_EQ(out["urls"][0], "https://www.python.org/ftp/python/3.12.1/Python-3.12.1.tgz");
-  EXPECT_NE(hp->log().find("rehearsal: would upload"), std::string::npos);
+  EXPECT_THAT(hp->log(), HasSubstr("rehearsal: would upload"));
   EXPECT_EQ(hp->probe().result, ProbeResult::done);
 }
 
@@ -153,11 +154,11 @@ TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
     hp->run();
     FAIL() << "the read-back was believed";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("larger than the local file"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("larger than the local file")) << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
-  EXPECT_NE(hp->log().find("announced 10737418240 bytes"), std::string::npos) << hp->log();
+  EXPECT_THAT(hp->log(), HasSubstr("announced 10737418240 bytes")) << hp->log();
 }
 
 // The same trickle with an honest length: the read-back ends at the
@@ -175,7 +176,7 @@ TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
     hp->run();
     FAIL() << "a trickle was waited out";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("deadline"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("deadline")) << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
 }
@@ -192,8 +193,8 @@ TEST_F(HttpUploadTest, InARehearsalARedirectOffTheMachineIsRefused) {
     hp->run();
     FAIL() << "followed a redirect off the machine";
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("192.0.2.7"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("only to loopback"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("192.0.2.7")) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("only to loopback")) << e.what();
   }
 }
 

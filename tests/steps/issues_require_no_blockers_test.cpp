@@ -7,6 +7,7 @@
 #include "support/http_server.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -36,10 +37,10 @@ TEST_F(BlockersTest, ListsOpenReleaseBlockersOnly) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("#101 Crash in the parser"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("#102"), std::string::npos) << "a beta ignores deferred blockers: " << msg;
-    EXPECT_EQ(msg.find("#103"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("#104"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("#101 Crash in the parser")) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("#102"))) << "a beta ignores deferred blockers: " << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("#103"))) << msg;
+    EXPECT_THAT(msg, Not(HasSubstr("#104"))) << msg;
   }
 }
 
@@ -52,8 +53,8 @@ TEST_F(BlockersTest, CandidatesAlsoCheckDeferredBlockers) {
     FAIL();
   } catch (const StepError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("#101"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("#102 Deferred doc fix"), std::string::npos) << msg;
+    EXPECT_THAT(msg, HasSubstr("#101")) << msg;
+    EXPECT_THAT(msg, HasSubstr("#102 Deferred doc fix")) << msg;
   }
 }
 
@@ -65,8 +66,8 @@ TEST_F(BlockersTest, NoBlockersPassesWithExplicitLabels) {
   EXPECT_EQ(out["labels"], json({"type-crash", "OS-windows"}));
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_NE(reqs[0]["path"].get<std::string>().find("labels=type-crash"), std::string::npos);
-  EXPECT_NE(reqs[1]["path"].get<std::string>().find("labels=OS-windows"), std::string::npos);
+  EXPECT_THAT(reqs[0]["path"].get<std::string>(), HasSubstr("labels=type-crash"));
+  EXPECT_THAT(reqs[1]["path"].get<std::string>(), HasSubstr("labels=OS-windows"));
 }
 
 TEST_F(BlockersTest, TimeoutThenRecovery) {
@@ -80,7 +81,7 @@ TEST_F(BlockersTest, TimeoutThenRecovery) {
     h.run();
     FAIL();
   } catch (const StepError& e) {
-    EXPECT_NE(std::string(e.what()).find("Operation timed out"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), HasSubstr("Operation timed out")) << e.what();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // The second delayed answer is used up by a retry inside this run.

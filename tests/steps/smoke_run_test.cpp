@@ -7,6 +7,7 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -60,7 +61,7 @@ TEST_F(SmokeRun, PassingCommandsReportTheirCount) {
   EXPECT_EQ(out["passed"], 5);
   ASSERT_EQ(out["commands"].size(), 5u);
   EXPECT_EQ(out["commands"][0], "./python -V");
-  EXPECT_NE(h.log().find("Minipy 3.14.0a0"), std::string::npos) << h.log();
+  EXPECT_THAT(h.log(), HasSubstr("Minipy 3.14.0a0")) << h.log();
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 
@@ -70,13 +71,13 @@ TEST_F(SmokeRun, AWrongExitCodeShowsTheCommandTheExpectationAndTheOutput) {
   h.with() = {{"cwd", build().string()}};
   h.with()["commands"] = json::parse(R"([["./python", "-V"], ["./python", "boom.mp"]])");
   std::string msg = failure_of(h);
-  EXPECT_NE(msg.find("1 of 2 smoke tests failed"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("`./python boom.mp` (in " + build().string() + ")"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("expected: exit code 0"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("got:      exit code 1"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("| about to fail"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("ZeroDivisionError"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("relman retry step"), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("1 of 2 smoke tests failed")) << msg;
+  EXPECT_THAT(msg, HasSubstr("`./python boom.mp` (in " + build().string() + ")")) << msg;
+  EXPECT_THAT(msg, HasSubstr("expected: exit code 0")) << msg;
+  EXPECT_THAT(msg, HasSubstr("got:      exit code 1")) << msg;
+  EXPECT_THAT(msg, HasSubstr("| about to fail")) << msg;
+  EXPECT_THAT(msg, HasSubstr("ZeroDivisionError")) << msg;
+  EXPECT_THAT(msg, HasSubstr("relman retry step")) << msg;
 }
 
 TEST_F(SmokeRun, AnUnmatchedPatternShowsThePatternAndWhatCameOut) {
@@ -84,9 +85,9 @@ TEST_F(SmokeRun, AnUnmatchedPatternShowsThePatternAndWhatCameOut) {
   h.with() = {{"cwd", build().string()}};
   h.with()["commands"] = json::parse(R"([{"argv": ["./python", "-V"], "match": "^Minipy 3\\.12\\.0$"}])");
   std::string msg = failure_of(h);
-  EXPECT_NE(msg.find("output matching /^Minipy 3\\.12\\.0$/"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("the output does not match"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("| Minipy 3.14.0a0"), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("output matching /^Minipy 3\\.12\\.0$/")) << msg;
+  EXPECT_THAT(msg, HasSubstr("the output does not match")) << msg;
+  EXPECT_THAT(msg, HasSubstr("| Minipy 3.14.0a0")) << msg;
 }
 
 TEST_F(SmokeRun, AMissingProgramIsAFailureNotACrash) {
@@ -94,15 +95,15 @@ TEST_F(SmokeRun, AMissingProgramIsAFailureNotACrash) {
   h.with() = {{"cwd", build().string()}};
   h.with()["commands"] = json::parse(R"([["./nope", "-V"], ["no-such-program-anywhere"]])");
   std::string msg = failure_of(h);
-  EXPECT_NE(msg.find("2 of 2 smoke tests failed"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("`./nope -V`"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("not found"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("did the build produce it?"), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("2 of 2 smoke tests failed")) << msg;
+  EXPECT_THAT(msg, HasSubstr("`./nope -V`")) << msg;
+  EXPECT_THAT(msg, HasSubstr("not found")) << msg;
+  EXPECT_THAT(msg, HasSubstr("did the build produce it?")) << msg;
 
   h.with() = {{"cwd", (state_.path() / "no-build-here").string()}};
   h.with()["commands"] = json::parse(R"([["./python"]])");
   msg = failure_of(h);
-  EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("does not exist")) << msg;
 }
 
 TEST_F(SmokeRun, LongOutputIsCutToItsLastLinesAndSlowCommandsTimeOut) {
@@ -113,13 +114,13 @@ TEST_F(SmokeRun, LongOutputIsCutToItsLastLinesAndSlowCommandsTimeOut) {
     {"argv": ["sleep", "20"], "timeout": 1}
   ])");
   std::string msg = failure_of(h);
-  EXPECT_NE(msg.find("exit code 4"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("| line 100\n"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("| line 61\n"), std::string::npos) << msg;
-  EXPECT_EQ(msg.find("| line 60\n"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("60 earlier lines"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("no result within 1 s"), std::string::npos) << msg;
-  EXPECT_NE(h.log().find("line 1\n"), std::string::npos);  // the log keeps everything
+  EXPECT_THAT(msg, HasSubstr("exit code 4")) << msg;
+  EXPECT_THAT(msg, HasSubstr("| line 100\n")) << msg;
+  EXPECT_THAT(msg, HasSubstr("| line 61\n")) << msg;
+  EXPECT_THAT(msg, Not(HasSubstr("| line 60\n"))) << msg;
+  EXPECT_THAT(msg, HasSubstr("60 earlier lines")) << msg;
+  EXPECT_THAT(msg, HasSubstr("no result within 1 s")) << msg;
+  EXPECT_THAT(h.log(), HasSubstr("line 1\n"));  // the log keeps everything
 }
 
 TEST(SmokeRunValidate, CommandsAreCheckedAtLoadTime) {
@@ -133,11 +134,11 @@ TEST(SmokeRunValidate, CommandsAreCheckedAtLoadTime) {
     auto problems = k.validate({{"commands", json::array({cmd})}});
     return problems.empty() ? std::string() : problems[0];
   };
-  EXPECT_NE(one("./python -V").find("must be a list"), std::string::npos);
-  EXPECT_NE(one({{"argv", {"x"}}, {"match", "(unclosed"}}).find("not a valid regular expression"), std::string::npos);
-  EXPECT_NE(one({{"argv", {"x"}}, {"expect", 0}}).find("unknown key 'expect'"), std::string::npos);
-  EXPECT_NE(one({{"argv", {"x"}}, {"exit", "zero"}}).find("'exit' must be an integer"), std::string::npos);
-  EXPECT_NE(one(json::array()).find("non-empty"), std::string::npos);
+  EXPECT_THAT(one("./python -V"), HasSubstr("must be a list"));
+  EXPECT_THAT(one({{"argv", {"x"}}, {"match", "(unclosed"}}), HasSubstr("not a valid regular expression"));
+  EXPECT_THAT(one({{"argv", {"x"}}, {"expect", 0}}), HasSubstr("unknown key 'expect'"));
+  EXPECT_THAT(one({{"argv", {"x"}}, {"exit", "zero"}}), HasSubstr("'exit' must be an integer"));
+  EXPECT_THAT(one(json::array()), HasSubstr("non-empty"));
   EXPECT_FALSE(k.validate({{"commands", json::array()}}).empty());
 }
 
