@@ -27,17 +27,10 @@
 #include "support/shell.h"
 #include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/names.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using relman::test::quote;
-using relman::test::Ran;
-using relman::test::read_file;
 using relman::test::SampleProject;
-using relman::test::sh;
-using relman::test::sh_ok;
-using relman::test::TempDir;
-using relman::test::write_file;
 
 namespace {
 
