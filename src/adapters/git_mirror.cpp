@@ -15,7 +15,10 @@ std::string last_error(const char* fallback) {
 // libgit2's result code.
 int fetch_into(git_remote* remote, const std::vector<std::string>& refspecs, Tags tags) {
   StrArrayView specs(refspecs);
-  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  // The _init functions, not the INIT macros: clang flags the macros' missing
+  // field initializers (-Wmissing-field-initializers).
+  git_fetch_options fo;
+  git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
   if (tags == Tags::refspecs_only) fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   return git_remote_fetch(remote, specs.get(), &fo, nullptr);
 }
@@ -80,7 +83,8 @@ std::map<std::string, std::string> list_refs(const std::filesystem::path& repo) 
 
 void clone_local(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& branch) {
   ensure_init();
-  git_clone_options co = GIT_CLONE_OPTIONS_INIT;
+  git_clone_options co;
+  git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION);
   co.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
   if (!branch.empty()) co.checkout_branch = branch.c_str();
   co.local = GIT_CLONE_LOCAL;
