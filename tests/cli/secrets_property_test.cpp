@@ -151,7 +151,7 @@ TEST_F(SecretsProperty, NoSecretShowsInAnyEncodingAndTheJournalAlwaysLoads) {
     // Every --ci line is an event: the printed journal parses.
     size_t lines = 0;
     for (size_t pos = 0, nl; (nl = run.out.find('\n', pos)) != std::string::npos; pos = nl + 1, ++lines)
-      EXPECT_NO_THROW(json::parse(run.out.substr(pos, nl - pos))) << run.out.substr(pos, nl - pos);
+      EXPECT_TRUE(json::accept(run.out.substr(pos, nl - pos))) << run.out.substr(pos, nl - pos);
     EXPECT_GE(lines, 6u);
 
     for (const auto& enc : encodings(secret)) {
