@@ -149,12 +149,7 @@ TEST(ArtifactFile, AppearsOnlyOnCommitWithMode0644AndItsHash) {
 TEST(ArtifactFile, UnwritableDirectoryNamesIt) {
   TempDir dir;
   write_file(dir / "file", "not a directory");
-  try {
-    ArtifactFile f(dir / "file" / "a.tgz");
-    FAIL() << "expected an error";
-  } catch (const std::system_error& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr((dir / "file").string())) << e.what();
-  }
+  EXPECT_THAT([&] { ArtifactFile f(dir / "file" / "a.tgz"); }, ThrowsMessage<std::system_error>(HasSubstr((dir / "file").string())));
 }
 
 TEST(PathExcluded, MatchesPathsFromTheTreeRoot) {

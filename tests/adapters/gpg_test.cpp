@@ -71,23 +71,10 @@ TEST(GpgAdapter, VerifyReportsTamperingAndGarbage) {
 
 TEST(GpgAdapter, KeySelectionErrorsSayWhatToDo) {
   GpgHome home;
-  try {
-    gpg::select_key("");
-    FAIL() << "no key must throw";
-  } catch (const std::runtime_error& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("--quick-gen-key")) << e.what();
-  }
+  EXPECT_THAT([&] { gpg::select_key(""); }, ThrowsMessage<std::runtime_error>(HasSubstr("--quick-gen-key")));
   std::string a = home.add_key("A <a@example.org>");
   std::string b = home.add_key("B <b@example.org>");
-  try {
-    gpg::select_key("");
-    FAIL() << "two keys must throw";
-  } catch (const std::runtime_error& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr(a)) << m;
-    EXPECT_THAT(m, HasSubstr(b)) << m;
-    EXPECT_THAT(m, HasSubstr("`key`")) << m;
-  }
+  EXPECT_THAT([&] { gpg::select_key(""); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr(a), HasSubstr(b), HasSubstr("`key`"))));
   EXPECT_EQ(gpg::select_key(b).fingerprint, b);
   EXPECT_THROW(gpg::select_key("0000000000000000000000000000000000000000"), std::runtime_error);
 }
@@ -101,15 +88,7 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
   ::setenv("RELMAN_TEST_GPG_PASS", "wrong horse battery", 1);
   {
     gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, [&](const std::string& s) { registered.push_back(s); });
-    try {
-      gpg::sign_detached("data", fpr, pass);
-      FAIL() << "a wrong passphrase must fail";
-    } catch (const std::runtime_error& e) {
-      std::string m = e.what();
-      EXPECT_THAT(m, HasSubstr("wrong passphrase")) << m;
-      EXPECT_THAT(m, HasSubstr("RELMAN_TEST_GPG_PASS")) << m;
-      EXPECT_THAT(m, Not(HasSubstr("wrong horse battery"))) << m;
-    }
+    EXPECT_THAT([&] { gpg::sign_detached("data", fpr, pass); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("wrong passphrase"), HasSubstr("RELMAN_TEST_GPG_PASS"), Not(HasSubstr("wrong horse battery")))));
   }
   ASSERT_FALSE(registered.empty());
   EXPECT_EQ(registered.front(), "wrong horse battery");
@@ -124,12 +103,7 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
   {
     // No variable and no terminal: the message says how to give one.
     gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, {});
-    try {
-      gpg::sign_detached("data", fpr, pass);
-      FAIL() << "no passphrase must fail";
-    } catch (const std::runtime_error& e) {
-      EXPECT_THAT(std::string(e.what()), HasSubstr("none was given")) << e.what();
-    }
+    EXPECT_THAT([&] { gpg::sign_detached("data", fpr, pass); }, ThrowsMessage<std::runtime_error>(HasSubstr("none was given")));
   }
 }
 

@@ -193,12 +193,7 @@ steps:
   run_.hook = [](uint64_t seq) {
     if (seq == 6) throw StateError("simulated: no space left on device");
   };
-  try {
-    run_.invoke();
-    FAIL() << "the journal failure did not reach the caller";
-  } catch (const StateError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("no space left"));
-  }
+  EXPECT_THAT([&] { run_.invoke(); }, ThrowsMessage<StateError>(HasSubstr("no space left")));
   auto loaded = Journal::read(run_.state_dir / "journal.jsonl");
   EXPECT_FALSE(loaded.torn);
   EXPECT_EQ(loaded.last_seq, 5u);

@@ -127,23 +127,11 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
 TEST(Journal, ANewerFormatIsRefused) {
   TempDir d;
   test::write_file(d / "j", "{\"v\":1,\"seq\":1,\"event\":\"run_started\"}\n{\"v\":1,\"seq\":2,\"event\":\"run_resumed\"}\n{\"v\":2,\"seq\":3,\"event\":\"step_started\",\"step\":\"a\"}\n{\"v\":1,\"seq\":4,\"event\":\"x\"}\n");
-  try {
-    Journal::read(d / "j");
-    FAIL();
-  } catch (const StateError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("line 3 is in format 2, written by a newer relman"))
-        << e.what();
-  }
+  EXPECT_THAT([&] { Journal::read(d / "j"); }, ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
   // The streaming reader too, in one pass and with the line in the half a
   // helper thread parses.
   for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
-    try {
-      Journal::scan(d / "j", [](Event&) {}, parallel_from);
-      FAIL();
-    } catch (const StateError& e) {
-      EXPECT_THAT(std::string(e.what()), HasSubstr("line 3 is in format 2, written by a newer relman"))
-          << e.what();
-    }
+    EXPECT_THAT([&] { Journal::scan(d / "j", [](Event&) {}, parallel_from); }, ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
   }
 }
 
@@ -247,12 +235,7 @@ TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
   test::write_file(d / "j", renumbered);
   for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
     RunState st;
-    try {
-      Journal::scan(d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from);
-      FAIL() << "a second run start was folded";
-    } catch (const StateError& e) {
-      EXPECT_THAT(std::string(e.what()), HasSubstr("starts a second run")) << e.what();
-    }
+    EXPECT_THAT([&] { Journal::scan(d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from); }, ThrowsMessage<StateError>(HasSubstr("starts a second run")));
   }
 }
 

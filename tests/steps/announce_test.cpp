@@ -53,12 +53,7 @@ TEST_F(AnnounceTest, InlineTemplateAndUnknownPlaceholder) {
   h.run();
   EXPECT_EQ(test::read_file(dir / "state" / "artifacts" / "announce.md"), "3.12.1 is final\n");
   h.with() = {{"template", "{{verison}}"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("{{verison}}")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("{{verison}}")));
   h.with() = {{"template", "docs/no-such-template.md"}};
   EXPECT_THROW(h.run(), StepError);
 }

@@ -38,14 +38,7 @@ TEST_F(CdnPurgeTest, PersistentFailureThenSuccess) {
   test::StepHarness h("cdn.purge", dir.path(), dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"urls", server.url() + "/x"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("PURGE " + server.url() + "/x failed: HTTP 403")) << msg;
-    EXPECT_THAT(msg, HasSubstr("purging is allowed")) << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("PURGE " + server.url() + "/x failed: HTTP 403"), HasSubstr("purging is allowed"))));
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(h.run());
 }
@@ -75,14 +68,7 @@ TEST_F(CdnPurgeTest, AMissingPurgeKeySaysWhereToPutIt) {
   test::StepHarness h("cdn.purge", dir.path(), dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"urls", server.url() + "/x"}, {"token_env", "RELMAN_T_UNSET_PURGE_KEY"}};
-  try {
-    h.run();
-    FAIL() << "purged without the key";
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("RELMAN_T_UNSET_PURGE_KEY")) << msg;
-    EXPECT_THAT(msg, HasSubstr("0600")) << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("RELMAN_T_UNSET_PURGE_KEY"), HasSubstr("0600"))));
   EXPECT_EQ(server.requests().size(), 0u);
 }
 

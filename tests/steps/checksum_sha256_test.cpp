@@ -77,12 +77,7 @@ TEST(ChecksumSha256, MissingFileSaysWhichAndLeavesNoSums) {
   test::make_repo(t / "repo", {{"a", "a\n"}});
   StepHarness h("checksum.sha256", t / "repo", t / "state");
   h.with() = {{"files", json::array({"Python-3.12.0.tgz"})}};
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("Python-3.12.0.tgz does not exist")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("Python-3.12.0.tgz does not exist")));
   EXPECT_FALSE(std::filesystem::exists(t / "state/artifacts/SHA256SUMS"));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }

@@ -117,14 +117,7 @@ TEST_F(CiDispatchTest, MissingTokenSaysWhereToPutIt) {
   test::StepHarness h("ci.dispatch", dir.path(), dir / "state");
   setup(h, server);
   h.with()["token_env"] = "RELMAN_T_UNSET_TOKEN";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("RELMAN_T_UNSET_TOKEN")) << msg;
-    EXPECT_THAT(msg, HasSubstr("0600")) << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("RELMAN_T_UNSET_TOKEN"), HasSubstr("0600"))));
   EXPECT_EQ(dispatches(server), 0);
 }
 
@@ -133,13 +126,7 @@ TEST_F(CiDispatchTest, UnknownWorkflowIsExplained) {
   test::StepHarness h("ci.dispatch", dir.path(), dir / "state");
   setup(h, server);
   h.with()["workflow"] = "nope.yml";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("HTTP 404")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("check `repo`")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("HTTP 404"), HasSubstr("check `repo`"))));
 }
 
 TEST_F(CiDispatchTest, RehearsalWritesTheOutboxInsteadOfGitHub) {

@@ -48,15 +48,7 @@ TEST_F(CiRequireGreenTest, RefusedTokenErrorDoesNotShowIt) {
   test::ScopedEnv token("RELMAN_T_GH", "ghp_wrong_token_value");
   auto hp = make(server);
   auto& h = *hp;
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("HTTP 401")) << msg;
-    EXPECT_THAT(msg, HasSubstr("RELMAN_T_GH")) << msg;
-    EXPECT_THAT(msg, Not(HasSubstr("ghp_wrong_token_value"))) << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("HTTP 401"), HasSubstr("RELMAN_T_GH"), Not(HasSubstr("ghp_wrong_token_value")))));
   EXPECT_TRUE(test::files_containing((dir / "state").string(), "ghp_wrong_token_value").empty());
 }
 
@@ -68,16 +60,7 @@ TEST_F(CiRequireGreenTest, ListsFailingAndPendingChecksByName) {
   FakeServer server(cfg);
   auto hp = make(server);
   auto& h = *hp;
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("buildbot/AMD64 Windows (failure)")) << msg;
-    EXPECT_THAT(msg, HasSubstr("Ubuntu (timed_out)")) << msg;
-    EXPECT_THAT(msg, HasSubstr("still running: docs (in_progress)")) << msg;
-    EXPECT_THAT(msg, Not(HasSubstr("tests"))) << "passing checks are not failures: " << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("buildbot/AMD64 Windows (failure)"), HasSubstr("Ubuntu (timed_out)"), HasSubstr("still running: docs (in_progress)"), Not(HasSubstr("tests")))));
 }
 
 TEST_F(CiRequireGreenTest, NoResultsAtAllIsNotGreen) {
@@ -95,12 +78,7 @@ TEST_F(CiRequireGreenTest, ServerErrorsAreRetriedThenRunAgainSucceeds) {
   EXPECT_NO_THROW(h.run());  // two 502s absorbed by retries
 
   server.configure({{"faults", {{{"path", "/repos/"}, {"status", 503}, {"times", -1}}}}});
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("HTTP 503 after 5 attempts")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("HTTP 503 after 5 attempts")));
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(h.run());
 }
@@ -109,15 +87,7 @@ TEST_F(CiRequireGreenTest, ConnectionRefusedSaysSo) {
   auto port = test::unused_port();
   test::StepHarness h("ci.require_green", dir.path(), dir / "state");
   h.with() = {{"api", "http://127.0.0.1:" + std::to_string(port)}, {"repo", "o/r"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    // The engine's display names the step; the message does not repeat it.
-    EXPECT_THAT(msg, Not(HasSubstr("step 'step'"))) << msg;
-    EXPECT_THAT(msg, HasSubstr("Couldn't connect")) << msg;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(Not(HasSubstr("step 'step'")), HasSubstr("Couldn't connect"))));
 }
 
 }  // namespace

@@ -77,17 +77,7 @@ TEST_F(CiWaitTest, FailedRunNamesTheFailedJobs) {
                                           {{"name", "build-macos"}, {"conclusion", "success"}},
                                           {{"name", "docs"}, {"conclusion", "cancelled"}}}}});
   auto hp = waiter(server, run);
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("finished with 'failure'")) << msg;
-    EXPECT_THAT(msg, HasSubstr("build-windows (failure)")) << msg;
-    EXPECT_THAT(msg, HasSubstr("docs (cancelled)")) << msg;
-    EXPECT_THAT(msg, Not(HasSubstr("build-macos"))) << msg;
-    EXPECT_THAT(msg, HasSubstr("relman resume")) << msg;
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("finished with 'failure'"), HasSubstr("build-windows (failure)"), HasSubstr("docs (cancelled)"), Not(HasSubstr("build-macos")), HasSubstr("relman resume"))));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
 
@@ -97,13 +87,7 @@ TEST_F(CiWaitTest, WrongChecksumIsRefusedAndNothingLandsInArtifacts) {
   arts["windows"]["python-3.12.1-amd64.exe"] = "corrupted on the runner";
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("windows/python-3.12.1-amd64.exe has sha256")) << msg;
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("windows/python-3.12.1-amd64.exe has sha256")));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
 }
@@ -115,7 +99,7 @@ TEST_F(CiWaitTest, AnArtifactEntryClimbingOutIsRefusedAndWritesNothingOutside) {
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
   EXPECT_THAT([&] { hp->run(); },
-              ::testing::ThrowsMessage<StepError>(::testing::HasSubstr("unsafe path '../../escaped.txt'")));
+              ThrowsMessage<StepError>(HasSubstr("unsafe path '../../escaped.txt'")));
   EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir / "escaped.txt"));
   EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir.parent_path() / "escaped.txt"));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
@@ -129,14 +113,7 @@ TEST_F(CiWaitTest, ChecksumsNamingAFileOutsideOrTwiceAreRefused) {
                                      "  ../../outside\n" + sha256_hex(exe) + "  windows/python-3.12.1-amd64.exe\n";
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
-  try {
-    hp->run();
-    FAIL() << "a SHA256SUMS naming ../../outside was trusted";
-  } catch (const StepError& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("is not a checksum list relman can trust"));
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("line 3: the name '../../outside' is outside the folder"));
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("line 4: 'windows/python-3.12.1-amd64.exe' is listed again"));
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("is not a checksum list relman can trust"), HasSubstr("line 3: the name '../../outside' is outside the folder"), HasSubstr("line 4: 'windows/python-3.12.1-amd64.exe' is listed again"))));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
 
@@ -146,12 +123,7 @@ TEST_F(CiWaitTest, NoChecksumsIsAnError) {
   arts.erase("SHA256SUMS");
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("published no checksums")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("published no checksums")));
 }
 
 TEST_F(CiWaitTest, TimesOutWhileRunning) {
@@ -160,12 +132,7 @@ TEST_F(CiWaitTest, TimesOutWhileRunning) {
   auto hp = waiter(server, run);
   hp->with()["timeout"] = 1;
   hp->with()["poll"] = 1;
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("still in_progress")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("still in_progress")));
 }
 
 TEST_F(CiWaitTest, ArtifactDownloadFailureThenResumeSucceeds) {

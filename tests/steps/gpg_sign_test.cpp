@@ -77,15 +77,7 @@ TEST(GpgSign, ProbeWantsTheRightKey) {
 TEST(GpgSign, NoSecretKeyThenResumeAfterCreatingOne) {
   GpgHome gpg;
   Fixture f;
-  try {
-    f.h.run();
-    FAIL() << "no key must fail";
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("no secret key")) << m;
-    EXPECT_THAT(m, HasSubstr("--quick-gen-key")) << m;
-    EXPECT_THAT(m, HasSubstr("`key`")) << m;
-  }
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"), HasSubstr("--quick-gen-key"), HasSubstr("`key`"))));
   EXPECT_FALSE(std::filesystem::exists(f.art / "Python-3.12.0.tgz.asc"));
   std::string fpr = gpg.add_key();
   EXPECT_EQ(f.h.run()["key"], fpr);
@@ -97,12 +89,7 @@ TEST(GpgSign, MissingFileNamesIt) {
   gpg.add_key();
   Fixture f;
   f.h.with()["files"] = {"Python-3.12.0.tgz", "Python-3.12.0.tar.bz2"};
-  try {
-    f.h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("Python-3.12.0.tar.bz2 does not exist")) << e.what();
-  }
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(HasSubstr("Python-3.12.0.tar.bz2 does not exist")));
 }
 
 TEST(GpgSign, WrongPassphraseFailsWithoutRevealingItThenSucceeds) {

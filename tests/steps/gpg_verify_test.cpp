@@ -108,13 +108,7 @@ TEST(GpgVerify, WrongSignerAndUnknownKey) {
   }
   StepHarness h("gpg.verify", d / "repo", d / "state");
   h.with() = {{"files", (d / "f").string()}};
-  try {
-    h.run();
-    FAIL() << "an unknown signer must fail";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("not in the keyring")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("gpg --import")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("not in the keyring"), HasSubstr("gpg --import"))));
 }
 
 }  // namespace

@@ -71,12 +71,7 @@ TEST_F(HttpUploadTest, SingleFileUrl) {
   hp->run();
   EXPECT_EQ(server.uploads()["/upload/latest.tgz"]["size"], tgz.size());
   hp->with()["files"] = {"Python-3.12.1.tgz", "SHA256SUMS"};
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("end the url with '/'")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("end the url with '/'")));
 }
 
 TEST_F(HttpUploadTest, CutOffUploadIsRetriedWithinTheStep) {
@@ -89,14 +84,7 @@ TEST_F(HttpUploadTest, CutOffUploadIsRetriedWithinTheStep) {
 TEST_F(HttpUploadTest, CutOffUploadLeavesNothingLookingDoneThenResumes) {
   FakeServer server(json{{"faults", {{{"method", "PUT"}, {"path", "/upload/"}, {"action", "cut"}, {"times", -1}}}}});
   auto hp = make(server.url() + "/upload/3.12.1/");
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("upload of Python-3.12.1.tgz failed")) << msg;
-    EXPECT_THAT(msg, HasSubstr("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz")) << msg;
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("upload of Python-3.12.1.tgz failed"), HasSubstr("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz"))));
   // The server kept half a file, as a naive server does: it is not "done".
   auto partial = server.uploads()["/upload/3.12.1/Python-3.12.1.tgz"]["size"].get<size_t>();
   EXPECT_GT(partial, 0u);
@@ -111,14 +99,7 @@ TEST_F(HttpUploadTest, CutOffUploadLeavesNothingLookingDoneThenResumes) {
 TEST_F(HttpUploadTest, WrongChecksumOnReadBackFails) {
   FakeServer server(json{{"faults", {{{"method", "GET"}, {"path", "/upload/3.12.1/Python"}, {"action", "corrupt"}, {"times", -1}}}}});
   auto hp = make(server.url() + "/upload/3.12.1/");
-  try {
-    hp->run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string msg = e.what();
-    EXPECT_THAT(msg, HasSubstr("reads back as " + std::to_string(tgz.size()) + " bytes")) << msg;
-    EXPECT_THAT(msg, HasSubstr(test::sha256_hex(tgz))) << msg;
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("reads back as " + std::to_string(tgz.size()) + " bytes"), HasSubstr(test::sha256_hex(tgz)))));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(hp->run());
@@ -150,12 +131,7 @@ TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
       {{"faults", {{{"method", "GET"}, {"path", "/upload/"}, {"action", "trickle"}, {"rate", 2}, {"times", -1}}}}}));
   auto hp = make(server.url() + "/upload/3.12.1/");
   auto t0 = std::chrono::steady_clock::now();
-  try {
-    hp->run();
-    FAIL() << "the read-back was believed";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("larger than the local file")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("larger than the local file")));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
   EXPECT_THAT(hp->log(), HasSubstr("announced 10737418240 bytes")) << hp->log();
@@ -172,12 +148,7 @@ TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
   auto hp = make(server.url() + "/upload/3.12.1/");
   hp->with()["files"] = {"SHA256SUMS"};
   auto t0 = std::chrono::steady_clock::now();
-  try {
-    hp->run();
-    FAIL() << "a trickle was waited out";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("deadline")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("deadline")));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
 }
 
@@ -189,13 +160,7 @@ TEST_F(HttpUploadTest, InARehearsalARedirectOffTheMachineIsRefused) {
                                    {"headers", {{"Location", "http://192.0.2.7:9/elsewhere"}}}, {"times", -1}}}}}));
   auto hp = make(server.url() + "/upload/3.12.1/");
   hp->ctx().mode = RunMode::rehearse;
-  try {
-    hp->run();
-    FAIL() << "followed a redirect off the machine";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("192.0.2.7")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("only to loopback")) << e.what();
-  }
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("192.0.2.7"), HasSubstr("only to loopback"))));
 }
 
 // A rehearsal maps an upload URL to uploads/<host>/<path>, and nowhere else.
