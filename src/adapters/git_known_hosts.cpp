@@ -1,9 +1,9 @@
 #include "adapters/git_known_hosts.h"
 
-#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cctype>
 #include <sstream>
 #include <vector>
 
@@ -63,6 +63,22 @@ bool hashed_match(const std::string& pattern, const std::string& host) {
   return want == std::string(reinterpret_cast<char*>(mac), len);
 }
 
+// OpenSSH's match_pattern: `*` and `?` are the only wildcards, case is
+// ignored. Not fnmatch: "[host]:2222" is a literal there, not a bracket set.
+bool wildcard_match(const char* p, const char* s) {
+  for (; *p; ++p, ++s) {
+    if (*p == '*') {
+      for (; *s; ++s)
+        if (wildcard_match(p + 1, s)) return true;
+      return wildcard_match(p + 1, s);
+    }
+    if (!*s) return false;
+    if (*p != '?' && std::tolower(static_cast<unsigned char>(*p)) != std::tolower(static_cast<unsigned char>(*s)))
+      return false;
+  }
+  return !*s;
+}
+
 // OpenSSH semantics: any negated pattern that matches excludes the host.
 bool hosts_match(const std::string& field, const std::string& host) {
   if (!field.empty() && field[0] == '|') return hashed_match(field, host);
@@ -71,7 +87,7 @@ bool hosts_match(const std::string& field, const std::string& host) {
     if (pat.empty()) continue;
     bool negated = pat[0] == '!';
     std::string p = negated ? pat.substr(1) : pat;
-    if (fnmatch(p.c_str(), host.c_str(), FNM_CASEFOLD) == 0) {
+    if (wildcard_match(p.c_str(), host.c_str())) {
       if (negated) return false;
       matched = true;
     }
@@ -111,6 +127,19 @@ HostKeyCheck check_known_host(const std::string& known_hosts, const std::string&
   }
   if (found) return HostKeyCheck::match;
   return host_known_same_type ? HostKeyCheck::mismatch : HostKeyCheck::unknown;
+}
+
+bool host_is_listed(const std::string& known_hosts, const std::string& host) {
+  std::istringstream in(known_hosts);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string first, type, key;
+    if (!(fields >> first) || first[0] == '#' || first[0] == '@') continue;
+    if (!(fields >> type >> key)) continue;
+    if (hosts_match(first, host)) return true;
+  }
+  return false;
 }
 
 }  // namespace relman::git

@@ -20,6 +20,11 @@ enum class HostKeyCheck {
 HostKeyCheck check_known_host(const std::string& known_hosts, const std::string& host, const std::string& key_type,
                               const std::string& raw_key);
 
+// Does a line of `known_hosts` name `host` (not only as @revoked or
+// @cert-authority)? What a push's host-key check needs to find a key to
+// compare with: `relman doctor` asks it before the day.
+bool host_is_listed(const std::string& known_hosts, const std::string& host);
+
 // base64 helpers (OpenSSL), exposed for tests.
 std::string base64_encode(const std::string& bytes);
 std::string base64_decode(const std::string& text);  // empty on invalid input

@@ -50,6 +50,29 @@ TEST(GitKnownHosts, PlainWildcardNegatedHashedRevoked) {
   EXPECT_EQ(git::check_known_host(revoked, "github.com", type, raw), git::HostKeyCheck::mismatch);
 }
 
+// ssh writes a host on another port as "[host]:port": the brackets are
+// literal (OpenSSH matches only `*` and `?`), so neither fnmatch's bracket
+// sets nor a bare-host entry stand in for it; case is ignored.
+TEST(GitKnownHosts, BracketedPortsAreLiteralAndListingIgnoresRevokedLines) {
+  TempDir dir;
+  auto [type, b64] = make_host_key(dir, "k1");
+  std::string raw = git::base64_decode(b64);
+  std::string ported = "[127.0.0.1]:2200 " + type + " " + b64 + "\n";
+  EXPECT_EQ(git::check_known_host(ported, "[127.0.0.1]:2200", type, raw), git::HostKeyCheck::match);
+  EXPECT_EQ(git::check_known_host(ported, "1", type, raw), git::HostKeyCheck::unknown);
+  EXPECT_EQ(git::check_known_host(ported, "127.0.0.1", type, raw), git::HostKeyCheck::unknown);
+  EXPECT_EQ(git::check_known_host("GitHub.COM " + type + " " + b64 + "\n", "github.com", type, raw),
+            git::HostKeyCheck::match);
+  EXPECT_EQ(git::check_known_host("git?.python.org " + type + " " + b64 + "\n", "git1.python.org", type, raw),
+            git::HostKeyCheck::match);
+
+  EXPECT_TRUE(git::host_is_listed(ported, "[127.0.0.1]:2200"));
+  EXPECT_FALSE(git::host_is_listed(ported, "127.0.0.1"));
+  EXPECT_FALSE(git::host_is_listed("@revoked github.com " + type + " " + b64 + "\n", "github.com"));
+  EXPECT_FALSE(git::host_is_listed("# github.com " + type + " " + b64 + "\n", "github.com"));
+  EXPECT_FALSE(git::host_is_listed("github.com\n", "github.com"));
+}
+
 TEST(GitOps, HeadBranchStatusAndConflicts) {
   TempDir dir;
   auto path = dir / "r";

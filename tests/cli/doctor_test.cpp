@@ -105,6 +105,39 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
   EXPECT_THAT(reh2.out, HasSubstr("FAIL credential RELMAN_TEST_TOKEN: not set")) << reh2.out;
 }
 
+// An ssh remote or an sftp upload whose host key known_hosts does not hold
+// would be refused at push or upload time, after the release commit: doctor
+// says so first, with the command that fetches the key. The host name is the
+// one each transfer looks up (the bare host for git's ssh, "[host]:port" for
+// sftp on another port).
+TEST(Doctor, AnSshHostWhoseKeyIsNotKnownFailsBeforeTheDay) {
+  Project p;
+  sh_ok("git remote add fork ssh://git@127.0.0.1:2222/fork.git", p.dir / "repo");
+  write_file(p.dir / "wf.yaml", "name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: fork, refs: [\"${release.branch}\"]}\n"
+                                "  - id: upload\n    uses: http.upload\n    with: {url: \"sftp://rm@127.0.0.1:2200/srv/\", files: [SHA256SUMS]}\n");
+  fs::create_directories(p.dir / "home" / ".ssh");
+  std::map<std::string, std::string> env = {{"HOME", (p.dir / "home").string()}};
+  Ran none = p.doctor({}, env);
+  EXPECT_EQ(none.exit_code, 1) << none.out << none.err;
+  EXPECT_THAT(none.out, HasSubstr("FAIL remote fork: ssh://git@127.0.0.1:2222/fork.git: the host key of 127.0.0.1 is not in"))
+      << none.out;
+  EXPECT_THAT(none.out, HasSubstr("ssh-keyscan -p 2222 127.0.0.1 >>")) << none.out;
+  EXPECT_THAT(none.out, HasSubstr("FAIL upload url: sftp://rm@127.0.0.1:2200/srv/: the host key of [127.0.0.1]:2200 is not in"))
+      << none.out;
+
+  // Listed under the names the transfers look up: both pass. The port-less
+  // entry alone does not satisfy sftp on port 2200.
+  const std::string key = " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n";
+  write_file(p.dir / "home" / ".ssh" / "known_hosts", "# a comment\n127.0.0.1" + key);
+  Ran half = p.doctor({}, env);
+  EXPECT_THAT(half.out, HasSubstr("ok   remote fork: ssh://git@127.0.0.1:2222/fork.git")) << half.out;
+  EXPECT_THAT(half.out, HasSubstr("FAIL upload url:")) << half.out;
+  write_file(p.dir / "home" / ".ssh" / "known_hosts", "127.0.0.1" + key + "[127.0.0.1]:2200" + key);
+  Ran both = p.doctor({}, env);
+  EXPECT_THAT(both.out, HasSubstr("ok   remote fork:")) << both.out;
+  EXPECT_THAT(both.out, HasSubstr("ok   upload url: sftp://rm@127.0.0.1:2200/srv/")) << both.out;
+}
+
 TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
   TempDir dir;
   relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
