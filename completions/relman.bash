@@ -88,7 +88,7 @@ _relman() {
     fi
 
     local commands="plan doctor rehearse start resume status retry skip approve graph log report verify"
-    local run_opts="--repo --workflow --var --state-dir --jobs -j --skip --auto-approve --ci --yes -y --sign-with --help"
+    local run_opts="--repo --workflow --var --state-dir --jobs -j --skip --auto-approve --ci --yes -y --sign-with --as --help"
 
     # The command: the first word after relman that is not an option.
     local cmd="" i
@@ -159,9 +159,9 @@ _relman() {
         doctor) opts="--repo --workflow --var --skip --sign-with --help" ;;
         status) opts="--state-dir --run --json --help" ;;
         retry) opts="--state-dir --run --jobs -j --ci --yes -y --accept-workflow-change --as --help" ;;
-        skip) opts="--reason --as --state-dir --run --help" ;;
-        approve) opts="--as --wait --state-dir --run --help" ;;
-        graph) opts="--workflow --format --help" ;;
+        skip) opts="--reason --as --state-dir --run --accept-workflow-change --help" ;;
+        approve) opts="--as --wait --state-dir --run --accept-workflow-change --help" ;;
+        graph) opts="--workflow --var --format --help" ;;
         log) opts="--state-dir --run --help" ;;
         report) opts="--state-dir --run --format -o --output --help" ;;
         verify) opts="--state-dir --run --help" ;;

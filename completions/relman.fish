@@ -22,6 +22,13 @@ for s in steps:
 ' $want 2>/dev/null
 end
 
+function __relman_runs
+    set -l gitdir (git rev-parse --absolute-git-dir 2>/dev/null); or return
+    for d in $gitdir/relman/*/
+        basename $d
+    end
+end
+
 function __relman_workflows
     for d in $RELMAN_WORKFLOWS ./workflows /usr/local/share/relman/workflows /usr/share/relman/workflows
         test -d $d; or continue
@@ -54,8 +61,9 @@ complete -c relman -n "not __fish_seen_subcommand_from $commands" -a verify -d '
 # Options by command.
 complete -c relman -n "__fish_seen_subcommand_from plan doctor rehearse start" -l repo -r -a '(__fish_complete_directories)' -d 'the repository'
 complete -c relman -n "__fish_seen_subcommand_from plan doctor rehearse start graph" -l workflow -r -a '(__relman_workflows)' -d 'workflow file or name'
-complete -c relman -n "__fish_seen_subcommand_from plan doctor rehearse start resume" -l var -r -d 'KEY=VALUE'
+complete -c relman -n "__fish_seen_subcommand_from plan doctor rehearse start resume graph" -l var -r -d 'KEY=VALUE'
 complete -c relman -n "__fish_seen_subcommand_from plan rehearse start resume status retry skip approve log report verify" -l state-dir -r -a '(__fish_complete_directories)' -d "the run's directory"
+complete -c relman -n "__fish_seen_subcommand_from resume status retry skip approve log report verify" -l run -r -a '(__relman_runs)' -d "which of the repository's runs"
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry" -s j -l jobs -r -a '1 2 3 4 6 8' -d 'steps run at once'
 complete -c relman -n "__fish_seen_subcommand_from doctor rehearse start" -l skip -r -d 'steps to skip: ID[,ID]'
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume" -l auto-approve -d 'approve every gate'
@@ -64,7 +72,7 @@ complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry" 
 complete -c relman -n "__fish_seen_subcommand_from doctor rehearse start resume" -l sign-with -r -d 'signing key fingerprint'
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry skip approve" -l as -r -d 'who acts'
 complete -c relman -n "__fish_seen_subcommand_from start" -l execute -d 'really push, upload and announce'
-complete -c relman -n "__fish_seen_subcommand_from resume retry" -l accept-workflow-change -d 'continue with a changed workflow'
+complete -c relman -n "__fish_seen_subcommand_from resume retry skip approve" -l accept-workflow-change -d 'continue with a changed workflow'
 complete -c relman -n "__fish_seen_subcommand_from resume" -l redo -r -d 'steps to make again: ID[,ID]'
 complete -c relman -n "__fish_seen_subcommand_from plan status" -l json -d 'machine-readable output'
 complete -c relman -n "__fish_seen_subcommand_from skip" -l reason -r -d 'why (kept in the journal)'

@@ -100,6 +100,7 @@ Command register_approve(CLI::App& app, Options& o) {
   CLI::App* c = add_command(app, "approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned");
   c->add_option("ID", args->step, "gate step id")->required();
   add_run_dir(*c, o);
+  add_accept_workflow_change(*c, o);
   add_as(*c, o, "who approves (default: git user.name <user.email>, else $USER)");
   c->add_option("--wait", args->wait_s,
                 "while another relman drives the run: seconds to wait for it to take the approval (default: 15)")

@@ -113,6 +113,7 @@ Command register_graph(CLI::App& app, Options& o) {
   CLI::App* c = add_command(app, "graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid");
   add_version(*c, o, "grey out the steps this version skips", true);
   add_workflow(*c, o);
+  add_vars(*c, o, "a workflow var, as `plan` takes it: KEY=VALUE (decides which `when` steps are greyed)");
   c->add_option("--format", *format, "dot or mermaid (default: dot)");
   return {c, [format](const Options& o) { return graph(o, *format); }};
 }

@@ -47,6 +47,7 @@ Command register_skip(CLI::App& app, Options& o) {
                             "relman skip check-blockers --reason \"offline\"");
   c->add_option("ID", args->step, "step id")->required();
   c->add_option("--reason", args->reason, "why (kept in the journal)")->required();
+  add_accept_workflow_change(*c, o);
   add_run_dir(*c, o);
   add_as(*c, o, "who skips it (default: git user.name <user.email>, else $USER)");
   return {c, [args](const Options& o) { return skip(o, *args); }};

@@ -51,7 +51,8 @@ std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
     if (!accept_change)
       throw ConfigError(fmt::format(
           "the workflow {} changed since this run started (recorded sha256 {}, now {}). Review the change; "
-          "to continue with the new workflow: relman resume --accept-workflow-change",
+          "to continue with the new workflow, give the command --accept-workflow-change "
+          "(relman resume --accept-workflow-change)",
           run->state.workflow_file, run->state.workflow_hash.substr(0, 12), run->workflow.hash.substr(0, 12)));
   }
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);

@@ -59,8 +59,8 @@ TEST(Graph, DotQuotesEveryLabelSoGraphvizReadsIt) {
   const std::regex statement("  (?:rankdir=TB;|node \\[.*\\];|" + str + " \\[label=" + str + ", fillcolor=" + str +
                              "(?:, fontcolor=grey50, style=" + str + ")?\\];|" + str + " -> " + str + ";)");
   for (size_t i = 1; i + 1 < lines.size(); ++i) EXPECT_TRUE(std::regex_match(lines[i], statement)) << lines[i];
-  EXPECT_NE(r.out.find(R"(label="tag-it\nexec\nwhen vars.channel == \"stable\" and final", fillcolor="lightblue")"),
-            std::string::npos)
+  EXPECT_THAT(r.out,
+              HasSubstr(R"(label="tag-it\nexec\nwhen vars.channel == \"stable\" and final", fillcolor="lightblue")"))
       << r.out;
   EXPECT_THAT(r.out, HasSubstr(R"("green-light" [label="green-light\ngate", fillcolor="gold")"));
   // Not part of a final: greyed and dashed.
@@ -97,4 +97,17 @@ TEST(Graph, MermaidColoursNodesByEffectAndEncodesQuotes) {
     auto last = line.rfind('"');
     EXPECT_EQ(line.substr(first + 1, last - first - 1).find('"'), std::string::npos) << line;
   }
+}
+
+// `--var` decides `when` as it does for plan: a step the var turns off is greyed.
+TEST(Graph, AVarDecidesWhichStepsAreGreyed) {
+  TempDir d;
+  write_file(d / "wf.yaml", kWorkflow);
+  auto stable = relman::test::relman({"graph", "3.12.0", "--workflow", (d / "wf.yaml").string()}, d.path());
+  ASSERT_EQ(stable.exit_code, 0) << stable.err;
+  EXPECT_THAT(stable.out, HasSubstr(R"(and final", fillcolor="lightblue"])")) << stable.out;
+  auto nightly = relman::test::relman(
+      {"graph", "3.12.0", "--var", "channel=nightly", "--workflow", (d / "wf.yaml").string()}, d.path());
+  ASSERT_EQ(nightly.exit_code, 0) << nightly.err;
+  EXPECT_THAT(nightly.out, HasSubstr(R"(and final", fillcolor="grey90", fontcolor=grey50)")) << nightly.out;
 }

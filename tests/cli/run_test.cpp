@@ -439,6 +439,30 @@ TEST(Run, AChangedWorkflowIsRefusedUntilAccepted) {
   EXPECT_EQ(r.count("workflow_changed", ""), 1);
 }
 
+// approve and skip open the run as resume does, so they take the same flag
+// (they used to read it without offering it: CLI11 refused the option).
+TEST(Run, ApproveAndSkipTakeAChangedWorkflowOnlyWhenAccepted) {
+  RunDir r;
+  std::string gate = "  - id: green-light\n    uses: gate\n";
+  std::string wf = std::string(kHeader) + gate + counting_step("after") + counting_step("last");
+  ASSERT_EQ(r.rehearse(wf).exit_code, 3);
+  write_file(r.dir / "wf.yaml", wf + counting_step("added"));
+  auto refused = r.relman({"approve", "green-light", "--as", "ann"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("--accept-workflow-change")) << refused.err;
+  auto approved = r.relman({"approve", "green-light", "--as", "ann", "--accept-workflow-change"});
+  EXPECT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+  EXPECT_EQ(r.count("workflow_changed", ""), 1);
+  write_file(r.dir / "wf.yaml", wf + counting_step("added") + counting_step("added-again"));
+  EXPECT_EQ(r.relman({"skip", "after", "--reason", "by hand"}).exit_code, 2);
+  auto skipped = r.relman({"skip", "after", "--reason", "by hand", "--accept-workflow-change"});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.out << skipped.err;
+  EXPECT_EQ(r.count("workflow_changed", ""), 2);
+  EXPECT_EQ(r.relman({"resume"}).exit_code, 0);
+  EXPECT_EQ(r.lines("after"), 0);
+  EXPECT_EQ(r.lines("added-again"), 1);
+}
+
 TEST(Run, AnExistingRunIsNotStartedTwice) {
   RunDir r;
   std::string wf = std::string(kHeader) + counting_step("one");
