@@ -17,6 +17,7 @@
 #include "cli/handover.h"
 #include "cli/identity.h"
 #include "cli/junit.h"
+#include "cli/progress_eta.h"
 #include "cli/recover.h"
 #include "cli/run_location.h"
 #include "cli/run_secrets.h"
@@ -88,8 +89,9 @@ int drive(OpenRun& run, const Options& o) {
       std::lock_guard lock(started_mu);
       if (auto it = started_at.find(step); it != started_at.end()) since = it->second;
     }
-    std::string shown =
-        since ? fmt::format("[{}] {}: {}", format_duration(now_ms() - since), step, line) : step + ": " + line;
+    int64_t elapsed = since ? now_ms() - since : 0;
+    std::string shown = since ? fmt::format("[{}] {}: {}", format_duration(elapsed), step, with_time_left(line, elapsed))
+                              : step + ": " + line;
     if (o.quiet) return;
     // -v: every progress line stays, as a line of its own.
     if (o.verbose) say(o, "   " + shown);
