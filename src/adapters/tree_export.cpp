@@ -198,7 +198,7 @@ TreeExportResult export_tree(git_repository* repo, git_commit* commit, const Tre
   git::check(git_commit_tree(&root_raw, commit), "cannot read the tree of commit " + git::oid_str(*git_commit_id(commit)));
   git::Tree root(root_raw);
   std::vector<Item> items;
-  items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir});
+  items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir, nullptr});
   std::vector<bool> placed(opts.add.size(), false);
   collect(repo, root.get(), "", prefix, opts.exclude, opts.add, placed, items, result.excluded);
   for (size_t a = 0; a < opts.add.size(); ++a)
