@@ -24,7 +24,7 @@ class GitRequireRecent : public StepKind {
   std::vector<ParamSpec> params() const override {
     return {{"max_age_days", ParamType::integer, false, "the oldest the last commit may be, in days; default 1"}};
   }
-  std::vector<std::string> outputs() const override { return {"commit", "age_seconds"}; }
+  std::vector<std::string> outputs() const override { return {"commit", "age_seconds", "stale"}; }
 
   json run(StepContext& ctx) const override {
     const long long days = ctx.integer("max_age_days", 1);
@@ -36,13 +36,24 @@ class GitRequireRecent : public StepKind {
                             std::chrono::system_clock::now().time_since_epoch()).count();
     const int64_t age = now - static_cast<int64_t>(git_commit_time(head.get()));
     ctx.log->line(fmt::format("the last commit ({}) was made {} ago", sha.substr(0, 10), age_text(age)));
-    if (age > days * 86400)
+    const bool stale = age > days * 86400;
+    if (stale && ctx.mode == RunMode::rehearse) {
+      // A rehearsal is practice, often days before, from a checkout the real
+      // run pulls again: it says so loudly and goes on; the real run stops.
+      const std::string warning =
+          fmt::format("warning: the last commit ({}) was made {} ago, more than {} day(s); the real run stops "
+                      "here unless the checkout is updated (git pull --ff-only)", sha.substr(0, 10), age_text(age), days);
+      ctx.log->line(warning);
+      if (ctx.progress) ctx.progress(warning);
+      return {{"commit", sha}, {"age_seconds", age}, {"stale", true}};
+    }
+    if (stale)
       throw StepError(fmt::format(
           "the last commit ({}, {}) was made {} ago, more than {} day(s): the checkout looks stale. Update it "
           "(git pull --ff-only), then: relman resume. If it is meant to be this old, raise the limit (the "
           "workflow's max_age_days, e.g. --var max_repo_age_days=N in a new run) or: relman skip {}",
           sha.substr(0, 10), git::summary(head.get()), age_text(age), days, ctx.step_id));
-    return {{"commit", sha}, {"age_seconds", age}};
+    return {{"commit", sha}, {"age_seconds", age}, {"stale", false}};
   }
 
   ProbeOutcome probe(StepContext&) const override {

@@ -36,10 +36,6 @@ namespace {
 
 const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
 
-// The sample repository's commits are dated January 2026, older than the
-// repo-age check's default day.
-const std::string kOldCheckoutIsFine = "max_repo_age_days=36500";
-
 // The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
 const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-commit",
                                               "push-new-branch"};
@@ -84,7 +80,7 @@ class Rehearsal {
   // relman rehearse VERSION as scripts/demo.sh runs it, from inside the repo.
   Ran rehearse(const fs::path& state_dir, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"rehearse", version, "--workflow", kWorkflow.string(), "--var", "project=Minipy",
-                                     "--var", kOldCheckoutIsFine, "--auto-approve", "--state-dir", state_dir.string()};
+                                     "--auto-approve", "--state-dir", state_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     Ran r = relman::test::relman(args, project.repo);
     remember_gpg_home(state_dir);
@@ -584,7 +580,7 @@ TEST(Pep101, TheReleaseTarballUnpacksWithGnuTarWithoutWarnings) {
 TEST(Pep101, ABackportLandingUpstreamDuringTheGateIsMergedNotRebased) {
   Rehearsal r("3.12.0");
   const std::vector<std::string> args = {"rehearse", "3.12.0", "--workflow", kWorkflow.string(), "--var", "project=Minipy",
-                                         "--var", kOldCheckoutIsFine, "--skip", "check-blockers,check-ci",
+                                         "--skip", "check-blockers,check-ci",
                                          "--state-dir", r.state.string()};
   Ran waiting = r.run_in(args, r.project.repo, r.state);
   ASSERT_EQ(waiting.exit_code, 3) << "stops at the gate: " << dump(waiting);
