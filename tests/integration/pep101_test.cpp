@@ -697,3 +697,58 @@ TEST(Pep101, PlansEveryReleaseKindAsReleaseToolsDoes) {
     EXPECT_LT(pos("push-upstream"), pos("delete-temp-branch"));
   }
 }
+
+// Commits FILES (path -> content; executable when the content starts with
+// "#!") on the sample's release branch and pushes it upstream, as a change
+// merged upstream would be.
+void commit_upstream(Rehearsal& r, const std::string& branch, const std::map<std::string, std::string>& files) {
+  for (const auto& [path, content] : files) {
+    fs::create_directories((r.project.repo / path).parent_path());
+    write_file(r.project.repo / path, content);
+    if (content.rfind("#!", 0) == 0) fs::permissions(r.project.repo / path, fs::perms::owner_exec, fs::perm_options::add);
+  }
+  sh_ok("git add -A && GIT_COMMITTER_DATE=2026-01-21T12:00:00Z GIT_AUTHOR_DATE=2026-01-21T12:00:00Z git -c "
+        "commit.gpgsign=false commit -qm 'Add build targets' && git push -q upstream " + branch,
+        r.project.repo);
+}
+
+// pydoc-topics and regen-configure run the tree's own targets; they never
+// succeed silently: missing tools or a failing target stop the run with the
+// exact command to run by hand.
+TEST(Pep101, PydocTopicsRunsTheTreesTargetAndRegenConfigureStopsWithTheCommand) {
+  Rehearsal r("3.14.0a1");
+  commit_upstream(r, "main",
+                  {{"Doc/Makefile", "venv:\n\t@echo venv ready\npydoc-topics:\n\tmkdir -p build/pydoc-topics\n"
+                                    "\techo 'topics = {}  # regenerated' > build/pydoc-topics/topics.py\n"
+                                    "\techo 'module_docs = {}  # regenerated' > build/pydoc-topics/module_docs.py\n"},
+                   {"Lib/pydoc_data/topics.py", "topics = {}  # old\n"},
+                   {"Lib/pydoc_data/module_docs.py", "module_docs = {}  # old\n"},
+                   {"Tools/build/regen-configure.sh", "#!/bin/sh\necho 'regen-configure ran' >&2\nexit 1\n"}});
+  Ran ran = r.rehearse();
+  EXPECT_EQ(ran.exit_code, 1) << dump(ran);
+  const std::string said = ran.out + ran.err + read_file(r.state / "logs" / "regen-configure.log");
+  EXPECT_EQ(r.step("pydoc-topics")["state"], "succeeded");
+  // 3.13 and later also regenerate module_docs.py (release-tools 7920139).
+  EXPECT_EQ(read_file(r.workspace() / "Lib" / "pydoc_data" / "topics.py"), "topics = {}  # regenerated\n");
+  EXPECT_EQ(read_file(r.workspace() / "Lib" / "pydoc_data" / "module_docs.py"), "module_docs = {}  # regenerated\n");
+  EXPECT_EQ(r.step("regen-configure")["state"], "failed");
+  EXPECT_THAT(said, HasSubstr("FAILED regen-configure")) << said;
+  EXPECT_THAT(said, HasSubstr(": Tools/build/regen-configure.sh; then: relman skip regen-configure")) << said;
+  EXPECT_EQ(r.step("commit")["state"], "pending");
+}
+
+TEST(Pep101, AFailingPydocTopicsTargetStopsWithTheCommandToRunByHand) {
+  Rehearsal r("3.12.0");
+  commit_upstream(r, "3.12",
+                  {{"Doc/Makefile", "venv:\n\t@echo 'pip: no network' >&2; exit 1\npydoc-topics:\n\ttrue\n"}});
+  Ran ran = r.rehearse();
+  EXPECT_EQ(ran.exit_code, 1) << dump(ran);
+  const std::string said = ran.out + ran.err + read_file(r.state / "logs" / "pydoc-topics.log");
+  EXPECT_THAT(said, HasSubstr("FAILED pydoc-topics")) << said;
+  EXPECT_THAT(said, HasSubstr("run by hand in " + r.workspace().string() +
+                              ": make -C Doc venv && make -C Doc pydoc-topics && cp "
+                              "Doc/build/pydoc-topics/topics.py Lib/pydoc_data/topics.py; then: relman skip pydoc-topics"))
+      << said;
+  EXPECT_THAT(said, Not(HasSubstr("module_docs"))) << "3.12 has no module docs: " << said;
+  EXPECT_EQ(r.step("bump")["state"], "pending");
+}
