@@ -60,7 +60,8 @@ Settings settings(const StepContext& ctx) {
         throw StepError(fmt::format("'add' item {} must be {{path: P, from: FILE}}; fix the workflow", a.dump()));
       const std::string path = a["path"].get<std::string>();
       const std::filesystem::path rel(path);
-      bool bad = path.empty() || rel.is_absolute() || path.back() == '/';
+      bool bad = path.empty() || rel.is_absolute() || path.back() == '/' ||
+                 std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
       for (const auto& part : rel) bad = bad || part == ".." || part == "." || part.empty();
       if (bad)
         throw StepError(fmt::format("'add' path '{}' must be a file's path inside the tree such as Misc/NEWS; "

@@ -341,6 +341,7 @@ TEST(ArchiveExport, AddedFilesAreCheckedBeforeAnythingIsWritten) {
   const std::string news = (t / "NEWS").string();
   refused(json::array({added("../NEWS", news)}), "must be a file's path inside the tree");
   refused(json::array({added("/NEWS", news)}), "must be a file's path inside the tree");
+  refused(json::array({added("Misc/NE\nWS", news)}), "must be a file's path inside the tree");
   refused(json::array({json::object({{"path", "Misc/NEWS"}})}), "must be {path: P, from: FILE}");
   refused(json::array({added("Misc/NEWS", (t / "missing").string())}), "does not exist");
   refused(json::array({added("Nowhere/NEWS", news)}), "its directory is not in the exported tree");
