@@ -749,6 +749,8 @@ TEST(Pep101, AFailingPydocTopicsTargetStopsWithTheCommandToRunByHand) {
                               ": make -C Doc venv && make -C Doc pydoc-topics && cp "
                               "Doc/build/pydoc-topics/topics.py Lib/pydoc_data/topics.py; then: relman skip pydoc-topics"))
       << said;
-  EXPECT_THAT(said, Not(HasSubstr("module_docs"))) << "3.12 has no module docs: " << said;
+  EXPECT_THAT(said, Not(HasSubstr(": make -C Doc venv && make -C Doc pydoc-topics && cp Doc/build/pydoc-topics/topics.py "
+                                  "Lib/pydoc_data/topics.py && cp Doc/build/pydoc-topics/module_docs.py")))
+      << "3.12 has no module docs: " << said;
   EXPECT_EQ(r.step("bump")["state"], "pending");
 }
