@@ -85,7 +85,9 @@ void TarWriter::file(const std::string& path, const void* data, size_t size, boo
 }
 
 void TarWriter::symlink(const std::string& path, const std::string& target, int64_t mtime) {
-  Entry e = new_entry(path, AE_IFLNK, 0777, mtime);
+  // 0755, not lstat's 0777: what GNU tar's --mode=go+u,go-w (release.py)
+  // records for a symlink. Extraction ignores a symlink's mode either way.
+  Entry e = new_entry(path, AE_IFLNK, 0755, mtime);
   archive_entry_copy_symlink(e.get(), target.c_str());
   header(e.get(), path);
 }

@@ -187,4 +187,16 @@ std::map<std::string, std::string> push(git_remote* remote, const std::vector<st
   return st.rejected;
 }
 
+void fetch(git_remote* remote, const std::vector<std::string>& refspecs, const RemoteAuth& auth) {
+  CallbackState st;
+  st.auth = &auth;
+  git_fetch_options opts;
+  git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+  opts.callbacks = callbacks(st);
+  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  StrArrayView specs(refspecs);
+  if (git_remote_fetch(remote, specs.get(), &opts, "relman: fetch") < 0)
+    fail(st, std::string("fetch from ") + git_remote_url(remote) + " failed");
+}
+
 }  // namespace relman::git

@@ -36,4 +36,8 @@ std::map<std::string, std::string> list_remote_refs(git_remote* remote, const Re
 std::map<std::string, std::string> push(git_remote* remote, const std::vector<std::string>& refspecs,
                                         const RemoteAuth& auth);
 
+// Fetches `refspecs` ("+refs/heads/3.12:refs/remotes/upstream/3.12") and the
+// objects they need, without tags; transport failures throw.
+void fetch(git_remote* remote, const std::vector<std::string>& refspecs, const RemoteAuth& auth);
+
 }  // namespace relman::git

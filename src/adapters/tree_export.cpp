@@ -3,8 +3,11 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <atomic>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -25,13 +28,23 @@ struct Item {
   std::string path;  // inside the tarball, directories end with '/'
   git_oid oid{};
   Kind kind = Kind::file;
+  const AddedFile* added = nullptr;  // set: the bytes come from this file, not the tree
 };
 
-// Depth first in git's tree order (names sorted bytewise, a directory as if
-// its name ended with '/'), each directory before its contents: the order
-// `git archive` uses, fixed by the tree itself and never by the file system.
+// GNU tar's --sort=name, as release.py's tarball() asks for: in each
+// directory the names sorted bytewise (strcmp), each directory's entry
+// followed by its contents. Git's own tree order differs where a directory's
+// name is a prefix of a sibling's ("a" sorts as "a/" there, after "a-b" and
+// "a.b").
 void collect(git_repository* repo, const git_tree* tree, const std::string& rel, const std::string& prefix,
-             const std::vector<std::string>& exclude, std::vector<Item>& out, size_t& excluded) {
+             const std::vector<std::string>& exclude, const std::vector<AddedFile>& add, std::vector<bool>& placed,
+             std::vector<Item>& out, size_t& excluded) {
+  struct Named {
+    std::string name;
+    const git_tree_entry* entry = nullptr;
+    size_t added = SIZE_MAX;
+  };
+  std::vector<Named> names;
   size_t n = git_tree_entrycount(tree);
   for (size_t i = 0; i < n; ++i) {
     const git_tree_entry* e = git_tree_entry_byindex(tree, i);
@@ -40,7 +53,34 @@ void collect(git_repository* repo, const git_tree* tree, const std::string& rel,
       ++excluded;
       continue;
     }
+    names.push_back({git_tree_entry_name(e), e, SIZE_MAX});
+  }
+  for (size_t a = 0; a < add.size(); ++a) {
+    const std::string& p = add[a].path;
+    if (p.size() <= rel.size() || p.compare(0, rel.size(), rel) != 0 || p.find('/', rel.size()) != std::string::npos)
+      continue;
+    std::string name = p.substr(rel.size());
+    placed[a] = true;
+    auto same = std::find_if(names.begin(), names.end(), [&](const Named& x) { return x.name == name; });
+    if (same != names.end()) {
+      same->entry = nullptr;
+      same->added = a;
+    } else {
+      names.push_back({name, nullptr, a});
+    }
+  }
+  std::sort(names.begin(), names.end(), [](const Named& x, const Named& y) { return x.name < y.name; });
+  for (const auto& nm : names) {
+    const std::string path = rel + nm.name;
     Item item;
+    if (!nm.entry) {
+      item.kind = Kind::file;
+      item.path = prefix + path;
+      item.added = &add[nm.added];
+      out.push_back(item);
+      continue;
+    }
+    const git_tree_entry* e = nm.entry;
     item.oid = *git_tree_entry_id(e);
     switch (git_tree_entry_filemode(e)) {
       case GIT_FILEMODE_TREE: {
@@ -50,7 +90,7 @@ void collect(git_repository* repo, const git_tree* tree, const std::string& rel,
         git_tree* sub_raw = nullptr;
         git::check(git_tree_lookup(&sub_raw, repo, &item.oid), "cannot read tree " + path);
         git::Tree sub(sub_raw);
-        collect(repo, sub.get(), path + "/", prefix, exclude, out, excluded);
+        collect(repo, sub.get(), path + "/", prefix, exclude, add, placed, out, excluded);
         continue;
       }
       case GIT_FILEMODE_COMMIT:  // a submodule: an empty directory, as git archive does
@@ -63,6 +103,14 @@ void collect(git_repository* repo, const git_tree* tree, const std::string& rel,
     }
     out.push_back(item);
   }
+}
+
+std::string read_added(const AddedFile& a) {
+  std::ifstream in(a.from, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + a.from.string() + " (to add as " + a.path + ")");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error("cannot read " + a.from.string() + " (to add as " + a.path + ")");
+  return data;
 }
 
 // One compressor thread: pops chunks, compresses them into its file.
@@ -150,8 +198,12 @@ TreeExportResult export_tree(git_repository* repo, git_commit* commit, const Tre
   git::check(git_commit_tree(&root_raw, commit), "cannot read the tree of commit " + git::oid_str(*git_commit_id(commit)));
   git::Tree root(root_raw);
   std::vector<Item> items;
-  items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir});
-  collect(repo, root.get(), "", prefix, opts.exclude, items, result.excluded);
+  items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir, nullptr});
+  std::vector<bool> placed(opts.add.size(), false);
+  collect(repo, root.get(), "", prefix, opts.exclude, opts.add, placed, items, result.excluded);
+  for (size_t a = 0; a < opts.add.size(); ++a)
+    if (!placed[a])
+      throw std::invalid_argument("cannot add " + opts.add[a].path + ": its directory is not in the exported tree");
 
   std::vector<std::unique_ptr<Compressor>> compressors;
   for (auto f : opts.formats) compressors.push_back(std::make_unique<Compressor>(opts, f, queue_chunks));
@@ -212,6 +264,10 @@ TreeExportResult export_tree(git_repository* repo, git_commit* commit, const Tre
     for (const auto& item : items) {
       if (item.kind == Kind::dir) {
         tar.directory(item.path, mtime);
+      } else if (item.added) {
+        const std::string data = read_added(*item.added);
+        tar.file(item.path, data.data(), data.size(), false, mtime);
+        bytes_read += data.size();
       } else {
         git_blob* raw = nullptr;
         git::check(git_blob_lookup(&raw, repo, &item.oid), "cannot read blob " + git::oid_str(item.oid) + " (" + item.path + ")");

@@ -22,10 +22,20 @@ TarballFormat parse_tarball_format(const std::string& s);
 // The file name suffix: ".tgz" or ".tar.xz".
 std::string tarball_suffix(TarballFormat f);
 
+// A file from disk put into the tarballs at `path` (relative to the tree
+// root, in a directory the exported tree has), as a regular file with the
+// same mode, owner and mtime rules as the tree's; it replaces a tree entry
+// of the same path.
+struct AddedFile {
+  std::string path;
+  std::filesystem::path from;
+};
+
 struct TreeExportOptions {
   std::string prefix;                   // top directory inside the tarballs
   std::vector<TarballFormat> formats;   // in output order
   std::vector<std::string> exclude;     // fnmatch patterns on tree-relative paths
+  std::vector<AddedFile> add;           // never excluded
   int gzip_level = 9;
   int xz_level = 6;
   unsigned xz_threads = 1;              // does not change the bytes
@@ -53,6 +63,11 @@ struct TreeExportResult {
 // one of the patterns; `*` and `?` also match '/'.
 bool path_excluded(const std::string& path, const std::vector<std::string>& patterns);
 
+// Entries are written in GNU tar's --sort=name order (each directory's names
+// sorted bytewise, a directory followed by its contents), all with the
+// commit's time, owner and group 0, modes as `--mode=go+u,go-w` makes them
+// from git's (0644, 0755; symlinks 0755). Throws std::invalid_argument for an
+// added file whose directory is not in the exported tree.
 TreeExportResult export_tree(git_repository* repo, git_commit* commit, const TreeExportOptions& opts);
 
 }  // namespace relman

@@ -187,6 +187,9 @@ const std::map<std::string, std::vector<std::string>>& file_name_params() {
       {"git.tag", {"name", "ref"}},
       {"git.merge", {"ref"}},
       {"git.push", {"refs", "tags"}},
+      {"git.fetch", {"remote", "branches"}},
+      {"git.require_synced", {"remote", "branch"}},
+      {"git.delete_branch", {"name"}},
   };
   return params;
 }

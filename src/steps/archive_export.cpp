@@ -22,6 +22,7 @@ struct Settings {
   std::string prefix;
   std::vector<TarballFormat> formats;
   std::vector<std::string> exclude;
+  std::vector<AddedFile> add;
   int gzip_level = 9;
   int xz_level = 6;
   unsigned xz_threads = 1;
@@ -49,6 +50,31 @@ Settings settings(const StepContext& ctx) {
     }
   }
   s.exclude = ctx.list("exclude");
+  if (ctx.has("add")) {
+    const json& add = ctx.with.at("add");
+    if (!add.is_array())
+      throw StepError("'add' must be a list of {path: P, from: FILE}; fix the workflow");
+    for (const auto& a : add) {
+      if (!a.is_object() || !a.contains("path") || !a["path"].is_string() || !a.contains("from") ||
+          !a["from"].is_string())
+        throw StepError(fmt::format("'add' item {} must be {{path: P, from: FILE}}; fix the workflow", a.dump()));
+      const std::string path = a["path"].get<std::string>();
+      const std::filesystem::path rel(path);
+      bool bad = path.empty() || rel.is_absolute() || path.back() == '/' ||
+                 std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+      for (const auto& part : rel) bad = bad || part == ".." || part == "." || part.empty();
+      if (bad)
+        throw StepError(fmt::format("'add' path '{}' must be a file's path inside the tree such as Misc/NEWS; "
+                                    "fix the workflow", path));
+      std::filesystem::path from = a["from"].get<std::string>();
+      if (from.is_relative()) from = ctx.repo / from;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(from, ec))
+        throw StepError(fmt::format("the file to add as {}, {}, does not exist or is not a regular file; check "
+                                    "the step that makes it, then: relman resume", path, from.string()));
+      s.add.push_back({path, from});
+    }
+  }
   auto level = [&](const char* key, long long def, long long lo, long long hi) {
     long long v = ctx.integer(key, def);
     if (v < lo || v > hi)
@@ -82,6 +108,7 @@ class ArchiveExport : public StepKind {
             {"prefix", ParamType::string, true, "top directory in the tarballs and their base name"},
             {"formats", ParamType::string_or_list, false, "tgz, txz or both (default)"},
             {"exclude", ParamType::string_or_list, false, "fnmatch patterns on tree paths to leave out"},
+            {"add", ParamType::any, false, "files to put into the tarballs: [{path: Misc/NEWS, from: FILE}]"},
             {"gzip_level", ParamType::integer, false, "1-9, default 9 (gzip -9n, as CPython's release.py)"},
             {"xz_level", ParamType::integer, false, "0-9, default 6 (xz's default)"},
             {"xz_threads", ParamType::integer, false, "xz threads, default: the CPU count; never changes the bytes"}};
@@ -128,6 +155,7 @@ class ArchiveExport : public StepKind {
     opts.prefix = s.prefix;
     opts.formats = s.formats;
     opts.exclude = s.exclude;
+    opts.add = s.add;
     opts.gzip_level = s.gzip_level;
     opts.xz_level = s.xz_level;
     opts.xz_threads = s.xz_threads;
@@ -140,6 +168,8 @@ class ArchiveExport : public StepKind {
     TreeExportResult result;
     try {
       result = export_tree(repo.get(), commit.get(), opts);
+    } catch (const std::invalid_argument& e) {
+      throw StepError(fmt::format("{}; fix 'add' in the workflow", e.what()));
     } catch (const std::system_error& e) {
       throw StepError(fmt::format(
           "cannot write the tarballs into {}: {}. Make the directory writable and check free space "

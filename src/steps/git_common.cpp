@@ -50,6 +50,38 @@ git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, co
   return remote;
 }
 
+std::string fetch_branch(StepContext& ctx, git_repository* repo, const std::string& remote, const std::string& branch) {
+  if (remote.empty() || remote.find_first_of("/:") != std::string::npos)
+    throw StepError(fmt::format("remote '{}' must be a remote's name (such as upstream), not a URL or a path: its "
+                                "branches are kept as refs/remotes/<name>/...; fix the workflow", remote));
+  git::Remote r;
+  if (ctx.mode == RunMode::rehearse) {
+    r = open_sandbox_remote(ctx, repo, remote);
+  } else {
+    try {
+      r = git::open_remote(repo, remote);
+    } catch (const std::exception& e) {
+      throw StepError(fmt::format("{}; add the remote (git remote add {} URL), then: relman resume", e.what(), remote));
+    }
+  }
+  const std::string tracking = "refs/remotes/" + remote + "/" + branch;
+  git::RemoteAuth auth;
+  auth.on_secret = [&ctx](const std::string& s) { ctx.add_secret(s); };
+  try {
+    git::fetch(r.get(), {"+refs/heads/" + branch + ":" + tracking}, auth);
+  } catch (const std::exception& e) {
+    throw StepError(fmt::format("{}; check the network, the remote's URL and that it has a branch '{}', then: "
+                                "relman resume", e.what(), branch));
+  }
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo, tracking.c_str()) != 0)
+    throw StepError(fmt::format("the remote {} has no branch '{}'; check the branch's name, then: relman resume",
+                                remote, branch));
+  std::string sha = git::oid_str(oid);
+  ctx.log->line(fmt::format("fetched {}/{}: {}", remote, branch, sha));
+  return sha;
+}
+
 std::string cherry_pick_line(const std::string& full_sha) { return "(cherry picked from commit " + full_sha + ")"; }
 
 namespace {

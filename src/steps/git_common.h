@@ -21,6 +21,11 @@ git::Repository open_repo(const StepContext& ctx);
 // mirror, or when git's configuration (insteadOf) would send it elsewhere.
 git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, const std::string& name);
 
+// Fetches `branch` of the remote `remote` (its sandbox mirror in a
+// rehearsal) into refs/remotes/<remote>/<branch> and returns where that
+// points; a StepError saying what to check otherwise.
+std::string fetch_branch(StepContext& ctx, git_repository* repo, const std::string& remote, const std::string& branch);
+
 // The line `git cherry-pick -x` adds.
 std::string cherry_pick_line(const std::string& full_sha);
 

@@ -122,10 +122,11 @@ class GitPush : public StepKind {
     if (!rejected.empty())
       throw StepError(fmt::format(
           "the remote {} would refuse:\n  {}\nNothing was pushed. A non-fast-forward means the remote "
-          "has commits the local branch lacks: fetch and merge or rebase them (git pull --rebase {}), check the "
-          "result, then: relman resume. A tag that already exists elsewhere must not be moved silently: find out "
-          "why before deleting it on the remote.",
-          remote_name, fmt::join(rejected, "\n  "), remote_name));
+          "has commits the local branch lacks (a backport landed meanwhile): fetch them and merge them in "
+          "(git fetch {} && git merge {}/BRANCH), check the result, then: relman resume. Do not rebase: that "
+          "would rewrite commits already tagged and pushed. A tag that already exists elsewhere must not be "
+          "moved silently: find out why before deleting it on the remote.",
+          remote_name, fmt::join(rejected, "\n  "), remote_name, remote_name));
     if (specs.empty()) {
       ctx.log->line("everything is up to date");
       return {{"remote", remote_name}, {"updated", json::array()}};
@@ -141,7 +142,7 @@ class GitPush : public StepKind {
       std::vector<std::string> why;
       for (const auto& [ref, status] : refused) why.push_back(ref + ": " + status);
       throw StepError(fmt::format("the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
-                                  "fetch and merge first; a protected branch: ask for access), then: relman resume", remote_name, fmt::join(why, "\n  ")));
+                                  "fetch and merge first, never rebase a tagged commit; a protected branch: ask for access), then: relman resume", remote_name, fmt::join(why, "\n  ")));
     }
     ctx.log->line(fmt::format("pushed {} ref(s) to {}", specs.size(), remote_name));
     return {{"remote", remote_name}, {"updated", updated}};

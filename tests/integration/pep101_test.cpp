@@ -288,13 +288,28 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   //    the tag; upstream's got the tag and the post-release commit.
   const fs::path origin = r.mirror("origin");
   const fs::path upstream = r.mirror("upstream");
+  //    As release-tools does: the fork gets the temporary branch-VERSION
+  //    at the release commit, not the release branch; upstream gets the
+  //    tag merged into the release branch with a merge commit, and the
+  //    post-release commit on top.
   EXPECT_EQ(git(origin, "rev-parse " + r.tag() + "^{commit}"), tagged);
-  EXPECT_EQ(git(origin, "rev-parse refs/heads/" + rel.release_branch), tagged);
+  EXPECT_EQ(git(origin, "rev-parse refs/heads/branch-" + rel.version), tagged);
+  EXPECT_EQ(git(origin, "rev-parse refs/heads/" + rel.release_branch),
+            git(r.project.origin, "rev-parse refs/heads/" + rel.release_branch));
   EXPECT_EQ(git(upstream, "rev-parse " + r.tag() + "^{commit}"), tagged);
   EXPECT_EQ(git(upstream, "cat-file -t " + r.tag()), "tag");
+  EXPECT_NE(sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/branch-" + rel.version).exit_code, 0)
+      << "the temporary branch never reaches upstream";
+  EXPECT_NE(sh("git -C " + quote(ws.string()) + " rev-parse -q --verify refs/heads/branch-" + rel.version).exit_code, 0)
+      << "the temporary branch is removed at the end";
   const std::string post = "refs/heads/" + rel.post_branch;
   EXPECT_EQ(git(upstream, "log -1 --format=%s " + post), "Post " + rel.version);
-  EXPECT_EQ(git(upstream, "rev-parse " + post + "^"), tagged);
+  const std::string merge = git(upstream, "rev-parse " + post + "^");
+  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^2"), tagged) << "the tag is the merge's second parent";
+  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^1"), git(r.project.upstream, "rev-parse refs/heads/" + rel.release_branch))
+      << "merged into the release branch as upstream had it";
+  EXPECT_EQ(git(upstream, "log -1 --format=%s " + merge),
+            "Merge tag '" + r.tag() + "'" + (rel.release_branch == "main" ? "" : " into " + rel.release_branch));
   const std::string post_patchlevel = git(upstream, "show " + post + ":Include/patchlevel.h");
   EXPECT_TRUE(std::regex_search(post_patchlevel, std::regex("#define PY_VERSION +\"" +
                                                             std::regex_replace(rel.version, std::regex("\\."), "\\.") +
@@ -304,7 +319,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     // X.Y exists, and main moved on to the next feature version.
     EXPECT_EQ(git(upstream, "rev-parse refs/heads/3.12"), git(upstream, "rev-parse " + post));
     EXPECT_EQ(git(upstream, "log -1 --format=%s refs/heads/main"), "Bump to 3.13.0a0");
-    EXPECT_EQ(git(upstream, "rev-parse refs/heads/main^"), tagged);
+    EXPECT_EQ(git(upstream, "rev-parse refs/heads/main^"), merge) << "X.Y branches from main after the merge";
     const std::string main_patchlevel = git(upstream, "show main:Include/patchlevel.h");
     EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_VERSION +\"3\\.13\\.0a0\""))) << main_patchlevel;
     EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_MINOR_VERSION +13\\b"))) << main_patchlevel;
@@ -382,6 +397,7 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   sh_ok("GIT_COMMITTER_DATE=2026-01-20T12:00:00Z GIT_AUTHOR_DATE=2026-01-20T12:00:00Z git -c commit.gpgsign=false commit -qam "
         "'Break the build'",
         r.project.repo);
+  git(r.project.repo, "push -q upstream 3.12");  // what upstream has: require-upstream checks it
   const std::string broken = git(r.project.repo, "rev-parse HEAD");
   const std::string repo_refs = ref_snapshot(r.project.repo);
   const std::string upstream_refs = ref_snapshot(r.project.upstream);
@@ -415,8 +431,8 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
 
   EXPECT_EQ(git(ws, "rev-parse v3.12.0^{commit}"), fix);
   EXPECT_EQ(git(r.mirror("upstream"), "rev-parse v3.12.0^{commit}"), fix);
-  EXPECT_EQ(git(r.mirror("upstream"), "rev-parse refs/heads/3.12^"), fix);
-  EXPECT_EQ(git(r.mirror("origin"), "rev-parse refs/heads/3.12"), fix);
+  EXPECT_EQ(git(r.mirror("upstream"), "rev-parse refs/heads/3.12^^2"), fix) << "the fixed tag, merged";
+  EXPECT_EQ(git(r.mirror("origin"), "rev-parse refs/heads/branch-3.12.0"), fix);
   json build = r.step("build");
   EXPECT_EQ(build["state"], "succeeded");
   EXPECT_EQ(trim(sh_ok(quote(build["outputs"].value("interpreter", "/nonexistent")) + " -V")), "Minipy 3.12.0");
@@ -530,7 +546,7 @@ TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
   EXPECT_EQ(with(beta, "require-branch")["name"], "main");
   EXPECT_EQ(with(bugfix, "require-branch")["name"], "3.11");
   EXPECT_EQ(with(beta, "new-branch")["name"], "3.12");
-  EXPECT_EQ(with(beta, "new-branch")["from"], "v3.12.0b1");
+  EXPECT_EQ(with(beta, "new-branch")["from"], "main") << "from main once the tag is merged (branch_new_versions)";
   EXPECT_EQ(with(bugfix, "tag")["name"], "v3.11.2");
 
   // The human-readable plan says the same counts.
@@ -555,4 +571,186 @@ TEST(Pep101, TheReleaseTarballUnpacksWithGnuTarWithoutWarnings) {
     EXPECT_EQ(x.exit_code, 0) << dump(x);
     EXPECT_EQ(x.err, "") << ext;
   }
+}
+
+// The drill: a backport lands on upstream's release branch while the run
+// waits at the green-light gate. After the approval the run fetches it,
+// merges the tag into the up-to-date branch and pushes a fast-forward: no
+// non-fast-forward, no rebase, the tagged commit untouched.
+TEST(Pep101, ABackportLandingUpstreamDuringTheGateIsMergedNotRebased) {
+  Rehearsal r("3.12.0");
+  const std::vector<std::string> args = {"rehearse", "3.12.0", "--workflow", kWorkflow.string(), "--var", "project=Minipy",
+                                         "--skip", "check-blockers,check-ci",
+                                         "--state-dir", r.state.string()};
+  Ran waiting = r.run_in(args, r.project.repo, r.state);
+  ASSERT_EQ(waiting.exit_code, 3) << "stops at the gate: " << dump(waiting);
+  EXPECT_EQ(r.step("green-light")["state"], "waiting");
+  EXPECT_EQ(r.step("push-fork")["state"], "succeeded");
+  const fs::path upstream = r.mirror("upstream");  // the rehearsal's upstream
+  const std::string tagged = git(r.workspace(), "rev-parse v3.12.0^{commit}");
+  const std::string tag_object = git(r.workspace(), "rev-parse v3.12.0");
+
+  // Someone merges a backport into upstream's 3.12 meanwhile.
+  sh_ok("git clone -q -b 3.12 " + quote(upstream.string()) + " backporter", r.dir.path());
+  write_file(r.dir / "backporter" / "Lib" / "backport.mp", "# gh-12345: fixed\n");
+  sh_ok("git add Lib/backport.mp && git -c user.name=Backporter -c user.email=b@example.org -c commit.gpgsign=false "
+        "commit -qm '[3.12] gh-12345: a backport' && git push -q origin 3.12",
+        r.dir / "backporter");
+  const std::string backport = git(r.dir / "backporter", "rev-parse HEAD");
+
+  Ran approved = r.relman({"approve", "green-light", "--as", "Release Manager <rm@example.org>"});
+  ASSERT_EQ(approved.exit_code, 0) << dump(approved);
+  Ran resumed = r.relman({"resume"});
+  ASSERT_EQ(resumed.exit_code, 0) << dump(resumed);
+  EXPECT_THAT(resumed.out, HasSubstr("the run finished")) << resumed.out;
+  for (const auto& e : r.journal()) EXPECT_NE(e["event"], "step_failed") << e.dump();
+
+  // Upstream's 3.12: Post on top of the merge of the tag into the branch
+  // that already had the backport.
+  EXPECT_EQ(git(upstream, "log -1 --format=%s refs/heads/3.12"), "Post 3.12.0");
+  const std::string merge = git(upstream, "rev-parse refs/heads/3.12^");
+  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^1"), backport);
+  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^2"), tagged);
+  EXPECT_EQ(git(upstream, "log -1 --format=%s " + merge), "Merge tag 'v3.12.0' into 3.12");
+  EXPECT_EQ(sh("git -C " + quote(upstream.string()) + " merge-base --is-ancestor " + backport + " refs/heads/3.12").exit_code, 0);
+  EXPECT_EQ(git(upstream, "show refs/heads/3.12:Lib/backport.mp"), "# gh-12345: fixed");
+  // The tag is what the fork got before the gate: never rewritten.
+  EXPECT_EQ(git(upstream, "rev-parse v3.12.0"), tag_object);
+  EXPECT_EQ(git(r.mirror("origin"), "rev-parse v3.12.0"), tag_object);
+  EXPECT_EQ(git(upstream, "rev-parse v3.12.0^{commit}"), tagged);
+  EXPECT_THAT(sh_ok("git -C " + quote(r.workspace().string()) + " branch --format='%(refname:short)'"),
+              Not(HasSubstr("branch-3.12.0")));
+}
+
+// One workflow plans every kind of release as release-tools' run_release.py
+// does it: the temporary branch, the tag merged back into the branch the
+// release came from, X.Y branched (and main moved on) at the first beta only,
+// and upstream given the release branch (and main at the first beta).
+TEST(Pep101, PlansEveryReleaseKindAsReleaseToolsDoes) {
+  TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  struct Case {
+    std::string version, kind, branch;
+  };
+  // The micro release candidate last: its version parses once cpython's
+  // version rules accept micro RCs.
+  const std::vector<Case> cases = {{"3.14.0a1", "alpha", "main"}, {"3.14.0b1", "first_beta", "main"},
+                                   {"3.14.0b2", "beta", "3.14"},  {"3.14.0rc1", "rc", "3.14"},
+                                   {"3.14.0", "final", "3.14"},   {"3.9.25", "final", "3.9"},
+                                   {"3.11.3rc1", "rc", "3.11"}};
+  std::vector<std::string> first_ids;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.version);
+    json p = plan(c.version, dir / "repo");
+    if (p.is_null() || !p.contains("steps")) continue;  // plan() has reported the failure
+    EXPECT_EQ(p["kind"], c.kind);
+    EXPECT_EQ(p["branch"], c.branch);
+    const auto ids = step_ids(p);
+    if (first_ids.empty()) first_ids = ids;
+    EXPECT_EQ(ids, first_ids) << "one workflow, the same steps in the same order";
+    std::map<std::string, json> step;
+    std::vector<std::string> runs;
+    for (const auto& s : p["steps"]) {
+      step[s["id"]] = s;
+      if (s["runs"].get<bool>()) runs.push_back(s["id"]);
+    }
+    auto pos = [&](const std::string& id) {
+      auto it = std::find(runs.begin(), runs.end(), id);
+      EXPECT_NE(it, runs.end()) << id << " does not run";
+      return it - runs.begin();
+    };
+    const std::string temp = "branch-" + c.version;
+    // check_cpython_repo_branch, check_cpython_repo_age, and the clone equal to upstream's.
+    EXPECT_EQ(step["require-branch"]["with"]["name"], c.branch);
+    EXPECT_EQ(step["require-upstream"]["with"]["branch"], c.branch);
+    EXPECT_LT(pos("require-recent"), pos("temp-branch"));
+    // prepare_temporary_branch ... create_tag, push_to_local_fork.
+    EXPECT_EQ(step["temp-branch"]["with"]["name"], temp);
+    EXPECT_LT(pos("temp-branch"), pos("news"));
+    EXPECT_LT(pos("pydoc-topics"), pos("bump"));
+    EXPECT_LT(pos("bump"), pos("regen-configure"));
+    EXPECT_LT(pos("regen-configure"), pos("commit"));
+    EXPECT_LT(pos("commit"), pos("tag"));
+    EXPECT_EQ(step["push-fork"]["with"]["refs"], json::array({temp}));
+    EXPECT_EQ(step["push-fork"]["with"]["tags"], json::array({"v" + c.version}));
+    // post_release_merge: fetch, the release branch, the tag merged.
+    EXPECT_LT(pos("green-light"), pos("fetch-upstream"));
+    EXPECT_EQ(step["to-release-branch"]["with"]["name"], c.branch);
+    EXPECT_EQ(step["catch-up"]["with"]["ref"], "upstream/" + c.branch);
+    EXPECT_EQ(step["merge-tag"]["with"]["ref"], "v" + c.version);
+    EXPECT_LT(pos("catch-up"), pos("merge-tag"));
+    EXPECT_LT(pos("merge-tag"), pos("post-bump"));
+    // branch_new_versions and maybe_prepare_new_main_branch: the first beta only.
+    const bool first_beta = c.kind == "first_beta";
+    for (const auto& id : kFirstBetaOnly) EXPECT_EQ(step[id]["runs"].get<bool>(), first_beta) << id;
+    if (first_beta) {
+      EXPECT_EQ(step["new-branch"]["with"]["name"], "3.14");
+      EXPECT_LT(pos("merge-tag"), pos("new-branch"));
+      EXPECT_LT(pos("new-branch"), pos("post-bump"));
+      EXPECT_LT(pos("post-commit"), pos("next-dev"));
+    }
+    // push_to_upstream: the release branch (main for alphas), X.Y at the first beta.
+    EXPECT_EQ(step["push-upstream"]["with"]["refs"], json::array({c.branch}));
+    EXPECT_LT(pos("post-commit"), pos("push-upstream"));
+    // remove_temporary_branch, after everything is upstream.
+    EXPECT_EQ(step["delete-temp-branch"]["with"]["name"], temp);
+    EXPECT_LT(pos("push-upstream"), pos("delete-temp-branch"));
+  }
+}
+
+// Commits FILES (path -> content; executable when the content starts with
+// "#!") on the sample's release branch and pushes it upstream, as a change
+// merged upstream would be.
+void commit_upstream(Rehearsal& r, const std::string& branch, const std::map<std::string, std::string>& files) {
+  for (const auto& [path, content] : files) {
+    fs::create_directories((r.project.repo / path).parent_path());
+    write_file(r.project.repo / path, content);
+    if (content.rfind("#!", 0) == 0) fs::permissions(r.project.repo / path, fs::perms::owner_exec, fs::perm_options::add);
+  }
+  sh_ok("git add -A && GIT_COMMITTER_DATE=2026-01-21T12:00:00Z GIT_AUTHOR_DATE=2026-01-21T12:00:00Z git -c "
+        "commit.gpgsign=false commit -qm 'Add build targets' && git push -q upstream " + branch,
+        r.project.repo);
+}
+
+// pydoc-topics and regen-configure run the tree's own targets; they never
+// succeed silently: missing tools or a failing target stop the run with the
+// exact command to run by hand.
+TEST(Pep101, PydocTopicsRunsTheTreesTargetAndRegenConfigureStopsWithTheCommand) {
+  Rehearsal r("3.14.0a1");
+  commit_upstream(r, "main",
+                  {{"Doc/Makefile", "venv:\n\t@echo venv ready\npydoc-topics:\n\tmkdir -p build/pydoc-topics\n"
+                                    "\techo 'topics = {}  # regenerated' > build/pydoc-topics/topics.py\n"
+                                    "\techo 'module_docs = {}  # regenerated' > build/pydoc-topics/module_docs.py\n"},
+                   {"Lib/pydoc_data/topics.py", "topics = {}  # old\n"},
+                   {"Lib/pydoc_data/module_docs.py", "module_docs = {}  # old\n"},
+                   {"Tools/build/regen-configure.sh", "#!/bin/sh\necho 'regen-configure ran' >&2\nexit 1\n"}});
+  Ran ran = r.rehearse();
+  EXPECT_EQ(ran.exit_code, 1) << dump(ran);
+  const std::string said = ran.out + ran.err + read_file(r.state / "logs" / "regen-configure.log");
+  EXPECT_EQ(r.step("pydoc-topics")["state"], "succeeded");
+  // 3.13 and later also regenerate module_docs.py (release-tools 7920139).
+  EXPECT_EQ(read_file(r.workspace() / "Lib" / "pydoc_data" / "topics.py"), "topics = {}  # regenerated\n");
+  EXPECT_EQ(read_file(r.workspace() / "Lib" / "pydoc_data" / "module_docs.py"), "module_docs = {}  # regenerated\n");
+  EXPECT_EQ(r.step("regen-configure")["state"], "failed");
+  EXPECT_THAT(said, HasSubstr("FAILED regen-configure")) << said;
+  EXPECT_THAT(said, HasSubstr(": Tools/build/regen-configure.sh; then: relman skip regen-configure")) << said;
+  EXPECT_EQ(r.step("commit")["state"], "pending");
+}
+
+TEST(Pep101, AFailingPydocTopicsTargetStopsWithTheCommandToRunByHand) {
+  Rehearsal r("3.12.0");
+  commit_upstream(r, "3.12",
+                  {{"Doc/Makefile", "venv:\n\t@echo 'pip: no network' >&2; exit 1\npydoc-topics:\n\ttrue\n"}});
+  Ran ran = r.rehearse();
+  EXPECT_EQ(ran.exit_code, 1) << dump(ran);
+  const std::string said = ran.out + ran.err + read_file(r.state / "logs" / "pydoc-topics.log");
+  EXPECT_THAT(said, HasSubstr("FAILED pydoc-topics")) << said;
+  EXPECT_THAT(said, HasSubstr("run by hand in " + r.workspace().string() +
+                              ": make -C Doc venv && make -C Doc pydoc-topics && cp "
+                              "Doc/build/pydoc-topics/topics.py Lib/pydoc_data/topics.py; then: relman skip pydoc-topics"))
+      << said;
+  EXPECT_THAT(said, Not(HasSubstr(": make -C Doc venv && make -C Doc pydoc-topics && cp Doc/build/pydoc-topics/topics.py "
+                                  "Lib/pydoc_data/topics.py && cp Doc/build/pydoc-topics/module_docs.py")))
+      << "3.12 has no module docs: " << said;
+  EXPECT_EQ(r.step("bump")["state"], "pending");
 }
