@@ -35,8 +35,7 @@ std::filesystem::path chosen_blurb(const StepContext& ctx) {
   auto blurb = process::find_program("blurb");
   if (blurb.empty())
     ctx.log->line("prefer: blurb, but no `blurb` on PATH: using relman's implementation of blurb's format");
-  else
-    ctx.log->line(fmt::format("prefer: blurb: using {}", blurb.string()));
+  else ctx.log->line(fmt::format("prefer: blurb: using {}", blurb.string()));
   return blurb;
 }
 
@@ -54,10 +53,10 @@ void run_blurb(const StepContext& ctx, const std::filesystem::path& blurb, const
     throw StepError(fmt::format("cannot run {}: {}", blurb.string(), e.what()));
   }
   if (!r.ok())
-    throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}\nFix what blurb says, or use relman's own "
-                                "implementation (with: {{prefer: native}}), then: relman retry {}",
-                                process::show_argv(spec.argv), r.describe(), ctx.log->path().string(),
-                                ctx.log->tail(15), ctx.step_id));
+    throw StepError(fmt::format(
+        "`{}` failed ({}). Last lines of {}:\n{}\nFix what blurb says, or use relman's own "
+        "implementation (with: {{prefer: native}}), then: relman retry {}",
+        process::show_argv(spec.argv), r.describe(), ctx.log->path().string(), ctx.log->tail(15), ctx.step_id));
 }
 
 std::string release_date(const StepContext& ctx) {

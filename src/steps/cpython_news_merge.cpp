@@ -26,9 +26,10 @@ std::string render(const StepContext& ctx, const news::Tree& tree, const std::st
   try {
     return news::merge_news(tree);
   } catch (const news::NewsError& e) {
-    throw StepError(fmt::format("cannot merge the news of '{}': {}\nFix the file, commit, move the tag to the fix, "
-                                "then: relman retry {}",
-                                ref, e.what(), ctx.step_id));
+    throw StepError(
+        fmt::format("cannot merge the news of '{}': {}\nFix the file, commit, move the tag to the fix, "
+                    "then: relman retry {}",
+                    ref, e.what(), ctx.step_id));
   }
 }
 
@@ -52,10 +53,8 @@ stdfs::path blurb_root(const StepContext& ctx, const news::Tree& tree) {
     fs::create_directories_durable(root / dir);
     for (const auto& e : tree.list(dir)) {
       const std::string rel = dir + "/" + e.name;
-      if (e.is_dir)
-        copy(rel);
-      else
-        put(rel, tree.read(rel));
+      if (e.is_dir) copy(rel);
+      else put(rel, tree.read(rel));
     }
   };
   copy(news::kNewsDir);
@@ -90,8 +89,8 @@ class CpythonNewsMerge : public StepKind {
       stdfs::remove(file, ec);
       news_step::run_blurb(ctx, blurb, {"merge", "-f", stdfs::absolute(file).string()}, root);
       if (!stdfs::exists(file))
-        throw StepError(fmt::format("`blurb merge` succeeded but wrote no {}; see {}", file.string(),
-                                    ctx.log->path().string()));
+        throw StepError(
+            fmt::format("`blurb merge` succeeded but wrote no {}; see {}", file.string(), ctx.log->path().string()));
       stdfs::remove_all(root, ec);
       return {{"file", stdfs::absolute(file).string()}, {"tool", "blurb"}};
     }
@@ -111,7 +110,8 @@ class CpythonNewsMerge : public StepKind {
     news::CommitTree tree(repo.get(), commit.get());
     if (fs::read_file(file) != render(ctx, tree, ref))
       return {ProbeResult::not_done, json::object(), file.string() + " is not the merge of " + ref + "'s news"};
-    return {ProbeResult::done, {{"file", stdfs::absolute(file).string()}, {"tool", "native"}},
+    return {ProbeResult::done,
+            {{"file", stdfs::absolute(file).string()}, {"tool", "native"}},
             file.string() + " holds the merge of " + ref + "'s news"};
   }
 
@@ -120,9 +120,10 @@ class CpythonNewsMerge : public StepKind {
     try {
       return git::resolve_commit(repo, ref);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("cannot merge the news of '{}': {} in {}. Check with git -C {} rev-parse {}, "
-                                  "fix the step's ref, then: relman resume",
-                                  ref, e.what(), ctx.repo.string(), ctx.repo.string(), ref));
+      throw StepError(
+          fmt::format("cannot merge the news of '{}': {} in {}. Check with git -C {} rev-parse {}, "
+                      "fix the step's ref, then: relman resume",
+                      ref, e.what(), ctx.repo.string(), ctx.repo.string(), ref));
     }
   }
 };

@@ -1,9 +1,9 @@
 // cpython.news_check: release-tools' make_tag refuses to tag while news
 // entries are left in next/ or the release file is missing; relman also
 // refuses when the release is not committed (the tag is made of HEAD).
-#include "test_paths.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <filesystem>
 
@@ -25,7 +25,8 @@ struct NewsRepo {
   NewsRepo() {
     std::map<std::string, std::string> files;
     for (const auto& e : stdfs::recursive_directory_iterator(kNews / "tree"))
-      if (e.is_regular_file()) files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
+      if (e.is_regular_file())
+        files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
     make_repo(repo, files);
   }
 };

@@ -1,9 +1,9 @@
 // cpython.news_merge: Misc/NEWS for the tree of a tag, as `blurb merge`
 // writes it, into the step's work directory; read from the tag, whatever
 // the work tree holds.
-#include "test_paths.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -26,7 +26,8 @@ struct TaggedNews {
   TaggedNews() {
     std::map<std::string, std::string> files;
     for (const auto& e : stdfs::recursive_directory_iterator(kNews / "tree"))
-      if (e.is_regular_file()) files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
+      if (e.is_regular_file())
+        files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
     make_repo(repo, files);
     sh_ok("git tag -a v3.10.23rc1 -m 'Python 3.10.23rc1'", repo);
   }

@@ -1,9 +1,9 @@
 // cpython.news_release on a real repository holding the news fixture: the
 // release file blurb writes, the entries removed, and git.commit committing
 // exactly that (the deletions included) from the step's `files`.
-#include "test_paths.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,7 +29,8 @@ struct NewsRepo {
   NewsRepo() {
     std::map<std::string, std::string> files;
     for (const auto& e : stdfs::recursive_directory_iterator(kNews / "tree"))
-      if (e.is_regular_file()) files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
+      if (e.is_regular_file())
+        files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
     make_repo(repo, files);
   }
   std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
@@ -186,6 +187,46 @@ TEST(CpythonNewsRelease, PreferBlurbRunsTheBlurbOnPath) {
   EXPECT_EQ(read_file(r.repo / kOut), "written by the stand-in\n");
   EXPECT_EQ(out["files"].size(), 15u) << out.dump();
   EXPECT_THAT(h.log(), HasSubstr("prefer: blurb: using " + (r.dir / "bin" / "blurb").string()));
+}
+
+// A blurb that writes the release file and then fails, as the real one
+// does with no entries (it refuses the gh-issue 0 it has just written).
+stdfs::path failing_blurb(const stdfs::path& dir) {
+  stdfs::create_directories(dir);
+  write_file(dir / "blurb",
+             "#!/bin/sh\n"
+             "printf 'written by the stand-in\\n' > \"Misc/NEWS.d/$2.rst\"\n"
+             "echo \"Invalid gh-issue number: '0' (must be >= 32426)\" >&2\n"
+             "exit 1\n");
+  stdfs::permissions(dir / "blurb", stdfs::perms::owner_all);
+  return dir;
+}
+
+TEST(CpythonNewsRelease, PreferBlurbGoesOnWhenBlurbFailsOnItsOwnNoChangesFile) {
+  NewsRepo r;
+  StepHarness first("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
+  release(first);
+  r.git("add -A && git commit -qm 'Python 3.10.23'");
+  ScopedPath path(failing_blurb(r.dir / "bin").string() + ":{old}");
+  StepHarness h("cpython.news_release", r.repo, r.dir / "state2", "3.10.24");
+  h.with()["prefer"] = "blurb";
+  json out = h.run();
+  EXPECT_EQ(out["files"], json({"Misc/NEWS.d/3.10.24.rst"}));
+  EXPECT_THAT(h.log(), HasSubstr("blurb failed after writing Misc/NEWS.d/3.10.24.rst"));
+}
+
+TEST(CpythonNewsRelease, PreferBlurbFailsWhenBlurbFailsWithEntriesLeft) {
+  NewsRepo r;
+  ScopedPath path(failing_blurb(r.dir / "bin").string() + ":{old}");
+  StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
+  h.with()["prefer"] = "blurb";
+  try {
+    h.run();
+    FAIL() << "a failing blurb fails the step";
+  } catch (const StepError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("failed (exit code 1)"));
+    EXPECT_THAT(e.what(), HasSubstr("prefer: native"));
+  }
 }
 
 TEST(CpythonNewsRelease, PreferBlurbWithoutOneOnPathIsNative) {

@@ -46,7 +46,8 @@ namespace {
 std::vector<std::string> split_lines(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0;
-  for (size_t at; (at = s.find('\n', start)) != std::string::npos; start = at + 1) out.push_back(s.substr(start, at - start));
+  for (size_t at; (at = s.find('\n', start)) != std::string::npos; start = at + 1)
+    out.push_back(s.substr(start, at - start));
   out.push_back(s.substr(start));
   return out;
 }
@@ -168,17 +169,18 @@ Metadata parse_next_filename(const std::string& path) {
   std::string name = path.substr(slash + 1);
   std::string section = unsanitize_section(dir);
   if (!is_section(section))
-    throw NewsError(fmt::format("{}: unknown section {} (the directory must be one of blurb's sections)", path,
-                                py_repr(section)));
+    throw NewsError(
+        fmt::format("{}: unknown section {} (the directory must be one of blurb's sections)", path, py_repr(section)));
   std::vector<std::string> fields;
   size_t start = 0;
   for (size_t at; (at = name.find('.', start)) != std::string::npos; start = at + 1)
     fields.push_back(strip(name.substr(start, at - start)));
   fields.push_back(strip(name.substr(start)));
   if (fields.size() < 4 || fields.back() != "rst")
-    throw NewsError(fmt::format("Can't parse 'next' filename {}: blurb names them "
-                                "<date>.gh-issue-<number>.<nonce>.rst",
-                                py_repr(name)));
+    throw NewsError(
+        fmt::format("Can't parse 'next' filename {}: blurb names them "
+                    "<date>.gh-issue-<number>.<nonce>.rst",
+                    py_repr(name)));
   Metadata m{{"date", fields[0]}, {"nonce", fields[fields.size() - 2]}, {"section", section}};
   for (size_t i = 1; i + 2 < fields.size(); ++i) {
     bool found = false;
@@ -201,8 +203,8 @@ Metadata parse_next_filename(const std::string& path) {
 Entry load_next(const std::string& bytes, const std::string& path) {
   auto entries = load_blurbs(bytes, path, parse_next_filename(path));
   if (entries.size() != 1)
-    throw NewsError(fmt::format("{} holds {} entries; a next file holds exactly one (no '..' lines)", path,
-                                entries.size()));
+    throw NewsError(
+        fmt::format("{} holds {} entries; a next file holds exactly one (no '..' lines)", path, entries.size()));
   return entries.front();
 }
 

@@ -12,9 +12,10 @@ namespace relman::news {
 std::string merge_news(const Tree& tree) {
   const auto all = versions(tree);
   if (all.empty())
-    throw NewsError(fmt::format("{} holds no release file (3.*.rst) and no next/ directory: nothing to merge "
-                                "(blurb: \"You literally don't have ANY blurbs to merge together!\")",
-                                kNewsDir));
+    throw NewsError(
+        fmt::format("{} holds no release file (3.*.rst) and no next/ directory: nothing to merge "
+                    "(blurb: \"You literally don't have ANY blurbs to merge together!\")",
+                    kNewsDir));
   std::vector<std::string> buff = {"+++++++++++\nPython News\n+++++++++++"};
   for (const auto& version : all) {
     std::vector<Entry> entries;

@@ -11,9 +11,10 @@ ReleasePlan plan_release(const Tree& tree, const std::string& version, const std
   ReleasePlan plan;
   plan.output = version_file(version);
   if (tree.exists(plan.output))
-    throw NewsError(fmt::format("{} exists already, and blurb cannot add next/ entries to an existing release file "
-                                "(\"Sorry, can't handle appending 'next' files to an existing version (yet).\")",
-                                plan.output));
+    throw NewsError(
+        fmt::format("{} exists already, and blurb cannot add next/ entries to an existing release file "
+                    "(\"Sorry, can't handle appending 'next' files to an existing version (yet).\")",
+                    plan.output));
   plan.consumed = next_entries(tree);
   std::vector<Entry> entries;
   if (plan.consumed.empty()) {
@@ -31,9 +32,10 @@ ReleasePlan plan_release(const Tree& tree, const std::string& version, const std
   plan.text = format_blurbs(entries);
   // blurb's own sanity check: the file reads back as the same entries.
   if (parse_blurbs(plan.text, plan.output) != entries)
-    throw NewsError(fmt::format("{} would not read back as the entries it was written from; please report this "
-                                "with the next/ files",
-                                plan.output));
+    throw NewsError(
+        fmt::format("{} would not read back as the entries it was written from; please report this "
+                    "with the next/ files",
+                    plan.output));
   return plan;
 }
 

@@ -15,9 +15,9 @@ const std::map<std::string, std::string>& sanitized() {
 }  // namespace
 
 const std::vector<std::string>& sections() {
-  static const std::vector<std::string> s = {"Security", "Core and Builtins", "Library", "Documentation",
-                                             "Tests",    "Build",             "Windows", "macOS",
-                                             "IDLE",     "Tools/Demos",       "C API"};
+  static const std::vector<std::string> s = {"Security", "Core and Builtins", "Library", "Documentation", "Tests",
+                                             "Build",    "Windows",           "macOS",   "IDLE",          "Tools/Demos",
+                                             "C API"};
   return s;
 }
 

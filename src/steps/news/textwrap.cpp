@@ -120,8 +120,8 @@ std::string textwrap_body(const std::string& utf8, const std::string& subsequent
   std::vector<std::string> out;
   bool dont_reflow = false;
   for (std::string paragraph : split(text, "\n\n")) {
-    dont_reflow = dont_reflow || starts_with(paragraph, "* ") || starts_with(paragraph, "1. ") ||
-                  starts_with(paragraph, "#. ");
+    dont_reflow =
+        dont_reflow || starts_with(paragraph, "* ") || starts_with(paragraph, "1. ") || starts_with(paragraph, "#. ");
     if (dont_reflow) {
       std::string initial = has_initial ? encode_utf8(options.initial_indent) : "";
       if (!initial.empty() || !subsequent_indent.empty()) {

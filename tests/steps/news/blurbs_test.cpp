@@ -1,8 +1,8 @@
 // blurb's file format: its own parser fixtures (tests/pass, tests/fail) and
 // the cases of its tests/test_blurb_file.py, with blurb's error messages.
-#include "test_paths.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <filesystem>
 
@@ -82,7 +82,8 @@ TEST(BlurbParser, ParsesMetadataAndBody) {
 
 TEST(BlurbParser, SeveralEntriesCommentsAndCaseInsensitiveNames) {
   auto entries = parse_blurbs(
-      "# a comment\n.. GH-Issue: 40000\n.. section: Library\n\nFirst.\n\n..\n\n.. bpo: 12\n.. section: Build\nSecond.\n",
+      "# a comment\n.. GH-Issue: 40000\n.. section: Library\n\nFirst.\n\n..\n\n.. bpo: 12\n.. section: "
+      "Build\nSecond.\n",
       "f");
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].metadata.get("gh-issue"), "40000");
@@ -122,10 +123,9 @@ TEST(NextFilename, SectionFromEitherSpellingOfTheDirectory) {
 
 TEST(NextFilename, DateIssueAndNonce) {
   Metadata m = parse_next_filename("Misc/NEWS.d/next/Library/2017-05-04-12-24-06.gh-issue-25458.Yl4gI2.rst");
-  EXPECT_EQ(m, (Metadata{{"date", "2017-05-04-12-24-06"},
-                         {"nonce", "Yl4gI2"},
-                         {"section", "Library"},
-                         {"gh-issue", "25458"}}));
+  EXPECT_EQ(
+      m,
+      (Metadata{{"date", "2017-05-04-12-24-06"}, {"nonce", "Yl4gI2"}, {"section", "Library"}, {"gh-issue", "25458"}}));
   EXPECT_EQ(parse_next_filename("Misc/NEWS.d/next/Library/0122.bpo-0.iPpjqX.rst").get("bpo"), "0");
   EXPECT_THROW(parse_next_filename("Misc/NEWS.d/next/Library/notes.rst"), NewsError);
   EXPECT_THROW(parse_next_filename("Misc/NEWS.d/next/Library/2017.issue-5.abc.rst"), NewsError);

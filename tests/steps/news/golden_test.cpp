@@ -1,8 +1,8 @@
 // `blurb release` and `blurb merge` byte for byte: the files the real blurb
 // wrote for tests/fixtures/news/tree (see that directory's README.md).
-#include "test_paths.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <filesystem>
 
@@ -93,7 +93,8 @@ TEST(NewsGolden, ABadEntryNamesItsFileAndLine) {
     plan_release(t.tree(), "3.10.23", kDate);
     FAIL() << "a bad entry must stop the release";
   } catch (const NewsError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("Error in Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-158900.BaD001.rst:1:"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("Error in Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-158900.BaD001.rst:1:"));
     EXPECT_THAT(e.what(), HasSubstr("Blurb 'body' can't start with 'gh-'!"));
   }
 }

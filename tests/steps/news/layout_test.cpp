@@ -38,9 +38,9 @@ TEST(NextEntries, SkipTheReadmes) {
   Files f({"Misc/NEWS.d/next/Library/2022-04-11-18-34-33.gh-issue-11111.pC7gnM.rst",
            "Misc/NEWS.d/next/Core and Builtins/2023-03-17-12-09-45.gh-issue-33333.Pf_BI7.rst",
            "Misc/NEWS.d/next/Tools-Demos/2023-03-21-01-27-07.gh-issue-44444.2F1Byz.rst",
-           "Misc/NEWS.d/next/C API/2023-03-27-22-09-07.gh-issue-66666.3SN8Bs.rst", "Misc/NEWS.d/next/Library/README.rst",
-           "Misc/NEWS.d/next/Core and Builtins/README.rst", "Misc/NEWS.d/next/Tools-Demos/README.rst",
-           "Misc/NEWS.d/next/C API/README.rst"});
+           "Misc/NEWS.d/next/C API/2023-03-27-22-09-07.gh-issue-66666.3SN8Bs.rst",
+           "Misc/NEWS.d/next/Library/README.rst", "Misc/NEWS.d/next/Core and Builtins/README.rst",
+           "Misc/NEWS.d/next/Tools-Demos/README.rst", "Misc/NEWS.d/next/C API/README.rst"});
   EXPECT_THAT(next_entries(f.tree()),
               UnorderedElementsAre("Misc/NEWS.d/next/Library/2022-04-11-18-34-33.gh-issue-11111.pC7gnM.rst",
                                    "Misc/NEWS.d/next/Core and Builtins/2023-03-17-12-09-45.gh-issue-33333.Pf_BI7.rst",
@@ -98,15 +98,16 @@ TEST(NewsVersions, SortNewestFirstAsBlurbDoes) {
            "Misc/NEWS.d/3.7.0b2.rst", "Misc/NEWS.d/3.7.0rc1.rst", "Misc/NEWS.d/3.7.0rc2.rst", "Misc/NEWS.d/3.9.0b1.rst",
            "Misc/NEWS.d/3.12.0a1.rst", "Misc/NEWS.d/next/Library/README.rst", "Misc/NEWS.d/notes.rst",
            "Misc/NEWS.d/3.rst"});
-  EXPECT_THAT(versions(f.tree()), ElementsAre("next", "3.12.0a1", "3.9.0b1", "3.7.0", "3.7.0rc2", "3.7.0rc1",
-                                              "3.7.0b2", "3.7.0b1", "3.7.0a2", "3.7.0a1"));
+  EXPECT_THAT(versions(f.tree()), ElementsAre("next", "3.12.0a1", "3.9.0b1", "3.7.0", "3.7.0rc2", "3.7.0rc1", "3.7.0b2",
+                                              "3.7.0b1", "3.7.0a2", "3.7.0a1"));
 }
 
 TEST(NewsVersions, KeyOrdersPreReleasesBeforeTheFinal) {
   const std::vector<std::pair<std::string, std::string>> less = {
-      {"2", "3"},           {"3.5.0a1", "3.5.0b1"},  {"3.5.0a1", "3.5.0rc1"}, {"3.5.0a1", "3.5.0"},
-      {"3.6.0b1", "3.6.0b2"}, {"3.6.0b1", "3.6.0rc1"}, {"3.6.0b1", "3.6.0"},    {"3.7.0rc1", "3.7.0rc2"},
-      {"3.7.0rc1", "3.7.0"}, {"3.8", "3.8.1"}};
+      {"2", "3"},           {"3.5.0a1", "3.5.0b1"},   {"3.5.0a1", "3.5.0rc1"},
+      {"3.5.0a1", "3.5.0"}, {"3.6.0b1", "3.6.0b2"},   {"3.6.0b1", "3.6.0rc1"},
+      {"3.6.0b1", "3.6.0"}, {"3.7.0rc1", "3.7.0rc2"}, {"3.7.0rc1", "3.7.0"},
+      {"3.8", "3.8.1"}};
   for (const auto& [a, b] : less) EXPECT_LT(version_key(a), version_key(b)) << a << " < " << b;
   EXPECT_EQ(version_key("3.12.0a1"), "000003.000012.000000.00000a.000001");
 }

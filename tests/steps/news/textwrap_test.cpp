@@ -92,7 +92,10 @@ TEST(Textwrap, LiteralBlockAfterDoubleColonIsLeftAlone) {
 
 TEST(Textwrap, NoBreakSpaceIsNotASplitPointButIsStripped) {
   // U+00A0 joins words; at the end of the text it is whitespace to strip().
-  EXPECT_EQ(textwrap_body("Python\xc2\xa0" "3.10\xc2\xa0"), "Python\xc2\xa0" "3.10\n");
+  EXPECT_EQ(textwrap_body("Python\xc2\xa0"
+                          "3.10\xc2\xa0"),
+            "Python\xc2\xa0"
+            "3.10\n");
 }
 
 TEST(PyInt, AcceptsWhatPythonsIntAccepts) {
