@@ -41,8 +41,9 @@ TARGETS = {
     "upload": ["upload"],
     "announce": ["announce"],
 }
-# Steps whose effect the torture can judge when relman cannot (the exec step
-# `news` has no probe; the announcement is checked at the channel).
+# Steps whose effect the torture can judge when relman cannot (`news` when
+# its probe finds a release file it did not write; the announcement is
+# checked at the channel).
 DECIDABLE = ("news", "announce")
 END_EVENTS = ("step_succeeded", "step_failed", "step_skipped")
 
@@ -355,10 +356,10 @@ class Trial:
             cmd = (["skip", "announce", "--reason", "it went out"] if sent else ["retry", "announce"])
             why = "the channel has %s" % ("it" if sent else "nothing")
         else:
-            # pep101's `news` runs `blurb release` when blurb is installed; it
-            # is not on the sample's machine, so the step changed nothing.
+            # cpython.news_release refuses to run again over a release file it
+            # cannot vouch for; retrying it shows that refusal.
             cmd = ["retry", step]
-            why = "it has no effect here"
+            why = "its probe could not vouch for the release file"
         cmd = [self.s.relman] + cmd + ["--state-dir", str(self.state)]
         if cmd[1] == "retry":
             cmd += ["--jobs", str(self.args.jobs)] + (["--yes"] if self.args.execute else [])
