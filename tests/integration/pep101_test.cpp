@@ -37,8 +37,8 @@ namespace {
 const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
 
 // The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
-const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-commit",
-                                              "push-new-branch"};
+const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-edit",
+                                              "next-dev-commit", "push-new-branch"};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -251,6 +251,22 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     for (const auto& l : listing) {
       EXPECT_THAT(l, HasSubstr(" " + when + " Minipy-" + rel.version + "/")) << l << " (expected " << when << ")";
     }
+  }
+  // -- The tarball's Doc/ says the release's version where the sources said
+  //    `next`, and README.rst keeps its final newline.
+  {
+    const std::string tgz = quote(r.artifact(r.tarball(".tgz")).string());
+    const std::string top = "Minipy-" + rel.version + "/";
+    const std::string doc = sh_ok("tar -xOzf " + tgz + " " + top + "Doc/library/mathconst.rst");
+    const std::string xy = rel.version.substr(0, rel.version.find('.', 2));
+    EXPECT_THAT(doc, HasSubstr(".. versionadded:: " + xy + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. versionchanged:: " + xy + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. deprecated-removed:: " + xy + " 4.0\n")) << doc;
+    EXPECT_THAT(doc, ::testing::Not(HasSubstr(":: next"))) << doc;
+    const std::string readme = sh_ok("tar -xOzf " + tgz + " " + top + "README.rst");
+    ASSERT_FALSE(readme.empty());
+    EXPECT_EQ(readme.back(), '\n') << "README.rst lost its final newline";
+    EXPECT_EQ(git(ws, "show " + tagged + ":README.rst") + "\n", readme) << "the tarball holds the tagged README";
   }
   Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
   EXPECT_EQ(sums.exit_code, 0) << dump(sums);
