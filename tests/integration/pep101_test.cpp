@@ -558,6 +558,39 @@ TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
       << text.out;
 }
 
+// Every release kind release-tools makes plans: a micro release candidate
+// from its X.Y branch, and a security release without the installers' gate
+// (the var, or the branch's status in a local release-cycle file).
+TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
+  relman::test::TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  auto runs = [](const json& p, const std::string& id) {
+    for (const auto& s : p["steps"])
+      if (s["id"] == id) return s["runs"].get<bool>();
+    ADD_FAILURE() << "no step " << id;
+    return false;
+  };
+  json rc = plan("3.11.3rc1", dir / "repo");
+  EXPECT_EQ(rc["kind"], "rc") << rc.dump();
+  EXPECT_EQ(rc["branch"], "3.11") << rc.dump();
+  EXPECT_TRUE(runs(rc, "green-light"));
+  EXPECT_TRUE(runs(rc, "docs-next"));
+  EXPECT_FALSE(runs(rc, "next-dev"));
+
+  Ran sec = relman::test::relman(
+      {"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var", "security=true"}, dir / "repo");
+  ASSERT_EQ(sec.exit_code, 0) << dump(sec);
+  EXPECT_FALSE(runs(json::parse(sec.out), "green-light"));
+
+  relman::test::write_file(dir / "release-cycle.json", R"({"3.12": {"status": "security", "pep": 693}})");
+  Ran cycle = relman::test::relman({"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var",
+                                    "release_cycle=" + (dir / "release-cycle.json").string()},
+                                   dir / "repo");
+  ASSERT_EQ(cycle.exit_code, 0) << dump(cycle);
+  EXPECT_FALSE(runs(json::parse(cycle.out), "green-light"));
+  EXPECT_TRUE(runs(plan("3.13.3", dir / "repo"), "green-light"));
+}
+
 // Disabled until src/adapters/archive.cpp stops forcing hdrcharset=BINARY
 // (see the report): GNU tar warns "Ignoring unknown extended header keyword
 // 'hdrcharset'" once per entry when a user unpacks the release tarball.
