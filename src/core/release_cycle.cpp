@@ -27,9 +27,9 @@ std::optional<nlohmann::json> load_release_cycle(const VarMap& vars) {
   try {
     text = fs::read_file(path);
   } catch (const std::exception& e) {
-    throw ConfigError(fmt::format("var release_cycle: cannot read {} ({}); save "
-                                  "https://peps.python.org/api/release-cycle.json there or unset the var",
-                                  path, e.what()));
+    throw ConfigError(fmt::format("var release_cycle: {}; save https://peps.python.org/api/release-cycle.json "
+                                  "as {} or unset the var",
+                                  e.what(), path));
   }
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())

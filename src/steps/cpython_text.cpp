@@ -152,13 +152,14 @@ std::string readme_links(const std::string& text, const Version& v, const std::s
   static const std::regex whatsnew(R"([0-9]+\.[0-9]+ (<https://docs\.python\.org/)[0-9]+\.[0-9]+(/whatsnew/)[0-9]+\.[0-9]+(\.html>`_))");
   static const std::regex docs(R"((`Documentation for Python )[0-9]+\.[0-9]+( <https://docs\.python\.org/)[0-9]+\.[0-9]+(/>`_))");
   static const std::regex pep_ref(R"((`PEP )[0-9]+( <https://peps\.python\.org/pep-)[0-9]+(/>`__ for Python )[0-9]+\.[0-9]+)");
-  std::string out = std::regex_replace(text, whatsnew, fmt::format("{0} $1{0}$2{0}$3", xy));
-  out = std::regex_replace(out, docs, fmt::format("$1{0}$2{0}$3", xy));
+  // "$01", not "$1": the version's digits would extend the group number.
+  std::string out = std::regex_replace(text, whatsnew, fmt::format("{0} $01{0}$02{0}$03", xy));
+  out = std::regex_replace(out, docs, fmt::format("$01{0}$02{0}$03", xy));
   // str.zfill(4) on a number; "TODO" as it is.
   std::string padded = pep;
   if (pep != "TODO" && padded.size() < 4) padded.insert(0, 4 - padded.size(), '0');
   out = std::regex_replace(out, pep_ref,
-                           fmt::format("$1{}$2{}$3{}", literal_replacement(pep), literal_replacement(padded), xy));
+                           fmt::format("$01{}$02{}$03{}", literal_replacement(pep), literal_replacement(padded), xy));
   return out;
 }
 
@@ -224,7 +225,7 @@ std::optional<std::string> bump_pyconfig_h(const std::string& text, const Versio
   // "python314" followed by t, _d, t_d or nothing, then ".lib\"".
   const std::regex re(prev + R"(((?:t)?(?:_d)?\.lib"))");
   const std::regex done(next + R"((?:t)?(?:_d)?\.lib")");
-  if (std::regex_search(text, re)) return std::regex_replace(text, re, next + "$1");
+  if (std::regex_search(text, re)) return std::regex_replace(text, re, next + "$01");
   if (std::regex_search(text, done)) return text;
   return std::nullopt;
 }
