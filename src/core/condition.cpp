@@ -1,5 +1,7 @@
 #include "core/condition.h"
 
+#include "core/release_cycle.h"
+
 #include <cctype>
 #include <string>
 #include <vector>
@@ -16,7 +18,9 @@ struct Condition::Node {
 
 namespace {
 
-const char* kKinds[] = {"alpha", "beta", "first_beta", "rc", "final", "prerelease"};
+// `security` is not a kind of version but of branch: the `security` var or
+// the release-cycle file says it (core/release_cycle.h).
+const char* kKinds[] = {"alpha", "beta", "first_beta", "rc", "final", "prerelease", "security"};
 
 struct Token {
   enum Type { ident, str, lparen, rparen, eq, ne, end } type;
@@ -166,7 +170,7 @@ class Parser {
     }
     throw ConditionSyntaxError{
         t.col, "unknown name '" + t.text +
-                   "': a condition uses alpha, beta, first_beta, rc, final, prerelease, true, false, "
+                   "': a condition uses alpha, beta, first_beta, rc, final, prerelease, security, true, false, "
                    "vars.NAME == 'value', and, or, not and parentheses"};
   }
 
@@ -196,6 +200,7 @@ bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::s
       if (n.name == "rc") return k == ReleaseKind::rc;
       if (n.name == "final") return k == ReleaseKind::final;
       if (n.name == "prerelease") return k != ReleaseKind::final;
+      if (n.name == "security") return security_release(v, vars);
       return false;
     }
     case Condition::Node::var_eq:

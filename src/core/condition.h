@@ -1,6 +1,7 @@
 // `when:` conditions on the release: kinds (alpha, beta, first_beta, rc,
-// final, prerelease) combined with and/or/not and parentheses, and
-// comparisons of vars: `vars.sign == 'yes'`.
+// final, prerelease) and `security` (the branch takes security fixes only),
+// combined with and/or/not and parentheses, and comparisons of vars:
+// `vars.sign == 'yes'`.
 #pragma once
 
 #include <map>

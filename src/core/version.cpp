@@ -32,28 +32,32 @@ const char* level_suffix(ReleaseLevel level) {
 }  // namespace
 
 Version Version::parse(std::string_view text) {
-  static const std::regex re(R"(^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:(a|b|rc)([1-9][0-9]*))?$)");
+  // release-tools' tag_cre: minor and micro may be left out (they are 0) and
+  // a prerelease may follow any micro (3.9.1rc1 shipped) or have serial 0
+  // (3.13.0a0, the version main moves to). Python's `$` also matches before
+  // a final "\n"; relman does not: a version comes from a command line.
+  static const std::regex re(R"(^([0-9]+)(?:\.([0-9]+)(?:\.([0-9]+))?)?(?:(a|b|rc)([0-9]+))?$)");
   std::string s(text);
   std::smatch m;
   if (!std::regex_match(s, m, re))
     throw ConfigError(fmt::format(
         "'{}' is not a release version: expected X.Y.Z, X.Y.ZaN, X.Y.ZbN or X.Y.ZrcN "
-        "(for example 3.12.0, 3.13.0a3, 3.12.0b1, 3.12.0rc2)",
+        "(for example 3.12.0, 3.13.0a3, 3.12.0b1, 3.12.0rc2, 3.11.3rc1)",
         text));
   Version v;
   v.major = to_int(m[1], text);
-  v.minor = to_int(m[2], text);
-  v.micro = to_int(m[3], text);
+  v.minor = m[2].matched ? to_int(m[2], text) : 0;
+  v.micro = m[3].matched ? to_int(m[3], text) : 0;
   if (m[4].matched) {
     const std::string lv = m[4];
     v.level = lv == "a" ? ReleaseLevel::alpha : lv == "b" ? ReleaseLevel::beta : ReleaseLevel::candidate;
     v.serial = to_int(m[5], text);
-    if (v.micro != 0)
-      throw ConfigError(fmt::format(
-          "'{}': prereleases (a, b, rc) exist only for X.Y.0; a micro release is final, as in {}.{}.{}",
-          text, v.major, v.minor, v.micro));
   }
   return v;
+}
+
+std::string Version::doc_version() const {
+  return micro == 0 ? major_minor() : fmt::format("{}.{}.{}", major, minor, micro);
 }
 
 std::string Version::str() const {

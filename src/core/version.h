@@ -19,7 +19,9 @@ struct Version {
   ReleaseLevel level = ReleaseLevel::final;
   int serial = 0;
 
-  // Throws ConfigError naming the input and the accepted forms.
+  // Accepts what release-tools' Tag accepts ("3.12", "3.11.3rc1",
+  // "3.13.0a0", "03.12.0") and normalises it; throws ConfigError naming the
+  // input and the accepted forms otherwise.
   static Version parse(std::string_view text);
 
   std::string str() const;          // "3.12.0rc1"
@@ -29,6 +31,17 @@ struct Version {
   std::string branch() const;       // "main" for alphas and the first beta, else "3.12"
   std::string long_name() const;    // "3.12.0 release candidate 1"
   std::string tag() const { return "v" + str(); }
+  // What the docs say for "Added in": X.Y for X.Y.0 (whatever the level),
+  // else X.Y.Z (release-tools Tag.doc_version).
+  std::string doc_version() const;
+  // Finals and release candidates ship docs (release-tools Tag.includes_docs).
+  bool includes_docs() const { return level == ReleaseLevel::final || level == ReleaseLevel::candidate; }
+  // Python's tuple order on (major, minor): release-tools compares
+  // tag.as_tuple() >= (3, 14), which holds for every 3.14 version.
+  bool at_least(int maj, int min) const { return major > maj || (major == maj && minor >= min); }
+  // What the tree says between releases: "+" up to 3.14, "+dev" from 3.15
+  // on, PEP 440's local version (release-tools get_version_suffix).
+  std::string post_suffix() const { return at_least(3, 15) ? "+dev" : "+"; }
 
   // The development version main moves to after a first beta: 3.13.0a0.
   Version next_minor() const;

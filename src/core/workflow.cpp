@@ -56,7 +56,7 @@ std::vector<std::string> Workflow::dependants(const std::string& id) const {
 const std::vector<std::string>& release_template_names() {
   static const std::vector<std::string> names = {"version", "kind",   "branch",      "long_name", "tag",
                                                  "major",   "minor",  "micro",       "serial",    "major_minor",
-                                                 "next",    "post",   "next_minor"};
+                                                 "next",    "post",   "next_minor",  "doc_version"};
   return names;
 }
 
@@ -77,8 +77,9 @@ std::string release_value(const Version& v, const std::string& name) {
   if (name == "serial") return std::to_string(v.serial);
   if (name == "major_minor") return v.major_minor();
   if (name == "next") return v.next_in_series().str();
-  if (name == "post") return v.str() + "+";
+  if (name == "post") return v.str() + v.post_suffix();
   if (name == "next_minor") return v.next_minor().str();
+  if (name == "doc_version") return v.doc_version();
   throw std::out_of_range("release." + name);
 }
 

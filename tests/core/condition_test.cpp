@@ -3,6 +3,13 @@
 #include <gtest/gtest.h>
 #include "support/matchers.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.h"
+
 using namespace relman;
 
 TEST(Condition, KindsAndLogic) {
@@ -58,4 +65,29 @@ TEST(Condition, HostileNestingIsAnErrorNotACrash) {
   std::string even;
   for (int i = 0; i < 64; ++i) even += "not ";
   EXPECT_TRUE(Condition::parse(even + "final").eval(Version::parse("3.12.0"), {}));
+}
+
+// `security`: the var when set, else the release-cycle file's status for X.Y
+// (release-tools Tag.is_security_release, read from a local file).
+TEST(Condition, SecurityFromTheVarOrTheReleaseCycleFile) {
+  auto ev = [](const std::map<std::string, nlohmann::json>& vars, const char* v) {
+    return Condition::parse("security").eval(Version::parse(v), vars);
+  };
+  EXPECT_FALSE(ev({}, "3.12.10"));
+  EXPECT_TRUE(ev({{"security", "true"}}, "3.12.10"));
+  EXPECT_TRUE(ev({{"security", true}}, "3.12.10"));
+  EXPECT_FALSE(ev({{"security", "false"}}, "3.12.10"));
+  const auto file = std::filesystem::temp_directory_path() / ("relman-cycle-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream(file) << R"({"3.13": {"status": "bugfix", "pep": 719}, "3.12": {"status": "security", "pep": 693}})";
+  }
+  std::map<std::string, nlohmann::json> cycle = {{"release_cycle", file.string()}};
+  EXPECT_TRUE(ev(cycle, "3.12.10"));
+  EXPECT_FALSE(ev(cycle, "3.13.3"));
+  EXPECT_FALSE(ev(cycle, "3.9.1")) << "a branch the file does not list";
+  cycle["security"] = "false";
+  EXPECT_FALSE(ev(cycle, "3.12.10")) << "the var wins";
+  EXPECT_TRUE(Condition::parse("not security").eval(Version::parse("3.13.3"), {{"release_cycle", file.string()}}));
+  std::filesystem::remove(file);
+  EXPECT_THROW(ev({{"release_cycle", file.string()}}, "3.12.10"), relman::ConfigError);
 }

@@ -46,14 +46,48 @@ TEST(Version, NextVersions) {
 }
 
 TEST(Version, RejectsEverythingElse) {
-  for (const char* bad : {"", "3", "3.12", "3.12.0.1", "v3.12.0", "3.12.0c1", "3.12.0a", "3.12.0a0",
-                          "03.12.0", "3.12.0-rc1", "3.12.1rc1", " 3.12.0", "3.12.0 ", "99999999999.1.0"}) {
+  for (const char* bad : {"", "3.12.0.1", "v3.12.0", "3.12.0c1", "3.12.0a", "3.12.0-rc1", " 3.12.0", "3.12.0 ",
+                          "3.12.0\n", "3.", "3..1", "3.12.0rc", "99999999999.1.0"}) {
     EXPECT_THROW(Version::parse(bad), relman::ConfigError) << bad;
   }
   try {
-    Version::parse("3.12");
+    Version::parse("3.12.0c1");
     FAIL();
   } catch (const relman::ConfigError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr("X.Y.ZrcN"));
   }
+}
+
+// release-tools' Tag (tag_cre) accepts these; relman used to refuse the micro
+// release candidate, serial 0 and the short forms.
+TEST(Version, AcceptsWhatReleaseToolsTagAccepts) {
+  EXPECT_EQ(Version::parse("3.11.3rc1").str(), "3.11.3rc1");
+  EXPECT_EQ(Version::parse("3.9.1rc1").kind_name(), "rc");
+  EXPECT_EQ(Version::parse("3.9.1rc1").branch(), "3.9");
+  EXPECT_EQ(Version::parse("3.9.1rc1").long_name(), "3.9.1 release candidate 1");
+  EXPECT_EQ(Version::parse("3.13.0a0").str(), "3.13.0a0");
+  EXPECT_EQ(Version::parse("3.12").str(), "3.12.0");
+  EXPECT_EQ(Version::parse("3").str(), "3.0.0");
+  EXPECT_EQ(Version::parse("03.012.00").str(), "3.12.0");
+  EXPECT_EQ(Version::parse("3.12.2b1").kind_name(), "first_beta") << "Tag: level b, serial 1";
+}
+
+TEST(Version, DocVersionAndIncludesDocsAsTagHasThem) {
+  EXPECT_EQ(Version::parse("3.13.0a7").doc_version(), "3.13");
+  EXPECT_EQ(Version::parse("3.13.0b1").doc_version(), "3.13");
+  EXPECT_EQ(Version::parse("3.13.0rc3").doc_version(), "3.13");
+  EXPECT_EQ(Version::parse("3.13.0").doc_version(), "3.13");
+  EXPECT_EQ(Version::parse("3.13.3").doc_version(), "3.13.3");
+  EXPECT_FALSE(Version::parse("3.13.0a7").includes_docs());
+  EXPECT_FALSE(Version::parse("3.13.0b1").includes_docs());
+  EXPECT_TRUE(Version::parse("3.13.0rc3").includes_docs());
+  EXPECT_TRUE(Version::parse("3.13.3").includes_docs());
+}
+
+TEST(Version, PostSuffixIsPep440FromThreeFifteen) {
+  EXPECT_EQ(Version::parse("3.14.2").post_suffix(), "+");
+  EXPECT_EQ(Version::parse("3.14.0b2").post_suffix(), "+");
+  EXPECT_EQ(Version::parse("3.15.0a1").post_suffix(), "+dev");
+  EXPECT_EQ(Version::parse("3.16.1").post_suffix(), "+dev");
+  EXPECT_EQ(Version::parse("4.0.0").post_suffix(), "+dev");
 }

@@ -37,8 +37,8 @@ namespace {
 const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
 
 // The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
-const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-commit",
-                                              "push-new-branch"};
+const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-edit",
+                                              "next-dev-commit", "push-new-branch"};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -288,6 +288,22 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     EXPECT_EQ(sh_ok("tar -xOf " + quote(file.string()) + " " + quote(prefix + "Misc/NEWS")),
               read_file(r.step("news-merge")["outputs"].value("file", "/nonexistent")))
         << "the tarball's Misc/NEWS is the news-merge step's file";
+  }
+  // -- The tarball's Doc/ says the release's version where the sources said
+  //    `next`, and README.rst keeps its final newline.
+  {
+    const std::string tgz = quote(r.artifact(r.tarball(".tgz")).string());
+    const std::string top = "Minipy-" + rel.version + "/";
+    const std::string doc = sh_ok("tar -xOzf " + tgz + " " + top + "Doc/library/mathconst.rst");
+    const std::string xy = rel.version.substr(0, rel.version.find('.', 2));
+    EXPECT_THAT(doc, HasSubstr(".. versionadded:: " + xy + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. versionchanged:: " + xy + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. deprecated-removed:: " + xy + " 4.0\n")) << doc;
+    EXPECT_THAT(doc, ::testing::Not(HasSubstr(":: next"))) << doc;
+    const std::string readme = sh_ok("tar -xOzf " + tgz + " " + top + "README.rst");
+    ASSERT_FALSE(readme.empty());
+    EXPECT_EQ(readme.back(), '\n') << "README.rst lost its final newline";
+    EXPECT_EQ(git(ws, "show " + tagged + ":README.rst") + "\n", readme) << "the tarball holds the tagged README";
   }
   Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
   EXPECT_EQ(sums.exit_code, 0) << dump(sums);
@@ -594,6 +610,39 @@ TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
   text = relman::test::relman({"plan", "3.12.0b1", "--workflow", kWorkflow.string()}, dir / "repo");
   EXPECT_THAT(text.out, HasSubstr(fmt::format("{} of {} steps run", beta_runs.size(), step_ids(beta).size())))
       << text.out;
+}
+
+// Every release kind release-tools makes plans: a micro release candidate
+// from its X.Y branch, and a security release without the installers' gate
+// (the var, or the branch's status in a local release-cycle file).
+TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
+  relman::test::TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
+  auto runs = [](const json& p, const std::string& id) {
+    for (const auto& s : p["steps"])
+      if (s["id"] == id) return s["runs"].get<bool>();
+    ADD_FAILURE() << "no step " << id;
+    return false;
+  };
+  json rc = plan("3.11.3rc1", dir / "repo");
+  EXPECT_EQ(rc["kind"], "rc") << rc.dump();
+  EXPECT_EQ(rc["branch"], "3.11") << rc.dump();
+  EXPECT_TRUE(runs(rc, "green-light"));
+  EXPECT_TRUE(runs(rc, "docs-next"));
+  EXPECT_FALSE(runs(rc, "next-dev"));
+
+  Ran sec = relman::test::relman(
+      {"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var", "security=true"}, dir / "repo");
+  ASSERT_EQ(sec.exit_code, 0) << dump(sec);
+  EXPECT_FALSE(runs(json::parse(sec.out), "green-light"));
+
+  relman::test::write_file(dir / "release-cycle.json", R"({"3.12": {"status": "security", "pep": 693}})");
+  Ran cycle = relman::test::relman({"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var",
+                                    "release_cycle=" + (dir / "release-cycle.json").string()},
+                                   dir / "repo");
+  ASSERT_EQ(cycle.exit_code, 0) << dump(cycle);
+  EXPECT_FALSE(runs(json::parse(cycle.out), "green-light"));
+  EXPECT_TRUE(runs(plan("3.13.3", dir / "repo"), "green-light"));
 }
 
 // Disabled until src/adapters/archive.cpp stops forcing hdrcharset=BINARY

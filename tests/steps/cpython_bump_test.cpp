@@ -2,23 +2,26 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
 
 const std::filesystem::path fixtures = std::filesystem::path(RELMAN_TEST_DIR) / "fixtures" / "cpython";
 
-// A repository holding the CPython fixture (at 3.12.0b4+).
+// A repository holding a CPython README.rst and patchlevel.h: the 3.12.0b4+
+// pair, or release-tools' own test pair (3.14's README, with its links).
 struct BumpRepo {
   TempDir dir;
   std::filesystem::path repo = dir / "cpython";
-  BumpRepo() {
-    make_repo(repo, {{"Include/patchlevel.h", read_file(fixtures / "Include/patchlevel.h")},
-                     {"README.rst", read_file(fixtures / "README.rst")}});
+  explicit BumpRepo(bool release_tools = false) {
+    auto src = release_tools ? fixtures / "release-tools" : fixtures;
+    make_repo(repo, {{"Include/patchlevel.h",
+                      read_file(release_tools ? src / "patchlevel.h" : src / "Include/patchlevel.h")},
+                     {"README.rst", read_file(src / "README.rst")}});
   }
   std::string patchlevel() const { return read_file(repo / "Include/patchlevel.h"); }
   std::string readme() const { return read_file(repo / "README.rst"); }
@@ -29,45 +32,92 @@ std::string expected(const std::string& name) { return read_file(fixtures / "exp
 struct Case {
   std::string version;
   bool post;
+  bool release_tools = false;
+  std::string pep = "";    // the `pep` parameter
+  std::string name = "";   // fixture name when not derived
 };
+
+std::string fixture_name(const Case& c) {
+  if (!c.name.empty()) return c.name;
+  return (c.release_tools ? "rt-" : "") + c.version + (c.post ? "-post" : "");
+}
 
 class CpythonBumpMatchesTooling : public ::testing::TestWithParam<Case> {};
 
+// The expected files are what release-tools' own functions wrote on the same
+// inputs (tests/fixtures/cpython/expected/README).
 TEST_P(CpythonBumpMatchesTooling, ByteForByte) {
   const Case c = GetParam();
-  BumpRepo r;
+  BumpRepo r(c.release_tools);
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
   h.with()["version"] = c.version;
   h.with()["post"] = c.post;
-  std::string readme_before = r.readme();
+  if (!c.pep.empty()) h.with()["pep"] = c.pep;
   json out = h.run();
-  std::string suffix = c.version + (c.post ? "-post" : "");
-  EXPECT_EQ(r.patchlevel(), expected("patchlevel.h." + suffix));
-  if (c.post) {
-    EXPECT_EQ(r.readme(), readme_before) << "release.py --done leaves README.rst alone";
-    EXPECT_EQ(out["files"], json({"Include/patchlevel.h"}));
-    EXPECT_EQ(out["version"], c.version + "+");
-  } else {
-    EXPECT_EQ(r.readme(), expected("README.rst." + suffix));
-    EXPECT_EQ(out["files"], json({"Include/patchlevel.h", "README.rst"}));
-    EXPECT_EQ(out["version"], c.version);
-  }
+  const std::string name = fixture_name(c);
+  EXPECT_EQ(r.patchlevel(), expected("patchlevel.h." + name));
+  EXPECT_EQ(r.readme(), expected("README.rst." + name));
+  EXPECT_EQ(out["files"], json({"Include/patchlevel.h", "README.rst"}));
+  const bool dev = Version::parse(c.version).at_least(3, 15);
+  EXPECT_EQ(out["version"], c.version + (c.post ? (dev ? "+dev" : "+") : ""));
   // Crash after the effect: the probe recognises it with the same outputs.
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
   EXPECT_EQ(p.outputs, out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Versions, CpythonBumpMatchesTooling,
-                         ::testing::Values(Case{"3.13.0a1", false}, Case{"3.12.0b1", false},
-                                           Case{"3.12.0rc1", false}, Case{"3.12.0", false}, Case{"3.12.0", true},
-                                           Case{"3.12.1", true}, Case{"3.13.0a0", false}, Case{"3.6.0b2", false}),
-                         [](const auto& info) {
-                           std::string n = info.param.version + (info.param.post ? "_post" : "");
-                           for (auto& ch : n)
-                             if (ch == '.') ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Versions, CpythonBumpMatchesTooling,
+    ::testing::Values(Case{"3.13.0a1", false}, Case{"3.12.0b1", false}, Case{"3.12.0b2", false},
+                      Case{"3.12.0rc1", false}, Case{"3.12.0", false}, Case{"3.12.0", true}, Case{"3.12.1", true},
+                      Case{"3.13.0a0", false}, Case{"3.6.0b2", false}, Case{"3.11.3rc1", false},
+                      Case{"3.14.0a6", false, true, "745"}, Case{"3.14.0b1", false, true, "745"},
+                      Case{"3.14.0b2", false, true, "745"}, Case{"3.14.0rc2", false, true, "745"},
+                      Case{"3.14.0", false, true, "745"}, Case{"3.14.1rc1", false, true, "745"},
+                      Case{"3.15.1", false, true, "790"}, Case{"3.15.0a0", false, true, "790"},
+                      Case{"3.16.0a1", false, true, "", "rt-3.16.0a1-todo"}, Case{"3.14.2", true, true},
+                      Case{"3.14.0b2", true, true}, Case{"3.15.1", true, true}, Case{"3.15.0b1", true, true},
+                      Case{"3.16.0a1", true, true}),
+    [](const auto& info) {
+      std::string n = fixture_name(info.param);
+      for (auto& ch : n)
+        if (ch == '.' || ch == '-') ch = '_';
+      return n;
+    });
+
+TEST(CpythonBump, KeepsTheReadmesFinalNewline) {
+  BumpRepo r;
+  ASSERT_EQ(r.readme().back(), '\n');
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
+  h.run();
+  EXPECT_EQ(r.readme().back(), '\n');
+  // Everything after the title and its underline is untouched.
+  auto body = [](const std::string& s) { return s.substr(s.find('\n', s.find('\n') + 1)); };
+  EXPECT_EQ(body(r.readme()), body(read_file(fixtures / "README.rst")));
+}
+
+TEST(CpythonBump, ReadsThePepFromAReleaseCycleFile) {
+  BumpRepo r(true);
+  write_file(r.dir / "release-cycle.json",
+             R"({"3.15": {"branch": "main", "pep": 790, "status": "feature"}, "3.14": {"pep": 745}})");
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.15.1");
+  h.with()["release_cycle"] = (r.dir / "release-cycle.json").string();
+  h.run();
+  EXPECT_EQ(r.readme(), expected("README.rst.rt-3.15.1"));
+}
+
+TEST(CpythonBump, AnUnreadableReleaseCycleFileIsNamed) {
+  BumpRepo r(true);
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.15.1");
+  h.with()["release_cycle"] = (r.dir / "missing.json").string();
+  try {
+    h.run();
+    FAIL() << "expected a StepError";
+  } catch (const StepError& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("missing.json")) << e.what();
+  }
+  EXPECT_EQ(r.readme(), read_file(fixtures / "release-tools/README.rst")) << "nothing written on failure";
+}
 
 TEST(CpythonBump, DefaultsToTheReleaseVersionAndProjectName) {
   BumpRepo r;
@@ -126,6 +176,63 @@ TEST(CpythonBump, RejectsAVersionItCannotRead) {
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
   h.with()["version"] = "three";
   EXPECT_THROW(h.run(), StepError);
+}
+
+// The next feature version: configure.ac and PC/pyconfig.h are edited (one
+// unambiguous substitution each), the rest of release.py bump()'s list is
+// handed to the release manager.
+struct NextFeatureRepo : BumpRepo {
+  NextFeatureRepo() : BumpRepo(true) {
+    write_file(repo / "configure.ac", read_file(fixtures / "next-feature/configure.ac"));
+    write_file(repo / "configure", "#! /bin/sh\n# Generated by GNU Autoconf 2.72 for python 3.14.\n");
+    write_file(repo / "PC/pyconfig.h", read_file(fixtures / "next-feature/pyconfig.h"));
+    write_file(repo / "Doc/tutorial/interpreter.rst", "   /usr/local/bin/python3.14\n");
+    write_file(repo / "Include/internal/pycore_magic_number.h", "#define PYC_MAGIC_NUMBER 3625\n");
+    sh_ok("git add -A && git commit -qm tree", repo);
+  }
+};
+
+TEST(CpythonBump, NextFeatureVersionEditsWhatIsMechanicalAndListsTheRest) {
+  NextFeatureRepo r;
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.14.0b1");
+  h.with()["version"] = "3.15.0a0";
+  h.with()["pep"] = "790";
+  json out = h.run();
+  EXPECT_EQ(r.patchlevel(), expected("patchlevel.h.rt-3.15.0a0"));
+  EXPECT_EQ(r.readme(), expected("README.rst.rt-3.15.0a0"));
+  EXPECT_EQ(read_file(r.repo / "configure.ac"), read_file(fixtures / "next-feature/configure.ac.3.15"));
+  EXPECT_EQ(read_file(r.repo / "PC/pyconfig.h"), read_file(fixtures / "next-feature/pyconfig.h.3.15"));
+  EXPECT_EQ(out["files"], json({"Include/patchlevel.h", "README.rst", "configure.ac", "PC/pyconfig.h"}));
+  EXPECT_EQ(out["manual"],
+            json({"Doc/tutorial/interpreter.rst", "Include/internal/pycore_magic_number.h", "configure"}));
+  const std::string m = out["manual_message"];
+  EXPECT_THAT(m, HasSubstr("Doc/tutorial/interpreter.rst, Include/internal/pycore_magic_number.h")) << m;
+  EXPECT_THAT(m, HasSubstr("Tools/build/regen-configure.sh")) << m;
+  EXPECT_EQ(read_file(r.repo / "Doc/tutorial/interpreter.rst"), "   /usr/local/bin/python3.14\n")
+      << "files that are not mechanical are left alone";
+  auto p = h.probe();
+  EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  EXPECT_EQ(p.outputs, out);
+}
+
+TEST(CpythonBump, AnAmbiguousConfigureAcIsLeftToTheReleaseManager) {
+  NextFeatureRepo r;
+  write_file(r.repo / "configure.ac", "m4_define([PYTHON_VERSION], [3.12])\n");
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.14.0b1");
+  h.with()["version"] = "3.15.0a0";
+  json out = h.run();
+  EXPECT_EQ(read_file(r.repo / "configure.ac"), "m4_define([PYTHON_VERSION], [3.12])\n");
+  EXPECT_THAT(out["manual"].dump(), HasSubstr("configure.ac"));
+  EXPECT_THAT(out["manual"].dump(), ::testing::Not(HasSubstr("\"configure\"")));
+}
+
+TEST(CpythonBump, OtherVersionsLeaveTheNextFeatureFilesAlone) {
+  NextFeatureRepo r;
+  StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.14.0b1");
+  json out = h.run();
+  EXPECT_EQ(out["files"], json({"Include/patchlevel.h", "README.rst"}));
+  EXPECT_EQ(out["manual"], json::array());
+  EXPECT_EQ(read_file(r.repo / "configure.ac"), read_file(fixtures / "next-feature/configure.ac"));
 }
 
 }  // namespace

@@ -1,0 +1,110 @@
+// cpython.check_unreleased: the docs of a final or a release candidate must
+// not say "(unreleased)" (release-tools run_release.py
+// check_doc_unreleased_version, on the built HTML). Where no docs are built,
+// the source check stands in: a `.. versionadded:: next` (or sibling) left in
+// a tracked .rst file is what renders as "(unreleased)".
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "adapters/fs.h"
+#include "adapters/git_tracked.h"
+#include "core/errors.h"
+#include "core/step_kind.h"
+#include "steps/cpython_text.h"
+#include "steps/git_common.h"
+
+namespace relman::steps {
+namespace {
+
+constexpr size_t kShown = 20;
+
+// "path:line: text" for each `next` directive in the tracked .rst files.
+std::vector<std::string> source_hits(const StepContext& ctx, const std::string& dir) {
+  auto repo = open_repo(ctx);
+  std::string prefix = dir == "." || dir.empty() ? "" : dir;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  std::vector<std::string> hits;
+  for (const auto& rel : git::tracked_paths(repo.get(), ".rst")) {
+    if (rel.compare(0, prefix.size(), prefix) != 0) continue;
+    const auto path = ctx.repo / rel;
+    if (!std::filesystem::is_regular_file(path)) continue;
+    const std::string text = fs::read_file(path);
+    size_t start = 0;
+    for (int lineno = 1; start < text.size(); ++lineno) {
+      size_t nl = text.find('\n', start);
+      size_t end = nl == std::string::npos ? text.size() : nl + 1;
+      std::string line = text.substr(start, end - start);
+      if (cpython::is_next_directive(line)) {
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        hits.push_back(fmt::format("{}:{}: {}", rel, lineno, line));
+      }
+      start = end;
+    }
+  }
+  return hits;
+}
+
+// grep -rHn "[(]unreleased[)]" over the built docs.
+std::vector<std::string> built_hits(const std::filesystem::path& root) {
+  std::vector<std::string> hits;
+  if (!std::filesystem::is_directory(root))
+    throw StepError(fmt::format("parameter 'built': {} is not a directory of built docs; build them (make -C Doc "
+                                "html) or leave the parameter out for the source check",
+                                root.string()));
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    const std::string text = fs::read_file(e.path());
+    size_t start = 0;
+    for (int lineno = 1; start < text.size(); ++lineno) {
+      size_t nl = text.find('\n', start);
+      size_t end = nl == std::string::npos ? text.size() : nl + 1;
+      if (text.substr(start, end - start).find("(unreleased)") != std::string::npos)
+        hits.push_back(fmt::format("{}:{}", std::filesystem::relative(e.path(), root).string(), lineno));
+      start = end;
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  return hits;
+}
+
+class CpythonCheckUnreleased : public StepKind {
+ public:
+  Effect effect() const override { return Effect::none; }
+  std::vector<ParamSpec> params() const override {
+    return {{"dir", ParamType::string, false, "where the source check looks, relative to the repository; default ."},
+            {"built", ParamType::string, false,
+             "built HTML docs to search for \"(unreleased)\" instead (relative to the repository unless absolute)"}};
+  }
+  std::vector<std::string> outputs() const override { return {"found", "checked"}; }
+
+  json run(StepContext& ctx) const override {
+    const bool built = ctx.has("built") && !ctx.str("built", "").empty();
+    const auto hits = built ? built_hits(ctx.repo_path(ctx.str("built"))) : source_hits(ctx, ctx.str("dir", "."));
+    const std::string checked = built ? "built" : "source";
+    for (const auto& h : hits) ctx.log->line(h);
+    if (!hits.empty()) {
+      std::vector<std::string> shown(hits.begin(), hits.begin() + std::min(hits.size(), kShown));
+      std::string what = built ? "\"(unreleased)\" in the built docs" : "`:: next` directives left in the docs";
+      if (ctx.release.includes_docs())
+        throw StepError(fmt::format(
+            "{} {}, which a {} must not ship:\n  {}{}\nReplace `next` with {} in the sources (what "
+            "cpython.docs_next does), commit, then: relman resume",
+            hits.size(), what, ctx.release.kind_name(), fmt::join(shown, "\n  "),
+            hits.size() > kShown ? fmt::format("\n  ... and {} more (see the step's log)", hits.size() - kShown) : "",
+            ctx.release.doc_version()));
+      ctx.log->line(fmt::format("warning: {} {} (allowed before a release candidate)", hits.size(), what));
+    }
+    return {{"found", hits.size()}, {"checked", checked}};
+  }
+
+  // A check changes nothing: running it again is the probe.
+  ProbeOutcome probe(StepContext&) const override {
+    return {ProbeResult::not_done, json::object(), "a check is run again"};
+  }
+};
+
+}  // namespace
+RELMAN_REGISTER_STEP(CpythonCheckUnreleased, "cpython.check_unreleased");
+}  // namespace relman::steps
