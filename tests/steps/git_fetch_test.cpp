@@ -4,34 +4,14 @@
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
+#include "support/upstream_clone.h"
 #include "support/matchers.h"
 
 namespace relman::test {
 namespace {
 
-// A clone "r" of a bare "upstream.git" on branch 3.12, and a second clone
-// "other" that pushes a backport to upstream meanwhile.
-struct FetchRepo {
-  TempDir dir;
-  std::filesystem::path upstream = dir / "upstream.git";
-  std::filesystem::path repo = dir / "r";
-  FetchRepo() {
-    make_repo(dir / "seed", {{"a.txt", "a\n"}});
-    sh_ok("git -C seed branch 3.12 && git clone -q --bare seed upstream.git && "
-          "git clone -q -o upstream -b 3.12 upstream.git r && git clone -q -b 3.12 upstream.git other",
-          dir.path());
-  }
-  std::string backport() {
-    sh_ok("git -c user.name=B -c user.email=b@example.org commit -q --allow-empty -m 'gh-1: a backport' && "
-          "git push -q origin 3.12",
-          dir / "other");
-    return sh_ok("git rev-parse HEAD", dir / "other").substr(0, 40);
-  }
-  std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
-};
-
 TEST(GitFetch, BringsTheRemotesBranchIntoItsRemoteTrackingRef) {
-  FetchRepo r;
+  UpstreamClone r;
   const std::string local = r.git("rev-parse 3.12").substr(0, 40);
   const std::string theirs = r.backport();
   StepHarness h("git.fetch", r.repo, r.dir / "state");
@@ -45,7 +25,7 @@ TEST(GitFetch, BringsTheRemotesBranchIntoItsRemoteTrackingRef) {
 }
 
 TEST(GitFetch, InARehearsalReadsTheSandboxMirrorOnly) {
-  FetchRepo r;
+  UpstreamClone r;
   const std::string before = r.git("rev-parse refs/remotes/upstream/3.12").substr(0, 40);
   sh_ok("git clone -q --bare upstream.git sandbox/remotes/upstream.git", r.dir.path());
   const auto mirror = r.dir / "sandbox" / "remotes" / "upstream.git";
@@ -64,7 +44,7 @@ TEST(GitFetch, InARehearsalReadsTheSandboxMirrorOnly) {
 }
 
 TEST(GitFetch, AMissingBranchOrAUrlIsRefusedClearly) {
-  FetchRepo r;
+  UpstreamClone r;
   StepHarness h("git.fetch", r.repo, r.dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"remote", "upstream"}, {"branches", "3.99"}};
