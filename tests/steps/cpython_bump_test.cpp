@@ -110,12 +110,7 @@ TEST(CpythonBump, AnUnreadableReleaseCycleFileIsNamed) {
   BumpRepo r(true);
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.15.1");
   h.with()["release_cycle"] = (r.dir / "missing.json").string();
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("missing.json")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("missing.json")));
   EXPECT_EQ(r.readme(), read_file(fixtures / "release-tools/README.rst")) << "nothing written on failure";
 }
 
@@ -148,14 +143,7 @@ TEST(CpythonBump, MissingMarkersNameTheFile) {
   BumpRepo r;
   write_file(r.repo / "Include/patchlevel.h", "#define PY_VERSION \"3.12.0\"\n");
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("Include/patchlevel.h")) << m;
-    EXPECT_THAT(m, HasSubstr("--start constants--")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Include/patchlevel.h"), HasSubstr("--start constants--"))));
   EXPECT_EQ(r.patchlevel(), "#define PY_VERSION \"3.12.0\"\n") << "nothing written on failure";
 }
 
@@ -163,12 +151,7 @@ TEST(CpythonBump, ReadmeWithoutTitleNamesTheFile) {
   BumpRepo r;
   write_file(r.repo / "README.rst", "Hello\n");
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("README.rst")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("README.rst")));
 }
 
 TEST(CpythonBump, RejectsAVersionItCannotRead) {
@@ -223,7 +206,7 @@ TEST(CpythonBump, AnAmbiguousConfigureAcIsLeftToTheReleaseManager) {
   json out = h.run();
   EXPECT_EQ(read_file(r.repo / "configure.ac"), "m4_define([PYTHON_VERSION], [3.12])\n");
   EXPECT_THAT(out["manual"].dump(), HasSubstr("configure.ac"));
-  EXPECT_THAT(out["manual"].dump(), ::testing::Not(HasSubstr("\"configure\"")));
+  EXPECT_THAT(out["manual"].dump(), Not(HasSubstr("\"configure\"")));
 }
 
 TEST(CpythonBump, OtherVersionsLeaveTheNextFeatureFilesAlone) {

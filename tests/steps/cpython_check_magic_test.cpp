@@ -26,13 +26,7 @@ struct MagicTree {
 TEST(CpythonCheckMagic, AMismatchFailsAReleaseCandidate) {
   MagicTree t;
   StepHarness h("cpython.check_magic", t.repo, t.dir / "state", "3.14.0rc1");
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("(3603)")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("(3495)")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("(3603)"), HasSubstr("(3495)"))));
 }
 
 TEST(CpythonCheckMagic, AMismatchFailsAFinal) {

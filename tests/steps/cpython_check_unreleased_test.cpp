@@ -22,13 +22,7 @@ const std::string kLeft = "Intro\n\n   .. versionchanged:: next\n      Added *fl
 TEST(CpythonCheckUnreleased, AFinalWithANextDirectiveLeftFailsNamingTheLine) {
   Tree t(kLeft);
   StepHarness h("cpython.check_unreleased", t.repo, t.dir / "state", "3.14.0");
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("Doc/library/os.rst:3:")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("3.14")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Doc/library/os.rst:3:"), HasSubstr("3.14"))));
 }
 
 TEST(CpythonCheckUnreleased, AMicroReleaseCandidateFailsToo) {
@@ -58,12 +52,7 @@ TEST(CpythonCheckUnreleased, BuiltDocsAreSearchedForUnreleased) {
   write_file(t.dir / "html/library/os.html", "<p>\n<span>Changed in version 3.14 (unreleased): x</span>\n");
   StepHarness h("cpython.check_unreleased", t.repo, t.dir / "state", "3.14.0rc1");
   h.with()["built"] = (t.dir / "html").string();
-  try {
-    h.run();
-    FAIL() << "expected a StepError";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("library/os.html:2")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("library/os.html:2")));
 }
 
 }  // namespace

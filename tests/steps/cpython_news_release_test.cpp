@@ -120,13 +120,7 @@ TEST(CpythonNewsRelease, FinishesAReleaseInterruptedBetweenTheFileAndTheDeletion
   r.git("checkout -- 'Misc/NEWS.d/next/IDLE'");
   StepHarness other("cpython.news_release", r.repo, r.dir / "state2", "3.10.23");
   EXPECT_EQ(other.probe().result, ProbeResult::unknown);
-  try {
-    release(other);
-    FAIL() << "entries left beside an existing release file must stop the step";
-  } catch (const StepError& e) {
-    EXPECT_THAT(e.what(), HasSubstr(kOut + " exists already and 1 entries are still in Misc/NEWS.d/next/"));
-    EXPECT_THAT(e.what(), HasSubstr("relman retry step"));
-  }
+  EXPECT_THAT([&] { release(other); }, ThrowsMessage<StepError>(AllOf(HasSubstr(kOut + " exists already and 1 entries are still in Misc/NEWS.d/next/"), HasSubstr("relman retry step"))));
 }
 
 TEST(CpythonNewsRelease, WithoutEntriesWritesTheNoChangesFile) {
@@ -146,14 +140,7 @@ TEST(CpythonNewsRelease, ABadEntryStopsBeforeAnythingChanges) {
   NewsRepo r;
   write_file(r.repo / "Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst", "Too low a number.\n");
   StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
-  try {
-    release(h);
-    FAIL() << "a bad entry must stop the step";
-  } catch (const StepError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("Invalid gh-issue number: '100' (must be >= 32426)"));
-    EXPECT_THAT(e.what(), HasSubstr("gh-issue-100.BaD001.rst"));
-    EXPECT_THAT(e.what(), HasSubstr("relman retry step"));
-  }
+  EXPECT_THAT([&] { release(h); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Invalid gh-issue number: '100' (must be >= 32426)"), HasSubstr("gh-issue-100.BaD001.rst"), HasSubstr("relman retry step"))));
   EXPECT_FALSE(stdfs::exists(r.repo / kOut));
   EXPECT_EQ(r.status(), "?? Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst\n");
 }
@@ -220,13 +207,7 @@ TEST(CpythonNewsRelease, PreferBlurbFailsWhenBlurbFailsWithEntriesLeft) {
   ScopedPath path(failing_blurb(r.dir / "bin").string() + ":{old}");
   StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
   h.with()["prefer"] = "blurb";
-  try {
-    h.run();
-    FAIL() << "a failing blurb fails the step";
-  } catch (const StepError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("failed (exit code 1)"));
-    EXPECT_THAT(e.what(), HasSubstr("prefer: native"));
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("failed (exit code 1)"), HasSubstr("prefer: native"))));
 }
 
 TEST(CpythonNewsRelease, PreferBlurbWithoutOneOnPathIsNative) {

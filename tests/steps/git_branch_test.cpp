@@ -48,14 +48,7 @@ TEST(GitBranch, ExistingElsewhereIsUnknownAndAnError) {
   EXPECT_EQ(p.result, ProbeResult::unknown);
   EXPECT_THAT(p.detail, HasSubstr(first)) << p.detail;
   EXPECT_THAT(p.detail, HasSubstr(second)) << p.detail;
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr(second)) << m;
-    EXPECT_THAT(m, HasSubstr("git branch -D 3.12")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr(second), HasSubstr("git branch -D 3.12"))));
 }
 
 }  // namespace

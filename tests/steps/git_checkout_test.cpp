@@ -38,21 +38,11 @@ TEST(GitCheckout, RefusesToOverwriteLocalChangesAndNamesMissingBranches) {
   write_file(repo / "a.txt", "local edit\n");
   StepHarness h("git.checkout", repo, dir / "state");
   h.with()["name"] = "main";
-  try {
-    h.run();
-    FAIL() << "local changes were overwritten";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("relman resume")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("relman resume")));
   EXPECT_EQ(read_file(repo / "a.txt"), "local edit\n");
   EXPECT_EQ(sh_ok("git symbolic-ref --short HEAD", repo), "3.12\n");
   h.with()["name"] = "nope";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("no local branch 'nope'")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("no local branch 'nope'")));
 }
 
 }  // namespace

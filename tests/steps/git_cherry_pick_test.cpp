@@ -93,27 +93,14 @@ TEST(GitCherryPick, ConflictStopsThenResumeCommitsTheResolution) {
 
   StepHarness h("git.cherry_pick", r.repo, r.dir / "state");
   h.with()["commits"] = json({r.fixes[0], conflicting, r.fixes[1]});
-  try {
-    h.run();
-    FAIL() << "expected a conflict";
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("b.txt")) << m;
-    EXPECT_THAT(m, HasSubstr("relman resume")) << m;
-    EXPECT_THAT(m, HasSubstr("git cherry-pick --abort")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("b.txt"), HasSubstr("relman resume"), HasSubstr("git cherry-pick --abort"))));
   EXPECT_TRUE(std::filesystem::exists(r.repo / ".git/CHERRY_PICK_HEAD"));
   EXPECT_THAT(r.git("status --porcelain"), HasSubstr("UU b.txt"));
   EXPECT_EQ(h.ctx().checkpoint["in_progress"], conflicting);
   EXPECT_EQ(h.ctx().checkpoint["picked"], json({r.fixes[0]}));
 
   // Resuming without resolving fails again, naming the path.
-  try {
-    h.run();
-    FAIL() << "expected the conflict again";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("b.txt"));
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("b.txt")));
 
   write_file(r.repo / "b.txt", "resolved\n");
   r.git("add b.txt");
@@ -154,12 +141,7 @@ TEST(GitCherryPick, UnknownCommitIsAClearError) {
   PickRepo r;
   StepHarness h("git.cherry_pick", r.repo, r.dir / "state");
   h.with()["commits"] = json({"deadbeefdeadbeef"});
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("deadbeefdeadbeef")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("deadbeefdeadbeef")));
 }
 
 }  // namespace

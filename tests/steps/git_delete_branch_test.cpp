@@ -23,12 +23,7 @@ TEST(GitDeleteBranch, DeletesOnceAndRefusesTheCheckedOutBranch) {
   EXPECT_NO_THROW(h.run()) << "already gone is done";
 
   h.with()["name"] = "3.12";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("'3.12' is checked out")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("'3.12' is checked out")));
   EXPECT_EQ(sh("git rev-parse -q --verify refs/heads/3.12", r.repo).exit_code, 0);
 }
 

@@ -48,19 +48,9 @@ TEST(GitFetch, AMissingBranchOrAUrlIsRefusedClearly) {
   StepHarness h("git.fetch", r.repo, r.dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"remote", "upstream"}, {"branches", "3.99"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("3.99")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("3.99")));
   h.with() = {{"remote", r.upstream.string()}, {"branches", "3.12"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("must be a remote's name")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("must be a remote's name")));
 }
 
 }  // namespace

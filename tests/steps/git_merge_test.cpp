@@ -71,14 +71,7 @@ TEST(GitMerge, ConflictStopsThenResumeCommits) {
   r.git("commit -q -am 'a on main'");
   StepHarness h("git.merge", r.repo, r.dir / "state");
   h.with()["ref"] = "v3.12.0";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("a.txt")) << m;
-    EXPECT_THAT(m, HasSubstr("git merge --abort")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("a.txt"), HasSubstr("git merge --abort"))));
   EXPECT_TRUE(std::filesystem::exists(r.repo / ".git/MERGE_HEAD"));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
   write_file(r.repo / "a.txt", "resolved\n");
@@ -95,12 +88,7 @@ TEST(GitMerge, UnknownRefIsAClearError) {
   MergeRepo r;
   StepHarness h("git.merge", r.repo, r.dir / "state");
   h.with()["ref"] = "v9.9.9";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("v9.9.9")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("v9.9.9")));
 }
 
 }  // namespace

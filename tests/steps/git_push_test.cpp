@@ -70,29 +70,14 @@ TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
   h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["refs"] = json({"main"});
   h.with()["tags"] = json({"v3.12.0"});
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("refs/heads/main: non-fast-forward")) << m;
-    // Merge, never rebase: the pushed branch may carry a tagged release commit.
-    EXPECT_THAT(m, HasSubstr("git fetch origin && git merge origin/BRANCH")) << m;
-    EXPECT_THAT(m, Not(HasSubstr("pull --rebase"))) << m;
-    EXPECT_THAT(m, HasSubstr("Nothing was pushed")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("refs/heads/main: non-fast-forward"), HasSubstr("git fetch origin && git merge origin/BRANCH"), Not(HasSubstr("pull --rebase")), HasSubstr("Nothing was pushed"))));
   EXPECT_EQ(r.remote("main"), theirs);
   EXPECT_NE(sh(("git rev-parse -q --verify refs/tags/v3.12.0"), r.origin).exit_code, 0);
   EXPECT_THAT(h.log(), HasSubstr("[rejected]"));
 
   // Same, when the remote's commit is known locally (fetched) but not an ancestor.
   sh_ok("git fetch -q origin", r.repo);
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("non-fast-forward")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("non-fast-forward")));
   EXPECT_EQ(r.remote("main"), theirs);
 }
 
@@ -102,12 +87,7 @@ TEST(GitPush, UnknownRemoteAndRefAreClearErrors) {
   h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["remote"] = "upstream";
   h.with()["refs"] = json({"main"});
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("git remote add upstream")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("git remote add upstream")));
   StepHarness h2("git.push", r.repo, r.dir / "state2");
   h2.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h2.with()["refs"] = json({"no-such-branch"});
@@ -153,14 +133,7 @@ TEST(GitPush, InARehearsalARemoteWithoutAMirrorIsRefused) {
     StepHarness h("git.push", r.repo, r.dir / "state");
     h.with()["remote"] = name;
     h.with()["tags"] = json({"v3.12.0"});
-    try {
-      h.run();
-      FAIL() << name;
-    } catch (const StepError& e) {
-      EXPECT_THAT(std::string(e.what()), HasSubstr("no sandbox mirror for the remote '" + name + "'"))
-          << e.what();
-      EXPECT_THAT(std::string(e.what()), HasSubstr("Nothing was pushed")) << e.what();
-    }
+    EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no sandbox mirror for the remote '" + name + "'"), HasSubstr("Nothing was pushed"))));
   }
   EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
 }
@@ -176,12 +149,7 @@ TEST(GitPush, InARehearsalAnInsteadOfThatLeadsOutOfTheSandboxIsRefused) {
   h.ctx().sandbox.mirrors = r.dir / "sandbox" / "remotes";
   h.ctx().sandbox.remotes["origin"] = mirror;
   h.with()["tags"] = json({"v3.12.0"});
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("instead of its sandbox mirror")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("instead of its sandbox mirror")));
   EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
 }
 

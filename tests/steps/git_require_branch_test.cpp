@@ -26,21 +26,9 @@ TEST(GitRequireBranch, WrongBranchAndDetachedHead) {
   make_repo(repo, {{"a.txt", "a\n"}});
   StepHarness h("git.require_branch", repo, dir / "state");
   h.with()["name"] = "3.12";
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("on branch 'main'")) << m;
-    EXPECT_THAT(m, HasSubstr("git switch 3.12")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("on branch 'main'"), HasSubstr("git switch 3.12"))));
   sh_ok("git checkout -q --detach", repo);
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("HEAD is detached")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("HEAD is detached")));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 

@@ -28,17 +28,7 @@ TEST(GitRequireClean, ListsStagedUnstagedAndUntracked) {
   std::filesystem::remove(repo / "c.txt");
   write_file(repo / "sub/new.txt", "untracked\n");
   StepHarness h("git.require_clean", repo, dir / "state");
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("a.txt: staged: modified")) << m;
-    EXPECT_THAT(m, HasSubstr("b.txt: not staged: modified")) << m;
-    EXPECT_THAT(m, HasSubstr("c.txt: not staged: deleted")) << m;
-    EXPECT_THAT(m, HasSubstr("sub/new.txt: untracked")) << m;
-    EXPECT_THAT(m, HasSubstr("git stash -u")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("a.txt: staged: modified"), HasSubstr("b.txt: not staged: modified"), HasSubstr("c.txt: not staged: deleted"), HasSubstr("sub/new.txt: untracked"), HasSubstr("git stash -u"))));
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
   EXPECT_THAT(p.detail, HasSubstr("b.txt"));

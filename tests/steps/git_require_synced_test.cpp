@@ -19,32 +19,16 @@ TEST(GitRequireSynced, PassesWhenEqualAndSaysHowToCatchUpOtherwise) {
 
   // Behind: a backport landed upstream.
   r.backport();
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("is behind upstream/3.12")) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("git merge --ff-only upstream/3.12")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("is behind upstream/3.12"), HasSubstr("git merge --ff-only upstream/3.12"))));
   r.git("merge -q --ff-only upstream/3.12");
   EXPECT_NO_THROW(h.run());
 
   // Ahead: a local commit upstream lacks.
   r.git("-c user.name=L -c user.email=l@example.org commit -q --allow-empty -m local");
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("has commits upstream/3.12")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("has commits upstream/3.12")));
   // Diverged.
   r.backport();
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("have diverged")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("have diverged")));
 }
 
 }  // namespace

@@ -95,13 +95,7 @@ TEST(GitTag, ExplicitKeyAmongSeveral) {
   test::make_repo(dir / "repo", {{"README", "hello\n"}});
   StepHarness h("git.tag", dir / "repo", dir / "state");
   h.with() = {{"name", "v1"}, {"sign", true}};
-  try {
-    h.run();
-    FAIL() << "two keys and no `key` must fail";
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr(b)) << e.what();
-    EXPECT_THAT(std::string(e.what()), HasSubstr("`key`")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr(b), HasSubstr("`key`"))));
   EXPECT_EQ(sh("git rev-parse -q --verify refs/tags/v1", dir / "repo").exit_code, 1);  // nothing half-made
   h.with()["key"] = b;
   EXPECT_EQ(h.run()["key"], b);
@@ -116,14 +110,7 @@ TEST(GitTag, NoSecretKeySaysHowToMakeOneThenRetrySucceeds) {
   test::make_repo(dir / "repo", {{"README", "hello\n"}});
   StepHarness h("git.tag", dir / "repo", dir / "state");
   h.with() = {{"name", "v1"}, {"sign", true}};
-  try {
-    h.run();
-    FAIL() << "no key must fail";
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr("no secret key")) << m;
-    EXPECT_THAT(m, HasSubstr("--quick-gen-key")) << m;
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"), HasSubstr("--quick-gen-key"))));
   gpg.add_key();
   EXPECT_EQ(h.run()["signed"], true);
   EXPECT_EQ(sh("git tag -v v1", dir / "repo").exit_code, 0);
@@ -176,15 +163,7 @@ TEST(GitTag, ExistingTagOnSameCommitIsDoneOnOtherCommitIsAnError) {
   // The tag moved by hand to another commit: the step names both.
   sh_ok("git commit -q --allow-empty -m second && git tag -f -a -m moved v1", dir / "repo");
   std::string second = head(dir / "repo");
-  try {
-    h.probe();
-    FAIL() << "a tag on another commit must be an error";
-  } catch (const StepError& e) {
-    std::string m = e.what();
-    EXPECT_THAT(m, HasSubstr(first)) << m;
-    EXPECT_THAT(m, HasSubstr(second)) << m;
-    EXPECT_THAT(m, HasSubstr("git tag -d v1")) << m;
-  }
+  EXPECT_THAT([&] { h.probe(); }, ThrowsMessage<StepError>(AllOf(HasSubstr(first), HasSubstr(second), HasSubstr("git tag -d v1"))));
   StepHarness fresh("git.tag", dir / "repo", dir / "state2");
   fresh.with() = {{"name", "v1"}, {"ref", "HEAD~1"}};
   EXPECT_THROW(fresh.run(), StepError);
@@ -197,12 +176,7 @@ TEST(GitTag, BadInputs) {
   h.with() = {{"name", "bad..name"}};
   EXPECT_THROW(h.run(), StepError);
   h.with() = {{"name", "v1"}, {"ref", "no-such-branch"}};
-  try {
-    h.run();
-    FAIL();
-  } catch (const StepError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("no-such-branch")) << e.what();
-  }
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("no-such-branch")));
 }
 
 }  // namespace
