@@ -317,7 +317,11 @@ TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
 
 TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   RunDir r;
-  std::string wf = std::string(kHeader) + "  - id: slow\n    uses: exec\n    with: {argv: [sleep, \"3\"]}\n";
+  // The step runs until the test lets it go (at most 60 s), so however slow
+  // the machine (ASan), the run is still going while the others try.
+  const std::string go = (r.dir / "go").string();
+  std::string wf = std::string(kHeader) + "  - id: slow\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -e " + go +
+                   " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\"]}\n";
   write_file(r.dir / "wf.yaml", wf);
   std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote((r.dir / "repo").string()) +
                     " --workflow " + quote((r.dir / "wf.yaml").string()) + " --var out=x";
@@ -344,6 +348,7 @@ TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   EXPECT_EQ(read_file(journal), before);
   // Reading is always allowed.
   EXPECT_EQ(r.relman({"status"}).exit_code, 0);
+  write_file(r.dir / "go", "");
   first.join();
   EXPECT_EQ(r.count("step_succeeded", "slow"), 1);
 }
