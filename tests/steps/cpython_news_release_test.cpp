@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "support/matchers.h"
+#include "support/news_fixture.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
@@ -18,7 +19,6 @@ namespace relman::test {
 namespace {
 
 namespace stdfs = std::filesystem;
-const stdfs::path kNews = stdfs::path(RELMAN_TEST_DIR) / "fixtures" / "news";
 const std::string kDate = "2026-12-01";  // the day tests/fixtures/news/expected was made
 const std::string kOut = "Misc/NEWS.d/3.10.23.rst";
 
@@ -27,11 +27,7 @@ struct NewsRepo {
   TempDir dir;
   stdfs::path repo = dir / "cpython";
   NewsRepo() {
-    std::map<std::string, std::string> files;
-    for (const auto& e : stdfs::recursive_directory_iterator(kNews / "tree"))
-      if (e.is_regular_file())
-        files[e.path().lexically_relative(kNews / "tree").generic_string()] = read_file(e.path());
-    make_repo(repo, files);
+    make_repo(repo, news_fixture_tree());
   }
   std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
   std::string status() const { return git("status --porcelain"); }
