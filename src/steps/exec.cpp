@@ -1,6 +1,8 @@
 // exec: run a program from an argv (never a shell), its output into the
 // step's log. `creates` names the file the command makes, so that a crash
-// mid-step can be reconciled: it exists -> done.
+// mid-step can be reconciled: it exists -> done. `idempotent` says that a
+// second run does no harm (a regeneration), so a crash mid-step is
+// reconciled by running it again instead of asking the release manager.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -20,7 +22,9 @@ class Exec : public StepKind {
             {"env", ParamType::map, false, "extra environment variables"},
             {"cwd", ParamType::string, false, "working directory (default: the repository)"},
             {"timeout", ParamType::integer, false, "seconds before the command is killed"},
-            {"creates", ParamType::string, false, "a path the command creates; its existence means done"}};
+            {"creates", ParamType::string, false, "a path the command creates; its existence means done"},
+            {"idempotent", ParamType::boolean, false,
+             "running it twice does no harm: after a crash it runs again (default false)"}};
   }
   std::vector<std::string> outputs() const override { return {"exit_code", "output"}; }
 
@@ -62,8 +66,11 @@ class Exec : public StepKind {
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
-    if (!ctx.has("creates"))
-      return {ProbeResult::unknown, {}, "an exec step without 'creates' cannot be checked"};
+    if (!ctx.has("creates")) {
+      if (ctx.flag("idempotent", false))
+        return {ProbeResult::not_done, {}, "an idempotent command: it runs again"};
+      return {ProbeResult::unknown, {}, "an exec step without 'creates' or 'idempotent: true' cannot be checked"};
+    }
     auto path = cwd(ctx) / ctx.str("creates");
     if (std::filesystem::exists(path))
       return {ProbeResult::done, {{"exit_code", 0}, {"output", ""}}, path.string() + " exists"};

@@ -7,7 +7,7 @@
 # interpreter's repository (scripts/sample-repo.sh), releases it with
 # workflows/pep101.yaml (--jobs 2, check-blockers and check-ci skipped, pinned
 # by SOURCE_DATE_EPOCH, signed with a fixed key at a fixed time), SIGKILLs
-# relman at random instants (or, with --at, inside the chosen steps: bump,
+# relman at random instants (or, with --at, inside the chosen steps: regen, bump,
 # commit, tag, export, sign, build, push, upload, announce), resumes until the
 # run finishes, and compares with an uninterrupted reference run: the same
 # refs (commits, tag ids) on every remote, the tag verifies, the tag's tree,

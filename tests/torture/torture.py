@@ -31,6 +31,8 @@ SKIP = ["check-blockers", "check-ci"]  # they read GitHub: the network steps
 TARGETS = {
     # Right after run_started, while the skips of --skip are being recorded.
     "start": ["<run_started>"],
+    # The regenerations (exec steps declared idempotent): run again on resume.
+    "regen": ["pydoc-topics", "regen-configure"],
     "bump": ["bump", "post-bump"],
     "commit": ["commit", "post-commit"],
     "tag": ["tag"],
