@@ -19,7 +19,7 @@ namespace {
 ArtifactFile::ArtifactFile(std::filesystem::path target) : target_(std::move(target)) {
   // Not beside the target: a killed export must leave nothing in artifacts/
   // that a checksum, signature or upload step would pick up.
-  auto dir = fs::temp_dir_for(target_);
+  auto dir = durable::temp_dir_for(target_);
   // Built with append: g++ 12 warns falsely (-Wrestrict) on "." + string&&.
   std::string name = std::to_string(::getpid());
   name.append("-").append(target_.filename().string()).append(".XXXXXX");
@@ -37,7 +37,7 @@ ArtifactFile::~ArtifactFile() {
 }
 
 void ArtifactFile::write(const void* data, size_t size) {
-  fs::write_all(fd_.get(), std::string_view(static_cast<const char*>(data), size));
+  durable::write_all(fd_.get(), std::string_view(static_cast<const char*>(data), size));
   hash_.update(data, size);
   size_ += size;
 }
@@ -48,7 +48,7 @@ std::string ArtifactFile::commit() {
   if (::close(fd_.release()) != 0) fail("cannot close " + tmp_.string());
   if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename " + tmp_.string() + " onto " + target_.string());
   committed_ = true;
-  fs::fsync_path(target_.parent_path());
+  durable::fsync_path(target_.parent_path());
   return hash_.hex();
 }
 

@@ -1,5 +1,5 @@
 // An artifact written so that a crash never leaves a file that looks
-// complete: bytes go to a temporary file in fs::temp_dir_for(target), hashed as
+// complete: bytes go to a temporary file in durable::temp_dir_for(target), hashed as
 // they pass; commit() fsyncs, renames it into place and fsyncs the directory.
 // Dropped without commit(), the temporary file is removed.
 #pragma once
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/sha256.h"
 
 namespace relman {
@@ -32,7 +32,7 @@ class ArtifactFile {
  private:
   std::filesystem::path target_;
   std::filesystem::path tmp_;
-  fs::Fd fd_;
+  durable::Fd fd_;
   Sha256 hash_;
   uint64_t size_ = 0;
   bool committed_ = false;

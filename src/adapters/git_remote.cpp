@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_known_hosts.h"
 
 namespace relman::git {
@@ -95,7 +95,7 @@ int certificate_cb(git_cert* cert, int /*valid*/, const char* host, void* payloa
     st->host_error = "cannot check the host key of " + h + ": " + known_hosts.string() +
                      " does not exist; connect once with ssh (ssh -T git@" + h + ") to record it";
   } else {
-    auto r = check_known_host(fs::read_file(known_hosts), h, ssh_key_type(hk->raw_type),
+    auto r = check_known_host(durable::read_file(known_hosts), h, ssh_key_type(hk->raw_type),
                               std::string(hk->hostkey, hk->hostkey_len));
     if (r == HostKeyCheck::match) return 0;
     st->host_error = r == HostKeyCheck::mismatch

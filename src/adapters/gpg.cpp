@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 namespace relman::gpg {
 
@@ -150,13 +150,13 @@ class EchoOff {
 
 // Asks on the controlling terminal; false when there is none.
 bool prompt_tty(const std::string& prompt, std::string& out) {
-  fs::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  durable::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
   if (!tty) return false;
   std::string line;
   {
     // Echo goes off before the prompt shows, so nothing typed is ever echoed.
     EchoOff quiet(tty.get());
-    fs::write_all(tty.get(), prompt);
+    durable::write_all(tty.get(), prompt);
     char c;
     for (;;) {
       ssize_t n = ::read(tty.get(), &c, 1);
@@ -165,7 +165,7 @@ bool prompt_tty(const std::string& prompt, std::string& out) {
       line += c;
     }
   }
-  fs::write_all(tty.get(), "\n");
+  durable::write_all(tty.get(), "\n");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   out.swap(line);
   std::fill(line.begin(), line.end(), '\0');
@@ -272,8 +272,8 @@ Verification verify_data(gpgme_data_t sig, gpgme_data_t text) {
   return v;
 }
 
-fs::Fd open_read(const std::filesystem::path& p) {
-  fs::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+durable::Fd open_read(const std::filesystem::path& p) {
+  durable::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw std::runtime_error("cannot read " + p.string() + ": " + std::strerror(errno));
   return fd;
 }

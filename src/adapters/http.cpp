@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 #ifndef RELMAN_VERSION
 #define RELMAN_VERSION "dev"
@@ -612,8 +612,8 @@ Response Client::download(const std::string& url, const std::filesystem::path& d
                           const std::function<void(std::uint64_t, std::uint64_t)>& progress) const {
   auto dir = dest.parent_path().empty() ? std::filesystem::path(".") : dest.parent_path();
   std::filesystem::create_directories(dir);
-  auto tmp = fs::temp_path_for(dest);
-  fs::Fd fd;
+  auto tmp = durable::temp_path_for(dest);
+  durable::Fd fd;
   Request req;
   req.url = url;
   req.headers = headers;
@@ -622,14 +622,14 @@ Response Client::download(const std::string& url, const std::filesystem::path& d
     fd.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
   };
-  req.sink = [&](std::string_view chunk) { fs::write_all(fd.get(), chunk); };
+  req.sink = [&](std::string_view chunk) { durable::write_all(fd.get(), chunk); };
   Response resp;
   try {
     resp = Client(opts_.streaming()).send_ok(req);
     if (::fsync(fd.get()) != 0) throw std::runtime_error("fsync failed on " + tmp.string());
     fd.reset();
     std::filesystem::rename(tmp, dest);
-    fs::fsync_path(dir);
+    durable::fsync_path(dir);
   } catch (...) {
     fd.reset();
     std::error_code ec;

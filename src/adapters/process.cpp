@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 extern char** environ;
 
@@ -114,11 +114,11 @@ Result run_once(const Spec& spec, const std::function<void(std::string_view)>& o
 
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  fs::Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  durable::Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  fs::Fd err_r(err_pipe[0]), err_w(err_pipe[1]);  // exec errno travels here
+  durable::Fd err_r(err_pipe[0]), err_w(err_pipe[1]);  // exec errno travels here
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  fs::Fd in_r(in_pipe[0]), in_w(in_pipe[1]);
+  durable::Fd in_r(in_pipe[0]), in_w(in_pipe[1]);
   pid_t parent = ::getpid();
 
   pid_t pid = ::fork();
@@ -161,7 +161,7 @@ Result run_once(const Spec& spec, const std::function<void(std::string_view)>& o
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, &old);
     try {
-      fs::write_all(in_w.get(), spec.input);
+      durable::write_all(in_w.get(), spec.input);
     } catch (const std::exception&) {
     }
     ::sigaction(SIGPIPE, &old, nullptr);

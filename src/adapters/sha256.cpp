@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 namespace relman {
 
@@ -87,11 +87,11 @@ Sha256Sums parse_sha256sums(std::string_view text) {
 std::vector<ChecksumEntry> read_sha256sums(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return {};
-  return parse_sha256sums(fs::read_file(path)).entries;
+  return parse_sha256sums(durable::read_file(path)).entries;
 }
 
 std::string sha256_file(const std::filesystem::path& path) {
-  fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  durable::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
   Sha256 h;
   std::vector<char> buf(1 << 20);

@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 namespace relman::unpack {
 
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 enum class Format { tar, zip };
 
@@ -51,7 +51,7 @@ std::string write_error_of(struct ::archive* a) {
 // file is removed: the writer created it for this entry (directories and
 // links are whole or absent). The parent path was checked for symlinks by
 // the writer when it created the file.
-[[noreturn]] void fail_entry(const stdfs::path& path, const std::string& message) {
+[[noreturn]] void fail_entry(const fs::path& path, const std::string& message) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path.c_str());
   throw std::runtime_error(message);
@@ -60,7 +60,7 @@ std::string write_error_of(struct ::archive* a) {
 // A relative path that stays inside the destination.
 bool safe_relative(const std::string& name) {
   if (name.empty() || name.front() == '/') return false;
-  for (const auto& part : stdfs::path(name))
+  for (const auto& part : fs::path(name))
     if (part == "..") return false;
   return true;
 }
@@ -70,28 +70,28 @@ bool safe_relative(const std::string& name) {
 // on disk once everything is written (see confined()).
 bool link_stays_inside(const std::string& name, const std::string& target) {
   if (target.empty() || target.front() == '/') return false;
-  const auto resolved = (stdfs::path(name).parent_path() / target).lexically_normal();
+  const auto resolved = (fs::path(name).parent_path() / target).lexically_normal();
   return resolved.empty() || *resolved.begin() != "..";
 }
 
 // Where `link` finally points, following every link on disk, is under `root`.
-bool confined(const stdfs::path& link, const stdfs::path& root) {
+bool confined(const fs::path& link, const fs::path& root) {
   std::error_code ec;
-  const auto points_to = stdfs::read_symlink(link, ec);
+  const auto points_to = fs::read_symlink(link, ec);
   if (ec) return false;
-  const auto target = stdfs::weakly_canonical(link.parent_path() / points_to, ec);
+  const auto target = fs::weakly_canonical(link.parent_path() / points_to, ec);
   if (ec) return false;
   const auto rel = target.lexically_relative(root);
   return !rel.empty() && *rel.begin() != "..";
 }
 
-void fsync_or_throw(const stdfs::path& p, const std::string& where) {
-  fs::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+void fsync_or_throw(const fs::path& p, const std::string& where) {
+  durable::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd || ::fsync(fd.get()) != 0)
     throw std::runtime_error(fmt::format("cannot flush '{}' from {} to disk: {}", p.string(), where, std::strerror(errno)));
 }
 
-Stats extract(Format format, const stdfs::path& archive, const stdfs::path& dest, const Options& options) {
+Stats extract(Format format, const fs::path& archive, const fs::path& dest, const Options& options) {
   const std::string where = (format == Format::tar ? "tarball " : "zip ") + archive.string();
   const Limits& limits = options.limits;
   std::unique_ptr<struct ::archive, ReadFree> in(archive_read_new());
@@ -110,13 +110,13 @@ Stats extract(Format format, const stdfs::path& archive, const stdfs::path& dest
   // us and modes go through the umask, as with a non-root `tar x`.
   archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-  stdfs::create_directories(dest);
+  fs::create_directories(dest);
   // Canonical: libarchive refuses to write through a symlink anywhere in
   // the path, and a symlinked /tmp or state directory is not an attack.
-  const auto root = stdfs::canonical(dest);
+  const auto root = fs::canonical(dest);
 
   Stats stats;
-  std::vector<stdfs::path> links, written_paths;
+  std::vector<fs::path> links, written_paths;
   struct ::archive_entry* entry = nullptr;
   while (true) {
     int rc = archive_read_next_header(in.get(), &entry);
@@ -208,7 +208,7 @@ Stats extract(Format format, const stdfs::path& archive, const stdfs::path& dest
   // of the archive ("a -> .." beside "b -> a/.."): judge each where it lands.
   for (const auto& link : links)
     if (!confined(link, root)) {
-      stdfs::remove(link);
+      fs::remove(link);
       throw std::runtime_error(fmt::format("{} holds a symlink '{}' that leads outside the destination through "
                                            "other links; refusing it",
                                            where, link.lexically_relative(root).string()));
@@ -222,11 +222,11 @@ Stats extract(Format format, const stdfs::path& archive, const stdfs::path& dest
 
 }  // namespace
 
-Stats tar(const stdfs::path& archive, const stdfs::path& dest, const Options& options) {
+Stats tar(const fs::path& archive, const fs::path& dest, const Options& options) {
   return extract(Format::tar, archive, dest, options);
 }
 
-Stats zip(const stdfs::path& archive, const stdfs::path& dest, const Options& options) {
+Stats zip(const fs::path& archive, const fs::path& dest, const Options& options) {
   return extract(Format::zip, archive, dest, options);
 }
 

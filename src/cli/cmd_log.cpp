@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "cli/command.h"
 #include "cli/open_run.h"
 #include "cli/options.h"
@@ -28,7 +28,7 @@ int print_log(const Options& o, const std::string& step) {
     say(o, fmt::format("relman: step '{}' has not written a log yet ({})", step, path.string()));
     return exit_code::finished;
   }
-  std::string text = fs::read_file(path);
+  std::string text = durable::read_file(path);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return exit_code::finished;
 }

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "cli/command.h"
 #include "cli/open_run.h"
 #include "cli/options.h"
@@ -32,7 +32,7 @@ int report(const Options& o, const ReportArgs& a) {
   if (a.output.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else {
-    fs::write_atomic(a.output, text);
+    durable::write_atomic(a.output, text);
     std::fprintf(stderr, "relman: report written to %s\n", a.output.c_str());
   }
   return exit_code::finished;

@@ -4,7 +4,7 @@
 #include <memory>
 #include <thread>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "cli/command.h"
 #include "cli/doctor.h"
 #include "cli/drive.h"
@@ -21,7 +21,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -32,29 +32,29 @@ int start_run(const Options& o, RunMode mode) {
   const std::vector<std::string> skips = split_ids(o.skip);
   for (const auto& id : skips)
     if (!wf.find(id)) throw unknown_step(id, step_ids(wf), "--skip " + id);
-  fsys::path repo = fsys::absolute(o.repo);
-  if (!fsys::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
-  repo = fsys::canonical(repo);
+  fs::path repo = fs::absolute(o.repo);
+  if (!fs::is_directory(repo)) throw UsageError(fmt::format("--repo {}: no such directory", o.repo));
+  repo = fs::canonical(repo);
   // Known before anything changes: a real run records who approved its gates.
   const std::string operator_name = identity_or_refuse(o.as, repo, mode == RunMode::execute);
 
-  const fsys::path dir = new_run_dir(o, repo, version, mode);
-  fs::create_directories_durable(dir);
+  const fs::path dir = new_run_dir(o, repo, version, mode);
+  durable::create_directories_durable(dir);
   // The lock comes before anything in the directory is looked at, made or
   // removed: a second start on the same directory must not touch a running
   // run's files (its sandbox above all) before it finds out it is not alone.
   auto run = std::make_unique<OpenRun>();
   run->dir = dir;
   run->lock = std::make_unique<RunLock>(dir);
-  if (fsys::exists(dir / "journal.jsonl") && fsys::file_size(dir / "journal.jsonl") > 0)
+  if (fs::exists(dir / "journal.jsonl") && fs::file_size(dir / "journal.jsonl") > 0)
     throw UsageError(fmt::format("a run already exists in {}", dir.string()),
                      fmt::format("continue it with `{}`, or start afresh with another --state-dir",
                                  with_state_dir("relman resume", dir)));
   // A start that died before its first event leaves at most a half-made
   // sandbox and temporary files behind: nothing was recorded, so it is made again.
   std::error_code ec;
-  fsys::remove_all(dir / "sandbox", ec);
-  fsys::remove_all(dir / "tmp", ec);
+  fs::remove_all(dir / "sandbox", ec);
+  fs::remove_all(dir / "tmp", ec);
   Journal::Loaded empty;
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", empty, &run->redactor);
   run->version = version;

@@ -19,7 +19,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -30,7 +30,7 @@ std::string verify_signatures(const ReadRun& r, const std::vector<std::string>& 
   if (r.state.run.contains("sandbox")) enter_sandbox(SandboxInfo::from_json(r.state.run["sandbox"]));
   char tmpl[] = "/tmp/relman-verify-XXXXXX";
   if (!::mkdtemp(tmpl)) return "cannot create a scratch directory";
-  fsys::path scratch = tmpl;
+  fs::path scratch = tmpl;
   std::string problem;
   {
     Redactor redactor;
@@ -55,7 +55,7 @@ std::string verify_signatures(const ReadRun& r, const std::vector<std::string>& 
     }
   }
   std::error_code ec;
-  fsys::remove_all(scratch, ec);
+  fs::remove_all(scratch, ec);
   return problem;
 }
 
@@ -79,7 +79,7 @@ int verify(const Options& o) {
     problems += !ok;
     std::printf("%s %s%s\n", ok ? "ok     " : "BAD    ", file.c_str(),
                 ok ? "" : fmt::format(" (expected {}, found {})", want.substr(0, 16), got.substr(0, 16)).c_str());
-    if (fsys::exists(art / (file + ".asc"))) signed_files.push_back(file);
+    if (fs::exists(art / (file + ".asc"))) signed_files.push_back(file);
   }
   std::string sig_problem = verify_signatures(r, signed_files);
   if (!sig_problem.empty()) std::printf("signatures: %s\n", sig_problem.c_str());

@@ -7,7 +7,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -38,7 +38,7 @@ std::string human_bytes(uintmax_t n) {
   return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1024.0 * 1024.0));
 }
 
-std::vector<std::string> push_lines(const nlohmann::json& with, const fsys::path& repo_dir) {
+std::vector<std::string> push_lines(const nlohmann::json& with, const fs::path& repo_dir) {
   std::vector<std::string> lines;
   const std::string remote = with.value("remote", std::string("origin"));
   git::Repository repo;
@@ -69,18 +69,18 @@ std::vector<std::string> push_lines(const nlohmann::json& with, const fsys::path
   return lines;
 }
 
-std::vector<std::string> upload_lines(const nlohmann::json& with, const fsys::path& artifacts) {
+std::vector<std::string> upload_lines(const nlohmann::json& with, const fs::path& artifacts) {
   std::vector<std::string> lines;
   auto files = list_of(with, "files");
   lines.push_back(fmt::format("upload {} file{} to {}", files.size(), files.size() == 1 ? "" : "s",
                               with.value("url", std::string("?"))));
   uintmax_t total = 0;
   for (const auto& f : files) {
-    fsys::path p = fsys::path(f).is_absolute() ? fsys::path(f) : artifacts / f;
+    fs::path p = fs::path(f).is_absolute() ? fs::path(f) : artifacts / f;
     std::error_code ec;
-    auto size = fsys::file_size(p, ec);
+    auto size = fs::file_size(p, ec);
     if (!ec) total += size;
-    lines.push_back(fmt::format("  {:<40} {:>10}", fsys::path(f).filename().string(), ec ? "missing" : human_bytes(size)));
+    lines.push_back(fmt::format("  {:<40} {:>10}", fs::path(f).filename().string(), ec ? "missing" : human_bytes(size)));
   }
   if (files.size() > 1) lines.push_back(fmt::format("  {:<40} {:>10}", "in all", human_bytes(total)));
   return lines;
@@ -104,7 +104,7 @@ std::string scalar(const nlohmann::json& v) {
 }  // namespace
 
 std::vector<std::string> describe_remote_step(const std::string& uses, const nlohmann::json& with,
-                                              const fsys::path& repo, const fsys::path& artifacts) {
+                                              const fs::path& repo, const fs::path& artifacts) {
   if (uses == "git.push") return push_lines(with, repo);
   if (uses == "http.upload") return upload_lines(with, artifacts);
   if (uses == "announce")

@@ -25,22 +25,22 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 using R = Check::Result;
 
 namespace {
 
-std::optional<fsys::path> which(const std::string& tool) {
+std::optional<fs::path> which(const std::string& tool) {
   if (tool.find('/') != std::string::npos) {
-    if (::access(tool.c_str(), X_OK) == 0) return fsys::path(tool);
+    if (::access(tool.c_str(), X_OK) == 0) return fs::path(tool);
     return std::nullopt;
   }
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path ? path : "/usr/bin:/bin");
   for (std::string d; std::getline(dirs, d, ':');) {
     if (d.empty()) d = ".";
-    auto p = fsys::path(d) / tool;
-    if (::access(p.c_str(), X_OK) == 0 && !fsys::is_directory(p)) return p;
+    auto p = fs::path(d) / tool;
+    if (::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p)) return p;
   }
   return std::nullopt;
 }
@@ -150,7 +150,7 @@ void check_tools(const std::vector<StepDef>& steps, std::vector<Check>& out) {
   }
   if (compiler) {
     const char* cc = std::getenv("CC");
-    std::optional<fsys::path> found;
+    std::optional<fs::path> found;
     for (const std::string& c : {cc ? std::string(cc) : std::string(), std::string("cc"), std::string("gcc"),
                                 std::string("clang")})
       if (!c.empty() && !found) found = which(c.substr(0, c.find(' ')));
@@ -174,11 +174,11 @@ void check_signing(const PreflightInput& in, const std::vector<StepDef>& steps, 
   if (keys.empty()) return;
   // Read-only: gpg creates a keyring where it finds none, so without one
   // it is not asked at all.
-  fsys::path home;
+  fs::path home;
   if (const char* g = std::getenv("GNUPGHOME"); g && *g) home = g;
-  else if (const char* h = std::getenv("HOME"); h && *h) home = fsys::path(h) / ".gnupg";
-  if (!home.empty() && !fsys::exists(home / "pubring.kbx") && !fsys::exists(home / "pubring.gpg") &&
-      !fsys::exists(home / "private-keys-v1.d")) {
+  else if (const char* h = std::getenv("HOME"); h && *h) home = fs::path(h) / ".gnupg";
+  if (!home.empty() && !fs::exists(home / "pubring.kbx") && !fs::exists(home / "pubring.gpg") &&
+      !fs::exists(home / "private-keys-v1.d")) {
     out.push_back({"signing key", R::fail, fmt::format("there is no keyring in {}", home.string()),
                    "import the release key (gpg --import), or point GNUPGHOME at the keyring that holds it"});
     return;
@@ -227,10 +227,10 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
     if (!seen.insert(label + url).second) return;
     std::string host = host_of(url);
     if (host.empty()) {
-      fsys::path path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+      fs::path path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
       // git reads a relative remote path from the work tree's top.
       if (path.is_relative()) path = in.repo / path;
-      if (fsys::exists(path)) out.push_back({label, R::ok, url, {}});
+      if (fs::exists(path)) out.push_back({label, R::ok, url, {}});
       else out.push_back({label, R::fail, url + ": no such path", "fix the remote's URL (git remote set-url)"});
       return;
     }
@@ -243,7 +243,7 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       // The push and the upload refuse a host whose key known_hosts does
       // not hold: say so now, not after the release commit is made.
       const char* home = std::getenv("HOME");
-      fsys::path known = fsys::path(home ? home : "/") / ".ssh" / "known_hosts";
+      fs::path known = fs::path(home ? home : "/") / ".ssh" / "known_hosts";
       std::string name = known_hosts_name(url, host);
       std::string text;
       if (std::ifstream in{known}) text.assign(std::istreambuf_iterator<char>(in), {});
@@ -267,7 +267,7 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       if (repo) {
         if (auto u = git::remote_url(repo, name)) {
           if (!u->empty()) url = *u;
-        } else if (host_of(name).empty() && !fsys::exists(name)) {
+        } else if (host_of(name).empty() && !fs::exists(name)) {
           out.push_back({"remote " + name, R::fail, fmt::format("the repository has no remote '{}' (step {})", name, s.id),
                          fmt::format("add it: git remote add {} URL", name)});
           continue;
@@ -331,7 +331,7 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
     // A relative path is relative to the work tree, not to where relman runs.
     std::string target = up->remote;
     if (auto u = git::remote_url(repo, target);
-        u && !u->empty() && host_of(*u).empty() && u->rfind("file://", 0) != 0 && fsys::path(*u).is_relative())
+        u && !u->empty() && host_of(*u).empty() && u->rfind("file://", 0) != 0 && fs::path(*u).is_relative())
       target = (in.repo / *u).lexically_normal().string();
     auto remote = git::open_remote(repo, target);
     auto refs = git::list_remote_refs(remote.get(), git::RemoteAuth{});
@@ -355,7 +355,7 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
 
 void check_patchlevel(const PreflightInput& in, std::vector<Check>& out) {
   auto file = in.repo / "Include" / "patchlevel.h";
-  if (!fsys::exists(file)) return;
+  if (!fs::exists(file)) return;
   std::ifstream f(file);
   std::stringstream ss;
   ss << f.rdbuf();

@@ -11,36 +11,36 @@
 #include <random>
 #include <vector>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/journal.h"
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
-fsys::path requests_dir(const fsys::path& state_dir) { return state_dir / "requests"; }
+fs::path requests_dir(const fs::path& state_dir) { return state_dir / "requests"; }
 
-fsys::path hand_over_approval(const fsys::path& state_dir, const std::string& step, const std::string& by) {
+fs::path hand_over_approval(const fs::path& state_dir, const std::string& step, const std::string& by) {
   auto dir = requests_dir(state_dir);
-  fs::create_directories_durable(dir);
+  durable::create_directories_durable(dir);
   const int64_t t = now_ms();
   std::random_device rd;
   // Named by time first, so requests are taken in the order they were made.
   auto path = dir / fmt::format("{:013}-{}-{:08x}.approve.json", t, ::getpid(), rd());
   nlohmann::json req = {{"request", "approve"}, {"step", step}, {"by", by}, {"pid", ::getpid()},
                         {"requested_ms", t},    {"requested_at", iso_time(t)}};
-  fs::write_atomic(path, req.dump() + "\n", 0644);
+  durable::write_atomic(path, req.dump() + "\n", 0644);
   return path;
 }
 
-int take_handed_over(const fsys::path& state_dir, const Workflow& wf,
+int take_handed_over(const fs::path& state_dir, const Workflow& wf,
                      const std::function<void(nlohmann::json)>& record,
                      const std::function<void(const std::string&)>& warn) {
   auto dir = requests_dir(state_dir);
   std::error_code ec;
-  if (!fsys::is_directory(dir, ec)) return 0;
-  std::vector<fsys::path> files;
-  for (const auto& e : fsys::directory_iterator(dir, ec)) {
+  if (!fs::is_directory(dir, ec)) return 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
     const auto name = e.path().filename().string();
     // Dot files are write_atomic's temporaries: not yet a request.
     if (name.empty() || name[0] == '.' || e.path().extension() != ".json") continue;
@@ -52,7 +52,7 @@ int take_handed_over(const fsys::path& state_dir, const Workflow& wf,
     std::string problem;
     nlohmann::json req;
     try {
-      req = nlohmann::json::parse(fs::read_file(f));
+      req = nlohmann::json::parse(durable::read_file(f));
       const std::string step = req.value("step", "");
       const StepDef* d = wf.find(step);
       if (req.value("request", "") != "approve") problem = "not an approval";
@@ -62,7 +62,7 @@ int take_handed_over(const fsys::path& state_dir, const Workflow& wf,
       problem = e.what();
     }
     if (!problem.empty()) {
-      fsys::rename(f, fsys::path(f).replace_extension(".rejected"), ec);
+      fs::rename(f, fs::path(f).replace_extension(".rejected"), ec);
       if (warn) warn(fmt::format("ignored the request {}: {}", f.filename().string(), problem));
       continue;
     }
@@ -72,16 +72,16 @@ int take_handed_over(const fsys::path& state_dir, const Workflow& wf,
             {"step", req.value("step", "")},
             {"by", req.value("by", "")},
             {"handed_over", {{"pid", req.value("pid", 0)}, {"requested_at", req.value("requested_at", "")}}}});
-    fsys::remove(f, ec);
+    fs::remove(f, ec);
     ++taken;
   }
-  if (taken > 0) fs::fsync_path(dir);
+  if (taken > 0) durable::fsync_path(dir);
   return taken;
 }
 
-std::optional<LockHolder> lock_holder(const fsys::path& state_dir) {
+std::optional<LockHolder> lock_holder(const fs::path& state_dir) {
   auto path = state_dir / "lock";
-  fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  durable::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
   // A shared lock succeeds only when nobody drives the run; drop it at once.
   if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) {

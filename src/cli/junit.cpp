@@ -5,13 +5,13 @@
 #include <deque>
 #include <fstream>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "cli/say.h"
 #include "core/journal.h"
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -79,7 +79,7 @@ std::string headline(const std::string& error) {
 
 // The last lines of a step's log, so a CI page shows why it failed without
 // downloading the state directory.
-std::string log_tail(const fsys::path& file, size_t lines) {
+std::string log_tail(const fs::path& file, size_t lines) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return {};
   std::deque<std::string> tail;
@@ -102,7 +102,7 @@ struct Case {
 
 std::string xml_escape(const std::string& text) { return escape(text, false); }
 
-std::string junit_xml(const Workflow& wf, const RunState& state, const fsys::path& logs, int64_t end_ms) {
+std::string junit_xml(const Workflow& wf, const RunState& state, const fs::path& logs, int64_t end_ms) {
   std::vector<Case> cases;
   int failures = 0, skipped = 0;
   for (const auto& step : wf.steps) {
@@ -171,8 +171,8 @@ std::string junit_xml(const Workflow& wf, const RunState& state, const fsys::pat
 void write_junit_report(const OpenRun& run, const Options& o) {
   try {
     auto dir = run.dir / "artifacts";
-    fs::create_directories_durable(dir);
-    fs::write_atomic(dir / "junit.xml", junit_xml(run.workflow, run.state, run.dir / "logs", now_ms()));
+    durable::create_directories_durable(dir);
+    durable::write_atomic(dir / "junit.xml", junit_xml(run.workflow, run.state, run.dir / "logs", now_ms()));
   } catch (const std::exception& e) {
     say(o, fmt::format("relman: warning: cannot write the JUnit report {}: {}; the run itself is unaffected",
                        (run.dir / "artifacts" / "junit.xml").string(), e.what()));

@@ -10,14 +10,14 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
 // A journal without a run start (empty: the start failed before recording
 // anything; or its first line torn by a crash) holds no run: every command
 // says so, the same way (docs/state-format.md).
-void require_started(const fsys::path& dir, const Journal::Loaded& loaded, const RunState& st) {
+void require_started(const fs::path& dir, const Journal::Loaded& loaded, const RunState& st) {
   if (st.started) return;
   if (st.events == 0 && !loaded.torn)
     throw UsageError(fmt::format("there is no run in {}: its journal is empty (the run's start failed before "
@@ -34,8 +34,8 @@ void require_started(const fsys::path& dir, const Journal::Loaded& loaded, const
 
 }  // namespace
 
-std::unique_ptr<OpenRun> open_run(const fsys::path& dir, bool accept_change) {
-  if (!fsys::exists(dir / "journal.jsonl"))
+std::unique_ptr<OpenRun> open_run(const fs::path& dir, bool accept_change) {
+  if (!fs::exists(dir / "journal.jsonl"))
     throw UsageError(fmt::format("there is no run in {}", dir.string()),
                      "start one with `relman rehearse VERSION` (or `relman start VERSION --execute`)");
   auto run = std::make_unique<OpenRun>();
@@ -71,8 +71,8 @@ void record(OpenRun& run, nlohmann::json event) {
   run.unprinted.push_back(std::move(ev));
 }
 
-ReadRun read_run(const fsys::path& dir, bool with_workflow) {
-  if (!fsys::exists(dir / "journal.jsonl")) throw UsageError(fmt::format("there is no run in {}", dir.string()));
+ReadRun read_run(const fs::path& dir, bool with_workflow) {
+  if (!fs::exists(dir / "journal.jsonl")) throw UsageError(fmt::format("there is no run in {}", dir.string()));
   ReadRun r;
   r.dir = dir;
   auto loaded = Journal::scan(dir / "journal.jsonl", [&](Event& ev) { apply_event(r.state, ev); });

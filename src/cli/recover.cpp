@@ -6,36 +6,36 @@
 
 #include <chrono>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "cli/run_location.h"
 #include "core/errors.h"
 #include "core/step_log.h"
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
 // Does any process we can see hold `file` open? Reads /proc/*/fd: git and
 // libgit2 keep the lock file open while they write the index.
-bool open_by_a_process(const fsys::path& file) {
+bool open_by_a_process(const fs::path& file) {
   std::error_code ec;
-  auto target = fsys::canonical(file, ec);
+  auto target = fs::canonical(file, ec);
   if (ec) return false;
-  for (const auto& proc : fsys::directory_iterator("/proc", ec)) {
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
     const std::string pid = proc.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     std::error_code fd_ec;
-    for (const auto& fd : fsys::directory_iterator(proc.path() / "fd", fd_ec)) {
+    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
       std::error_code link_ec;
-      if (fsys::read_symlink(fd.path(), link_ec) == target) return true;
+      if (fs::read_symlink(fd.path(), link_ec) == target) return true;
     }
   }
   return false;
 }
 
-int64_t mtime_ms(const fsys::path& file) {
+int64_t mtime_ms(const fs::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return 0;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
@@ -43,13 +43,13 @@ int64_t mtime_ms(const fsys::path& file) {
 
 }  // namespace
 
-void remove_leftover_temp_files(const fsys::path& state_dir, const fsys::path& repo,
+void remove_leftover_temp_files(const fs::path& state_dir, const fs::path& repo,
                                 const std::function<void(const std::string&)>& say) {
-  std::vector<fsys::path> removed = fs::remove_stale_temp_files(state_dir / "tmp", true);
+  std::vector<fs::path> removed = durable::remove_stale_temp_files(state_dir / "tmp", true);
   if (!repo.empty()) {
     auto git_dir = git_dir_holding(repo);
     if (!git_dir.empty()) {
-      auto more = fs::remove_stale_temp_files(git_dir / "relman" / "tmp", false);
+      auto more = durable::remove_stale_temp_files(git_dir / "relman" / "tmp", false);
       removed.insert(removed.end(), more.begin(), more.end());
     }
   }
@@ -57,7 +57,7 @@ void remove_leftover_temp_files(const fsys::path& state_dir, const fsys::path& r
     say(fmt::format("relman: removed {}, a temporary file an interrupted relman left", p.string()));
 }
 
-void clear_stale_index_lock(const RunState& state, const fsys::path& state_dir, const fsys::path& repo,
+void clear_stale_index_lock(const RunState& state, const fs::path& state_dir, const fs::path& repo,
                             const std::function<void(const std::string&)>& say) {
   std::string step;
   int64_t started_ms = 0;
@@ -74,7 +74,7 @@ void clear_stale_index_lock(const RunState& state, const fsys::path& state_dir, 
   if (git_dir.empty()) return;
   auto lock = git_dir / "index.lock";
   std::error_code ec;
-  if (!fsys::exists(lock, ec)) return;
+  if (!fs::exists(lock, ec)) return;
   // Filesystem timestamps may be coarser than the journal's clock.
   const bool after_start = started_ms > 0 && mtime_ms(lock) + 2000 >= started_ms;
   if (!after_start || open_by_a_process(lock))
@@ -83,7 +83,7 @@ void clear_stale_index_lock(const RunState& state, const fsys::path& state_dir, 
         "command is running on {} (check with `ps` or `lsof {}`), remove it: rm {} ; then resume",
         lock.string(), step, after_start ? "is held open by a running process" : "is older than that step",
         repo.string(), lock.string(), lock.string()));
-  fsys::remove(lock, ec);
+  fs::remove(lock, ec);
   if (ec) throw StepError(fmt::format("cannot remove the stale {}: {}", lock.string(), ec.message()));
   std::string line = fmt::format(
       "relman: removed the stale {}: relman was killed while step '{}' held it (no process has it open, and it was "

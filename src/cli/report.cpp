@@ -11,7 +11,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -22,15 +22,15 @@ struct Artifact {
   bool signed_ = false;
 };
 
-std::vector<Artifact> artifacts(const fsys::path& dir) {
+std::vector<Artifact> artifacts(const fs::path& dir) {
   std::vector<Artifact> out;
   for (const auto& entry : read_sha256sums(dir / "artifacts" / "SHA256SUMS")) {
     Artifact a;
     a.sha256 = entry.sha256;
     a.name = entry.name;
     std::error_code ec;
-    a.size = fsys::file_size(dir / "artifacts" / a.name, ec);
-    a.signed_ = fsys::exists(dir / "artifacts" / (a.name + ".asc"));
+    a.size = fs::file_size(dir / "artifacts" / a.name, ec);
+    a.signed_ = fs::exists(dir / "artifacts" / (a.name + ".asc"));
     out.push_back(a);
   }
   return out;

@@ -11,19 +11,19 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
-bool is_run(const fsys::path& dir) {
+bool is_run(const fs::path& dir) {
   std::error_code ec;
-  return fsys::is_regular_file(dir / "journal.jsonl", ec);
+  return fs::is_regular_file(dir / "journal.jsonl", ec);
 }
 
-fsys::path normal(const fsys::path& p) {
+fs::path normal(const fs::path& p) {
   std::error_code ec;
-  auto c = fsys::weakly_canonical(fsys::absolute(p), ec);
-  return ec ? fsys::absolute(p).lexically_normal() : c;
+  auto c = fs::weakly_canonical(fs::absolute(p), ec);
+  return ec ? fs::absolute(p).lexically_normal() : c;
 }
 
 std::string env_state_dir() {
@@ -32,7 +32,7 @@ std::string env_state_dir() {
 }
 
 // The run whose directory holds `dir` (a sandbox workspace, artifacts/...).
-std::optional<fsys::path> enclosing_run(const fsys::path& dir) {
+std::optional<fs::path> enclosing_run(const fs::path& dir) {
   for (auto p = normal(dir); !p.empty(); p = p.parent_path()) {
     if (is_run(p)) return p;
     if (p == p.parent_path()) break;
@@ -42,24 +42,24 @@ std::optional<fsys::path> enclosing_run(const fsys::path& dir) {
 
 // Where the runs find_run() chooses among live: beside the enclosing run, or
 // $GIT_DIR/relman of the repository holding the current directory.
-fsys::path runs_home(const fsys::path& cwd, const std::optional<fsys::path>& enclosing) {
+fs::path runs_home(const fs::path& cwd, const std::optional<fs::path>& enclosing) {
   if (enclosing) return enclosing->parent_path();
   auto git_dir = git_dir_holding(cwd);
   if (git_dir.empty()) return {};
   return git_dir / "relman";
 }
 
-std::vector<fsys::path> runs_in(const fsys::path& home) {
-  std::vector<fsys::path> out;
+std::vector<fs::path> runs_in(const fs::path& home) {
+  std::vector<fs::path> out;
   std::error_code ec;
-  for (const auto& e : fsys::directory_iterator(home, ec))
+  for (const auto& e : fs::directory_iterator(home, ec))
     if (e.is_directory() && is_run(e.path())) out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
 }
 
 // "3.12.0  execute   failed at tag": one line of the list of runs.
-std::string describe(const fsys::path& dir) {
+std::string describe(const fs::path& dir) {
   std::string where;
   std::string version = "?", mode = "?";
   try {
@@ -90,7 +90,7 @@ std::string describe(const fsys::path& dir) {
   return fmt::format("  {:<22} {:<10} {:<9} {}", dir.filename().string(), version, mode, where);
 }
 
-std::string list_of(const std::vector<fsys::path>& runs) {
+std::string list_of(const std::vector<fs::path>& runs) {
   std::string out = fmt::format("  {:<22} {:<10} {:<9} {}", "RUN", "VERSION", "MODE", "STATE");
   for (const auto& r : runs) out += "\n" + describe(r);
   return out;
@@ -98,16 +98,16 @@ std::string list_of(const std::vector<fsys::path>& runs) {
 
 }  // namespace
 
-fsys::path git_dir_holding(const fsys::path& dir) {
+fs::path git_dir_holding(const fs::path& dir) {
   const auto found = git::discover(normal(dir));
-  return found ? normal(*found) : fsys::path();
+  return found ? normal(*found) : fs::path();
 }
 
 std::string run_name(const Version& version, RunMode mode) {
   return mode == RunMode::rehearse ? "rehearse-" + version.str() : version.str();
 }
 
-fsys::path new_run_dir(const Options& o, const fsys::path& repo, const Version& version, RunMode mode) {
+fs::path new_run_dir(const Options& o, const fs::path& repo, const Version& version, RunMode mode) {
   if (!o.state_dir.empty()) return normal(o.state_dir);
   if (auto env = env_state_dir(); !env.empty()) return normal(env);
   auto git_dir = git_dir_holding(repo);
@@ -117,10 +117,10 @@ fsys::path new_run_dir(const Options& o, const fsys::path& repo, const Version& 
   return git_dir / "relman" / run_name(version, mode);
 }
 
-fsys::path find_run(const Options& o) {
+fs::path find_run(const Options& o) {
   if (!o.state_dir.empty()) return normal(o.state_dir);
   if (auto env = env_state_dir(); !env.empty()) return normal(env);
-  auto cwd = fsys::current_path();
+  auto cwd = fs::current_path();
   auto enclosing = enclosing_run(cwd);
   if (enclosing && o.run.empty()) return *enclosing;
   auto home = runs_home(cwd, enclosing);
@@ -145,7 +145,7 @@ fsys::path find_run(const Options& o) {
                    fmt::format("choose with --run NAME, e.g. `relman status --run {}`", runs[0].filename().string()));
 }
 
-std::string with_state_dir(const std::string& command, const fsys::path& dir) {
+std::string with_state_dir(const std::string& command, const fs::path& dir) {
   auto target = normal(dir);
   Options plain;
   try {
@@ -154,12 +154,12 @@ std::string with_state_dir(const std::string& command, const fsys::path& dir) {
     // Several runs, or none found from here: an option says which.
   }
   if (env_state_dir().empty()) {
-    auto cwd = fsys::current_path();
+    auto cwd = fs::current_path();
     auto home = runs_home(cwd, enclosing_run(cwd));
     if (!home.empty() && normal(home) == target.parent_path()) return command + " --run " + target.filename().string();
   }
   std::error_code ec;
-  auto rel = fsys::relative(target, fsys::current_path(), ec);
+  auto rel = fs::relative(target, fs::current_path(), ec);
   auto shown = (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel : target;
   return command + " --state-dir " + shown.string();
 }

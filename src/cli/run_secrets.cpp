@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "adapters/credentials.h"
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 
 namespace relman::cli {
@@ -28,7 +28,7 @@ std::optional<std::string> unmaskable_place(const OpenRun& run, const std::strin
   if (run.version.str().find(secret) != std::string::npos) return "the release's version";
   std::string text;
   try {
-    text = fs::read_file(run.workflow.file);
+    text = durable::read_file(run.workflow.file);
   } catch (const std::exception&) {
   }
   if (text.find(secret) != std::string::npos) return "the workflow " + run.workflow.file.string();

@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_mirror.h"
 #include "adapters/process.h"
 #include "core/errors.h"
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 nlohmann::json SandboxInfo::describe() const {
   nlohmann::json r = nlohmann::json::object();
@@ -69,7 +69,7 @@ const std::vector<std::string> all_branches_and_tags = {"+refs/heads/*:refs/head
 
 // A bare mirror of `remote` of `src`: fetched from the real URL (a read), or
 // when that fails (offline), made from what `src` knows of the remote.
-void make_mirror(const fsys::path& src, const std::string& remote_name, const std::string& url, const fsys::path& mirror) {
+void make_mirror(const fs::path& src, const std::string& remote_name, const std::string& url, const fs::path& mirror) {
   git::init_bare(mirror);
   if (git::try_fetch_url(mirror, url, all_branches_and_tags, git::Tags::refspecs_only).empty()) return;
   // Offline: the remote-tracking refs of the real repository, and its tags.
@@ -85,8 +85,8 @@ void make_mirror(const fsys::path& src, const std::string& remote_name, const st
 // own; a path or URL that spells one of the repository's remotes to that
 // one's; any other path or URL to a new mirror read from it. What cannot
 // be mapped stops the rehearsal before its first step.
-void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector<RemoteUse>& pushes) {
-  const fsys::path cwd = fsys::current_path();
+void map_push_targets(SandboxInfo& sb, const fs::path& repo, const std::vector<RemoteUse>& pushes) {
+  const fs::path cwd = fs::current_path();
   std::map<std::string, std::string> by_url;  // normalized URL -> key in sb.remotes
   for (const auto& [name, rem] : sb.remotes) by_url.emplace(normalize_remote(rem.url, repo), name);
   int n = 0;
@@ -110,7 +110,7 @@ void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector
     SandboxInfo::Remote info;
     info.url = use.target;
     do info.mirror = sb.root / "remotes" / fmt::format("target-{}.git", ++n);
-    while (fsys::exists(info.mirror));
+    while (fs::exists(info.mirror));
     const auto local = remote_local_path(use.target, cwd);
     git::init_bare(info.mirror);
     std::string why = git::try_fetch_url(info.mirror, local.empty() ? use.target : local.string(),
@@ -129,7 +129,7 @@ void map_push_targets(SandboxInfo& sb, const fsys::path& repo, const std::vector
   }
 }
 
-std::string make_throwaway_key(const fsys::path& home) {
+std::string make_throwaway_key(const fs::path& home) {
   process::Spec spec;
   spec.env["GNUPGHOME"] = home.string();
   spec.capture = true;
@@ -151,17 +151,17 @@ std::string make_throwaway_key(const fsys::path& home) {
 
 }  // namespace
 
-SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const Options& o,
+SandboxInfo make_sandbox(const fs::path& repo, const fs::path& root, const Options& o,
                          const std::vector<RemoteUse>& pushes) {
   SandboxInfo sb;
   sb.root = root;
   sb.workspace = root / "workspace";
-  fs::create_directories_durable(root / "remotes");
-  fs::create_directories_durable(root / "uploads");
-  fs::create_directories_durable(root / "outbox");
+  durable::create_directories_durable(root / "remotes");
+  durable::create_directories_durable(root / "uploads");
+  durable::create_directories_durable(root / "outbox");
   if (git::is_bare(repo))
     throw ConfigError(fmt::format("--repo {} is a bare repository; give the release manager's working clone", repo.string()));
-  const fsys::path work_tree = git::work_tree(repo);
+  const fs::path work_tree = git::work_tree(repo);
 
   // The workspace: a local clone of the committed state, on the same branch.
   git::clone_local(work_tree, sb.workspace, git::checked_out_branch(repo).value_or(""));
@@ -195,15 +195,15 @@ SandboxInfo make_sandbox(const fsys::path& repo, const fsys::path& root, const O
     char tmpl[] = "/tmp/relman-gpg-XXXXXX";
     if (!::mkdtemp(tmpl)) throw ConfigError("cannot create a directory for the rehearsal's GPG key");
     sb.gnupghome = tmpl;
-    fsys::permissions(sb.gnupghome, fsys::perms::owner_all, fsys::perm_options::replace);
+    fs::permissions(sb.gnupghome, fs::perms::owner_all, fs::perm_options::replace);
     sb.signing_key = make_throwaway_key(sb.gnupghome);
     process::Spec spec;
     spec.env["GNUPGHOME"] = sb.gnupghome.string();
     spec.capture = true;
     spec.argv = {"gpg", "--batch", "--armor", "--export", sb.signing_key};
     auto r = process::run(spec);
-    fs::create_directories_durable(root.parent_path() / "artifacts");
-    fs::write_atomic(root.parent_path() / "artifacts" / "rehearsal-signing-key.asc", r.output);
+    durable::create_directories_durable(root.parent_path() / "artifacts");
+    durable::write_atomic(root.parent_path() / "artifacts" / "rehearsal-signing-key.asc", r.output);
   }
   enter_sandbox(sb);
   return sb;
@@ -214,7 +214,7 @@ void enter_sandbox(const SandboxInfo& sb) {
 }
 
 void leave_sandbox(const SandboxInfo& sb) {
-  if (sb.gnupghome.empty() || !fsys::exists(sb.gnupghome)) return;
+  if (sb.gnupghome.empty() || !fs::exists(sb.gnupghome)) return;
   process::Spec spec;
   spec.argv = {"gpgconf", "--homedir", sb.gnupghome.string(), "--kill", "gpg-agent"};
   spec.capture = true;
@@ -229,7 +229,7 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
   std::vector<std::string> out;
   for (const auto& [name, rem] : sb.remotes) {
     std::error_code ec;
-    if (!fsys::exists(rem.mirror, ec)) continue;
+    if (!fs::exists(rem.mirror, ec)) continue;
     auto after = git::list_refs(rem.mirror);
     std::vector<std::string> lines;
     for (const auto& [ref, sha] : after) {
@@ -243,12 +243,12 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
     out.push_back(fmt::format("  remote {}: {}", shown, lines.empty() ? "no change" : ""));
     for (auto& l : lines) out.push_back(l);
   }
-  auto list_dir = [&](const fsys::path& dir, const std::string& title) {
+  auto list_dir = [&](const fs::path& dir, const std::string& title) {
     std::error_code ec;
-    if (!fsys::exists(dir, ec)) return;
+    if (!fs::exists(dir, ec)) return;
     std::vector<std::string> files;
-    for (auto it = fsys::recursive_directory_iterator(dir, ec); it != fsys::recursive_directory_iterator(); ++it)
-      if (it->is_regular_file()) files.push_back(fsys::relative(it->path(), dir).string());
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); ++it)
+      if (it->is_regular_file()) files.push_back(fs::relative(it->path(), dir).string());
     std::sort(files.begin(), files.end());
     out.push_back(fmt::format("  {}: {}", title, files.empty() ? "none" : std::to_string(files.size())));
     for (const auto& f : files) out.push_back("    " + f);

@@ -10,7 +10,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 std::string to_string(RemoteForm f) {
   switch (f) {
@@ -37,8 +37,8 @@ RemoteForm classify_remote(const std::string& t) {
   return RemoteForm::name;
 }
 
-fsys::path remote_local_path(const std::string& target, const fsys::path& cwd) {
-  fsys::path p;
+fs::path remote_local_path(const std::string& target, const fs::path& cwd) {
+  fs::path p;
   switch (classify_remote(target)) {
     case RemoteForm::path: p = target; break;
     case RemoteForm::file_url: {
@@ -47,21 +47,21 @@ fsys::path remote_local_path(const std::string& target, const fsys::path& cwd) {
       auto slash = rest.find('/');
       std::string host = slash == std::string::npos ? rest : rest.substr(0, slash);
       if (!host.empty() && host != "localhost") return {};
-      p = slash == std::string::npos ? fsys::path("/") : fsys::path(rest.substr(slash));
+      p = slash == std::string::npos ? fs::path("/") : fs::path(rest.substr(slash));
       break;
     }
     default: return {};
   }
   if (p.is_relative()) p = cwd / p;
   std::error_code ec;
-  auto canon = fsys::weakly_canonical(p, ec);
+  auto canon = fs::weakly_canonical(p, ec);
   p = ec ? p.lexically_normal() : canon;
   std::string s = p.string();
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
 }
 
-std::string normalize_remote(const std::string& target, const fsys::path& cwd) {
+std::string normalize_remote(const std::string& target, const fs::path& cwd) {
   auto local = remote_local_path(target, cwd);
   if (!local.empty()) return "local:" + local.string();
   std::string s = target;
@@ -70,7 +70,7 @@ std::string normalize_remote(const std::string& target, const fsys::path& cwd) {
 }
 
 std::vector<RemoteUse> remotes_written(const Workflow& wf, const Version& v, const std::vector<std::string>& skipped,
-                                       const fsys::path& repo) {
+                                       const fs::path& repo) {
   RunPaths paths;
   paths.repo = repo;
   VarMap vars = resolve_vars(wf, v, paths);

@@ -15,7 +15,7 @@
 
 namespace relman::cli {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -44,7 +44,7 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
   if (!sums.empty()) say(o, "artifacts:");
   for (const auto& [sha, file] : sums) {
     std::error_code ec;
-    auto size = fsys::file_size(run.dir / "artifacts" / file, ec);
+    auto size = fs::file_size(run.dir / "artifacts" / file, ec);
     say(o, fmt::format("  {:<32} {:>12} bytes  sha256 {}", file, ec ? 0 : size, sha));
   }
   say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.lexically_normal().string()));

@@ -6,11 +6,11 @@
 
 namespace relman {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 namespace {
 
-bool inside(const fsys::path& base, const fsys::path& p) {
+bool inside(const fs::path& base, const fs::path& p) {
   auto rel = p.lexically_relative(base);
   return !rel.empty() && *rel.begin() != ".." && !rel.is_absolute();
 }
@@ -20,7 +20,7 @@ bool inside(const fsys::path& base, const fsys::path& p) {
 std::string path_problem(const std::string& value) {
   if (value.find("${") != std::string::npos) return {};
   if (value.empty()) return "is empty";
-  fsys::path p(value);
+  fs::path p(value);
   if (p.is_absolute()) return "is an absolute path";
   for (const auto& part : p)
     if (part == "..") return "leaves its directory with '..'";
@@ -43,31 +43,31 @@ void check_confined_param(const json& with, const std::string& key, const std::s
     check(v);
 }
 
-fsys::path confine_path(const StepContext& ctx, const fsys::path& base, const std::string& p, const std::string& place) {
+fs::path confine_path(const StepContext& ctx, const fs::path& base, const std::string& p, const std::string& place) {
   auto refuse = [&](const std::string& why) {
     return StepError(fmt::format("'{}' {}; a step writes only inside {} ({}). Name a path inside it, "
                                  "then: relman retry {}", p, why, place, base.string(), ctx.step_id));
   };
   if (p.empty()) throw refuse("is empty");
-  const fsys::path abs_base = fsys::absolute(base).lexically_normal();
-  fsys::path given(p);
-  fsys::path joined = (given.is_absolute() ? given : abs_base / given).lexically_normal();
+  const fs::path abs_base = fs::absolute(base).lexically_normal();
+  fs::path given(p);
+  fs::path joined = (given.is_absolute() ? given : abs_base / given).lexically_normal();
   if (!inside(abs_base, joined)) throw refuse(given.is_absolute() ? "is outside it" : "leaves it with '..'");
   // The same question after following every symbolic link on the way, a
   // dangling one too (a write through it would create its target): a link
   // planted in artifacts/ must not carry a write elsewhere.
   std::error_code ec;
-  fsys::path real_base = fsys::weakly_canonical(abs_base, ec);
+  fs::path real_base = fs::weakly_canonical(abs_base, ec);
   if (ec) real_base = abs_base;
-  fsys::path prefix = abs_base;
+  fs::path prefix = abs_base;
   for (const auto& part : joined.lexically_relative(abs_base)) {
     if (part == ".") continue;
     prefix /= part;
-    if (!fsys::is_symlink(prefix, ec)) continue;
-    fsys::path target = fsys::read_symlink(prefix, ec);
+    if (!fs::is_symlink(prefix, ec)) continue;
+    fs::path target = fs::read_symlink(prefix, ec);
     if (ec) throw refuse("cannot be resolved: " + ec.message());
     if (target.is_relative()) target = prefix.parent_path() / target;
-    fsys::path real = fsys::weakly_canonical(target, ec);
+    fs::path real = fs::weakly_canonical(target, ec);
     if (ec) real = target.lexically_normal();
     if (!inside(real_base, real) && real != real_base)
       throw refuse("leads out of it through a symbolic link (" + prefix.string() + " -> " + real.string() + ")");

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 #include "core/recovery.h"
 #include "core/step_log.h"

@@ -37,7 +37,7 @@ namespace {
 
 std::string read_journal_file(const std::filesystem::path& file) {
   try {
-    return fs::read_file(file);
+    return durable::read_file(file);
   } catch (const std::exception& e) {
     throw StateError(fmt::format("cannot read the journal {}: {}", file.string(), e.what()));
   }
@@ -245,7 +245,7 @@ Journal::Journal(const std::filesystem::path& file, const Loaded& loaded, const 
     if (::ftruncate(fd_.get(), static_cast<off_t>(loaded.good_size)) != 0 || ::fsync(fd_.get()) != 0)
       throw StateError(fmt::format("cannot cut the torn tail off {}: {}", file.string(), std::strerror(errno)));
   }
-  if (!existed) fs::fsync_path(file.parent_path());
+  if (!existed) durable::fsync_path(file.parent_path());
   next_seq_ = loaded.last_seq + 1;
   size_ = loaded.good_size;
 }
@@ -288,7 +288,7 @@ nlohmann::json Journal::append(nlohmann::json event, bool sync) {
   std::string line = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += '\n';
   try {
-    fs::write_all(fd_.get(), line);
+    durable::write_all(fd_.get(), line);
   } catch (const std::exception& e) {
     fail(fmt::format("cannot append to the journal {}: {}", path_.string(), e.what()));
   }

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/event.h"
 
 namespace relman {
@@ -76,7 +76,7 @@ class Journal {
 
   std::filesystem::path path_;
   const Redactor* redactor_;
-  fs::Fd fd_;
+  durable::Fd fd_;
   uint64_t next_seq_ = 1;
   bool dirty_ = false;  // written but not yet synced
   uint64_t size_ = 0;   // bytes up to the end of the last whole event written

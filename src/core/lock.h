@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 namespace relman {
 
@@ -16,7 +16,7 @@ class RunLock {
   explicit RunLock(const std::filesystem::path& state_dir);
 
  private:
-  fs::Fd fd_;
+  durable::Fd fd_;
 };
 
 }  // namespace relman

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 
 namespace relman {
@@ -25,7 +25,7 @@ std::optional<nlohmann::json> load_release_cycle(const VarMap& vars) {
   if (path.empty()) return std::nullopt;
   std::string text;
   try {
-    text = fs::read_file(path);
+    text = durable::read_file(path);
   } catch (const std::exception& e) {
     throw ConfigError(fmt::format("var release_cycle: {}; save https://peps.python.org/api/release-cycle.json "
                                   "as {} or unset the var",

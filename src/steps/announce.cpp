@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/sha256.h"
 #include "core/errors.h"
 #include "steps/github_api.h"
@@ -14,7 +14,7 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 constexpr const char* kDefaultTemplate =
     "# {{project}} {{version}}\n"
@@ -42,21 +42,21 @@ bool bookkeeping(const std::string& name) {
 std::vector<Artifact> artifacts_of(const StepContext& ctx) {
   std::vector<Artifact> out;
   auto sums = ctx.artifacts_dir / "SHA256SUMS";
-  if (stdfs::is_regular_file(sums)) {
+  if (fs::is_regular_file(sums)) {
     for (const auto& entry : read_sha256sums(sums)) {
       Artifact a{entry.name, 0, entry.sha256};
       auto path = ctx.artifacts_dir / a.name;
-      if (!stdfs::is_regular_file(path))
+      if (!fs::is_regular_file(path))
         throw StepError(fmt::format("SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it", a.name, a.name));
       if (sha256_file(path) != a.sha256)
         throw StepError(fmt::format("artifacts/{} does not match SHA256SUMS; it changed after the checksums were "
                                     "made: re-run the checksum step (and the signatures), then `relman resume`", a.name));
-      a.size = stdfs::file_size(path);
+      a.size = fs::file_size(path);
       out.push_back(a);
     }
     return out;
   }
-  for (const auto& e : stdfs::directory_iterator(ctx.artifacts_dir)) {
+  for (const auto& e : fs::directory_iterator(ctx.artifacts_dir)) {
     if (!e.is_regular_file() || bookkeeping(e.path().filename().string())) continue;
     out.push_back({e.path().filename().string(), e.file_size(), sha256_file(e.path())});
   }
@@ -112,10 +112,10 @@ std::string template_of(const StepContext& ctx) {
   // and a missing path is an error rather than a one-line announcement.
   if (t.find('\n') != std::string::npos || t.find("{{") != std::string::npos) return t;
   auto path = ctx.repo_path(t);
-  if (!stdfs::is_regular_file(path))
+  if (!fs::is_regular_file(path))
     throw StepError(fmt::format("template file {} does not exist; fix the path (relative to the repository) or "
                                 "give the text inline", path.string()));
-  return fs::read_file(path);
+  return durable::read_file(path);
 }
 
 class Announce : public StepKind {
@@ -134,7 +134,7 @@ class Announce : public StepKind {
   json run(StepContext& ctx) const override {
     std::string text = render(ctx, template_of(ctx));
     auto file = ctx.artifacts_dir / "announce.md";
-    fs::write_atomic(file, text);
+    durable::write_atomic(file, text);
     ctx.log->line(fmt::format("rendered {} ({} bytes)", file.string(), text.size()));
     json out = {{"file", file.string()}, {"posted", false}};
     if (!ctx.has("webhook")) return out;

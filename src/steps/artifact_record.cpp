@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 namespace relman::steps {
 
@@ -21,14 +21,14 @@ std::filesystem::path export_record_path(const std::filesystem::path& artifacts_
 
 void write_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix,
                          const nlohmann::json& record) {
-  fs::write_atomic(export_record_path(artifacts_dir, prefix), record.dump(2) + "\n");
+  durable::write_atomic(export_record_path(artifacts_dir, prefix), record.dump(2) + "\n");
 }
 
 namespace {
 
 std::optional<nlohmann::json> parse(const std::filesystem::path& path) {
   try {
-    auto j = nlohmann::json::parse(fs::read_file(path));
+    auto j = nlohmann::json::parse(durable::read_file(path));
     if (j.is_object() && j.contains("files") && j["files"].is_object()) return j;
   } catch (const std::exception&) {
   }

@@ -25,7 +25,7 @@ std::optional<FileStamp> stamp(const std::filesystem::path& file);
 std::filesystem::path export_record_path(const std::filesystem::path& artifacts_dir, const std::string& prefix);
 
 // The record: {"commit", "prefix", "liblzma", "files": {name: {"sha256", "size", "mtime_ns"}}}.
-// Written atomically (fs::write_atomic).
+// Written atomically (durable::write_atomic).
 void write_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix,
                          const nlohmann::json& record);
 // nullopt when missing or unreadable (a damaged record only costs a re-export).

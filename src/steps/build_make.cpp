@@ -19,7 +19,7 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // A plain directory name: the build directory lives inside the step's
@@ -31,19 +31,19 @@ bool plain_name(const std::string& s) {
 // ccache in masquerade mode: compiler names on PATH that lead to ccache,
 // which runs the next real compiler of that name further down PATH. This
 // catches CC=gcc, CC=cc and plain `cc` from Makefiles alike.
-stdfs::path masquerade_dir(const stdfs::path& ccache, const stdfs::path& dir) {
-  stdfs::create_directories(dir);
+fs::path masquerade_dir(const fs::path& ccache, const fs::path& dir) {
+  fs::create_directories(dir);
   for (const char* name : {"cc", "gcc", "c++", "g++", "clang", "clang++"}) {
     std::error_code ec;
-    stdfs::remove(dir / name, ec);
-    stdfs::create_symlink(ccache, dir / name);
+    fs::remove(dir / name, ec);
+    fs::create_symlink(ccache, dir / name);
   }
   return dir;
 }
 
 struct Build {
   StepContext& ctx;
-  stdfs::path build_dir;
+  fs::path build_dir;
   std::map<std::string, std::string> env;
   Clock::time_point deadline;
   long long timeout_s = 0;
@@ -129,7 +129,7 @@ class BuildMake : public StepKind {
 
   json run(StepContext& ctx) const override {
     const auto tarball = ctx.artifact_path(ctx.str("tarball"));
-    if (!stdfs::is_regular_file(tarball))
+    if (!fs::is_regular_file(tarball))
       throw StepError(fmt::format("the tarball {} does not exist. Check `tarball` (relative to {}) "
                                   "and that the export step made it.", tarball.string(), ctx.artifacts_dir.string()));
     const std::string dir_name = ctx.str("dir", "build");
@@ -143,8 +143,8 @@ class BuildMake : public StepKind {
 
     // A fresh tree each attempt: a half-built tree from a failed attempt
     // would hide whether the tarball alone builds.
-    const auto root = stdfs::absolute(ctx.work_dir / dir_name);
-    stdfs::remove_all(root);
+    const auto root = fs::absolute(ctx.work_dir / dir_name);
+    fs::remove_all(root);
     ctx.log->line(fmt::format("unpacking {} into {}", tarball.string(), root.string()));
     unpack::Stats stats;
     unpack::Options unpacking;
@@ -159,10 +159,10 @@ class BuildMake : public StepKind {
     }
     ctx.log->line(fmt::format("unpacked {} entries, {} bytes", stats.entries, stats.bytes));
 
-    std::vector<stdfs::path> tops;
-    for (const auto& e : stdfs::directory_iterator(root)) tops.push_back(e.path());
+    std::vector<fs::path> tops;
+    for (const auto& e : fs::directory_iterator(root)) tops.push_back(e.path());
     std::sort(tops.begin(), tops.end());
-    if (tops.size() != 1 || !stdfs::is_directory(tops[0])) {
+    if (tops.size() != 1 || !fs::is_directory(tops[0])) {
       std::string found;
       for (const auto& t : tops) found += (found.empty() ? "" : ", ") + t.filename().string();
       throw StepError(fmt::format("{} should hold exactly one top-level directory (like "
@@ -170,7 +170,7 @@ class BuildMake : public StepKind {
     }
     Build build{ctx, tops[0], {}, start + std::chrono::seconds(timeout_s), timeout_s};
     const auto interpreter = build.build_dir / ctx.str("program", "python");
-    if (!stdfs::is_regular_file(build.build_dir / "configure"))
+    if (!fs::is_regular_file(build.build_dir / "configure"))
       throw StepError(fmt::format("the tarball has no `configure` script in {}/. Is it a source "
                                   "release of the project?", build.build_dir.filename().string()));
 
@@ -179,7 +179,7 @@ class BuildMake : public StepKind {
       auto ccache = process::find_program("ccache");
       if (!ccache.empty()) {
         use_ccache = true;
-        auto masq = masquerade_dir(stdfs::absolute(ccache), stdfs::absolute(ctx.work_dir / "ccache-bin"));
+        auto masq = masquerade_dir(fs::absolute(ccache), fs::absolute(ctx.work_dir / "ccache-bin"));
         const char* path = std::getenv("PATH");
         build.env["PATH"] = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
         // Paths under the base directory are hashed relative to it, and the
@@ -188,7 +188,7 @@ class BuildMake : public StepKind {
         build.env["CCACHE_BASEDIR"] = root.string();
         build.env["CCACHE_NOHASHDIR"] = "1";
         if (ctx.has("ccache_dir")) {
-          stdfs::path d = ctx.str("ccache_dir");
+          fs::path d = ctx.str("ccache_dir");
           build.env["CCACHE_DIR"] =
               (d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory")).string();
         }
@@ -213,7 +213,7 @@ class BuildMake : public StepKind {
     for (auto& a : ctx.list("make")) make.push_back(a);
     build.run(make, process::show_argv(make));
 
-    if (!stdfs::exists(interpreter))
+    if (!fs::exists(interpreter))
       throw StepError(fmt::format("make succeeded but {} was not built. Set `program` to the "
                                   "interpreter's path inside the tree, or check the make targets.", interpreter.string()));
     ctx.save_checkpoint({{"built", true}});
@@ -232,7 +232,7 @@ class BuildMake : public StepKind {
     spec.timeout = std::chrono::seconds(30);
     spec.capture = true;
     try {
-      if (stdfs::exists(interpreter) && process::run(spec).ok())
+      if (fs::exists(interpreter) && process::run(spec).ok())
         return {ProbeResult::done,
                 {{"build_dir", cp.value("build_dir", "")},
                  {"interpreter", interpreter},

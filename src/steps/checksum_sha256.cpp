@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "steps/artifact_record.h"
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -83,7 +83,7 @@ class ChecksumSha256 : public StepKind {
     auto out = output_of(ctx);
     Sums sums = hash_all(files);
     try {
-      fs::write_atomic(out, render(sums));
+      durable::write_atomic(out, render(sums));
     } catch (const std::system_error& e) {
       throw StepError(fmt::format("cannot write {}: {}. Make its directory writable, then: relman resume", out.string(), e.what()));
     }
@@ -102,7 +102,7 @@ class ChecksumSha256 : public StepKind {
     } catch (const StepError& e) {
       return {ProbeResult::not_done, json::object(), e.what()};
     }
-    if (fs::read_file(out) != render(sums))
+    if (durable::read_file(out) != render(sums))
       return {ProbeResult::not_done, json::object(), out.string() + " does not match the files"};
     return {ProbeResult::done, outputs_of(sums, out), out.string() + " matches the files"};
   }

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/sha256.h"
 #include "adapters/unpack.h"
 #include "core/errors.h"
@@ -19,23 +19,23 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 // Every downloaded file, checked against the published checksums. Returns the
 // files (SHA256SUMS included); throws StepError on any mismatch, a listed file
 // missing, a file not listed, or no checksums at all.
-std::vector<std::string> verify(const stdfs::path& root) {
-  std::map<stdfs::path, std::string> expected;  // absolute path -> hex
+std::vector<std::string> verify(const fs::path& root) {
+  std::map<fs::path, std::string> expected;  // absolute path -> hex
   bool any = false;
-  for (const auto& art : stdfs::directory_iterator(root)) {
+  for (const auto& art : fs::directory_iterator(root)) {
     if (!art.is_directory()) continue;
     auto sums = art.path() / "SHA256SUMS";
-    if (!stdfs::is_regular_file(sums)) continue;
+    if (!fs::is_regular_file(sums)) continue;
     any = true;
     // The SHA256SUMS artifact names files as <artifact>/<file>; a SHA256SUMS
     // inside another artifact names that artifact's own files.
     auto base = art.path().filename() == "SHA256SUMS" ? root : art.path();
-    const auto parsed = parse_sha256sums(fs::read_file(sums));
+    const auto parsed = parse_sha256sums(durable::read_file(sums));
     if (!parsed.problems.empty())
       throw StepError(fmt::format("{} is not a checksum list relman can trust: {}; make the workflow write "
                                   "it with sha256sum, naming files below its folder, each once", sums.string(), fmt::join(parsed.problems, "; ")));
@@ -47,20 +47,20 @@ std::vector<std::string> verify(const stdfs::path& root) {
         "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it"));
   std::vector<std::string> problems, files;
   for (const auto& [path, hex] : expected) {
-    if (!stdfs::is_regular_file(path)) {
-      problems.push_back(fmt::format("{} is listed but was not downloaded", stdfs::relative(path, root).string()));
+    if (!fs::is_regular_file(path)) {
+      problems.push_back(fmt::format("{} is listed but was not downloaded", fs::relative(path, root).string()));
       continue;
     }
     auto got = sha256_file(path);
     if (got != hex)
-      problems.push_back(fmt::format("{} has sha256 {} but the run published {}", stdfs::relative(path, root).string(), got, hex));
+      problems.push_back(fmt::format("{} has sha256 {} but the run published {}", fs::relative(path, root).string(), got, hex));
   }
-  for (const auto& e : stdfs::recursive_directory_iterator(root)) {
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
     files.push_back(e.path().string());
     if (e.path().filename() == "SHA256SUMS") continue;
     if (!expected.count(e.path()))
-      problems.push_back(fmt::format("{} is not listed in any SHA256SUMS", stdfs::relative(e.path(), root).string()));
+      problems.push_back(fmt::format("{} is not listed in any SHA256SUMS", fs::relative(e.path(), root).string()));
   }
   if (!problems.empty())
     throw StepError(fmt::format("the run's artifacts do not match its checksums: {}; the download or the CI "
@@ -130,8 +130,8 @@ class CiWait : public StepKind {
 
     auto root = ctx.artifacts_dir / ctx.step_id;
     auto staging = ctx.work_dir / "download";
-    stdfs::remove_all(staging);
-    stdfs::create_directories(staging);
+    fs::remove_all(staging);
+    fs::create_directories(staging);
     auto artifacts = api.get_all("/actions/runs/" + run_id + "/artifacts?per_page=100", "artifacts");
     // Flushed before the rename below makes them the step's result.
     unpack::Options unpacking;
@@ -152,14 +152,14 @@ class CiWait : public StepKind {
       } catch (const std::runtime_error& e) {
         throw StepError(fmt::format("{}; re-run the step to download it again", e.what()));
       }
-      stdfs::remove(zip);
+      fs::remove(zip);
     }
     auto files = verify(staging);
     // Only checked files reach artifacts/: the swap is one rename.
-    stdfs::remove_all(root);
-    stdfs::rename(staging, root);
-    fs::fsync_path(ctx.artifacts_dir);
-    for (auto& f : files) f = (root / stdfs::relative(f, staging)).string();
+    fs::remove_all(root);
+    fs::rename(staging, root);
+    durable::fsync_path(ctx.artifacts_dir);
+    for (auto& f : files) f = (root / fs::relative(f, staging)).string();
     ctx.log->line(fmt::format("downloaded {} artifact(s), {} file(s), checksums match: {}", artifacts.size(), files.size(), root.string()));
     out["dir"] = root.string();
     out["files"] = files;
@@ -170,7 +170,7 @@ class CiWait : public StepKind {
     // Waiting reads only: when in doubt, wait again.
     if (!ctx.flag("download", true)) return {ProbeResult::not_done, json::object(), "nothing downloaded; waits again"};
     auto root = ctx.artifacts_dir / ctx.step_id;
-    if (!stdfs::is_directory(root)) return {ProbeResult::not_done, json::object(), "no downloads yet"};
+    if (!fs::is_directory(root)) return {ProbeResult::not_done, json::object(), "no downloads yet"};
     try {
       auto files = verify(root);
       return {ProbeResult::done,

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 #include "core/release_cycle.h"
 #include "core/step_kind.h"
@@ -53,8 +53,8 @@ class CpythonBump : public StepKind {
     Bump b = compute(ctx);
     for (const auto& t : b.targets) {
       auto path = ctx.repo / t.rel;
-      if (fs::read_file(path) != t.content) {
-        fs::write_atomic(path, t.content);
+      if (durable::read_file(path) != t.content) {
+        durable::write_atomic(path, t.content);
         ctx.log->line(fmt::format("updated {} for {}", t.rel, b.version));
       } else {
         ctx.log->line(fmt::format("{} already says {}", t.rel, b.version));
@@ -72,7 +72,7 @@ class CpythonBump : public StepKind {
       return {ProbeResult::unknown, json::object(), e.what()};
     }
     for (const auto& t : b.targets)
-      if (fs::read_file(ctx.repo / t.rel) != t.content)
+      if (durable::read_file(ctx.repo / t.rel) != t.content)
         return {ProbeResult::not_done, json::object(), t.rel + " does not hold " + b.version + " yet"};
     return {ProbeResult::done, outputs_of(b), "the files hold the version"};
   }
@@ -98,7 +98,7 @@ class CpythonBump : public StepKind {
       auto p = ctx.repo / rel;
       if (!std::filesystem::exists(p))
         throw StepError(fmt::format("{} does not exist; is --repo a CPython checkout?", p.string()));
-      return fs::read_file(p);
+      return durable::read_file(p);
     };
     Bump b;
     b.version = v.str() + suffix;
@@ -132,7 +132,7 @@ class CpythonBump : public StepKind {
       const auto path = ctx.repo / rel;
       if (!std::filesystem::exists(path)) continue;  // release.py: "Skipping FILE"
       std::optional<std::string> content;
-      const std::string text = fs::read_file(path);
+      const std::string text = durable::read_file(path);
       if (rel == "configure.ac") content = cpython::bump_configure_ac(text, v);
       if (rel == "PC/pyconfig.h") content = cpython::bump_pyconfig_h(text, v);
       if (!content) {

@@ -8,7 +8,7 @@
 
 #include <optional>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 
@@ -100,8 +100,8 @@ class CpythonCheckMagic : public StepKind {
       if (strict) throw StepError(msg);
       ctx.log->line("warning: " + msg);
     };
-    auto actual = actual_magic(fs::read_file(actual_file));
-    auto expected = expected_magic(fs::read_file(expected_file));
+    auto actual = actual_magic(durable::read_file(actual_file));
+    auto expected = expected_magic(durable::read_file(expected_file));
     if (!actual) complain(fmt::format("cannot find `#define PYC_MAGIC_NUMBER N` in {}", kActual));
     if (!expected) complain(fmt::format("cannot find `EXPECTED_MAGIC_NUMBER = N` in {}", kExpected));
     out = {{"checked", true}, {"actual", actual.value_or("unknown")}, {"expected", expected.value_or("unknown")}};

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_tracked.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
@@ -30,7 +30,7 @@ std::vector<std::string> source_hits(const StepContext& ctx, const std::string& 
     if (rel.compare(0, prefix.size(), prefix) != 0) continue;
     const auto path = ctx.repo / rel;
     if (!std::filesystem::is_regular_file(path)) continue;
-    const std::string text = fs::read_file(path);
+    const std::string text = durable::read_file(path);
     size_t start = 0;
     for (int lineno = 1; start < text.size(); ++lineno) {
       size_t nl = text.find('\n', start);
@@ -55,7 +55,7 @@ std::vector<std::string> built_hits(const std::filesystem::path& root) {
                                 root.string()));
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
-    const std::string text = fs::read_file(e.path());
+    const std::string text = durable::read_file(e.path());
     size_t start = 0;
     for (int lineno = 1; start < text.size(); ++lineno) {
       size_t nl = text.find('\n', start);

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <set>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_tracked.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
@@ -49,7 +49,7 @@ class CpythonDocsNext : public StepKind {
       const auto path = ctx.repo / rel;
       if (!std::filesystem::is_regular_file(path)) continue;  // deleted in the work tree
       int n = 0;
-      std::string text = cpython::replace_next_directives(fs::read_file(path), version, n);
+      std::string text = cpython::replace_next_directives(durable::read_file(path), version, n);
       if (n == 0) continue;
       changes += n;
       writes.emplace_back(rel, std::move(text));
@@ -65,7 +65,7 @@ class CpythonDocsNext : public StepKind {
     json out = {{"files", json(std::vector<std::string>(files.begin(), files.end()))}, {"changes", total}};
     if (!writes.empty() && ctx.save_checkpoint) ctx.save_checkpoint(out);
     for (const auto& [rel, text] : writes) {
-      fs::write_atomic(ctx.repo / rel, text);
+      durable::write_atomic(ctx.repo / rel, text);
       ctx.log->line(fmt::format("{}: `next` -> {}", rel, version));
     }
     if (total == 0) ctx.log->line("no `next` directive in the tracked .rst files");
@@ -83,7 +83,7 @@ class CpythonDocsNext : public StepKind {
       const auto path = ctx.repo / r;
       if (!std::filesystem::is_regular_file(path)) continue;
       int n = 0;
-      cpython::replace_next_directives(fs::read_file(path), "x", n);
+      cpython::replace_next_directives(durable::read_file(path), "x", n);
       if (n) return {ProbeResult::not_done, json::object(), r + " still has a `next` directive"};
     }
     json out = {{"files", ctx.checkpoint.value("files", json::array())}, {"changes", ctx.checkpoint.value("changes", 0)}};

@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_ops.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -19,7 +19,7 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 // The native rendering, or a StepError saying what to fix.
 std::string render(const StepContext& ctx, const news::Tree& tree, const std::string& ref) {
@@ -37,20 +37,20 @@ std::string render(const StepContext& ctx, const news::Tree& tree, const std::st
 // and Python/ceval.c, and reads only Misc/NEWS.d below it: a scratch
 // directory with the tag's Misc/NEWS.d and stand-ins for those four is all
 // it needs, without a checkout of the tag.
-stdfs::path blurb_root(const StepContext& ctx, const news::Tree& tree) {
-  const stdfs::path root = ctx.work_dir / "blurb-tree";
+fs::path blurb_root(const StepContext& ctx, const news::Tree& tree) {
+  const fs::path root = ctx.work_dir / "blurb-tree";
   std::error_code ec;
-  stdfs::remove_all(root, ec);
+  fs::remove_all(root, ec);
   auto put = [&](const std::string& rel, const std::string& content) {
-    fs::create_directories_durable((root / rel).parent_path());
-    fs::write_atomic(root / rel, content);
+    durable::create_directories_durable((root / rel).parent_path());
+    durable::write_atomic(root / rel, content);
   };
   put("README.rst", "This is Python version 3.0.0\n");
   put("LICENSE", "A. HISTORY OF THE SOFTWARE\n");
   put("Include/Python.h", "");
   put("Python/ceval.c", "");
   std::function<void(const std::string&)> copy = [&](const std::string& dir) {
-    fs::create_directories_durable(root / dir);
+    durable::create_directories_durable(root / dir);
     for (const auto& e : tree.list(dir)) {
       const std::string rel = dir + "/" + e.name;
       if (e.is_dir) copy(rel);
@@ -78,40 +78,40 @@ class CpythonNewsMerge : public StepKind {
 
   json run(StepContext& ctx) const override {
     const std::string ref = ctx.str("ref");
-    const stdfs::path file = confine_path(ctx, ctx.work_dir, ctx.str("output", "NEWS"), "the step's work directory");
+    const fs::path file = confine_path(ctx, ctx.work_dir, ctx.str("output", "NEWS"), "the step's work directory");
     auto repo = steps::open_repo(ctx);
     git::Commit commit = resolve(ctx, repo.get(), ref);
     news::CommitTree tree(repo.get(), commit.get());
 
     if (auto blurb = news_step::chosen_blurb(ctx); !blurb.empty()) {
-      stdfs::path root = blurb_root(ctx, tree);
+      fs::path root = blurb_root(ctx, tree);
       std::error_code ec;
-      stdfs::remove(file, ec);
-      news_step::run_blurb(ctx, blurb, {"merge", "-f", stdfs::absolute(file).string()}, root);
-      if (!stdfs::exists(file))
+      fs::remove(file, ec);
+      news_step::run_blurb(ctx, blurb, {"merge", "-f", fs::absolute(file).string()}, root);
+      if (!fs::exists(file))
         throw StepError(
             fmt::format("`blurb merge` succeeded but wrote no {}; see {}", file.string(), ctx.log->path().string()));
-      stdfs::remove_all(root, ec);
-      return {{"file", stdfs::absolute(file).string()}, {"tool", "blurb"}};
+      fs::remove_all(root, ec);
+      return {{"file", fs::absolute(file).string()}, {"tool", "blurb"}};
     }
 
     const std::string text = render(ctx, tree, ref);
-    fs::write_atomic(file, text);
+    durable::write_atomic(file, text);
     ctx.log->line(fmt::format("wrote {} ({} bytes) from {} of {}", file.string(), text.size(), news::kNewsDir, ref));
-    return {{"file", stdfs::absolute(file).string()}, {"tool", "native"}};
+    return {{"file", fs::absolute(file).string()}, {"tool", "native"}};
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
     const std::string ref = ctx.str("ref");
-    const stdfs::path file = confine_path(ctx, ctx.work_dir, ctx.str("output", "NEWS"), "the step's work directory");
-    if (!stdfs::exists(file)) return {ProbeResult::not_done, json::object(), file.string() + " does not exist"};
+    const fs::path file = confine_path(ctx, ctx.work_dir, ctx.str("output", "NEWS"), "the step's work directory");
+    if (!fs::exists(file)) return {ProbeResult::not_done, json::object(), file.string() + " does not exist"};
     auto repo = steps::open_repo(ctx);
     git::Commit commit = resolve(ctx, repo.get(), ref);
     news::CommitTree tree(repo.get(), commit.get());
-    if (fs::read_file(file) != render(ctx, tree, ref))
+    if (durable::read_file(file) != render(ctx, tree, ref))
       return {ProbeResult::not_done, json::object(), file.string() + " is not the merge of " + ref + "'s news"};
     return {ProbeResult::done,
-            {{"file", stdfs::absolute(file).string()}, {"tool", "native"}},
+            {{"file", fs::absolute(file).string()}, {"tool", "native"}},
             file.string() + " holds the merge of " + ref + "'s news"};
   }
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_status.h"
 #include "adapters/sha256.h"
 #include "core/errors.h"
@@ -21,7 +21,7 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 std::string sha256_of(const std::string& s) {
   Sha256 h;
@@ -33,12 +33,12 @@ std::string sha256_of(const std::string& s) {
 // empty, up to Misc/NEWS.d, as `git rm` does.
 void remove_entry(const StepContext& ctx, const std::string& rel) {
   std::error_code ec;
-  stdfs::remove(ctx.repo / rel, ec);
+  fs::remove(ctx.repo / rel, ec);
   if (ec) throw StepError(fmt::format("cannot remove {}: {}", (ctx.repo / rel).string(), ec.message()));
-  for (auto dir = stdfs::path(rel).parent_path(); dir.generic_string().size() > news::kNewsDir.size();
+  for (auto dir = fs::path(rel).parent_path(); dir.generic_string().size() > news::kNewsDir.size();
        dir = dir.parent_path()) {
-    if (!stdfs::is_empty(ctx.repo / dir, ec) || ec) break;
-    stdfs::remove(ctx.repo / dir, ec);
+    if (!fs::is_empty(ctx.repo / dir, ec) || ec) break;
+    fs::remove(ctx.repo / dir, ec);
   }
 }
 
@@ -76,10 +76,10 @@ class CpythonNewsRelease : public StepKind {
     if (tree.exists(out)) {
       // An earlier run wrote the file and stopped before removing every
       // entry: the checkpoint says which, and the file proves it is ours.
-      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(fs::read_file(ctx.repo / out))) {
+      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out))) {
         auto consumed = ctx.checkpoint["consumed"].get<std::vector<std::string>>();
         for (const auto& e : consumed)
-          if (stdfs::exists(ctx.repo / e)) remove_entry(ctx, e);
+          if (fs::exists(ctx.repo / e)) remove_entry(ctx, e);
         ctx.log->line(fmt::format("finished the release of {} entries into {} begun earlier", consumed.size(), out));
         return outputs_for(ctx, out, ctx.checkpoint.value("tool", "native"));
       }
@@ -111,7 +111,7 @@ class CpythonNewsRelease : public StepKind {
       if (!tree.exists(out))
         throw StepError(fmt::format("`blurb release {}` succeeded but wrote no {}; see {}", version, out,
                                     ctx.log->path().string()));
-      ctx.save_checkpoint({{"sha256", sha256_of(fs::read_file(ctx.repo / out))}});
+      ctx.save_checkpoint({{"sha256", sha256_of(durable::read_file(ctx.repo / out))}});
       return outputs_for(ctx, out, "blurb");
     }
 
@@ -125,7 +125,7 @@ class CpythonNewsRelease : public StepKind {
     // Before the first change: which entries this release takes, and the
     // file that proves it was this step that wrote them.
     ctx.save_checkpoint({{"consumed", plan.consumed}, {"sha256", sha256_of(plan.text)}, {"tool", "native"}});
-    fs::write_atomic(ctx.repo / out, plan.text);
+    durable::write_atomic(ctx.repo / out, plan.text);
     for (const auto& e : plan.consumed) remove_entry(ctx, e);
     if (plan.consumed.empty())
       ctx.log->line(fmt::format("no entries in next/: {} says there were no new changes in {}", out, version));
@@ -140,7 +140,7 @@ class CpythonNewsRelease : public StepKind {
     if (!tree.exists(out)) return {ProbeResult::not_done, json::object(), out + " does not exist"};
     auto entries = news::next_entries(tree);
     if (!entries.empty()) {
-      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(fs::read_file(ctx.repo / out)))
+      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out)))
         return {ProbeResult::not_done, json::object(), out + " is written; some entries are still to remove"};
       return {ProbeResult::unknown, json::object(),
               fmt::format("{} exists but {} entries are still in next/", out, entries.size())};

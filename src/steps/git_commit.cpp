@@ -5,7 +5,7 @@
 #include <functional>
 #include <optional>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_ops.h"
 #include "core/errors.h"
 #include "steps/git_common.h"
@@ -53,15 +53,15 @@ void stage(git_index* index, const std::string& pathspec) {
 // Why a path must never be committed, or empty: relman's own files are not
 // the release's, whatever `paths` says and wherever --state-dir points.
 std::string relman_file(const StepContext& ctx, const std::string& rel) {
-  namespace stdfs = std::filesystem;
+  namespace fs = std::filesystem;
   std::error_code ec;
-  auto state = stdfs::weakly_canonical(ctx.state_dir, ec);
-  auto root = stdfs::weakly_canonical(ctx.repo, ec);
-  stdfs::path p(rel);
-  if (fs::is_temp_name(p.filename().string())) return "a relman temporary file";
+  auto state = fs::weakly_canonical(ctx.state_dir, ec);
+  auto root = fs::weakly_canonical(ctx.repo, ec);
+  fs::path p(rel);
+  if (durable::is_temp_name(p.filename().string())) return "a relman temporary file";
   for (auto dir = p.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (stdfs::exists(root / dir / "journal.jsonl", ec)) return fmt::format("in a relman state directory ({}/)", dir.generic_string());
-    if (!state.empty() && stdfs::weakly_canonical(root / dir, ec) == state)
+    if (fs::exists(root / dir / "journal.jsonl", ec)) return fmt::format("in a relman state directory ({}/)", dir.generic_string());
+    if (!state.empty() && fs::weakly_canonical(root / dir, ec) == state)
       return fmt::format("in this run's state directory ({}/)", dir.generic_string());
   }
   return {};

@@ -7,7 +7,7 @@
 #include <regex>
 #include <sstream>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/git_ops.h"
 #include "adapters/git_remote.h"
 #include "core/errors.h"
@@ -177,7 +177,7 @@ std::string conflict_message(const StepContext& ctx, const std::string& what, co
 }
 
 void write_merge_msg(git_repository* repo, const std::string& message) {
-  fs::write_atomic(std::filesystem::path(git_repository_path(repo)) / "MERGE_MSG", message);
+  durable::write_atomic(std::filesystem::path(git_repository_path(repo)) / "MERGE_MSG", message);
 }
 
 std::string prettify_message(const std::string& message) {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "adapters/credentials.h"
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "core/errors.h"
 
 namespace relman::steps::github {
@@ -158,13 +158,13 @@ http::Options http_options(const StepContext& ctx) {
 
 std::filesystem::path outbox_dir(const StepContext& ctx) {
   auto dir = ctx.sandbox.outbox.empty() ? ctx.state_dir / "sandbox" / "outbox" : ctx.sandbox.outbox;
-  fs::create_directories_durable(dir);
+  durable::create_directories_durable(dir);
   return dir;
 }
 
 std::filesystem::path uploads_dir(const StepContext& ctx) {
   auto dir = ctx.sandbox.uploads.empty() ? ctx.state_dir / "sandbox" / "uploads" : ctx.sandbox.uploads;
-  fs::create_directories_durable(dir);
+  durable::create_directories_durable(dir);
   return dir;
 }
 
@@ -176,10 +176,10 @@ std::filesystem::path write_outbox(const StepContext& ctx, const std::string& wh
   for (int n = 1;; ++n) {
     path = dir / fmt::format("{}-{}.json", ctx.step_id, n);
     if (!std::filesystem::exists(path)) {
-      fs::write_atomic(path, text);
+      durable::write_atomic(path, text);
       break;
     }
-    if (fs::read_file(path) == text) break;
+    if (durable::read_file(path) == text) break;
   }
   ctx.log->line(fmt::format("rehearsal: would {} (written to outbox/{})", what, path.filename().string()));
   return path;

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/gpg.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -110,7 +110,7 @@ class GpgSign final : public StepKind {
         const auto& file = todo[i];
         try {
           std::string sig = gpg::sign_file(file, key.fingerprint, pass);
-          fs::write_atomic(asc_of(file), sig);
+          durable::write_atomic(asc_of(file), sig);
           std::lock_guard lock(mu);
           ctx.log->line("wrote " + asc_of(file).string());
           ctx.progress(fmt::format("signed {}/{}", ++finished, todo.size()));

@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/gpg.h"
 #include "adapters/sha256.h"
 #include "core/errors.h"

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -15,10 +15,10 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 struct Target {
-  stdfs::path local;
+  fs::path local;
   std::string url;
   std::uintmax_t size = 0;
   std::string sha256;
@@ -54,10 +54,10 @@ std::vector<Target> targets_of(const StepContext& ctx) {
   for (const auto& f : files) {
     Target t;
     t.local = ctx.artifact_path(f);
-    if (!stdfs::is_regular_file(t.local))
+    if (!fs::is_regular_file(t.local))
       throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Then `relman resume`", t.local.string()));
     t.url = dir ? url + encode_name(t.local.filename().string()) : url;
-    t.size = stdfs::file_size(t.local);
+    t.size = fs::file_size(t.local);
     t.sha256 = sha256_file(t.local);
     out.push_back(std::move(t));
   }
@@ -67,17 +67,17 @@ std::vector<Target> targets_of(const StepContext& ctx) {
 // Where a rehearsal puts what would go to `url`: uploads/<host>/<path>,
 // and never anywhere else (a host or a path segment of "..", a host with a
 // '/', are refused).
-stdfs::path sandbox_path(const StepContext& ctx, const std::string& url) {
+fs::path sandbox_path(const StepContext& ctx, const std::string& url) {
   const std::string host = http::url_host(url);
   const bool host_ok = !host.empty() && host != "." && host != ".." &&
                        host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_:") == std::string::npos;
   if (!host_ok)
     throw StepError(fmt::format("url '{}' has no usable host name ('{}'); give the server's name, e.g. "
                                 "https://www.python.org/ftp/python/", http::redact_url(url), host));
-  stdfs::path rel = stdfs::path(http::url_path(url)).relative_path();
+  fs::path rel = fs::path(http::url_path(url)).relative_path();
   for (const auto& part : rel)
     if (part == "..") throw StepError(fmt::format("url '{}' contains '..'", http::redact_url(url)));
-  return confine_path(ctx, rehearsal::uploads_dir(ctx), (stdfs::path(host) / rel).string(), "the rehearsal's uploads directory");
+  return confine_path(ctx, rehearsal::uploads_dir(ctx), (fs::path(host) / rel).string(), "the rehearsal's uploads directory");
 }
 
 // The remote file's size and hash, or nothing when it is absent. The read
@@ -88,8 +88,8 @@ std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& c
                                    std::uintmax_t expected) {
   if (rehearsal::redirect(ctx, url)) {
     auto p = sandbox_path(ctx, url);
-    if (!stdfs::is_regular_file(p)) return std::nullopt;
-    return Remote{stdfs::file_size(p), sha256_file(p)};
+    if (!fs::is_regular_file(p)) return std::nullopt;
+    return Remote{fs::file_size(p), sha256_file(p)};
   }
   std::optional<Sha256> hash;
   std::uintmax_t size = 0;
@@ -135,12 +135,12 @@ json outputs_of(const std::vector<Target>& ts) {
 
 void copy_into_sandbox(const StepContext& ctx, const Target& t) {
   auto dest = sandbox_path(ctx, t.url);
-  fs::create_directories_durable(dest.parent_path());
-  auto tmp = fs::temp_path_for(dest);
-  stdfs::copy_file(t.local, tmp, stdfs::copy_options::overwrite_existing);
-  fs::fsync_path(tmp);
-  stdfs::rename(tmp, dest);
-  fs::fsync_path(dest.parent_path());
+  durable::create_directories_durable(dest.parent_path());
+  auto tmp = durable::temp_path_for(dest);
+  fs::copy_file(t.local, tmp, fs::copy_options::overwrite_existing);
+  durable::fsync_path(tmp);
+  fs::rename(tmp, dest);
+  durable::fsync_path(dest.parent_path());
   ctx.log->line(fmt::format("rehearsal: would upload {} to {} (copied to {})", t.local.filename().string(),
                             http::redact_url(t.url), dest.string()));
 }

@@ -15,7 +15,7 @@
 namespace relman::steps {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 constexpr long long kDefaultTimeout = 600;
 constexpr int kTailLines = 40;
@@ -117,8 +117,8 @@ class SmokeRun : public StepKind {
   }
 
   json run(StepContext& ctx) const override {
-    const stdfs::path cwd = ctx.has("cwd") ? ctx.repo_path(ctx.str("cwd")) : ctx.repo;
-    if (!stdfs::is_directory(cwd))
+    const fs::path cwd = ctx.has("cwd") ? ctx.repo_path(ctx.str("cwd")) : ctx.repo;
+    if (!fs::is_directory(cwd))
       throw StepError(fmt::format("the working directory {} does not exist. Did the build step run? "
                                   "Check `cwd`.", cwd.string()));
     const long long default_timeout = ctx.integer("timeout", kDefaultTimeout);
@@ -144,7 +144,7 @@ class SmokeRun : public StepKind {
       process::Spec spec;
       spec.argv = c.argv;
       // "./python" means the one in cwd, not in relman's own directory.
-      if (c.argv[0].find('/') != std::string::npos && !stdfs::path(c.argv[0]).is_absolute())
+      if (c.argv[0].find('/') != std::string::npos && !fs::path(c.argv[0]).is_absolute())
         spec.argv[0] = (cwd / c.argv[0]).lexically_normal().string();
       spec.cwd = cwd;
       spec.capture = true;

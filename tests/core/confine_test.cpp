@@ -13,7 +13,7 @@
 namespace relman {
 namespace {
 
-namespace fsys = std::filesystem;
+namespace fs = std::filesystem;
 
 TEST(Confine, LoadTimeProblems) {
   EXPECT_EQ(path_problem("SHA256SUMS"), "");
@@ -35,11 +35,11 @@ TEST(Confine, LoadTimeProblems) {
 class ConfineRun : public ::testing::Test {
  protected:
   ConfineRun() {
-    fsys::create_directories(dir / "artifacts" / "sub");
-    fsys::create_directories(dir / "outside");
+    fs::create_directories(dir / "artifacts" / "sub");
+    fs::create_directories(dir / "outside");
     ctx.step_id = "sums";
   }
-  fsys::path base() const { return dir / "artifacts"; }
+  fs::path base() const { return dir / "artifacts"; }
   test::TempDir dir;
   StepContext ctx;
 };
@@ -57,9 +57,9 @@ TEST_F(ConfineRun, DotDotAndOutsideAbsolutePathsAreRefused) {
 }
 
 TEST_F(ConfineRun, ASymbolicLinkLeadingOutIsRefused) {
-  fsys::create_directory_symlink(dir / "outside", base() / "link");
-  fsys::create_symlink(dir / "outside" / "target", base() / "leaf");
-  fsys::create_directory_symlink(base() / "sub", base() / "inner");
+  fs::create_directory_symlink(dir / "outside", base() / "link");
+  fs::create_symlink(dir / "outside" / "target", base() / "leaf");
+  fs::create_directory_symlink(base() / "sub", base() / "inner");
   for (const std::string p : {"link/SUMS", "link", "leaf"}) {
     EXPECT_THAT([&] { confine_path(ctx, base(), p, "artifacts/"); }, ThrowsMessage<StepError>(HasSubstr("symbolic link")));
   }
@@ -69,7 +69,7 @@ TEST_F(ConfineRun, ASymbolicLinkLeadingOutIsRefused) {
 
 // The base itself may live under a link (/tmp -> /private/tmp on some systems).
 TEST_F(ConfineRun, ABaseReachedThroughALinkStillWorks) {
-  fsys::create_directory_symlink(base(), dir / "art-link");
+  fs::create_directory_symlink(base(), dir / "art-link");
   EXPECT_EQ(confine_path(ctx, dir / "art-link", "SUMS", "artifacts/"), dir / "art-link" / "SUMS");
 }
 

@@ -19,10 +19,10 @@
 namespace relman::test {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 // PY_VERSION as Include/patchlevel.h of `tree` says.
-std::string py_version(const stdfs::path& tree) {
+std::string py_version(const fs::path& tree) {
   std::smatch m;
   std::string text = read_file(tree / "Include" / "patchlevel.h");
   if (!std::regex_search(text, m, std::regex("#define PY_VERSION +\"([^\"]+)\""))) return "";
@@ -31,18 +31,18 @@ std::string py_version(const stdfs::path& tree) {
 
 // A copy of the fixture named `prefix` inside `scratch`, edited by `edit`,
 // packed into `out` by GNU tar with foreign owners (uid/gid 1234).
-void fixture_tarball(const stdfs::path& scratch, const std::string& prefix, const stdfs::path& out,
-                     const std::function<void(const stdfs::path&)>& edit = {}) {
+void fixture_tarball(const fs::path& scratch, const std::string& prefix, const fs::path& out,
+                     const std::function<void(const fs::path&)>& edit = {}) {
   auto tree = scratch / prefix;
-  stdfs::create_directories(scratch);
+  fs::create_directories(scratch);
   sh_ok("cp -R " + quote(sample_fixture_dir().string()) + " " + quote(tree.string()));
   sh_ok("rm -f Makefile python Python/*.o", tree);
   if (edit) edit(tree);
-  stdfs::create_directories(out.parent_path());
+  fs::create_directories(out.parent_path());
   sh_ok("tar czf " + quote(out.string()) + " --owner=1234 --group=1234 " + quote(prefix), scratch);
 }
 
-int total_hits(const stdfs::path& ccache_dir) {
+int total_hits(const fs::path& ccache_dir) {
   auto stats = sh_ok("CCACHE_DIR=" + quote(ccache_dir.string()) + " ccache --print-stats");
   int hits = 0;
   std::smatch m;
@@ -104,12 +104,12 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
   h.ctx().progress = [&](const std::string& line) { progress.push_back(line); };
 
   json out = h.run();
-  const stdfs::path build_dir = out["build_dir"].get<std::string>();
-  const stdfs::path interpreter = out["interpreter"].get<std::string>();
+  const fs::path build_dir = out["build_dir"].get<std::string>();
+  const fs::path interpreter = out["interpreter"].get<std::string>();
   EXPECT_EQ(build_dir.filename(), "Minipy-3.14.0a0");
   EXPECT_EQ(interpreter, build_dir / "python");
   EXPECT_EQ(out["ccache"], false);
-  ASSERT_TRUE(stdfs::exists(interpreter));
+  ASSERT_TRUE(fs::exists(interpreter));
   EXPECT_EQ(sh_ok(quote(interpreter.string()) + " -V"), "Minipy 3.14.0a0\n");
   for (const auto& p : {build_dir, build_dir / "configure", build_dir / "Lib" / "test" / "test_sys.mp"}) {
     struct stat st {};
@@ -117,7 +117,7 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
     EXPECT_EQ(st.st_uid, ::getuid()) << p;
     EXPECT_EQ(st.st_gid, ::getgid()) << p;
   }
-  EXPECT_TRUE(stdfs::status(build_dir / "configure").permissions() != stdfs::perms::none);
+  EXPECT_TRUE(fs::status(build_dir / "configure").permissions() != fs::perms::none);
   EXPECT_THAT(read_file(build_dir / "Makefile"), HasSubstr("/opt/minipy"));  // configure args passed
   std::string log = h.log();
   EXPECT_THAT(log, HasSubstr("$ ./configure --prefix=/opt/minipy")) << log;
@@ -130,14 +130,14 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
   EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
   EXPECT_EQ(p.outputs["interpreter"], interpreter.string());
 
-  stdfs::remove(interpreter);
+  fs::remove(interpreter);
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 
   // A second attempt starts from a fresh tree: leftovers disappear.
   write_file(build_dir / "leftover", "x");
   h.run();
-  EXPECT_FALSE(stdfs::exists(build_dir / "leftover"));
-  EXPECT_TRUE(stdfs::exists(interpreter));
+  EXPECT_FALSE(fs::exists(build_dir / "leftover"));
+  EXPECT_TRUE(fs::exists(interpreter));
 }
 
 TEST(BuildMake, ProbeIsNotDoneBeforeTheBuildFinished) {
@@ -153,7 +153,7 @@ TEST(BuildMake, ProbeIsNotDoneBeforeTheBuildFinished) {
 TEST(BuildMake, ACompileErrorReportsTheCommandTheLogTailAndItsPath) {
   TempDir t;
   StepHarness h("build.make", t / "repo", t / "state");
-  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const fs::path& tree) {
     std::ofstream(tree / "Python" / "ceval.c", std::ios::app) << "\nthis is not C at all;\n";
   });
   h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 2}, {"ccache", false}};
@@ -164,7 +164,7 @@ TEST(BuildMake, ACompileErrorReportsTheCommandTheLogTailAndItsPath) {
 TEST(BuildMake, ABrokenMakefileFailsWithItsOwnMessage) {
   TempDir t;
   StepHarness h("build.make", t / "repo", t / "state");
-  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const fs::path& tree) {
     std::ofstream(tree / "Makefile.pre.in", std::ios::app) << "\nbroken:\n  spaces are not a tab\n";
   });
   h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 1}, {"ccache", false}};
@@ -174,7 +174,7 @@ TEST(BuildMake, ABrokenMakefileFailsWithItsOwnMessage) {
 TEST(BuildMake, TimesOutWithAClearError) {
   TempDir t;
   StepHarness h("build.make", t / "repo", t / "state");
-  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const stdfs::path& tree) {
+  fixture_tarball(t / "src", "Minipy-3.12.0", h.ctx().artifacts_dir / "Minipy-3.12.0.tgz", [](const fs::path& tree) {
     std::string mk = read_file(tree / "Makefile.pre.in");
     mk.replace(mk.find("all: python"), 11, "all:\n\techo building slowly; sleep 30");
     write_file(tree / "Makefile.pre.in", mk);
@@ -189,11 +189,11 @@ TEST(BuildMake, RefusesTarballsThatWriteOutsideTheBuildDirectory) {
   TempDir t;
   StepHarness h("build.make", t / "repo", t / "state");
   write_file(t / "d" / "evil", "gotcha\n");
-  stdfs::create_directories(t / "d" / "sub");
+  fs::create_directories(t / "d" / "sub");
   sh_ok("tar czPf " + quote((h.ctx().artifacts_dir / "evil.tgz").string()) + " ../evil", t / "d" / "sub");
   h.with() = {{"tarball", "evil.tgz"}};
   EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("unsafe path '../evil'")));
-  EXPECT_FALSE(stdfs::exists(h.ctx().work_dir / "evil"));
+  EXPECT_FALSE(fs::exists(h.ctx().work_dir / "evil"));
 }
 
 TEST(BuildMake, MissingTarballAndSeveralTopDirectoriesAreExplained) {
@@ -218,7 +218,7 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   StepHarness first("build.make", t / "repo", t / "state1", "3.14.0a1");
   StepHarness second("build.make", t / "repo", t / "elsewhere" / "state2", "3.14.0a1");
   fixture_tarball(t / "src", "Minipy-3.14.0a1", first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
-  stdfs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz",
+  fs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz",
                    second.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
   for (auto* h : {&first, &second})
     h->with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()}};

@@ -17,11 +17,11 @@
 namespace relman::test {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 struct NewsRepo {
   TempDir dir;
-  stdfs::path repo = dir / "cpython";
+  fs::path repo = dir / "cpython";
   NewsRepo() {
     make_repo(repo, news_fixture_tree());
   }

@@ -18,11 +18,11 @@
 namespace relman::test {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 struct TaggedNews {
   TempDir dir;
-  stdfs::path repo = dir / "cpython";
+  fs::path repo = dir / "cpython";
   TaggedNews() {
     make_repo(repo, news_fixture_tree());
     sh_ok("git tag -a v3.10.23rc1 -m 'Python 3.10.23rc1'", repo);
@@ -32,13 +32,13 @@ struct TaggedNews {
 TEST(CpythonNewsMerge, WritesBlurbsMiscNewsForTheTagIntoTheWorkDirectory) {
   TaggedNews t;
   // The work tree moves on after the tag: the step reads the tag.
-  stdfs::remove_all(t.repo / "Misc/NEWS.d/next");
+  fs::remove_all(t.repo / "Misc/NEWS.d/next");
   write_file(t.repo / "Misc/NEWS.d/3.10.23.rst", "not a blurb file\n");
   StepHarness h("cpython.news_merge", t.repo, t.dir / "state", "3.10.23");
   h.with()["ref"] = "v3.10.23rc1";
   json out = h.run();
-  const stdfs::path file = out["file"].get<std::string>();
-  EXPECT_EQ(file, stdfs::absolute(h.ctx().work_dir / "NEWS"));
+  const fs::path file = out["file"].get<std::string>();
+  EXPECT_EQ(file, fs::absolute(h.ctx().work_dir / "NEWS"));
   EXPECT_EQ(read_file(file), read_file(kNews / "expected" / "NEWS.before-release"));
   EXPECT_EQ(out["tool"], "native");
   auto p = h.probe();
@@ -60,7 +60,7 @@ TEST(CpythonNewsMerge, AfterTheReleaseCommitMatchesBlurb) {
   h.with()["output"] = "Misc-NEWS";
   json out = h.run();
   EXPECT_EQ(read_file(out["file"].get<std::string>()), read_file(kNews / "expected" / "NEWS.after-release"));
-  EXPECT_EQ(stdfs::path(out["file"].get<std::string>()).filename(), "Misc-NEWS");
+  EXPECT_EQ(fs::path(out["file"].get<std::string>()).filename(), "Misc-NEWS");
 }
 
 TEST(CpythonNewsMerge, AnUnknownRefSaysHowToCheck) {
@@ -77,7 +77,7 @@ TEST(CpythonNewsMerge, ABrokenFileInTheTagNamesItself) {
   StepHarness h("cpython.news_merge", t.repo, t.dir / "state", "3.10.23");
   h.with()["ref"] = "v3.10.23rc1";
   EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("Error in Misc/NEWS.d/3.10.21.rst:3:\nNo 'section' specified.")));
-  EXPECT_FALSE(stdfs::exists(h.ctx().work_dir / "NEWS"));
+  EXPECT_FALSE(fs::exists(h.ctx().work_dir / "NEWS"));
 }
 
 TEST(CpythonNewsMerge, TheOutputStaysInTheWorkDirectory) {
@@ -90,8 +90,8 @@ TEST(CpythonNewsMerge, TheOutputStaysInTheWorkDirectory) {
 
 TEST(CpythonNewsMerge, PreferBlurbRunsItOnTheTagsNewsWithWhatItNeedsToFindTheRoot) {
   TaggedNews t;
-  const stdfs::path bin = t.dir / "bin";
-  stdfs::create_directories(bin);
+  const fs::path bin = t.dir / "bin";
+  fs::create_directories(bin);
   // The stand-in checks what blurb checks to find a CPython checkout, and
   // writes the tag's release file list as its "merge".
   write_file(bin / "blurb",
@@ -101,7 +101,7 @@ TEST(CpythonNewsMerge, PreferBlurbRunsItOnTheTagsNewsWithWhatItNeedsToFindTheRoo
              "[ \"$(head -1 LICENSE)\" = 'A. HISTORY OF THE SOFTWARE' ] || exit 5\n"
              "[ -f Include/Python.h ] && [ -f Python/ceval.c ] || exit 6\n"
              "ls Misc/NEWS.d > \"$3\"; ls Misc/NEWS.d/next/Library >> \"$3\"\n");
-  stdfs::permissions(bin / "blurb", stdfs::perms::owner_all);
+  fs::permissions(bin / "blurb", fs::perms::owner_all);
   const std::string old = std::getenv("PATH");
   setenv("PATH", (bin.string() + ":" + old).c_str(), 1);
   StepHarness h("cpython.news_merge", t.repo, t.dir / "state", "3.10.23");
@@ -120,7 +120,7 @@ TEST(CpythonNewsMerge, PreferBlurbRunsItOnTheTagsNewsWithWhatItNeedsToFindTheRoo
             "3.10.22.rst\n3.7.3.rst\nnext\n"
             "2026-10-01-00-00-01.gh-issue-158830.CrLf01.rst\n2026-10-08-10-11-12.gh-issue-158820.LiB001.rst\n"
             "2026-10-09-07-06-05.gh-issue-158825.LiB002.rst\nREADME.rst\n");
-  EXPECT_FALSE(stdfs::exists(h.ctx().work_dir / "blurb-tree")) << "the scratch tree is removed";
+  EXPECT_FALSE(fs::exists(h.ctx().work_dir / "blurb-tree")) << "the scratch tree is removed";
 }
 
 }  // namespace

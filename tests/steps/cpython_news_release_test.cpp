@@ -18,14 +18,14 @@
 namespace relman::test {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 const std::string kDate = "2026-12-01";  // the day tests/fixtures/news/expected was made
 const std::string kOut = "Misc/NEWS.d/3.10.23.rst";
 
 // A repository whose one commit holds the fixture's Misc/NEWS.d.
 struct NewsRepo {
   TempDir dir;
-  stdfs::path repo = dir / "cpython";
+  fs::path repo = dir / "cpython";
   NewsRepo() {
     make_repo(repo, news_fixture_tree());
   }
@@ -65,9 +65,9 @@ TEST(CpythonNewsRelease, WritesBlurbsFileAndGitCommitCommitsExactlyIt) {
   ASSERT_EQ(out["files"].size(), 15u);
   EXPECT_EQ(out["files"][0], kOut);
   for (size_t i = 1; i < out["files"].size(); ++i)
-    EXPECT_FALSE(stdfs::exists(r.repo / out["files"][i].get<std::string>())) << out["files"][i];
-  EXPECT_TRUE(stdfs::exists(r.repo / "Misc/NEWS.d/next/Library/README.rst")) << "README.rst is not an entry";
-  EXPECT_FALSE(stdfs::exists(r.repo / "Misc/NEWS.d/next/Security")) << "emptied directories go, as with git rm";
+    EXPECT_FALSE(fs::exists(r.repo / out["files"][i].get<std::string>())) << out["files"][i];
+  EXPECT_TRUE(fs::exists(r.repo / "Misc/NEWS.d/next/Library/README.rst")) << "README.rst is not an entry";
+  EXPECT_FALSE(fs::exists(r.repo / "Misc/NEWS.d/next/Security")) << "emptied directories go, as with git rm";
 
   // The commit takes exactly the step's files: the new file and 14 deletions.
   StepHarness commit("git.commit", r.repo, r.dir / "state-commit", "3.10.23");
@@ -105,12 +105,12 @@ TEST(CpythonNewsRelease, FinishesAReleaseInterruptedBetweenTheFileAndTheDeletion
   json out = release(h);
   // As if killed after writing the file and removing only some entries.
   r.git("checkout -- 'Misc/NEWS.d/next/Library' 'Misc/NEWS.d/next/C API'");
-  ASSERT_TRUE(stdfs::exists(r.repo / "Misc/NEWS.d/next/C API/2026-10-12-12-12-12.gh-issue-158860.CaPi01.rst"));
+  ASSERT_TRUE(fs::exists(r.repo / "Misc/NEWS.d/next/C API/2026-10-12-12-12-12.gh-issue-158860.CaPi01.rst"));
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done) << p.detail;
   json finished = h.run();
   EXPECT_EQ(finished["files"], out["files"]);
-  EXPECT_FALSE(stdfs::exists(r.repo / "Misc/NEWS.d/next/C API"));
+  EXPECT_FALSE(fs::exists(r.repo / "Misc/NEWS.d/next/C API"));
   EXPECT_EQ(read_file(r.repo / kOut), read_file(kNews / "expected" / "3.10.23.rst"));
   // Without the checkpoint the same state is not ours to finish.
   r.git("checkout -- 'Misc/NEWS.d/next/IDLE'");
@@ -137,14 +137,14 @@ TEST(CpythonNewsRelease, ABadEntryStopsBeforeAnythingChanges) {
   write_file(r.repo / "Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst", "Too low a number.\n");
   StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
   EXPECT_THAT([&] { release(h); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Invalid gh-issue number: '100' (must be >= 32426)"), HasSubstr("gh-issue-100.BaD001.rst"), HasSubstr("relman retry step"))));
-  EXPECT_FALSE(stdfs::exists(r.repo / kOut));
+  EXPECT_FALSE(fs::exists(r.repo / kOut));
   EXPECT_EQ(r.status(), "?? Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst\n");
 }
 
 // A stand-in for blurb: records its arguments and does what `blurb release`
 // does to the files (git rm the entries, write the release file).
-stdfs::path fake_blurb(const stdfs::path& dir) {
-  stdfs::create_directories(dir);
+fs::path fake_blurb(const fs::path& dir) {
+  fs::create_directories(dir);
   write_file(dir / "blurb",
              "#!/bin/sh\n"
              "echo \"$@\" > \"$FAKE_BLURB_LOG\"\n"
@@ -153,7 +153,7 @@ stdfs::path fake_blurb(const stdfs::path& dir) {
              "printf 'written by the stand-in\\n' > \"Misc/NEWS.d/$2.rst\"\n"
              "git add Misc/NEWS.d/$2.rst\n"
              "git ls-files 'Misc/NEWS.d/next/*/2*.rst' | while read -r f; do git rm -q \"$f\"; done\n");
-  stdfs::permissions(dir / "blurb", stdfs::perms::owner_all);
+  fs::permissions(dir / "blurb", fs::perms::owner_all);
   return dir;
 }
 
@@ -165,7 +165,7 @@ TEST(CpythonNewsRelease, PreferBlurbRunsTheBlurbOnPath) {
   h.with()["prefer"] = "blurb";
   json out = h.run();
   unsetenv("FAKE_BLURB_LOG");
-  EXPECT_EQ(read_file(r.dir / "blurb.log"), "release 3.10.23\n" + stdfs::canonical(r.repo).string() + "\n");
+  EXPECT_EQ(read_file(r.dir / "blurb.log"), "release 3.10.23\n" + fs::canonical(r.repo).string() + "\n");
   EXPECT_EQ(out["tool"], "blurb");
   EXPECT_EQ(read_file(r.repo / kOut), "written by the stand-in\n");
   EXPECT_EQ(out["files"].size(), 15u) << out.dump();
@@ -174,14 +174,14 @@ TEST(CpythonNewsRelease, PreferBlurbRunsTheBlurbOnPath) {
 
 // A blurb that writes the release file and then fails, as the real one
 // does with no entries (it refuses the gh-issue 0 it has just written).
-stdfs::path failing_blurb(const stdfs::path& dir) {
-  stdfs::create_directories(dir);
+fs::path failing_blurb(const fs::path& dir) {
+  fs::create_directories(dir);
   write_file(dir / "blurb",
              "#!/bin/sh\n"
              "printf 'written by the stand-in\\n' > \"Misc/NEWS.d/$2.rst\"\n"
              "echo \"Invalid gh-issue number: '0' (must be >= 32426)\" >&2\n"
              "exit 1\n");
-  stdfs::permissions(dir / "blurb", stdfs::perms::owner_all);
+  fs::permissions(dir / "blurb", fs::perms::owner_all);
   return dir;
 }
 

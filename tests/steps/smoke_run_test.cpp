@@ -12,10 +12,10 @@
 namespace relman::test {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 
 // The fixture compiled straight into `dir`/python (with its Lib/ beside it).
-void build_minipy(const stdfs::path& dir) {
+void build_minipy(const fs::path& dir) {
   sh_ok("cp -R " + quote(sample_fixture_dir().string()) + "/. " + quote(dir.string()));
   sh_ok("cc -O1 -std=c99 -D_DEFAULT_SOURCE -IInclude -o python Python/*.c", dir);
 }
@@ -40,7 +40,7 @@ class SmokeRun : public ::testing::Test {
     delete dir_;
     dir_ = nullptr;
   }
-  static stdfs::path build() { return dir_->path(); }
+  static fs::path build() { return dir_->path(); }
 
   static TempDir* dir_;
   TempDir state_;
@@ -145,7 +145,7 @@ TEST(SmokeRunValidate, CommandsAreCheckedAtLoadTime) {
 TEST(SmokeRunDefaults, RunsInTheRepositoryWithoutCwd) {
   TempDir t;
   write_file(t / "repo" / "check.sh", "#!/bin/sh\necho in-repo\n");
-  stdfs::permissions(t / "repo" / "check.sh", stdfs::perms::owner_all);
+  fs::permissions(t / "repo" / "check.sh", fs::perms::owner_all);
   StepHarness h("smoke.run", t / "repo", t / "state");
   h.with()["commands"] = json::parse(R"([{"argv": ["./check.sh"], "match": "in-repo"}])");
   EXPECT_EQ(h.run()["passed"], 1);

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "adapters/http.h"
 #include "adapters/sha256.h"
 
@@ -48,7 +48,7 @@ http::Client control_client() {
 FakeServer::FakeServer(const nlohmann::json& config) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  fs::Fd rd(fds[0]), wr(fds[1]);
+  durable::Fd rd(fds[0]), wr(fds[1]);
   std::string script = std::string(RELMAN_TEST_DIR) + "/server/fake_github.py";
   std::string py = python();
   pid_t parent = ::getpid();
@@ -128,7 +128,7 @@ std::string sha256_hex(const std::string& data) {
 
 int unused_port() {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  fs::Fd fd(s);
+  durable::Fd fd(s);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 #include "steps/news/text.h"
 
 namespace relman::news {
@@ -26,7 +26,7 @@ bool DiskTree::exists(const std::string& path) const {
 
 std::string DiskTree::read(const std::string& path) const {
   try {
-    return fs::read_file(root_ / path);
+    return durable::read_file(root_ / path);
   } catch (const std::exception& e) {
     throw NewsError(fmt::format("cannot read {}: {}", (root_ / path).string(), e.what()));
   }

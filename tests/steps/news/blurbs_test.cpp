@@ -13,14 +13,14 @@
 namespace relman::news {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 using test::read_file;
 
-const stdfs::path kParser = stdfs::path(RELMAN_TEST_DIR) / "fixtures" / "news" / "parser";
+const fs::path kParser = fs::path(RELMAN_TEST_DIR) / "fixtures" / "news" / "parser";
 
-std::vector<stdfs::path> files_in(const stdfs::path& dir, const std::string& ext) {
-  std::vector<stdfs::path> out;
-  for (const auto& e : stdfs::directory_iterator(dir))
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& ext) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ext) out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;

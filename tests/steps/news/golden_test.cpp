@@ -16,10 +16,10 @@
 namespace relman::news {
 namespace {
 
-namespace stdfs = std::filesystem;
+namespace fs = std::filesystem;
 using test::read_file;
 
-const stdfs::path kNews = stdfs::path(RELMAN_TEST_DIR) / "fixtures" / "news";
+const fs::path kNews = fs::path(RELMAN_TEST_DIR) / "fixtures" / "news";
 const std::string kDate = "2026-12-01";  // the day expected/ was made
 
 std::string expected(const std::string& name) { return read_file(kNews / "expected" / name); }
@@ -27,11 +27,11 @@ std::string expected(const std::string& name) { return read_file(kNews / "expect
 // The fixture tree copied, so a release can be applied to it.
 struct TreeCopy {
   test::TempDir dir;
-  TreeCopy() { stdfs::copy(kNews / "tree", dir.path(), stdfs::copy_options::recursive); }
+  TreeCopy() { fs::copy(kNews / "tree", dir.path(), fs::copy_options::recursive); }
   DiskTree tree() const { return DiskTree(dir.path()); }
   void apply(const ReleasePlan& plan) {
     test::write_file(dir / plan.output, plan.text);
-    for (const auto& e : plan.consumed) stdfs::remove(dir / e);
+    for (const auto& e : plan.consumed) fs::remove(dir / e);
   }
 };
 

@@ -1,4 +1,4 @@
-#include "adapters/fs.h"
+#include "adapters/durable.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-namespace relman::fs {
+namespace relman::durable {
 
 namespace {
 
@@ -191,4 +191,4 @@ std::string read_file(const std::filesystem::path& path) {
   return data;
 }
 
-}  // namespace relman::fs
+}  // namespace relman::durable

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace relman::fs {
+namespace relman::durable {
 
 // Writes `content` to a temporary file in temp_dir_for(path), fsyncs it,
 // renames it over `path` and fsyncs the directory. Readers see the old or the
@@ -71,4 +71,4 @@ class Fd {
 // write(2) until done; throws std::system_error.
 void write_all(int fd, std::string_view data);
 
-}  // namespace relman::fs
+}  // namespace relman::durable
