@@ -46,7 +46,8 @@ std::string ArtifactFile::commit() {
   if (::fchmod(fd_.get(), 0644) != 0) fail("cannot set the mode of " + tmp_.string());
   if (::fsync(fd_.get()) != 0) fail("cannot fsync " + tmp_.string());
   if (::close(fd_.release()) != 0) fail("cannot close " + tmp_.string());
-  if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename " + tmp_.string() + " onto " + target_.string());
+  if (::rename(tmp_.c_str(), target_.c_str()) != 0)
+    fail("cannot rename " + tmp_.string() + " onto " + target_.string());
   committed_ = true;
   durable::fsync_path(target_.parent_path());
   return hash_.hex();

@@ -25,8 +25,10 @@ std::string trim(const std::string& s) {
 
 std::filesystem::path default_file() {
   if (const char* f = std::getenv("RELMAN_CREDENTIALS_FILE"); f && *f) return f;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "relman" / "credentials";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config" / "relman" / "credentials";
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+    return std::filesystem::path(x) / "relman" / "credentials";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::filesystem::path(h) / ".config" / "relman" / "credentials";
   return {};
 }
 
@@ -49,7 +51,8 @@ std::map<std::string, std::string> read_file(const std::filesystem::path& path) 
     if (t.empty() || t[0] == '#') continue;
     auto eq = t.find('=');
     if (eq == std::string::npos || trim(t.substr(0, eq)).empty())
-      throw std::runtime_error(fmt::format("{}:{}: expected NAME=value (the value is not shown)", path.string(), number));
+      throw std::runtime_error(
+          fmt::format("{}:{}: expected NAME=value (the value is not shown)", path.string(), number));
     out[trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
   }
   return out;

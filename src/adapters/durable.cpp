@@ -114,7 +114,8 @@ std::filesystem::path temp_dir_for(const std::filesystem::path& target) {
   if (place.empty()) return dir;
   std::filesystem::create_directories(place, ec);
   if (ec) throw std::system_error(ec, "cannot create the temporary directory " + place.string());
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   if (::stat(place.c_str(), &a) == 0 && ::stat(dir.c_str(), &b) == 0 && a.st_dev != b.st_dev)
     throw std::system_error(EXDEV, std::generic_category(),
                             "cannot write " + target.string() + " atomically: its temporary place " + place.string() +
@@ -184,7 +185,8 @@ std::string read_file(const std::filesystem::path& path) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail("cannot read", path);
     if (n == 0) break;
-    if (full) data.append(more, static_cast<size_t>(n)); else got += static_cast<size_t>(n);
+    if (full) data.append(more, static_cast<size_t>(n));
+    else got += static_cast<size_t>(n);
     if (full) got = data.size();
   }
   data.resize(got);

@@ -38,15 +38,13 @@ StrArrayView::StrArrayView(const std::vector<std::string>& strings) {
 Repository open(const std::filesystem::path& path) {
   ensure_init();
   git_repository* raw = nullptr;
-  check(git_repository_open_ext(&raw, path.c_str(), 0, nullptr),
-        "cannot open git repository at " + path.string());
+  check(git_repository_open_ext(&raw, path.c_str(), 0, nullptr), "cannot open git repository at " + path.string());
   return Repository(raw);
 }
 
 Commit resolve_commit(git_repository* repo, const std::string& rev) {
   git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo, rev.c_str()) < 0)
-    throw std::runtime_error("unknown revision '" + rev + "'");
+  if (git_revparse_single(&obj, repo, rev.c_str()) < 0) throw std::runtime_error("unknown revision '" + rev + "'");
   Object owned(obj);
   git_object* peeled = nullptr;
   check(git_object_peel(&peeled, owned.get(), GIT_OBJECT_COMMIT), "'" + rev + "' is not a commit");

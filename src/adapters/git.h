@@ -43,8 +43,8 @@ using OdbObject = std::unique_ptr<git_odb_object, Deleter<git_odb_object, git_od
 using Revwalk = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
 using Diff = std::unique_ptr<git_diff, Deleter<git_diff, git_diff_free>>;
 using AnnotatedCommit = std::unique_ptr<git_annotated_commit, Deleter<git_annotated_commit, git_annotated_commit_free>>;
-using IndexConflictIterator =
-    std::unique_ptr<git_index_conflict_iterator, Deleter<git_index_conflict_iterator, git_index_conflict_iterator_free>>;
+using IndexConflictIterator = std::unique_ptr<git_index_conflict_iterator,
+                                              Deleter<git_index_conflict_iterator, git_index_conflict_iterator_free>>;
 
 // git_buf is a struct, not a pointer: dispose it on scope exit.
 struct Buf {

@@ -25,7 +25,8 @@ int fetch_into(git_remote* remote, const std::vector<std::string>& refspecs, Tag
 
 Config config_of(git_repository* repo) {
   git_config* raw = nullptr;
-  check(git_repository_config(&raw, repo), "cannot read the configuration of " + std::string(git_repository_path(repo)));
+  check(git_repository_config(&raw, repo),
+        "cannot read the configuration of " + std::string(git_repository_path(repo)));
   return Config(raw);
 }
 
@@ -111,8 +112,8 @@ void delete_remote(const std::filesystem::path& repo, const std::string& name) {
   check(git_remote_delete(open(repo).get(), name.c_str()), "cannot delete the remote " + name);
 }
 
-void fetch_remote(const std::filesystem::path& repo, const std::string& remote, const std::vector<std::string>& refspecs,
-                  Tags tags, const std::string& what) {
+void fetch_remote(const std::filesystem::path& repo, const std::string& remote,
+                  const std::vector<std::string>& refspecs, Tags tags, const std::string& what) {
   Repository r = open(repo);
   git_remote* raw = nullptr;
   check(git_remote_lookup(&raw, r.get(), remote.c_str()), what);

@@ -49,8 +49,8 @@ enum class Tags { as_configured, refspecs_only };
 
 // Fetches `refspecs` from the remote named `remote` of `repo`; throws
 // "<what>: <libgit2's error>" when that fails.
-void fetch_remote(const std::filesystem::path& repo, const std::string& remote, const std::vector<std::string>& refspecs,
-                  Tags tags, const std::string& what);
+void fetch_remote(const std::filesystem::path& repo, const std::string& remote,
+                  const std::vector<std::string>& refspecs, Tags tags, const std::string& what);
 
 // Fetches `refspecs` from `url` (a URL or a path; a read of it and nothing
 // else) into `repo`. Returns libgit2's error, "" when the fetch worked.

@@ -89,9 +89,8 @@ Signature identity(git_repository* repo, const std::string& name, const std::str
   return signature(name.empty() ? sig->name : name, email.empty() ? sig->email : email);
 }
 
-git_oid commit_index(git_repository* repo, git_index* index, const std::string& message,
-                     const git_signature* author, const git_signature* committer,
-                     const std::vector<const git_commit*>& parents) {
+git_oid commit_index(git_repository* repo, git_index* index, const std::string& message, const git_signature* author,
+                     const git_signature* committer, const std::vector<const git_commit*>& parents) {
   git_oid tree_oid;
   check(git_index_write_tree(&tree_oid, index), "cannot write the index as a tree");
   check(git_index_write(index), "cannot write the index");

@@ -33,9 +33,8 @@ Signature signature(const std::string& name, const std::string& email);
 
 // Writes the index as a tree and commits it on HEAD (which advances) with
 // `parents` (HEAD's commit first). Returns the new commit.
-git_oid commit_index(git_repository* repo, git_index* index, const std::string& message,
-                     const git_signature* author, const git_signature* committer,
-                     const std::vector<const git_commit*>& parents);
+git_oid commit_index(git_repository* repo, git_index* index, const std::string& message, const git_signature* author,
+                     const git_signature* committer, const std::vector<const git_commit*>& parents);
 
 // Paths the index holds as conflicted (unmerged), sorted, once each.
 std::vector<std::string> conflicted_paths(git_index* index);

@@ -63,22 +63,28 @@ int credentials_cb(git_credential** out, const char* /*url*/, const char* userna
     }
     st->token_tried = true;
     if (st->auth->on_secret) st->auth->on_secret(token);
-    return git_credential_userpass_plaintext_new(out, username_from_url && *username_from_url ? username_from_url
-                                                                                               : "x-access-token",
-                                                 token);
+    return git_credential_userpass_plaintext_new(
+        out, username_from_url && *username_from_url ? username_from_url : "x-access-token", token);
   }
   return GIT_PASSTHROUGH;
 }
 
 const char* ssh_key_type(git_cert_ssh_raw_type_t t) {
   switch (t) {
-    case GIT_CERT_SSH_RAW_TYPE_RSA: return "ssh-rsa";
-    case GIT_CERT_SSH_RAW_TYPE_DSS: return "ssh-dss";
-    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256: return "ecdsa-sha2-nistp256";
-    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384: return "ecdsa-sha2-nistp384";
-    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521: return "ecdsa-sha2-nistp521";
-    case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519: return "ssh-ed25519";
-    default: return "";
+    case GIT_CERT_SSH_RAW_TYPE_RSA:
+      return "ssh-rsa";
+    case GIT_CERT_SSH_RAW_TYPE_DSS:
+      return "ssh-dss";
+    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256:
+      return "ecdsa-sha2-nistp256";
+    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384:
+      return "ecdsa-sha2-nistp384";
+    case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521:
+      return "ecdsa-sha2-nistp521";
+    case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519:
+      return "ssh-ed25519";
+    default:
+      return "";
   }
 }
 
@@ -128,8 +134,8 @@ git_remote_callbacks callbacks(CallbackState& st) {
 // A libgit2 error, with the host-key reason when that was the cause.
 [[noreturn]] void fail(const CallbackState& st, const std::string& what) {
   const git_error* e = git_error_last();
-  std::string msg = what + ": " + (st.host_error.empty() ? (e && e->message ? e->message : "unknown error")
-                                                        : st.host_error);
+  std::string msg =
+      what + ": " + (st.host_error.empty() ? (e && e->message ? e->message : "unknown error") : st.host_error);
   throw std::runtime_error(msg);
 }
 
@@ -183,7 +189,8 @@ std::map<std::string, std::string> push(git_remote* remote, const std::vector<st
   git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
   opts.callbacks = callbacks(st);
   StrArrayView specs(refspecs);
-  if (git_remote_push(remote, specs.get(), &opts) < 0) fail(st, std::string("push to ") + git_remote_url(remote) + " failed");
+  if (git_remote_push(remote, specs.get(), &opts) < 0)
+    fail(st, std::string("push to ") + git_remote_url(remote) + " failed");
   return st.rejected;
 }
 

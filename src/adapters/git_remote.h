@@ -16,7 +16,7 @@
 namespace relman::git {
 
 struct RemoteAuth {
-  std::string token_env = "GITHUB_TOKEN";            // https: the token's environment variable
+  std::string token_env = "GITHUB_TOKEN";             // https: the token's environment variable
   std::filesystem::path ssh_dir;                      // default: $HOME/.ssh
   std::function<void(const std::string&)> on_secret;  // called with the token before it is used
 };

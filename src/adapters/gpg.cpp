@@ -116,12 +116,18 @@ std::string describe(const std::vector<KeyInfo>& keys) {
 
 const char* validity_name(gpgme_validity_t v) {
   switch (v) {
-    case GPGME_VALIDITY_ULTIMATE: return "ultimate";
-    case GPGME_VALIDITY_FULL: return "full";
-    case GPGME_VALIDITY_MARGINAL: return "marginal";
-    case GPGME_VALIDITY_NEVER: return "never";
-    case GPGME_VALIDITY_UNDEFINED: return "undefined";
-    case GPGME_VALIDITY_UNKNOWN: break;
+    case GPGME_VALIDITY_ULTIMATE:
+      return "ultimate";
+    case GPGME_VALIDITY_FULL:
+      return "full";
+    case GPGME_VALIDITY_MARGINAL:
+      return "marginal";
+    case GPGME_VALIDITY_NEVER:
+      return "never";
+    case GPGME_VALIDITY_UNDEFINED:
+      return "undefined";
+    case GPGME_VALIDITY_UNKNOWN:
+      break;
   }
   return "unknown";
 }
@@ -172,8 +178,7 @@ bool prompt_tty(const std::string& prompt, std::string& out) {
   return true;
 }
 
-gpgme_error_t passphrase_trampoline(void* hook, const char* uid_hint, const char* /*info*/, int prev_was_bad,
-                                    int fd) {
+gpgme_error_t passphrase_trampoline(void* hook, const char* uid_hint, const char* /*info*/, int prev_was_bad, int fd) {
   return static_cast<Passphrase*>(hook)->answer(uid_hint, prev_was_bad, fd);
 }
 
@@ -214,8 +219,8 @@ std::string sign_data(gpgme_data_t in, const std::string& what, const std::strin
   gpgme_sign_result_t res = gpgme_op_sign_result(ctx.get());
   if (!res || res->invalid_signers || !res->signatures)
     throw std::runtime_error("cannot sign " + what + ": gpg rejected key " + fingerprint +
-                             " (expired, revoked, or not able to sign?): check `gpg --list-secret-keys " +
-                             fingerprint + "`");
+                             " (expired, revoked, or not able to sign?): check `gpg --list-secret-keys " + fingerprint +
+                             "`");
   return data_to_string(out.get());
 }
 
@@ -288,11 +293,11 @@ KeyInfo select_key(const std::string& requested) {
     if (keys.size() == 1) return keys.front();
     if (keys.empty()) {
       auto all = signing_keys();
-      throw std::runtime_error("no secret key able to sign matches '" + requested + "' in " + gnupg_home() +
-                               (all.empty() ? std::string(" (it holds none)")
-                                            : ": the secret signing keys there are:" + describe(all)) +
-                               "\nImport the key, or set `key` to one of the fingerprints listed by "
-                               "`gpg --list-secret-keys`.");
+      throw std::runtime_error(
+          "no secret key able to sign matches '" + requested + "' in " + gnupg_home() +
+          (all.empty() ? std::string(" (it holds none)") : ": the secret signing keys there are:" + describe(all)) +
+          "\nImport the key, or set `key` to one of the fingerprints listed by "
+          "`gpg --list-secret-keys`.");
     }
     throw std::runtime_error("'" + requested + "' matches several secret keys:" + describe(keys) +
                              "\nSet `key` to the full fingerprint of the one to sign with.");

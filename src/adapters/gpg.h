@@ -86,7 +86,7 @@ class Passphrase {
   mutable std::mutex mu_;
   std::string value_;
   bool have_ = false;
-  int bad_ = 0;       // rejected passphrases so far
+  int bad_ = 0;           // rejected passphrases so far
   bool missing_ = false;  // asked for one and had none
 };
 
@@ -96,11 +96,11 @@ std::string sign_detached(std::string_view data, const std::string& fingerprint,
 std::string sign_file(const std::filesystem::path& file, const std::string& fingerprint, Passphrase& pass);
 
 struct Verification {
-  bool good = false;         // a valid signature, made by a known key, over these bytes
-  std::string fingerprint;   // the signer's primary key, when known
-  std::string uid;           // the signer's first user id, when known
-  std::string validity;      // "ultimate", "full", "marginal", "unknown", ...
-  std::string problem;       // when !good: what is wrong, in words
+  bool good = false;        // a valid signature, made by a known key, over these bytes
+  std::string fingerprint;  // the signer's primary key, when known
+  std::string uid;          // the signer's first user id, when known
+  std::string validity;     // "ultimate", "full", "marginal", "unknown", ...
+  std::string problem;      // when !good: what is wrong, in words
 };
 
 // Verifies a detached signature over data (or a file, read streaming). Never

@@ -54,7 +54,8 @@ using File = std::unique_ptr<std::FILE, FileClose>;
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("libcurl: global initialisation failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("libcurl: global initialisation failed");
   });
 }
 
@@ -131,9 +132,10 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
       unsigned long long announced = std::strtoull(value.c_str(), &end, 10);
       if (end && *end == '\0' && announced > t->max_body) {
         t->limit = Limit::body_size;
-        t->limit_detail = fmt::format("the server announced {} bytes (Content-Length) but at most {} are accepted "
-                                      "for this request",
-                                      announced, t->max_body);
+        t->limit_detail = fmt::format(
+            "the server announced {} bytes (Content-Length) but at most {} are accepted "
+            "for this request",
+            announced, t->max_body);
         return 0;
       }
     }
@@ -248,10 +250,12 @@ std::string advice_for(CURLcode rc) {
       return "the server is slow or unreachable; check it (or raise RELMAN_HTTP_TIMEOUT_MS) and run the step again";
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-      return "the server's TLS certificate could not be verified; fix the certificate or the CA bundle (relman never turns verification off)";
+      return "the server's TLS certificate could not be verified; fix the certificate or the CA bundle (relman never "
+             "turns verification off)";
     case CURLE_SSH:
     case CURLE_LOGIN_DENIED:
-      return "check the SSH host key in known_hosts (ssh-keyscan the host, verify the fingerprint, add it) and that your key is accepted";
+      return "check the SSH host key in known_hosts (ssh-keyscan the host, verify the fingerprint, add it) and that "
+             "your key is accepted";
     default:
       return "check the server and the network, then run the step again (relman resume)";
   }
@@ -268,16 +272,18 @@ Options Options::from_env() {
   o.retry_cap = std::chrono::milliseconds(env_long("RELMAN_HTTP_RETRY_CAP_MS", o.retry_cap.count()));
   o.deadline = std::chrono::milliseconds(env_long("RELMAN_HTTP_DEADLINE_MS", o.deadline.count()));
   o.max_body_bytes = static_cast<std::uint64_t>(env_long("RELMAN_HTTP_MAX_BODY", static_cast<long>(o.max_body_bytes)));
-  o.min_rate = static_cast<std::uint64_t>(std::max(1L, env_long("RELMAN_HTTP_MIN_RATE", static_cast<long>(o.min_rate))));
+  o.min_rate =
+      static_cast<std::uint64_t>(std::max(1L, env_long("RELMAN_HTTP_MIN_RATE", static_cast<long>(o.min_rate))));
   return o;
 }
 
 Options Options::streaming(std::uint64_t expected_bytes) const {
   Options o = *this;
   // Unknown size (a download to disk): an hour, and the low-speed limit.
-  auto time = expected_bytes == 0
-                  ? std::chrono::milliseconds(3600000)
-                  : total_timeout + std::chrono::milliseconds(expected_bytes * 1000 / std::max<std::uint64_t>(1, min_rate));
+  auto time =
+      expected_bytes == 0
+          ? std::chrono::milliseconds(3600000)
+          : total_timeout + std::chrono::milliseconds(expected_bytes * 1000 / std::max<std::uint64_t>(1, min_rate));
   o.total_timeout = time;
   o.deadline = std::max(deadline, 2 * time);
   o.max_body_bytes = expected_bytes;
@@ -368,7 +374,8 @@ Response Client::send(const Request& req) const {
     auto attempt_timeout = opts_.total_timeout;
     bool by_deadline = false;
     if (opts_.deadline.count() > 0) {
-      auto left = opts_.deadline - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      auto left = opts_.deadline -
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
       if (left <= std::chrono::milliseconds(0))
         throw Error(fmt::format("{}: the request's deadline of {:.1f} s passed after {} attempt{} (limit: "
                                 "RELMAN_HTTP_DEADLINE_MS); the server is too slow or keeps failing: check it, then run "
@@ -383,7 +390,9 @@ Response Client::send(const Request& req) const {
     File upload;
     if (!req.upload_file.empty()) {
       upload.reset(std::fopen(req.upload_file.c_str(), "rb"));
-      if (!upload) throw std::runtime_error(fmt::format("{}: cannot read {}: {}", shown, req.upload_file.string(), std::strerror(errno)));
+      if (!upload)
+        throw std::runtime_error(
+            fmt::format("{}: cannot read {}: {}", shown, req.upload_file.string(), std::strerror(errno)));
       t.upload = upload.get();
     }
     if (req.sink_begin) req.sink_begin();
@@ -521,8 +530,8 @@ Response Client::send(const Request& req) const {
         throw Error(fmt::format("{} stopped after {:.1f} s ({}): each attempt may take {:.1f} s "
                                 "(RELMAN_HTTP_TIMEOUT_MS), {} attempt{}; the server is slow or unreachable: check it, "
                                 "then run the step again{}",
-                                shown, seconds(elapsed), detail, seconds(attempt_timeout), attempt, attempt == 1 ? "" : "s",
-                                post_note),
+                                shown, seconds(elapsed), detail, seconds(attempt_timeout), attempt,
+                                attempt == 1 ? "" : "s", post_note),
                     status, static_cast<int>(rc), Limit::deadline);
     }
     bool transport_failed = rc != CURLE_OK;
@@ -556,7 +565,8 @@ Response Client::send(const Request& req) const {
     // A wait that would end past the deadline is cut short: the next
     // attempt then reports the deadline.
     if (opts_.deadline.count() > 0) {
-      auto left = opts_.deadline - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      auto left = opts_.deadline -
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
       wait = std::max(std::chrono::milliseconds(0), std::min(wait, left));
     }
     std::this_thread::sleep_for(wait);
@@ -573,10 +583,8 @@ Response Client::send_ok(const Request& req, const std::string& advice) const {
   if (resp.attempts > 1) what += fmt::format(" after {} attempts", resp.attempts);
   if (!excerpt.empty()) what += fmt::format(" ({})", trim(excerpt));
   bool uncertain = retryable_status(resp.status) && !repeatable(req) && !refused_unprocessed(resp.status);
-  if (uncertain)
-    what += std::string("; ") + kNotRepeated;
-  else if (!advice.empty())
-    what += "; " + advice;
+  if (uncertain) what += std::string("; ") + kNotRepeated;
+  else if (!advice.empty()) what += "; " + advice;
   else if (retryable_status(resp.status))
     what += "; the server keeps failing: wait until it recovers, then run the step again (relman resume)";
   throw Error(what, resp.status, 0, Limit::none, uncertain);
@@ -591,8 +599,8 @@ json Client::get_json(const std::string& url, const std::vector<std::string>& he
   try {
     return json::parse(resp.body);
   } catch (const json::exception& e) {
-    throw Error(fmt::format("GET {} returned something that is not JSON ({}); check the URL points at the API", redact_url(url),
-                            e.what()),
+    throw Error(fmt::format("GET {} returned something that is not JSON ({}); check the URL points at the API",
+                            redact_url(url), e.what()),
                 resp.status, 0);
   }
 }
@@ -608,7 +616,8 @@ Response Client::post_json(const std::string& url, const json& body, const std::
   return send_ok(req);
 }
 
-Response Client::download(const std::string& url, const std::filesystem::path& dest, const std::vector<std::string>& headers,
+Response Client::download(const std::string& url, const std::filesystem::path& dest,
+                          const std::vector<std::string>& headers,
                           const std::function<void(std::uint64_t, std::uint64_t)>& progress) const {
   auto dir = dest.parent_path().empty() ? std::filesystem::path(".") : dest.parent_path();
   std::filesystem::create_directories(dir);

@@ -64,9 +64,9 @@ enum class Limit { none, body_size, deadline, low_speed, address };
 struct Request {
   std::string method = "GET";  // GET, POST, PUT, PURGE, HEAD
   std::string url;
-  std::vector<std::string> headers;  // "Name: value"
-  std::string body;                  // POST / PUT body when upload_file is empty
-  std::filesystem::path upload_file; // PUT (or SFTP upload) streamed from this file
+  std::vector<std::string> headers;   // "Name: value"
+  std::string body;                   // POST / PUT body when upload_file is empty
+  std::filesystem::path upload_file;  // PUT (or SFTP upload) streamed from this file
   // Called before every attempt (retries restart), then with each chunk of
   // the response body; when set, Response::body stays empty.
   std::function<void()> sink_begin;
@@ -90,9 +90,9 @@ class Error : public std::runtime_error {
  public:
   Error(const std::string& what, long status, int curl_code, Limit limit = Limit::none, bool uncertain = false)
       : std::runtime_error(what), status_(status), curl_code_(curl_code), limit_(limit), uncertain_(uncertain) {}
-  long status() const { return status_; }    // 0 when no HTTP response
+  long status() const { return status_; }       // 0 when no HTTP response
   int curl_code() const { return curl_code_; }  // CURLE_OK when an HTTP status
-  Limit limit() const { return limit_; }     // none unless a limit stopped it
+  Limit limit() const { return limit_; }        // none unless a limit stopped it
   // A POST or PATCH that the server may have acted on: not to be repeated
   // without the release manager's word.
   bool uncertain() const { return uncertain_; }

@@ -157,7 +157,8 @@ Result run_once(const Spec& spec, const std::function<void(std::string_view)>& o
   if (!spec.input.empty()) {
     // Small inputs only (passphrases, scripts); a child that does not read
     // its stdin gets EPIPE, which is not our failure.
-    struct sigaction ign {}, old{};
+    struct sigaction ign {
+    }, old{};
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, &old);
     try {
@@ -203,7 +204,9 @@ Result run_once(const Spec& spec, const std::function<void(std::string_view)>& o
       }
       wait_ms = static_cast<int>(left.count());
     }
-    struct pollfd pfd {out_r.get(), POLLIN, 0};
+    struct pollfd pfd {
+      out_r.get(), POLLIN, 0
+    };
     int rc = ::poll(&pfd, 1, wait_ms);
     if (rc < 0) {
       if (errno == EINTR) continue;

@@ -23,10 +23,10 @@ struct Spec {
 };
 
 struct Result {
-  int exit_code = -1;   // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
   bool timed_out = false;
-  std::string output;   // when Spec::capture
+  std::string output;  // when Spec::capture
   bool ok() const { return exit_code == 0 && !timed_out; }
   std::string describe() const;  // "exit code 2", "killed by signal 9", "timed out"
 };

@@ -3,8 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <fstream>
 #include <iterator>
@@ -97,9 +97,18 @@ void collect(git_repository* repo, const git_tree* tree, const std::string& rel,
         item.kind = Kind::dir;
         item.path = prefix + path + "/";
         break;
-      case GIT_FILEMODE_BLOB_EXECUTABLE: item.kind = Kind::exec; item.path = prefix + path; break;
-      case GIT_FILEMODE_LINK: item.kind = Kind::link; item.path = prefix + path; break;
-      default: item.kind = Kind::file; item.path = prefix + path; break;
+      case GIT_FILEMODE_BLOB_EXECUTABLE:
+        item.kind = Kind::exec;
+        item.path = prefix + path;
+        break;
+      case GIT_FILEMODE_LINK:
+        item.kind = Kind::link;
+        item.path = prefix + path;
+        break;
+      default:
+        item.kind = Kind::file;
+        item.path = prefix + path;
+        break;
     }
     out.push_back(item);
   }
@@ -117,14 +126,13 @@ std::string read_added(const AddedFile& a) {
 class Compressor {
  public:
   Compressor(const TreeExportOptions& opts, TarballFormat format, size_t queue_chunks)
-      : format_(format), queue_(queue_chunks),
-        file_(opts.out_dir / (opts.prefix + tarball_suffix(format))) {
+      : format_(format), queue_(queue_chunks), file_(opts.out_dir / (opts.prefix + tarball_suffix(format))) {
     auto sink = [this](const void* d, size_t n) { file_.write(d, n); };
     if (format == TarballFormat::tgz) {
       gzip_ = std::make_unique<archive::GzipEncoder>(opts.gzip_level, sink);
     } else {
       xz_ = std::make_unique<xz::Encoder>(opts.xz_level, opts.xz_threads,
-                                         opts.xz_block_size ? opts.xz_block_size : xz::default_block_size, sink);
+                                          opts.xz_block_size ? opts.xz_block_size : xz::default_block_size, sink);
     }
   }
 
@@ -195,7 +203,8 @@ TreeExportResult export_tree(git_repository* repo, git_commit* commit, const Tre
   const std::string prefix = opts.prefix + "/";
 
   git_tree* root_raw = nullptr;
-  git::check(git_commit_tree(&root_raw, commit), "cannot read the tree of commit " + git::oid_str(*git_commit_id(commit)));
+  git::check(git_commit_tree(&root_raw, commit),
+             "cannot read the tree of commit " + git::oid_str(*git_commit_id(commit)));
   git::Tree root(root_raw);
   std::vector<Item> items;
   items.push_back(Item{prefix, *git_tree_id(root.get()), Kind::dir, nullptr});
@@ -270,14 +279,13 @@ TreeExportResult export_tree(git_repository* repo, git_commit* commit, const Tre
         bytes_read += data.size();
       } else {
         git_blob* raw = nullptr;
-        git::check(git_blob_lookup(&raw, repo, &item.oid), "cannot read blob " + git::oid_str(item.oid) + " (" + item.path + ")");
+        git::check(git_blob_lookup(&raw, repo, &item.oid),
+                   "cannot read blob " + git::oid_str(item.oid) + " (" + item.path + ")");
         git::Blob blob(raw);
         const void* data = git_blob_rawcontent(blob.get());
         auto size = static_cast<size_t>(git_blob_rawsize(blob.get()));
-        if (item.kind == Kind::link)
-          tar.symlink(item.path, std::string(static_cast<const char*>(data), size), mtime);
-        else
-          tar.file(item.path, data, size, item.kind == Kind::exec, mtime);
+        if (item.kind == Kind::link) tar.symlink(item.path, std::string(static_cast<const char*>(data), size), mtime);
+        else tar.file(item.path, data, size, item.kind == Kind::exec, mtime);
         bytes_read += size;
       }
       ++result.entries;

@@ -32,14 +32,14 @@ struct AddedFile {
 };
 
 struct TreeExportOptions {
-  std::string prefix;                   // top directory inside the tarballs
-  std::vector<TarballFormat> formats;   // in output order
-  std::vector<std::string> exclude;     // fnmatch patterns on tree-relative paths
-  std::vector<AddedFile> add;           // never excluded
+  std::string prefix;                  // top directory inside the tarballs
+  std::vector<TarballFormat> formats;  // in output order
+  std::vector<std::string> exclude;    // fnmatch patterns on tree-relative paths
+  std::vector<AddedFile> add;          // never excluded
   int gzip_level = 9;
   int xz_level = 6;
-  unsigned xz_threads = 1;              // does not change the bytes
-  uint64_t xz_block_size = 0;           // 0: xz::default_block_size
+  unsigned xz_threads = 1;     // does not change the bytes
+  uint64_t xz_block_size = 0;  // 0: xz::default_block_size
   std::filesystem::path out_dir;
   // Called now and then from the exporting thread.
   std::function<void(size_t files_done, size_t files_total, uint64_t bytes_read)> progress;
@@ -54,9 +54,9 @@ struct ExportedTarball {
 
 struct TreeExportResult {
   std::vector<ExportedTarball> tarballs;
-  size_t entries = 0;       // tar entries written (directories, files, links)
-  size_t excluded = 0;      // tree entries dropped by `exclude` (a directory counts once)
-  uint64_t tar_bytes = 0;   // size of the uncompressed tar stream
+  size_t entries = 0;      // tar entries written (directories, files, links)
+  size_t excluded = 0;     // tree entries dropped by `exclude` (a directory counts once)
+  uint64_t tar_bytes = 0;  // size of the uncompressed tar stream
 };
 
 // True when `path` (relative to the tree root, no trailing slash) matches

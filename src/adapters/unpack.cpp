@@ -88,7 +88,8 @@ bool confined(const fs::path& link, const fs::path& root) {
 void fsync_or_throw(const fs::path& p, const std::string& where) {
   durable::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd || ::fsync(fd.get()) != 0)
-    throw std::runtime_error(fmt::format("cannot flush '{}' from {} to disk: {}", p.string(), where, std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot flush '{}' from {} to disk: {}", p.string(), where, std::strerror(errno)));
 }
 
 Stats extract(Format format, const fs::path& archive, const fs::path& dest, const Options& options) {
@@ -108,8 +109,8 @@ Stats extract(Format format, const fs::path& archive, const fs::path& dest, cons
 
   // No ARCHIVE_EXTRACT_OWNER and no ARCHIVE_EXTRACT_PERM: files belong to
   // us and modes go through the umask, as with a non-root `tar x`.
-  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  archive_write_disk_set_options(
+      out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
   fs::create_directories(dest);
   // Canonical: libarchive refuses to write through a symlink anywhere in
   // the path, and a symlinked /tmp or state directory is not an attack.
@@ -128,8 +129,8 @@ Stats extract(Format format, const fs::path& archive, const fs::path& dest, cons
       throw std::runtime_error(where + " holds an unsafe path '" + name +
                                "' (absolute or with '..'); refusing to extract it");
     if (stats.entries >= limits.max_entries)
-      throw std::runtime_error(fmt::format("{} holds more than {} entries; refusing to extract more", where,
-                                           limits.max_entries));
+      throw std::runtime_error(
+          fmt::format("{} holds more than {} entries; refusing to extract more", where, limits.max_entries));
     auto type = archive_entry_filetype(entry);
     if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
       throw std::runtime_error(where + " holds '" + name + "', which is not a file, directory or symlink");
@@ -151,9 +152,10 @@ Stats extract(Format format, const fs::path& archive, const fs::path& dest, cons
     const auto final_path = root / name;
     const auto declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
     if (declared > 0 && static_cast<uint64_t>(declared) > limits.max_entry_bytes)
-      throw std::runtime_error(fmt::format("'{}' in {} is {} bytes, more than the limit of {} bytes for one file; "
-                                           "refusing to extract it",
-                                           name, where, declared, limits.max_entry_bytes));
+      throw std::runtime_error(
+          fmt::format("'{}' in {} is {} bytes, more than the limit of {} bytes for one file; "
+                      "refusing to extract it",
+                      name, where, declared, limits.max_entry_bytes));
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
       throw std::runtime_error("cannot extract '" + name + "' from " + where + ": " + write_error_of(out.get()));
     // Zip entries may leave their size to the data that follows, so every
@@ -209,9 +211,10 @@ Stats extract(Format format, const fs::path& archive, const fs::path& dest, cons
   for (const auto& link : links)
     if (!confined(link, root)) {
       fs::remove(link);
-      throw std::runtime_error(fmt::format("{} holds a symlink '{}' that leads outside the destination through "
-                                           "other links; refusing it",
-                                           where, link.lexically_relative(root).string()));
+      throw std::runtime_error(
+          fmt::format("{} holds a symlink '{}' that leads outside the destination through "
+                      "other links; refusing it",
+                      where, link.lexically_relative(root).string()));
     }
   if (options.durable) {
     for (const auto& p : written_paths) fsync_or_throw(p, where);

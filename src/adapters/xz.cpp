@@ -26,12 +26,18 @@ const Lzma& lzma() {
 
 std::string describe(lzma_ret r) {
   switch (r) {
-    case LZMA_MEM_ERROR: return "out of memory";
-    case LZMA_MEMLIMIT_ERROR: return "memory limit reached";
-    case LZMA_OPTIONS_ERROR: return "unsupported options";
-    case LZMA_PROG_ERROR: return "programming error";
-    case LZMA_UNSUPPORTED_CHECK: return "unsupported check";
-    default: return "error " + std::to_string(static_cast<int>(r));
+    case LZMA_MEM_ERROR:
+      return "out of memory";
+    case LZMA_MEMLIMIT_ERROR:
+      return "memory limit reached";
+    case LZMA_OPTIONS_ERROR:
+      return "unsupported options";
+    case LZMA_PROG_ERROR:
+      return "programming error";
+    case LZMA_UNSUPPORTED_CHECK:
+      return "unsupported check";
+    default:
+      return "error " + std::to_string(static_cast<int>(r));
   }
 }
 
@@ -77,8 +83,8 @@ Encoder::Encoder(int level, unsigned threads, uint64_t block_size, Sink sink) : 
   mt.flags = 0;
   mt.threads = threads ? threads : 1;
   mt.block_size = block_size;
-  mt.timeout = 0;  // block until output is ready: no time-dependent flushing
-  mt.filters = filters;  // copied by the encoder during initialisation
+  mt.timeout = 0;               // block until output is ready: no time-dependent flushing
+  mt.filters = filters;         // copied by the encoder during initialisation
   mt.check = LZMA_CHECK_CRC64;  // what xz(1) writes by default
   lzma_ret r = lzma().encoder_mt(&impl_->strm, &mt);
   if (r != LZMA_OK) throw std::runtime_error("xz: cannot start the encoder: " + describe(r));

@@ -1,7 +1,7 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -48,10 +48,11 @@ std::string typo_hint(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"relman: a release manager's engine. Runs a release runbook (CPython's PEP 101) as a resumable,\n"
-               "journaled workflow.\n\nExample:\n  relman plan 3.12.0\n  relman rehearse 3.12.0 --repo ~/cpython\n"
-               "  relman status\n  relman resume",
-               "relman"};
+  CLI::App app{
+      "relman: a release manager's engine. Runs a release runbook (CPython's PEP 101) as a resumable,\n"
+      "journaled workflow.\n\nExample:\n  relman plan 3.12.0\n  relman rehearse 3.12.0 --repo ~/cpython\n"
+      "  relman status\n  relman resume",
+      "relman"};
   app.set_version_flag("--version", std::string("relman ") + RELMAN_VERSION);
   app.require_subcommand(1);
   add_verbosity(app, o);

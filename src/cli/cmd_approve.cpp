@@ -43,8 +43,7 @@ int approve_while_locked(const Options& o, const ApproveArgs& a, const std::file
     say(o, fmt::format("relman: {} was already approved by {}", a.step, s->approved_by));
     return exit_code::finished;
   }
-  const std::string who =
-      identity_or_refuse(o.as, r.state.run.value("repo", std::string()), r.state.mode == "execute");
+  const std::string who = identity_or_refuse(o.as, r.state.run.value("repo", std::string()), r.state.mode == "execute");
   auto holder = lock_holder(dir);
   auto request = hand_over_approval(dir, a.step, who);
   say(o, fmt::format("relman: another relman (pid {}) is driving this run; handing it the approval of {} by {}",
@@ -86,10 +85,11 @@ int approve(const Options& o, const ApproveArgs& a) {
     say(o, fmt::format("relman: {} was already approved by {}", a.step, s->approved_by));
     return exit_code::finished;
   }
-  const std::string who = identity_or_refuse(o.as, run->state.run.value("repo", std::string()),
-                                             run->state.mode == "execute");
+  const std::string who =
+      identity_or_refuse(o.as, run->state.run.value("repo", std::string()), run->state.mode == "execute");
   record(*run, {{"event", "step_approved"}, {"step", a.step}, {"by", who}});
-  say(o, fmt::format("relman: {} approved by {}; continue with: {}", a.step, who, with_state_dir("relman resume", dir)));
+  say(o,
+      fmt::format("relman: {} approved by {}; continue with: {}", a.step, who, with_state_dir("relman resume", dir)));
   return exit_code::finished;
 }
 
@@ -97,7 +97,8 @@ int approve(const Options& o, const ApproveArgs& a) {
 
 Command register_approve(CLI::App& app, Options& o) {
   auto args = std::make_shared<ApproveArgs>();
-  CLI::App* c = add_command(app, "approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned");
+  CLI::App* c =
+      add_command(app, "approve", "Approve a gate (PEP 101's STOP STOP STOP)", "relman approve green-light --as ned");
   c->add_option("ID", args->step, "gate step id")->required();
   add_run_dir(*c, o);
   add_accept_workflow_change(*c, o);

@@ -32,10 +32,17 @@ std::string mermaid_text(const std::string& text) {
   std::string r;
   for (char c : text) {
     switch (c) {
-      case '"': r += "#quot;"; break;
-      case '<': r += "#lt;"; break;
-      case '>': r += "#gt;"; break;
-      default: r += c;
+      case '"':
+        r += "#quot;";
+        break;
+      case '<':
+        r += "#lt;";
+        break;
+      case '>':
+        r += "#gt;";
+        break;
+      default:
+        r += c;
     }
   }
   return r;
@@ -47,9 +54,12 @@ const char* colour_class(const StepDef& s) {
   if (!s.kind) return "unknown";
   if (s.is_gate()) return "gate";
   switch (s.kind->effect()) {
-    case Effect::remote: return "remote";
-    case Effect::local: return "local";
-    default: return "readonly";
+    case Effect::remote:
+      return "remote";
+    case Effect::local:
+      return "local";
+    default:
+      return "readonly";
   }
 }
 
@@ -63,13 +73,17 @@ int graph(const Options& o, const std::string& format_given) {
   std::string format = format_given.empty() ? "dot" : format_given;
   std::string out;
   if (format == "dot") {
-    const std::map<std::string, std::string> fill = {{"unknown", "white"},     {"gate", "gold"},
-                                                     {"remote", "lightsalmon"}, {"local", "lightblue"},
+    const std::map<std::string, std::string> fill = {{"unknown", "white"},
+                                                     {"gate", "gold"},
+                                                     {"remote", "lightsalmon"},
+                                                     {"local", "lightblue"},
                                                      {"readonly", "palegreen"}};
-    out += fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
-                       dot_quoted(wf.name));
+    out += fmt::format(
+        "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
+        dot_quoted(wf.name));
     for (const auto& s : wf.steps) {
-      std::string label = dot_quoted(s.id) + "\\n" + dot_quoted(s.uses) + (s.when ? "\\nwhen " + dot_quoted(s.when->text()) : "");
+      std::string label =
+          dot_quoted(s.id) + "\\n" + dot_quoted(s.uses) + (s.when ? "\\nwhen " + dot_quoted(s.when->text()) : "");
       out += fmt::format("  \"{}\" [label=\"{}\", fillcolor=\"{}\"{}];\n", dot_quoted(s.id), label,
                          active(s) ? fill.at(colour_class(s)) : "grey90",
                          active(s) ? "" : ", fontcolor=grey50, style=\"rounded,dashed\"");
@@ -78,13 +92,14 @@ int graph(const Options& o, const std::string& format_given) {
       for (const auto& n : s.needs) out += fmt::format("  \"{}\" -> \"{}\";\n", dot_quoted(n), dot_quoted(s.id));
     out += "}\n";
   } else if (format == "mermaid") {
-    out += "flowchart TD\n"
-           "  classDef gate fill:#ffd700,stroke:#8a7500\n"
-           "  classDef remote fill:#ffa07a,stroke:#a0522d\n"
-           "  classDef local fill:#add8e6,stroke:#4682b4\n"
-           "  classDef readonly fill:#98fb98,stroke:#2e8b57\n"
-           "  classDef unknown fill:#ffffff,stroke:#999\n"
-           "  classDef inactive fill:#e5e5e5,stroke:#999,color:#999,stroke-dasharray:5 5\n";
+    out +=
+        "flowchart TD\n"
+        "  classDef gate fill:#ffd700,stroke:#8a7500\n"
+        "  classDef remote fill:#ffa07a,stroke:#a0522d\n"
+        "  classDef local fill:#add8e6,stroke:#4682b4\n"
+        "  classDef readonly fill:#98fb98,stroke:#2e8b57\n"
+        "  classDef unknown fill:#ffffff,stroke:#999\n"
+        "  classDef inactive fill:#e5e5e5,stroke:#999,color:#999,stroke-dasharray:5 5\n";
     auto node_id = [](const std::string& id) {
       std::string r;
       for (char c : id) r += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
@@ -110,7 +125,8 @@ int graph(const Options& o, const std::string& format_given) {
 
 Command register_graph(CLI::App& app, Options& o) {
   auto format = std::make_shared<std::string>();
-  CLI::App* c = add_command(app, "graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid");
+  CLI::App* c =
+      add_command(app, "graph", "Draw the workflow's steps and needs", "relman graph 3.12.0 --format mermaid");
   add_version(*c, o, "grey out the steps this version skips", true);
   add_workflow(*c, o);
   add_vars(*c, o, "a workflow var, as `plan` takes it: KEY=VALUE (decides which `when` steps are greyed)");

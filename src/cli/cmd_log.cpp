@@ -21,8 +21,7 @@ namespace {
 int print_log(const Options& o, const std::string& step) {
   auto dir = find_run(o);
   auto r = read_run(dir);
-  if (r.workflow && !r.workflow->find(step))
-    throw unknown_step(step, step_ids(*r.workflow), "log");
+  if (r.workflow && !r.workflow->find(step)) throw unknown_step(step, step_ids(*r.workflow), "log");
   auto path = dir / "logs" / (step + ".log");
   if (!std::filesystem::exists(path)) {
     say(o, fmt::format("relman: step '{}' has not written a log yet ({})", step, path.string()));

@@ -51,23 +51,28 @@ int plan(const Options& o, bool json) {
                      {"with", with}});
   }
   if (json) {
-    nlohmann::json out = {{"version", version.str()}, {"kind", version.kind_name()}, {"branch", version.branch()},
-                          {"workflow", wf.file.string()}, {"vars", vars}, {"steps", steps}};
+    nlohmann::json out = {{"version", version.str()},
+                          {"kind", version.kind_name()},
+                          {"branch", version.branch()},
+                          {"workflow", wf.file.string()},
+                          {"vars", vars},
+                          {"steps", steps}};
     std::puts(out.dump(2).c_str());
     return exit_code::finished;
   }
   std::printf("%s\n", fmt::format("plan for {} ({}, {}), branch {}, workflow {}: {} of {} steps run", version.str(),
-                                   version.long_name(), version.kind_name(), version.branch(), wf.file.string(), runs,
-                                   wf.steps.size()).c_str());
+                                  version.long_name(), version.kind_name(), version.branch(), wf.file.string(), runs,
+                                  wf.steps.size())
+                          .c_str());
   int n = 0;
   for (const auto& s : steps) {
     bool on = s["runs"].get<bool>();
     std::string needs;
     for (const auto& x : s["needs"]) needs += (needs.empty() ? "" : ",") + x.get<std::string>();
-    std::string line = fmt::format("{:>3}. {:<24} {:<28} {:<6} {}{}", on ? std::to_string(++n) : "-",
-                                   s["id"].get<std::string>(), s["uses"].get<std::string>(), s["effect"].get<std::string>(),
-                                   needs.empty() ? "" : "needs " + needs,
-                                   on ? "" : "  (skipped: when " + s["when"].get<std::string>() + ")");
+    std::string line =
+        fmt::format("{:>3}. {:<24} {:<28} {:<6} {}{}", on ? std::to_string(++n) : "-", s["id"].get<std::string>(),
+                    s["uses"].get<std::string>(), s["effect"].get<std::string>(), needs.empty() ? "" : "needs " + needs,
+                    on ? "" : "  (skipped: when " + s["when"].get<std::string>() + ")");
     std::puts(line.c_str());
   }
   return exit_code::finished;

@@ -25,7 +25,8 @@ int resume(const Options& o) {
   auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   if (run->state.finished) {
-    say(o, fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
+    say(o,
+        fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
     return exit_code::finished;
   }
   change_settings(*run, o);
@@ -41,8 +42,7 @@ int retry(const Options& o, const std::string& id) {
   // The step starts over (its checkpoint is dropped), and so does everything
   // after it that already ran on its results.
   std::vector<std::string> reset = steps_to_reset(run->workflow, run->state, step->id);
-  for (const auto& id : reset)
-    record(*run, {{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}});
+  for (const auto& id : reset) record(*run, {{"event", "step_reset"}, {"step", id}, {"by", "retry " + step->id}});
   if (reset.size() > 1) {
     std::string rest;
     for (size_t i = 1; i < reset.size(); ++i) rest += " " + reset[i];
@@ -72,8 +72,9 @@ Command register_resume(CLI::App& app, Options& o) {
 
 Command register_retry(CLI::App& app, Options& o) {
   auto step = std::make_shared<std::string>();
-  CLI::App* c = add_command(app, "retry", "Run a step again from scratch (and the steps after it that used its results)",
-                            "relman retry build");
+  CLI::App* c =
+      add_command(app, "retry", "Run a step again from scratch (and the steps after it that used its results)",
+                  "relman retry build");
   c->add_option("ID", *step, "step id")->required();
   add_run_dir(*c, o);
   add_jobs(*c, o);

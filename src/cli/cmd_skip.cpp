@@ -35,7 +35,8 @@ int skip(const Options& o, const SkipArgs& a) {
   const std::string who =
       identity_or_refuse(o.as, run->state.run.value("repo", std::string()), run->state.mode == "execute");
   record(*run, {{"event", "step_skipped"}, {"step", a.step}, {"by", "user"}, {"who", who}, {"reason", a.reason}});
-  say(o, fmt::format("relman: {} skipped ({}); continue with: {}", a.step, a.reason, with_state_dir("relman resume", dir)));
+  say(o, fmt::format("relman: {} skipped ({}); continue with: {}", a.step, a.reason,
+                     with_state_dir("relman resume", dir)));
   return exit_code::finished;
 }
 

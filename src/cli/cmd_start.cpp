@@ -61,9 +61,9 @@ int start_run(const Options& o, RunMode mode) {
   run->workflow = std::move(wf);
   run->var_overrides = overrides;
 
-  nlohmann::json settings = {{"jobs", o.jobs},      {"vars", overrides}, {"auto_approve", o.auto_approve},
-                             {"ci", o.ci},          {"skip", skips},     {"sign_with", o.sign_with},
-                             {"operator", operator_name}};
+  nlohmann::json settings = {
+      {"jobs", o.jobs}, {"vars", overrides},        {"auto_approve", o.auto_approve}, {"ci", o.ci},
+      {"skip", skips},  {"sign_with", o.sign_with}, {"operator", operator_name}};
   nlohmann::json started = {{"event", "run_started"},
                             {"version", version.str()},
                             {"kind", version.kind_name()},
@@ -95,15 +95,17 @@ int start(const Options& o, bool execute) {
   if (!execute)
     throw UsageError(
         "`relman start` makes the real release: it pushes, uploads and announces, so it runs only with --execute",
-        fmt::format("rehearse first with `relman rehearse {}`; when ready: relman start {} --execute", o.version, o.version));
+        fmt::format("rehearse first with `relman rehearse {}`; when ready: relman start {} --execute", o.version,
+                    o.version));
   return start_run(o, RunMode::execute);
 }
 
 }  // namespace
 
 Command register_rehearse(CLI::App& app, Options& o) {
-  CLI::App* c = add_command(app, "rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
-                            "relman rehearse 3.12.0 --repo ~/cpython --auto-approve");
+  CLI::App* c =
+      add_command(app, "rehearse", "Run the whole release for real inside a sandbox; nothing leaves the machine",
+                  "relman rehearse 3.12.0 --repo ~/cpython --auto-approve");
   add_version(*c, o);
   add_new_run_options(*c, o);
   return {c, [](const Options& o) { return start_run(o, RunMode::rehearse); }};

@@ -21,9 +21,9 @@ Command register_doctor(CLI::App& app, Options& o);
 
 const std::vector<RegisterCommand>& all_commands() {
   static const std::vector<RegisterCommand> commands = {
-      register_plan,  register_rehearse, register_start, register_resume, register_status,
-      register_retry, register_skip,     register_approve, register_graph, register_log,
-      register_report, register_verify,  register_doctor};
+      register_plan,   register_rehearse, register_start,   register_resume, register_status,
+      register_retry,  register_skip,     register_approve, register_graph,  register_log,
+      register_report, register_verify,   register_doctor};
   return commands;
 }
 

@@ -80,7 +80,8 @@ std::vector<std::string> upload_lines(const nlohmann::json& with, const fs::path
     std::error_code ec;
     auto size = fs::file_size(p, ec);
     if (!ec) total += size;
-    lines.push_back(fmt::format("  {:<40} {:>10}", fs::path(f).filename().string(), ec ? "missing" : human_bytes(size)));
+    lines.push_back(
+        fmt::format("  {:<40} {:>10}", fs::path(f).filename().string(), ec ? "missing" : human_bytes(size)));
   }
   if (files.size() > 1) lines.push_back(fmt::format("  {:<40} {:>10}", "in all", human_bytes(total)));
   return lines;
@@ -95,7 +96,8 @@ std::string scalar(const nlohmann::json& v) {
   }
   if (v.is_object()) {
     std::string out;
-    for (auto it = v.begin(); it != v.end(); ++it) out += (out.empty() ? "" : ", ") + it.key() + "=" + scalar(it.value());
+    for (auto it = v.begin(); it != v.end(); ++it)
+      out += (out.empty() ? "" : ", ") + it.key() + "=" + scalar(it.value());
     return out;
   }
   return v.dump();
@@ -103,8 +105,8 @@ std::string scalar(const nlohmann::json& v) {
 
 }  // namespace
 
-std::vector<std::string> describe_remote_step(const std::string& uses, const nlohmann::json& with,
-                                              const fs::path& repo, const fs::path& artifacts) {
+std::vector<std::string> describe_remote_step(const std::string& uses, const nlohmann::json& with, const fs::path& repo,
+                                              const fs::path& artifacts) {
   if (uses == "git.push") return push_lines(with, repo);
   if (uses == "http.upload") return upload_lines(with, artifacts);
   if (uses == "announce")

@@ -146,20 +146,26 @@ void check_tools(const std::vector<StepDef>& steps, std::vector<Check>& out) {
     else
       out.push_back({"tool " + tool, R::fail, fmt::format("not found in PATH (step {} runs it)", step),
                      fmt::format("install {} (Debian: apt-get install {})", tool,
-                                 tool == "gpg" ? "gnupg" : tool == "ssh" ? "openssh-client" : tool)});
+                                 tool == "gpg"   ? "gnupg"
+                                 : tool == "ssh" ? "openssh-client"
+                                                 : tool)});
   }
   if (compiler) {
     const char* cc = std::getenv("CC");
     std::optional<fs::path> found;
-    for (const std::string& c : {cc ? std::string(cc) : std::string(), std::string("cc"), std::string("gcc"),
-                                std::string("clang")})
+    for (const std::string& c :
+         {cc ? std::string(cc) : std::string(), std::string("cc"), std::string("gcc"), std::string("clang")})
       if (!c.empty() && !found) found = which(c.substr(0, c.find(' ')));
     if (found) out.push_back({"C compiler", R::ok, found->string(), {}});
-    else out.push_back({"C compiler", R::fail, "no cc, gcc or clang in PATH ($CC unset)", "install one (Debian: apt-get install build-essential)"});
+    else
+      out.push_back({"C compiler", R::fail, "no cc, gcc or clang in PATH ($CC unset)",
+                     "install one (Debian: apt-get install build-essential)"});
   }
   if (ccache) {
     if (auto p = which("ccache")) out.push_back({"tool ccache", R::ok, p->string(), {}});
-    else out.push_back({"tool ccache", R::warn, "not installed: every build compiles from scratch", "optional: apt-get install ccache"});
+    else
+      out.push_back({"tool ccache", R::warn, "not installed: every build compiles from scratch",
+                     "optional: apt-get install ccache"});
   }
 }
 
@@ -189,7 +195,8 @@ void check_signing(const PreflightInput& in, const std::vector<StepDef>& steps, 
       fingerprints[step] = gpg::select_key(requested).fingerprint;
     } catch (const std::exception& e) {
       out.push_back({"signing key", R::fail, fmt::format("step {}: {}", step, e.what()),
-                     "import or make the release key (gpg --import / gpg --full-generate-key), or name it with --sign-with FINGERPRINT"});
+                     "import or make the release key (gpg --import / gpg --full-generate-key), or name it with "
+                     "--sign-with FINGERPRINT"});
       return;
     }
   }
@@ -197,7 +204,8 @@ void check_signing(const PreflightInput& in, const std::vector<StepDef>& steps, 
   for (const auto& [step, fpr] : fingerprints) distinct.insert(fpr);
   if (distinct.size() > 1) {
     std::string which_;
-    for (const auto& [step, fpr] : fingerprints) which_ += fmt::format(" {}={}", step, fpr.substr(fpr.size() > 16 ? fpr.size() - 16 : 0));
+    for (const auto& [step, fpr] : fingerprints)
+      which_ += fmt::format(" {}={}", step, fpr.substr(fpr.size() > 16 ? fpr.size() - 16 : 0));
     out.push_back({"signing key", R::fail, "the tag and the files would be signed by different keys:" + which_,
                    "name one key for all of them with --sign-with FINGERPRINT (or the steps' `key`)"});
     return;
@@ -268,7 +276,8 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
         if (auto u = git::remote_url(repo, name)) {
           if (!u->empty()) url = *u;
         } else if (host_of(name).empty() && !fs::exists(name)) {
-          out.push_back({"remote " + name, R::fail, fmt::format("the repository has no remote '{}' (step {})", name, s.id),
+          out.push_back({"remote " + name, R::fail,
+                         fmt::format("the repository has no remote '{}' (step {})", name, s.id),
                          fmt::format("add it: git remote add {} URL", name)});
           continue;
         }
@@ -286,7 +295,8 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
 void check_credentials(const std::vector<StepDef>& steps, std::vector<Check>& out) {
   std::set<std::string> names;
   for (const StepDef& s : steps)
-    if (s.with.contains("token_env") && s.with["token_env"].is_string()) names.insert(s.with["token_env"].get<std::string>());
+    if (s.with.contains("token_env") && s.with["token_env"].is_string())
+      names.insert(s.with["token_env"].get<std::string>());
   for (const auto& n : names) {
     std::optional<std::string> v;
     try {
@@ -323,7 +333,8 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
   if (!ours) return;
   const auto up = git::upstream(repo, *branch);
   if (!up) {
-    out.push_back({"upstream", R::warn, fmt::format("{} has no upstream branch: cannot tell whether it is behind", *branch),
+    out.push_back({"upstream", R::warn,
+                   fmt::format("{} has no upstream branch: cannot tell whether it is behind", *branch),
                    fmt::format("git branch --set-upstream-to REMOTE/{}", *branch)});
     return;
   }
@@ -343,10 +354,10 @@ void check_branch(const PreflightInput& in, git_repository* repo, std::vector<Ch
     if (git::contains(repo, *ours, it->second))
       out.push_back({"upstream", R::ok, fmt::format("up to date with {}/{}", up->remote, *branch), {}});
     else
-      out.push_back({"upstream", R::fail,
-                     fmt::format("{} is behind {}/{} (it has {})", *branch, up->remote, *branch,
-                                 it->second.substr(0, 12)),
-                     fmt::format("git pull --ff-only {} {}", up->remote, *branch)});
+      out.push_back(
+          {"upstream", R::fail,
+           fmt::format("{} is behind {}/{} (it has {})", *branch, up->remote, *branch, it->second.substr(0, 12)),
+           fmt::format("git pull --ff-only {} {}", up->remote, *branch)});
   } catch (const std::exception& e) {
     out.push_back({"upstream", R::fail, fmt::format("cannot reach {}: {}", up->remote, e.what()),
                    "check the network and your credentials for it"});
@@ -370,7 +381,9 @@ void check_patchlevel(const PreflightInput& in, std::vector<Check>& out) {
   try {
     Version have = Version::parse(plain);
     const Version& v = in.version;
-    auto key = [](const Version& x) { return std::tuple(x.major, x.minor, x.micro, static_cast<int>(x.level), x.serial); };
+    auto key = [](const Version& x) {
+      return std::tuple(x.major, x.minor, x.micro, static_cast<int>(x.level), x.serial);
+    };
     if (have.major_minor() != v.major_minor())
       out.push_back({"patchlevel.h", R::fail,
                      fmt::format("the branch is {} ({}), not {}", have.major_minor(), found, v.major_minor()),
@@ -378,8 +391,7 @@ void check_patchlevel(const PreflightInput& in, std::vector<Check>& out) {
     else if (key(have) > key(v) || (key(have) == key(v) && found.back() != '+'))
       out.push_back({"patchlevel.h", R::fail, fmt::format("already at {}: {} would go backwards", found, v.str()),
                      "check the version you asked for"});
-    else
-      out.push_back({"patchlevel.h", R::ok, fmt::format("{} -> {}", found, v.str()), {}});
+    else out.push_back({"patchlevel.h", R::ok, fmt::format("{} -> {}", found, v.str()), {}});
   } catch (const std::exception& e) {
     out.push_back({"patchlevel.h", R::warn, fmt::format("PY_VERSION \"{}\" not understood", found), {}});
   }
@@ -436,7 +448,9 @@ nlohmann::json to_json(const std::vector<Check>& checks) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : checks)
     out.push_back({{"what", c.what},
-                   {"result", c.result == R::ok ? "ok" : c.result == R::warn ? "warn" : "fail"},
+                   {"result", c.result == R::ok     ? "ok"
+                              : c.result == R::warn ? "warn"
+                                                    : "fail"},
                    {"detail", c.detail},
                    {"fix", c.fix}});
   return out;
@@ -448,8 +462,11 @@ std::vector<Check> checks_from_json(const nlohmann::json& j) {
   for (const auto& e : j) {
     if (!e.is_object()) continue;
     const std::string r = e.value("result", "fail");
-    out.push_back({e.value("what", ""), r == "ok" ? R::ok : r == "warn" ? R::warn : R::fail, e.value("detail", ""),
-                   e.value("fix", "")});
+    out.push_back({e.value("what", ""),
+                   r == "ok"     ? R::ok
+                   : r == "warn" ? R::warn
+                                 : R::fail,
+                   e.value("detail", ""), e.value("fix", "")});
   }
   return out;
 }

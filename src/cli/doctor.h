@@ -21,7 +21,7 @@ namespace relman::cli {
 
 struct Check {
   enum class Result { ok, warn, fail };
-  std::string what;    // "tool make", "signing key", "branch"
+  std::string what;  // "tool make", "signing key", "branch"
   Result result = Result::ok;
   std::string detail;  // what was found
   std::string fix;     // what to do, when not ok

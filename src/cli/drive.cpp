@@ -70,7 +70,8 @@ int drive(OpenRun& run, const Options& o) {
     refused = fmt::format("relman: {}; {}", e.what(), e.hint());
   }
   eo.poll = [&](const std::function<void(nlohmann::json)>& rec) {
-    return take_handed_over(run.dir, run.workflow, rec, [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
+    return take_handed_over(run.dir, run.workflow, rec,
+                            [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
   };
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
   // When each running step started, for the elapsed time on its progress line.
@@ -90,8 +91,9 @@ int drive(OpenRun& run, const Options& o) {
       if (auto it = started_at.find(step); it != started_at.end()) since = it->second;
     }
     int64_t elapsed = since ? now_ms() - since : 0;
-    std::string shown = since ? fmt::format("[{}] {}: {}", format_duration(elapsed), step, with_time_left(line, elapsed))
-                              : step + ": " + line;
+    std::string shown = since
+                            ? fmt::format("[{}] {}: {}", format_duration(elapsed), step, with_time_left(line, elapsed))
+                            : step + ": " + line;
     if (o.quiet) return;
     // -v: every progress line stays, as a line of its own.
     if (o.verbose) say(o, "   " + shown);
@@ -111,7 +113,8 @@ int drive(OpenRun& run, const Options& o) {
     std::string what;
     for (const auto& line : describe_remote_step(step.uses, with, eo.paths.repo, eo.paths.artifacts))
       what += "\n  " + run.redactor.apply(line);
-    say_result(o, fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
+    say_result(o,
+               fmt::format("about to run {} ({}), which changes what other machines see:{}", step.id, step.uses, what));
     if (o.yes || !eo.interactive) return o.yes || o.ci;
     return term.ask("Go ahead? [y/N] ");
   };
@@ -136,10 +139,14 @@ int drive(OpenRun& run, const Options& o) {
     leave_sandbox(*sandbox);
   }
   switch (outcome) {
-    case Outcome::finished: return exit_code::finished;
-    case Outcome::failed: return exit_code::step_failed;
-    case Outcome::waiting: return exit_code::waiting;
-    case Outcome::declined: return exit_code::waiting;
+    case Outcome::finished:
+      return exit_code::finished;
+    case Outcome::failed:
+      return exit_code::step_failed;
+    case Outcome::waiting:
+      return exit_code::waiting;
+    case Outcome::declined:
+      return exit_code::waiting;
   }
   return exit_code::step_failed;
 }

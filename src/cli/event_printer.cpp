@@ -30,17 +30,22 @@ void print_event(const Options& o, const OpenRun& run, const nlohmann::json& ev,
   } else if (name == "step_succeeded") {
     const StepDef* d = run.workflow.find(id);
     if (d && d->is_gate()) return;  // its step_approved line said it
-    int64_t ms = s && !s->history.empty() && s->history.back().ended_ms ? s->history.back().ended_ms - s->history.back().started_ms : 0;
+    int64_t ms = s && !s->history.empty() && s->history.back().ended_ms
+                     ? s->history.back().ended_ms - s->history.back().started_ms
+                     : 0;
     line = fmt::format("{} {}{}{}", term.paint("ok", Colour::green), id, ms ? " " + format_duration(ms) : "",
-                       ev.value("reconciled", false) ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")" : "");
+                       ev.value("reconciled", false)
+                           ? " (found done after the interruption: " + ev.value("detail", std::string()) + ")"
+                           : "");
   } else if (name == "step_failed") {
     line = fmt::format("{} {}: {}", term.paint("FAILED", Colour::red), id, ev.value("error", ""));
-    if (ev.value("next", "relman resume") != "relman resume") line += "\n     next: " + with_state_dir(ev.value("next", ""), run.dir);
+    if (ev.value("next", "relman resume") != "relman resume")
+      line += "\n     next: " + with_state_dir(ev.value("next", ""), run.dir);
   } else if (name == "step_skipped") {
     line = fmt::format("{} {}: {}", term.paint("skip", Colour::grey), id, ev.value("reason", ""));
   } else if (name == "step_waiting") {
-    line = fmt::format("{} {}: {}\n     approve with: {}", term.paint("WAIT", Colour::yellow), id, ev.value("message", ""),
-                       with_state_dir("relman approve " + id, run.dir));
+    line = fmt::format("{} {}: {}\n     approve with: {}", term.paint("WAIT", Colour::yellow), id,
+                       ev.value("message", ""), with_state_dir("relman approve " + id, run.dir));
   } else if (name == "step_approved") {
     line = fmt::format("{} {} approved by {}", term.paint("ok", Colour::green), id, ev.value("by", ""));
   } else if (name == "step_checkpoint" && o.verbose) {

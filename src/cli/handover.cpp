@@ -27,14 +27,13 @@ fs::path hand_over_approval(const fs::path& state_dir, const std::string& step, 
   std::random_device rd;
   // Named by time first, so requests are taken in the order they were made.
   auto path = dir / fmt::format("{:013}-{}-{:08x}.approve.json", t, ::getpid(), rd());
-  nlohmann::json req = {{"request", "approve"}, {"step", step}, {"by", by}, {"pid", ::getpid()},
-                        {"requested_ms", t},    {"requested_at", iso_time(t)}};
+  nlohmann::json req = {{"request", "approve"}, {"step", step},      {"by", by},
+                        {"pid", ::getpid()},    {"requested_ms", t}, {"requested_at", iso_time(t)}};
   durable::write_atomic(path, req.dump() + "\n", 0644);
   return path;
 }
 
-int take_handed_over(const fs::path& state_dir, const Workflow& wf,
-                     const std::function<void(nlohmann::json)>& record,
+int take_handed_over(const fs::path& state_dir, const Workflow& wf, const std::function<void(nlohmann::json)>& record,
                      const std::function<void(const std::string&)>& warn) {
   auto dir = requests_dir(state_dir);
   std::error_code ec;

@@ -30,10 +30,11 @@ std::optional<std::string> identity(const std::string& as, const std::filesystem
 std::string identity_or_refuse(const std::string& as, const std::filesystem::path& repo, bool real_run) {
   if (auto id = identity(as, repo)) return *id;
   if (real_run)
-    throw UsageError("a real release records who approves its gates, and relman cannot tell who you are: "
-                     "no --as, no git user.name or user.email, no $USER",
-                     "pass --as \"Your Name <you@example.org>\", or set `git config --global user.name` and "
-                     "`git config --global user.email`");
+    throw UsageError(
+        "a real release records who approves its gates, and relman cannot tell who you are: "
+        "no --as, no git user.name or user.email, no $USER",
+        "pass --as \"Your Name <you@example.org>\", or set `git config --global user.name` and "
+        "`git config --global user.email`");
   const uid_t uid = ::getuid();
   if (const passwd* pw = ::getpwuid(uid); pw && pw->pw_name && *pw->pw_name)
     return fmt::format("{} (uid {}, no name configured)", pw->pw_name, uid);

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "cli/options.h"
 #include "cli/open_run.h"
+#include "cli/options.h"
 #include "core/state.h"
 #include "core/workflow.h"
 

@@ -24,12 +24,13 @@ void require_started(const fs::path& dir, const Journal::Loaded& loaded, const R
                                  "recording anything)",
                                  dir.string()),
                      "start it with `relman rehearse VERSION` (or `relman start VERSION --execute`)");
-  throw StateError(fmt::format("the journal in {} records no run start ({}); no step has run. Remove {} and start "
-                               "the run again",
-                               dir.string(),
-                               loaded.torn ? "its first line was cut short, by a crash while the run started"
-                                           : "its first event is not the run's start",
-                               dir.string()));
+  throw StateError(
+      fmt::format("the journal in {} records no run start ({}); no step has run. Remove {} and start "
+                  "the run again",
+                  dir.string(),
+                  loaded.torn ? "its first line was cut short, by a crash while the run started"
+                              : "its first event is not the run's start",
+                  dir.string()));
 }
 
 }  // namespace
@@ -57,7 +58,8 @@ std::unique_ptr<OpenRun> open_run(const fs::path& dir, bool accept_change) {
   }
   run->journal = std::make_unique<Journal>(dir / "journal.jsonl", loaded, &run->redactor);
   if (run->workflow.hash != run->state.workflow_hash)
-    record(*run, {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}, {"plan", run->workflow.plan()}});
+    record(*run,
+           {{"event", "workflow_changed"}, {"workflow_hash", run->workflow.hash}, {"plan", run->workflow.plan()}});
   OpenRun* r = run.get();
   take_handed_over(
       dir, run->workflow, [r](nlohmann::json ev) { record(*r, std::move(ev)); },

@@ -16,7 +16,7 @@ struct Options {
   std::vector<std::string> vars;  // KEY=VALUE
   std::string state_dir;
   std::string run;  // --run NAME: a run in $GIT_DIR/relman (3.12.0, rehearse-3.12.0)
-  int jobs = 0;  // 0: as many as the machine has cores, at most 4
+  int jobs = 0;     // 0: as many as the machine has cores, at most 4
   std::vector<std::string> skip;
   bool auto_approve = false;
   bool ci = false;

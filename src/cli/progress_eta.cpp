@@ -11,7 +11,8 @@ namespace relman::cli {
 std::optional<int> leading_percent(const std::string& line) {
   size_t i = 0;
   int value = 0;
-  while (i < line.size() && i < 3 && std::isdigit(static_cast<unsigned char>(line[i]))) value = value * 10 + (line[i++] - '0');
+  while (i < line.size() && i < 3 && std::isdigit(static_cast<unsigned char>(line[i])))
+    value = value * 10 + (line[i++] - '0');
   if (i == 0 || i >= line.size() || line[i] != '%' || value > 100) return std::nullopt;
   return value;
 }

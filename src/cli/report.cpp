@@ -40,11 +40,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -75,7 +84,8 @@ std::string note_of(const StepStatus& s) {
   if (failed) {
     auto nl = last.find('\n');
     if (nl != std::string::npos) last = last.substr(0, nl);
-    note += fmt::format("{}{} failed attempt{} before: {}", note.empty() ? "" : "; ", failed, failed > 1 ? "s" : "", last);
+    note +=
+        fmt::format("{}{} failed attempt{} before: {}", note.empty() ? "" : "; ", failed, failed > 1 ? "s" : "", last);
   }
   return note;
 }
@@ -120,8 +130,8 @@ std::string report_markdown(const ReadRun& r) {
   out += "## Steps\n\n| step | uses | state | duration | attempts | note |\n|---|---|---|---|---|---|\n";
   for (const auto& row : rows)
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row.id, row.uses, to_string(row.status.state),
-                       shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "", row.status.attempts,
-                       md_cell(note_of(row.status)));
+                       shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "",
+                       row.status.attempts, md_cell(note_of(row.status)));
   {
     std::vector<std::string> order;
     for (const auto& row : rows) order.push_back(row.id);
@@ -138,7 +148,8 @@ std::string report_markdown(const ReadRun& r) {
   else {
     out += "| file | size | sha256 | signature |\n|---|---|---|---|\n";
     for (const auto& a : arts)
-      out += fmt::format("| {} | {} | `{}` | {} |\n", a.name, human_size(a.size), a.sha256, a.signed_ ? a.name + ".asc" : "none");
+      out += fmt::format("| {} | {} | `{}` | {} |\n", a.name, human_size(a.size), a.sha256,
+                         a.signed_ ? a.name + ".asc" : "none");
   }
   return out;
 }
@@ -155,7 +166,8 @@ std::string report_html(const ReadRun& r) {
   const double scale = static_cast<double>(chart_w) / static_cast<double>(std::max<int64_t>(t1 - t0, 1));
   auto x = [&](int64_t t) { return label_w + static_cast<double>(t - t0) * scale; };
   std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "font-size=\"12\">\n",
       label_w + chart_w + 20, top + row_h * static_cast<int>(rows.size()) + 30);
   for (size_t i = 0; i < rows.size(); i += 2)
     svg += fmt::format("<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f4f6f8\"/>",
@@ -175,19 +187,23 @@ std::string report_html(const ReadRun& r) {
     svg += fmt::format("<text x=\"4\" y=\"{}\" fill=\"{}\">{}</text>", y + 15, skipped ? "#aaa" : "#222",
                        html_escape(row.id));
     if (skipped)
-      svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#aaa\" font-style=\"italic\">skipped</text>", label_w + 4, y + 15);
+      svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#aaa\" font-style=\"italic\">skipped</text>", label_w + 4,
+                         y + 15);
     if (row.status.waiting_since_ms) {
       int64_t end = row.status.approved_ms ? row.status.approved_ms : t1;
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"#f5c542\" opacity=\"0.6\"><title>{} waited at the gate {}</title></rect>",
-                         x(row.status.waiting_since_ms), y + 4, std::max(2.0, x(end) - x(row.status.waiting_since_ms)),
-                         html_escape(row.id), format_duration(end - row.status.waiting_since_ms));
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"#f5c542\" opacity=\"0.6\"><title>{} "
+          "waited at the gate {}</title></rect>",
+          x(row.status.waiting_since_ms), y + 4, std::max(2.0, x(end) - x(row.status.waiting_since_ms)),
+          html_escape(row.id), format_duration(end - row.status.waiting_since_ms));
     }
     for (const auto& a : row.status.history) {
       int64_t end = a.ended_ms ? a.ended_ms : a.started_ms;
       std::string colour = a.result == "failed" ? "#d9534f" : a.result == "interrupted" ? "#999" : "#3a87d6";
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"{}\"><title>{} {} {}</title></rect>",
-                         x(a.started_ms), y + 4, std::max(2.0, x(end) - x(a.started_ms)), colour, html_escape(row.id),
-                         a.result.empty() ? "running" : a.result, format_duration(end - a.started_ms));
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"{}\"><title>{} {} {}</title></rect>",
+          x(a.started_ms), y + 4, std::max(2.0, x(end) - x(a.started_ms)), colour, html_escape(row.id),
+          a.result.empty() ? "running" : a.result, format_duration(end - a.started_ms));
     }
     svg += "\n";
   }
@@ -200,16 +216,17 @@ std::string report_html(const ReadRun& r) {
     approvals += row.status.approved;
     for (const auto& a : row.status.history) failed_attempts += a.result == "failed";
   }
-  std::string summary = fmt::format(
-      "{}: {} steps succeeded, {} skipped; {} failed attempt{}; {} approval{}; {} in all",
-      r.state.finished ? "Finished" : "Not finished", succeeded, skipped, failed_attempts, failed_attempts == 1 ? "" : "s",
-      approvals, approvals == 1 ? "" : "s", format_duration(t1 - t0));
+  std::string summary =
+      fmt::format("{}: {} steps succeeded, {} skipped; {} failed attempt{}; {} approval{}; {} in all",
+                  r.state.finished ? "Finished" : "Not finished", succeeded, skipped, failed_attempts,
+                  failed_attempts == 1 ? "" : "s", approvals, approvals == 1 ? "" : "s", format_duration(t1 - t0));
   std::string steps;
   for (const auto& row : rows)
-    steps += fmt::format("<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                         to_string(row.status.state), html_escape(row.id), html_escape(row.uses), to_string(row.status.state),
-                         shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "", row.status.attempts,
-                         html_escape(note_of(row.status)));
+    steps += fmt::format(
+        "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        to_string(row.status.state), html_escape(row.id), html_escape(row.uses), to_string(row.status.state),
+        shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "", row.status.attempts,
+        html_escape(note_of(row.status)));
   // A signature is "verified" when a gpg.verify step of this run passed.
   std::string verified_by;
   for (const auto& row : rows)
@@ -227,19 +244,21 @@ std::string report_html(const ReadRun& r) {
                               html_escape(next.command));
     if (!r.state.settings_changes.empty()) {
       next_html += "<h2>Settings changed</h2>\n<ul>\n";
-      for (const auto& c : r.state.settings_changes) next_html += "<li>" + html_escape(describe_settings_change(c)) + "</li>\n";
+      for (const auto& c : r.state.settings_changes)
+        next_html += "<li>" + html_escape(describe_settings_change(c)) + "</li>\n";
       next_html += "</ul>\n";
     }
   }
   std::string arts;
   for (const auto& a : artifacts(r.dir))
-    arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(a.name), human_size(a.size),
-                        a.sha256,
-                        !a.signed_ ? std::string("unsigned")
-                                   : verified_by.empty() ? std::string("signed (.asc), not verified by this run")
-                                                         : html_escape("verified: signed by " + verified_by));
+    arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(a.name),
+                        human_size(a.size), a.sha256,
+                        !a.signed_            ? std::string("unsigned")
+                        : verified_by.empty() ? std::string("signed (.asc), not verified by this run")
+                                              : html_escape("verified: signed by " + verified_by));
   if (arts.empty()) arts = "<tr><td colspan=\"4\">none recorded</td></tr>";
-  return fmt::format(R"(<!DOCTYPE html>
+  return fmt::format(
+      R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Release report {version}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; color: #222; }}
@@ -263,12 +282,12 @@ code {{ font-size: 12px; }}
 {arts}</table>
 </body></html>
 )",
-                     fmt::arg("version", html_escape(r.state.version)), fmt::arg("kind", html_escape(r.state.run.value("kind", ""))),
-                     fmt::arg("mode", html_escape(r.state.mode)), fmt::arg("workflow", html_escape(r.state.workflow_file)),
-                     fmt::arg("started", friendly_time(r.state.started_ms)),
-                     fmt::arg("finished", r.state.finished ? "finished " + friendly_time(r.state.finished_ms) : "not finished"),
-                     fmt::arg("summary", html_escape(summary)), fmt::arg("next", next_html),
-                     fmt::arg("svg", svg), fmt::arg("steps", steps), fmt::arg("arts", arts));
+      fmt::arg("version", html_escape(r.state.version)), fmt::arg("kind", html_escape(r.state.run.value("kind", ""))),
+      fmt::arg("mode", html_escape(r.state.mode)), fmt::arg("workflow", html_escape(r.state.workflow_file)),
+      fmt::arg("started", friendly_time(r.state.started_ms)),
+      fmt::arg("finished", r.state.finished ? "finished " + friendly_time(r.state.finished_ms) : "not finished"),
+      fmt::arg("summary", html_escape(summary)), fmt::arg("next", next_html), fmt::arg("svg", svg),
+      fmt::arg("steps", steps), fmt::arg("arts", arts));
 }
 
 }  // namespace relman::cli

@@ -125,10 +125,10 @@ fs::path find_run(const Options& o) {
   if (enclosing && o.run.empty()) return *enclosing;
   auto home = runs_home(cwd, enclosing);
   if (home.empty())
-    throw UsageError(fmt::format("{} is not in a git repository or a run's directory, so there is no run to find",
-                                 cwd.string()),
-                     "run relman from the release's clone (or a subdirectory, or its rehearsal's sandbox), or pass "
-                     "--state-dir DIR");
+    throw UsageError(
+        fmt::format("{} is not in a git repository or a run's directory, so there is no run to find", cwd.string()),
+        "run relman from the release's clone (or a subdirectory, or its rehearsal's sandbox), or pass "
+        "--state-dir DIR");
   auto runs = runs_in(home);
   if (!o.run.empty()) {
     if (is_run(home / o.run)) return home / o.run;

@@ -19,10 +19,11 @@ namespace {
 // keeps unmasked (journal_structural_fields) or a key it writes. A secret
 // that is part of the workflow file is no secret anyway.
 std::optional<std::string> unmaskable_place(const OpenRun& run, const std::string& secret) {
-  static const char* words[] = {"run_started",   "run_resumed",    "run_finished",  "workflow_changed", "step_started",
-                                "step_succeeded", "step_failed",   "step_skipped",  "step_waiting",     "step_approved",
-                                "step_reset",     "step_checkpoint", "workflow_hash", "outputs",        "reconciled",
-                                "rehearse",       "execute",         "settings",      "attempt"};
+  static const char* words[] = {"run_started",   "run_resumed",    "run_finished", "workflow_changed",
+                                "step_started",  "step_succeeded", "step_failed",  "step_skipped",
+                                "step_waiting",  "step_approved",  "step_reset",   "step_checkpoint",
+                                "workflow_hash", "outputs",        "reconciled",   "rehearse",
+                                "execute",       "settings",       "attempt"};
   for (const char* w : words)
     if (std::string_view(w).find(secret) != std::string_view::npos) return fmt::format("the word '{}'", w);
   if (run.version.str().find(secret) != std::string::npos) return "the release's version";
@@ -56,9 +57,10 @@ void register_secrets(OpenRun& run) {
       throw ConfigError(e.what());
     }
     if (auto where = unmaskable_place(run, *value))
-      throw ConfigError(fmt::format("the secret in {} also appears in {}, which relman writes unmasked (the journal "
-                                    "keeps the workflow's ids and its own words as they are); use another secret",
-                                    name, *where));
+      throw ConfigError(
+          fmt::format("the secret in {} also appears in {}, which relman writes unmasked (the journal "
+                      "keeps the workflow's ids and its own words as they are); use another secret",
+                      name, *where));
   }
 }
 

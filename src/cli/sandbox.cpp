@@ -116,12 +116,15 @@ void map_push_targets(SandboxInfo& sb, const fs::path& repo, const std::vector<R
     std::string why = git::try_fetch_url(info.mirror, local.empty() ? use.target : local.string(),
                                          all_branches_and_tags, git::Tags::refspecs_only);
     if (!why.empty())
-      throw ConfigError({{use.where, fmt::format(
-          "step '{}' pushes to '{}' ({}), which a rehearsal cannot stand in for: it is not a remote of {} and reading "
-          "it failed ({}). A rehearsal pushes only into mirrors it makes before the first step, so it did not "
-          "start. Add it as a remote (git remote add NAME {}) and push to NAME, make it readable from here, or "
-          "leave the step out (--skip {})",
-          use.step, use.target, to_string(form), repo.string(), why, use.target, use.step)}});
+      throw ConfigError(
+          {{use.where,
+            fmt::format(
+                "step '{}' pushes to '{}' ({}), which a rehearsal cannot stand in for: it is not a remote of {} and "
+                "reading "
+                "it failed ({}). A rehearsal pushes only into mirrors it makes before the first step, so it did not "
+                "start. Add it as a remote (git remote add NAME {}) and push to NAME, make it readable from here, or "
+                "leave the step out (--skip {})",
+                use.step, use.target, to_string(form), repo.string(), why, use.target, use.step)}});
     info.before = git::list_refs(info.mirror);
     sb.remotes[use.target] = info;
     sb.targets[use.target] = use.target;
@@ -133,8 +136,17 @@ std::string make_throwaway_key(const fs::path& home) {
   process::Spec spec;
   spec.env["GNUPGHOME"] = home.string();
   spec.capture = true;
-  spec.argv = {"gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
-               "relman rehearsal key <rehearsal@relman.invalid>", "ed25519", "sign", "1d"};
+  spec.argv = {"gpg",
+               "--batch",
+               "--pinentry-mode",
+               "loopback",
+               "--passphrase",
+               "",
+               "--quick-gen-key",
+               "relman rehearsal key <rehearsal@relman.invalid>",
+               "ed25519",
+               "sign",
+               "1d"};
   auto r = process::run(spec);
   if (!r.ok()) throw ConfigError("cannot make the rehearsal's throwaway GPG key: " + r.output);
   spec.argv = {"gpg", "--batch", "--with-colons", "--list-secret-keys"};
@@ -160,7 +172,8 @@ SandboxInfo make_sandbox(const fs::path& repo, const fs::path& root, const Optio
   durable::create_directories_durable(root / "uploads");
   durable::create_directories_durable(root / "outbox");
   if (git::is_bare(repo))
-    throw ConfigError(fmt::format("--repo {} is a bare repository; give the release manager's working clone", repo.string()));
+    throw ConfigError(
+        fmt::format("--repo {} is a bare repository; give the release manager's working clone", repo.string()));
   const fs::path work_tree = git::work_tree(repo);
 
   // The workspace: a local clone of the committed state, on the same branch.
@@ -235,7 +248,8 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
     for (const auto& [ref, sha] : after) {
       auto it = rem.before.find(ref);
       if (it == rem.before.end()) lines.push_back(fmt::format("    {} (new) -> {}", ref, sha.substr(0, 12)));
-      else if (it->second != sha) lines.push_back(fmt::format("    {} {}..{}", ref, it->second.substr(0, 12), sha.substr(0, 12)));
+      else if (it->second != sha)
+        lines.push_back(fmt::format("    {} {}..{}", ref, it->second.substr(0, 12), sha.substr(0, 12)));
     }
     for (const auto& [ref, sha] : rem.before)
       if (!after.count(ref)) lines.push_back(fmt::format("    {} (deleted)", ref));

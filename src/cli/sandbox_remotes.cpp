@@ -14,11 +14,16 @@ namespace fs = std::filesystem;
 
 std::string to_string(RemoteForm f) {
   switch (f) {
-    case RemoteForm::name: return "remote name";
-    case RemoteForm::path: return "path";
-    case RemoteForm::file_url: return "file:// URL";
-    case RemoteForm::scp_like: return "scp-like address";
-    case RemoteForm::url: return "URL";
+    case RemoteForm::name:
+      return "remote name";
+    case RemoteForm::path:
+      return "path";
+    case RemoteForm::file_url:
+      return "file:// URL";
+    case RemoteForm::scp_like:
+      return "scp-like address";
+    case RemoteForm::url:
+      return "URL";
   }
   return "?";
 }
@@ -40,7 +45,9 @@ RemoteForm classify_remote(const std::string& t) {
 fs::path remote_local_path(const std::string& target, const fs::path& cwd) {
   fs::path p;
   switch (classify_remote(target)) {
-    case RemoteForm::path: p = target; break;
+    case RemoteForm::path:
+      p = target;
+      break;
     case RemoteForm::file_url: {
       std::string rest = target.substr(target.find("://") + 3);
       // file://host/path: only an empty host or localhost is this machine.
@@ -50,7 +57,8 @@ fs::path remote_local_path(const std::string& target, const fs::path& cwd) {
       p = slash == std::string::npos ? fs::path("/") : fs::path(rest.substr(slash));
       break;
     }
-    default: return {};
+    default:
+      return {};
   }
   if (p.is_relative()) p = cwd / p;
   std::error_code ec;

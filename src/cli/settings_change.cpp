@@ -62,10 +62,11 @@ void change_settings(OpenRun& run, const Options& o) {
   const std::string old_key = settings.value("sign_with", std::string());
   const bool key_changed = !o.sign_with.empty() && o.sign_with != old_key;
   if (key_changed && run.state.run.contains("sandbox") && old_key.empty())
-    throw UsageError("this rehearsal signs with its own throwaway key, in a keyring of its own; it cannot switch to "
-                     "another key halfway",
-                     fmt::format("rehearse afresh with `relman rehearse {} --sign-with {}` (another --state-dir)",
-                                 run.state.version, o.sign_with));
+    throw UsageError(
+        "this rehearsal signs with its own throwaway key, in a keyring of its own; it cannot switch to "
+        "another key halfway",
+        fmt::format("rehearse afresh with `relman rehearse {} --sign-with {}` (another --state-dir)", run.state.version,
+                    o.sign_with));
 
   auto overrides = run.var_overrides;
   nlohmann::json from_vars = nlohmann::json::object(), to_vars = nlohmann::json::object();
@@ -118,8 +119,8 @@ void change_settings(OpenRun& run, const Options& o) {
     for (const auto& d : after.dependants(id)) {
       const StepStatus* s = run.state.find(d);
       // As `relman retry` does: what ran, or was passed over by its `when`.
-      if (!s || !(s->state == StepState::succeeded || s->state == StepState::failed ||
-                  s->state == StepState::waiting || (s->state == StepState::skipped && s->skipped_by == "when")))
+      if (!s || !(s->state == StepState::succeeded || s->state == StepState::failed || s->state == StepState::waiting ||
+                  (s->state == StepState::skipped && s->skipped_by == "when")))
         continue;
       if (reset.insert(d).second) record(run, {{"event", "step_reset"}, {"step", d}, {"by", "redo " + id}});
     }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.h"
 #include "cli/open_run.h"
+#include "cli/options.h"
 
 namespace relman::cli {
 

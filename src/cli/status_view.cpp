@@ -4,12 +4,12 @@
 
 #include <iterator>
 
+#include <optional>
 #include "cli/handover.h"
 #include "cli/run_location.h"
 #include "cli/say.h"
 #include "cli/width.h"
 #include "core/recovery.h"
-#include <optional>
 
 namespace relman::cli {
 
@@ -84,12 +84,17 @@ namespace {
 
 Colour colour_of(StepState s) {
   switch (s) {
-    case StepState::succeeded: return Colour::green;
-    case StepState::failed: return Colour::red;
-    case StepState::waiting: return Colour::yellow;
-    case StepState::running: return Colour::blue;
+    case StepState::succeeded:
+      return Colour::green;
+    case StepState::failed:
+      return Colour::red;
+    case StepState::waiting:
+      return Colour::yellow;
+    case StepState::running:
+      return Colour::blue;
     case StepState::skipped:
-    case StepState::pending: return Colour::grey;
+    case StepState::pending:
+      return Colour::grey;
   }
   return Colour::grey;
 }
@@ -97,10 +102,14 @@ Colour colour_of(StepState s) {
 // The NOTE column: why a step is where it is.
 std::string note_of(const StepStatus& s) {
   switch (s.state) {
-    case StepState::failed: return s.error;
-    case StepState::skipped: return s.reason;
-    case StepState::waiting: return "waiting for approval";
-    default: break;
+    case StepState::failed:
+      return s.error;
+    case StepState::skipped:
+      return s.reason;
+    case StepState::waiting:
+      return "waiting for approval";
+    default:
+      break;
   }
   if (s.approved) return "approved by " + s.approved_by;
   if (s.reconciled) return "found done after an interruption";
@@ -111,11 +120,11 @@ std::string note_of(const StepStatus& s) {
 }  // namespace
 
 std::string status_table(const ReadRun& r, const std::vector<StatusRow>& rows, const Terminal& term, size_t width) {
-  std::string out = fit(fmt::format("{} ({}), {} mode, workflow {}", r.state.version,
-                                    r.state.run.value("kind", std::string()), r.state.mode,
-                                    std::filesystem::path(r.state.workflow_file).lexically_normal().string()),
-                        width) +
-                    "\n";
+  std::string out =
+      fit(fmt::format("{} ({}), {} mode, workflow {}", r.state.version, r.state.run.value("kind", std::string()),
+                      r.state.mode, std::filesystem::path(r.state.workflow_file).lexically_normal().string()),
+          width) +
+      "\n";
   auto to = std::back_inserter(out);
   // What needs the release manager comes first, whole: a failure's message.
   for (const auto& row : rows)
@@ -124,7 +133,8 @@ std::string status_table(const ReadRun& r, const std::vector<StatusRow>& rows, c
       auto lines = wrap(row.status.error, width > 2 ? width - 2 : width);
       const size_t kMax = 12;
       for (size_t i = 0; i < lines.size() && i < kMax; ++i) fmt::format_to(to, "  {}\n", lines[i]);
-      if (lines.size() > kMax) fmt::format_to(to, "  ... ({} more lines: relman log {})\n", lines.size() - kMax, row.id);
+      if (lines.size() > kMax)
+        fmt::format_to(to, "  ... ({} more lines: relman log {})\n", lines.size() - kMax, row.id);
       out += "\n";
       break;
     }

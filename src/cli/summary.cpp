@@ -29,8 +29,8 @@ std::vector<std::string> step_order(const Workflow& wf) {
 
 void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_t started_ms) {
   say(o, "");
-  say(o, fmt::format("relman: {} ({}), workflow {}, {} mode", run.version.long_name(),
-                     run.version.kind_name(), run.workflow.name, run.state.mode));
+  say(o, fmt::format("relman: {} ({}), workflow {}, {} mode", run.version.long_name(), run.version.kind_name(),
+                     run.workflow.name, run.state.mode));
   int done = 0, skipped = 0;
   for (const auto& step : run.workflow.steps) {
     const StepStatus* s = run.state.find(step.id);
@@ -49,7 +49,9 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
   }
   say(o, fmt::format("state: {}  (journal.jsonl, logs/, artifacts/)", run.dir.lexically_normal().string()));
   switch (outcome) {
-    case Outcome::finished: say_result(o, "the run finished."); break;
+    case Outcome::finished:
+      say_result(o, "the run finished.");
+      break;
     case Outcome::failed: {
       auto next = next_step(run.state, step_order(run.workflow), run.dir);
       say_result(o, fmt::format("next: {}: {}", next.why, next.command));
@@ -58,17 +60,19 @@ void print_summary(const Options& o, const OpenRun& run, Outcome outcome, int64_
     case Outcome::waiting: {
       for (const auto& step : run.workflow.steps)
         if (const StepStatus* s = run.state.find(step.id); s && s->state == StepState::waiting)
-          say_result(o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
+          say_result(
+              o, fmt::format("waiting for approval: {}, then: {}", with_state_dir("relman approve " + step.id, run.dir),
                              with_state_dir("relman resume", run.dir)));
       break;
     }
     case Outcome::declined:
       if (!o.ci && !(::isatty(0) && ::isatty(1)))
         say_result(o, fmt::format("stopped before a remote step: there is no terminal to confirm it on. To go ahead "
-                           "without being asked: {}",
-                           with_state_dir("relman resume --yes", run.dir)));
+                                  "without being asked: {}",
+                                  with_state_dir("relman resume --yes", run.dir)));
       else
-        say_result(o, fmt::format("stopped before a remote step; continue with: {}", with_state_dir("relman resume", run.dir)));
+        say_result(o, fmt::format("stopped before a remote step; continue with: {}",
+                                  with_state_dir("relman resume", run.dir)));
       break;
   }
 }

@@ -20,12 +20,24 @@ std::string Terminal::paint(const std::string& text, Colour c) const {
   if (!colour_) return text;
   const char* code = "";
   switch (c) {
-    case Colour::red: code = "\033[31m"; break;
-    case Colour::green: code = "\033[32m"; break;
-    case Colour::yellow: code = "\033[33m"; break;
-    case Colour::blue: code = "\033[34m"; break;
-    case Colour::grey: code = "\033[90m"; break;
-    case Colour::bold: code = "\033[1m"; break;
+    case Colour::red:
+      code = "\033[31m";
+      break;
+    case Colour::green:
+      code = "\033[32m";
+      break;
+    case Colour::yellow:
+      code = "\033[33m";
+      break;
+    case Colour::blue:
+      code = "\033[34m";
+      break;
+    case Colour::grey:
+      code = "\033[90m";
+      break;
+    case Colour::bold:
+      code = "\033[1m";
+      break;
   }
   return std::string(code) + text + "\033[0m";
 }

@@ -10,8 +10,7 @@ namespace relman::cli {
 
 size_t columns(std::FILE* out) {
   winsize ws{};
-  if (out && ::isatty(::fileno(out)) && ::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-    return ws.ws_col;
+  if (out && ::isatty(::fileno(out)) && ::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   if (const char* c = std::getenv("COLUMNS")) {
     long n = std::strtol(c, nullptr, 10);
     if (n >= 20 && n <= 1000) return static_cast<size_t>(n);

@@ -52,7 +52,9 @@ std::vector<Token> lex(const std::string& s) {
       i = close + 1;
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t start = i;
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '.' || s[i] == '-')) ++i;
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+        ++i;
       out.push_back({Token::ident, s.substr(start, i - start), start});
     } else {
       throw ConditionSyntaxError{i, std::string("unexpected character '") + c + "'"};
@@ -141,8 +143,8 @@ class Parser {
       return n;
     }
     if (t.type != Token::ident)
-      throw ConditionSyntaxError{t.col, t.type == Token::end ? "expected a condition such as 'final or rc'"
-                                                             : "unexpected '" + t.text + "'"};
+      throw ConditionSyntaxError{
+          t.col, t.type == Token::end ? "expected a condition such as 'final or rc'" : "unexpected '" + t.text + "'"};
     auto n = std::make_shared<Condition::Node>();
     if (t.text == "true" || t.text == "false") {
       n->op = Condition::Node::constant;
@@ -191,7 +193,8 @@ std::string var_text(const nlohmann::json& j) {
 
 bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::string, nlohmann::json>& vars) {
   switch (n.op) {
-    case Condition::Node::constant: return n.truth;
+    case Condition::Node::constant:
+      return n.truth;
     case Condition::Node::kind: {
       auto k = v.kind();
       if (n.name == "alpha") return k == ReleaseKind::alpha;
@@ -209,9 +212,12 @@ bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::s
       bool eq = (it != vars.end() ? var_text(it->second) : std::string()) == n.value;
       return n.op == Condition::Node::var_eq ? eq : !eq;
     }
-    case Condition::Node::and_: return eval_node(*n.a, v, vars) && eval_node(*n.b, v, vars);
-    case Condition::Node::or_: return eval_node(*n.a, v, vars) || eval_node(*n.b, v, vars);
-    case Condition::Node::not_: return !eval_node(*n.a, v, vars);
+    case Condition::Node::and_:
+      return eval_node(*n.a, v, vars) && eval_node(*n.b, v, vars);
+    case Condition::Node::or_:
+      return eval_node(*n.a, v, vars) || eval_node(*n.b, v, vars);
+    case Condition::Node::not_:
+      return !eval_node(*n.a, v, vars);
   }
   return false;
 }
@@ -227,7 +233,8 @@ void collect_vars(const Condition::Node* n, std::vector<std::string>& out) {
 
 Condition Condition::parse(const std::string& text) {
   if (text.size() > kMaxText)
-    throw ConditionSyntaxError{kMaxText, "longer than " + std::to_string(kMaxText) + " characters; write it more simply"};
+    throw ConditionSyntaxError{kMaxText,
+                               "longer than " + std::to_string(kMaxText) + " characters; write it more simply"};
   Condition c;
   c.text_ = text;
   c.root_ = Parser(lex(text)).parse();

@@ -39,14 +39,15 @@ void check_confined_param(const json& with, const std::string& key, const std::s
   const json& v = with[key];
   if (v.is_array())
     for (const auto& item : v) check(item);
-  else
-    check(v);
+  else check(v);
 }
 
 fs::path confine_path(const StepContext& ctx, const fs::path& base, const std::string& p, const std::string& place) {
   auto refuse = [&](const std::string& why) {
-    return StepError(fmt::format("'{}' {}; a step writes only inside {} ({}). Name a path inside it, "
-                                 "then: relman retry {}", p, why, place, base.string(), ctx.step_id));
+    return StepError(
+        fmt::format("'{}' {}; a step writes only inside {} ({}). Name a path inside it, "
+                    "then: relman retry {}",
+                    p, why, place, base.string(), ctx.step_id));
   };
   if (p.empty()) throw refuse("is empty");
   const fs::path abs_base = fs::absolute(base).lexically_normal();

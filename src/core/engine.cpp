@@ -119,7 +119,10 @@ std::set<std::string> Engine::reconcile() {
     if (!error.empty()) {
       record({{"event", "step_failed"}, {"step", step.id}, {"error", error}, {"reconcile", true}, {"decide", true}});
     } else if (p.result == ProbeResult::done) {
-      record({{"event", "step_succeeded"}, {"step", step.id}, {"outputs", p.outputs}, {"reconciled", true},
+      record({{"event", "step_succeeded"},
+              {"step", step.id},
+              {"outputs", p.outputs},
+              {"reconciled", true},
               {"detail", p.detail}});
     } else if (p.result == ProbeResult::unknown) {
       // Running it again might do it twice: only the release manager's

@@ -67,7 +67,7 @@ class Engine {
     nlohmann::json outputs;
     std::string error;
     bool uncertain = false;  // UncertainError: retry or skip decides
-    std::string next;  // core/recovery.h
+    std::string next;        // core/recovery.h
   };
 
   // Probes steps a crash left running; returns those it marked failed.

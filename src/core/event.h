@@ -21,7 +21,7 @@ struct Event {
   int64_t t_ms = 0;
   uint64_t seq = 0;
   bool reconciled = false;
-  bool decide = false;  // step_failed: the effect is uncertain; retry or skip, never a plain resume
+  bool decide = false;       // step_failed: the effect is uncertain; retry or skip, never a plain resume
   bool has_outputs = false;  // outputs holds any JSON value, data too
   bool has_data = false;
   nlohmann::json outputs;
@@ -38,7 +38,8 @@ struct Event {
 
 // Whether the fold needs the whole event, not just these fields: the run's
 // start and a workflow change carry the plan and the run's settings.
-inline bool needs_whole(const Event& e) { return e.name == "run_started" || e.name == "workflow_changed" || e.name == "settings_changed";
+inline bool needs_whole(const Event& e) {
+  return e.name == "run_started" || e.name == "workflow_changed" || e.name == "settings_changed";
 }
 
 }  // namespace relman

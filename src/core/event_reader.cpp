@@ -5,16 +5,28 @@ namespace relman {
 // Every line has seven or so keys: compare as few bytes as possible.
 EventReader::Field EventReader::field_of(const std::string& k) {
   switch (k.size()) {
-    case 1: return k == "v" ? Field::v : Field::other;
-    case 2: return k == "by" ? Field::by : Field::other;
-    case 3: return k == "seq" ? Field::seq : Field::other;
-    case 4: return k == "step" ? Field::step : k == "t_ms" ? Field::t_ms : k == "data" ? Field::data
-                   : k == "next" ? Field::next : Field::other;
-    case 5: return k == "event" ? Field::event : k == "error" ? Field::error : Field::other;
-    case 6: return k == "reason" ? Field::reason : k == "decide" ? Field::decide : Field::other;
-    case 7: return k == "outputs" ? Field::outputs : Field::other;
-    case 10: return k == "reconciled" ? Field::reconciled : Field::other;
-    default: return Field::other;
+    case 1:
+      return k == "v" ? Field::v : Field::other;
+    case 2:
+      return k == "by" ? Field::by : Field::other;
+    case 3:
+      return k == "seq" ? Field::seq : Field::other;
+    case 4:
+      return k == "step"   ? Field::step
+             : k == "t_ms" ? Field::t_ms
+             : k == "data" ? Field::data
+             : k == "next" ? Field::next
+                           : Field::other;
+    case 5:
+      return k == "event" ? Field::event : k == "error" ? Field::error : Field::other;
+    case 6:
+      return k == "reason" ? Field::reason : k == "decide" ? Field::decide : Field::other;
+    case 7:
+      return k == "outputs" ? Field::outputs : Field::other;
+    case 10:
+      return k == "reconciled" ? Field::reconciled : Field::other;
+    default:
+      return Field::other;
   }
 }
 
@@ -108,13 +120,26 @@ bool EventReader::number_float(json::number_float_t f, const json::string_t&) {
 bool EventReader::string(json::string_t& s) {
   if (kept_scalar(std::move(s)) || !top_level()) return true;
   switch (field_) {
-    case Field::event: out_->name.assign(s), event_string_ = true; break;
-    case Field::step: out_->step.assign(s); break;
-    case Field::error: out_->error.assign(s); break;
-    case Field::reason: out_->reason.assign(s); break;
-    case Field::by: out_->by.assign(s); break;
-    case Field::next: out_->next.assign(s); break;
-    default: break;
+    case Field::event:
+      out_->name.assign(s), event_string_ = true;
+      break;
+    case Field::step:
+      out_->step.assign(s);
+      break;
+    case Field::error:
+      out_->error.assign(s);
+      break;
+    case Field::reason:
+      out_->reason.assign(s);
+      break;
+    case Field::by:
+      out_->by.assign(s);
+      break;
+    case Field::next:
+      out_->next.assign(s);
+      break;
+    default:
+      break;
   }
   return true;
 }
@@ -155,20 +180,47 @@ bool EventReader::key(json::string_t& k) {
   // A repeated key counts as it does in a JSON tree: the last one wins.
   field_ = field_of(k);
   switch (field_) {
-    case Field::event: event_string_ = false, out_->name.clear(); break;
-    case Field::step: out_->step.clear(); break;
-    case Field::error: out_->error.clear(); break;
-    case Field::reason: out_->reason.clear(); break;
-    case Field::by: out_->by.clear(); break;
-    case Field::next: out_->next.clear(); break;
-    case Field::t_ms: out_->t_ms = 0; break;
-    case Field::seq: out_->seq = 0; break;
-    case Field::v: v_integer_ = false, v_ = 0; break;
-    case Field::reconciled: out_->reconciled = false; break;
-    case Field::decide: out_->decide = false; break;
-    case Field::outputs: out_->has_outputs = true; break;
-    case Field::data: out_->has_data = true; break;
-    case Field::other: break;
+    case Field::event:
+      event_string_ = false, out_->name.clear();
+      break;
+    case Field::step:
+      out_->step.clear();
+      break;
+    case Field::error:
+      out_->error.clear();
+      break;
+    case Field::reason:
+      out_->reason.clear();
+      break;
+    case Field::by:
+      out_->by.clear();
+      break;
+    case Field::next:
+      out_->next.clear();
+      break;
+    case Field::t_ms:
+      out_->t_ms = 0;
+      break;
+    case Field::seq:
+      out_->seq = 0;
+      break;
+    case Field::v:
+      v_integer_ = false, v_ = 0;
+      break;
+    case Field::reconciled:
+      out_->reconciled = false;
+      break;
+    case Field::decide:
+      out_->decide = false;
+      break;
+    case Field::outputs:
+      out_->has_outputs = true;
+      break;
+    case Field::data:
+      out_->has_data = true;
+      break;
+    case Field::other:
+      break;
   }
   return true;
 }

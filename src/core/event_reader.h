@@ -54,16 +54,16 @@ class EventReader {
   bool top_level() const { return depth_ == 1 && skip_depth_ == 0 && !building(); }
 
   Event* out_ = nullptr;
-  int depth_ = 0;         // 1 inside the event's object
-  bool object_ = false;   // the line is a JSON object
+  int depth_ = 0;        // 1 inside the event's object
+  bool object_ = false;  // the line is a JSON object
   bool event_string_ = false;
   bool v_integer_ = false;
   int v_ = 0;
   Field field_ = Field::other;
-  json* target_ = nullptr;         // the JSON being built, or null
-  std::vector<json*> open_;        // its open containers
-  std::string nested_key_;         // the key of the next value inside it
-  int skip_depth_ = 0;             // > 0 while inside a nested value nobody reads
+  json* target_ = nullptr;   // the JSON being built, or null
+  std::vector<json*> open_;  // its open containers
+  std::string nested_key_;   // the key of the next value inside it
+  int skip_depth_ = 0;       // > 0 while inside a nested value nobody reads
 };
 
 }  // namespace relman

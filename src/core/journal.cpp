@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <exception>
-#include <thread>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <exception>
+#include <thread>
 
 #include "core/errors.h"
 #include "core/event_reader.h"
@@ -51,18 +51,18 @@ struct LineCheck {
   // A whole event whose seq is missing or out of order: no crash writes
   // that, so it is damage even on the last line.
   bool bad_seq = false;
-  uint64_t want_seq = 0;          // the seq it should have had (0: any)
+  uint64_t want_seq = 0;  // the seq it should have had (0: any)
 };
 
 // A stretch of whole lines [begin, end), read until its end or the first
 // line that is bad or of a newer format.
 struct Part {
   size_t begin = 0, end = 0;
-  size_t lines = 0;                   // good lines
-  uint64_t first_seq = 0;             // of the first good line
-  uint64_t last_seq = 0;              // of the last good line
-  size_t stop = std::string::npos;    // where the bad line starts
-  LineCheck check;                    // what is wrong with it
+  size_t lines = 0;                 // good lines
+  uint64_t first_seq = 0;           // of the first good line
+  uint64_t last_seq = 0;            // of the last good line
+  size_t stop = std::string::npos;  // where the bad line starts
+  LineCheck check;                  // what is wrong with it
 };
 
 // `parse(first, last)` checks a line and keeps what it parsed; `take()`
@@ -100,10 +100,10 @@ Part read_part(const std::string& data, size_t begin, size_t end, uint64_t expec
 }
 
 [[noreturn]] void damaged(const std::filesystem::path& file, size_t line_no, const std::string& why) {
-  throw StateError(fmt::format(
-      "journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
-      "backup, or inspect it by hand (each line is one JSON event)",
-      file.string(), line_no, why));
+  throw StateError(
+      fmt::format("journal {} is damaged at line {} ({}); relman left the file untouched. Restore it from a "
+                  "backup, or inspect it by hand (each line is one JSON event)",
+                  file.string(), line_no, why));
 }
 
 std::string seq_problem(const LineCheck& c) {
@@ -126,10 +126,10 @@ void judge(const std::filesystem::path& file, const std::string& data, const Par
   line_no += part.lines;
   out.good_size = part.stop;
   if (!part.check.problem)
-    throw StateError(fmt::format(
-        "journal {} line {} is in format {}, written by a newer relman; this relman reads format {}. "
-        "Upgrade relman to continue this run",
-        file.string(), line_no, part.check.v, Journal::kFormat));
+    throw StateError(
+        fmt::format("journal {} line {} is in format {}, written by a newer relman; this relman reads format {}. "
+                    "Upgrade relman to continue this run",
+                    file.string(), line_no, part.check.v, Journal::kFormat));
   if (part.check.bad_seq) damaged(file, line_no, seq_problem(part.check));
   size_t nl = data.find('\n', part.stop);
   if (nl != std::string::npos && nl + 1 != data.size()) damaged(file, line_no, part.check.problem);
@@ -152,8 +152,8 @@ LineCheck read_event(EventReader& reader, const char* first, const char* last, E
 }  // namespace
 
 const std::vector<std::string>& journal_structural_fields() {
-  static const std::vector<std::string> fields = {"v", "seq", "time", "t_ms", "event", "step",
-                                                  "plan", "version", "mode", "workflow_hash"};
+  static const std::vector<std::string> fields = {"v",    "seq",  "time",    "t_ms", "event",
+                                                  "step", "plan", "version", "mode", "workflow_hash"};
   return fields;
 }
 
@@ -202,7 +202,8 @@ Journal::Loaded Journal::scan(const std::filesystem::path& file, const Sink& sin
   std::exception_ptr back_failure;
   std::jthread helper;
   if (mid < data.size()) {
-    back_events.reserve(static_cast<size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(mid), data.end(), '\n')) + 1);
+    back_events.reserve(
+        static_cast<size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(mid), data.end(), '\n')) + 1);
     helper = std::jthread([&] {
       try {
         EventReader reader;
@@ -253,7 +254,8 @@ Journal::Journal(const std::filesystem::path& file, const Loaded& loaded, const 
 void Journal::sync() {
   std::lock_guard lock(mu_);
   if (!dirty_) return;
-  if (::fdatasync(fd_.get()) != 0) fail(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
+  if (::fdatasync(fd_.get()) != 0)
+    fail(fmt::format("cannot sync the journal {}: {}", path_.string(), std::strerror(errno)));
   dirty_ = false;
 }
 
@@ -263,8 +265,9 @@ void Journal::fail(const std::string& why) {
   // appended by this process: the next `relman resume` starts from there.
   if (::ftruncate(fd_.get(), static_cast<off_t>(size_)) == 0) (void)::fdatasync(fd_.get());
   broken_ = why;
-  throw StateError(why + "; the journal is kept up to its last whole event: free space (or fix the disk), then "
-                         "`relman resume`");
+  throw StateError(why +
+                   "; the journal is kept up to its last whole event: free space (or fix the disk), then "
+                   "`relman resume`");
 }
 
 nlohmann::json Journal::append(nlohmann::json event, bool sync) {

@@ -27,10 +27,10 @@ class Journal {
 
   struct Loaded {
     std::vector<nlohmann::json> events;  // filled by read(), left empty by scan()
-    uint64_t good_size = 0;  // bytes up to the end of the last good line
-    uint64_t last_seq = 0;   // of the last good event
+    uint64_t good_size = 0;              // bytes up to the end of the last good line
+    uint64_t last_seq = 0;               // of the last good event
     bool torn = false;
-    std::string warning;     // set when a torn tail was dropped
+    std::string warning;  // set when a torn tail was dropped
   };
 
   // Reads and checks every line, keeping every event as JSON in

@@ -23,9 +23,9 @@ RunLock::RunLock(const std::filesystem::path& state_dir) {
     ssize_t n = ::pread(fd_.get(), buf, sizeof buf - 1, 0);
     std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    throw LockError(fmt::format(
-        "another relman (pid {}) is driving the run in {}; wait for it to finish or stop it first",
-        holder, state_dir.string()));
+    throw LockError(
+        fmt::format("another relman (pid {}) is driving the run in {}; wait for it to finish or stop it first", holder,
+                    state_dir.string()));
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_.get(), 0) == 0) (void)!::pwrite(fd_.get(), pid.data(), pid.size(), 0);

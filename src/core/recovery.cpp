@@ -32,8 +32,10 @@ const StepDef* nearest_needed(const Workflow& wf, const std::string& from, const
 
 std::string next_command(const Workflow& wf, const std::string& failed_step, const Recovery& recovery) {
   switch (recovery.kind) {
-    case Recovery::Kind::resume: return {};
-    case Recovery::Kind::retry_self: return "relman retry " + failed_step;
+    case Recovery::Kind::resume:
+      return {};
+    case Recovery::Kind::retry_self:
+      return "relman retry " + failed_step;
     case Recovery::Kind::retry_kind:
       if (const StepDef* d = nearest_needed(wf, failed_step, recovery.step_kind)) return "relman retry " + d->id;
       return "relman retry " + failed_step;

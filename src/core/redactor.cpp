@@ -85,13 +85,12 @@ void Redactor::add(const std::string& secret, const std::string& source) {
         "the secret in {} is {} characters long; relman masks secrets in its journal, logs and output and "
         "refuses ones shorter than {} characters, which masking cannot hide. Use a longer token or "
         "passphrase (or unset {} if no step needs it)",
-        source.empty() ? "a credential" : source, secret.size(), kMinLength,
-        source.empty() ? "the variable" : source));
+        source.empty() ? "a credential" : source, secret.size(), kMinLength, source.empty() ? "the variable" : source));
   if (secret.find_first_of("\r\n") != std::string::npos)
-    throw UnmaskableSecret(fmt::format(
-        "the secret in {} holds a line break; relman masks logs a line at a time and cannot hide it. Use a "
-        "secret without line breaks",
-        source.empty() ? "a credential" : source));
+    throw UnmaskableSecret(
+        fmt::format("the secret in {} holds a line break; relman masks logs a line at a time and cannot hide it. Use a "
+                    "secret without line breaks",
+                    source.empty() ? "a credential" : source));
   std::lock_guard lock(mu_);
   if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
   secrets_.push_back(secret);

@@ -27,15 +27,17 @@ std::optional<nlohmann::json> load_release_cycle(const VarMap& vars) {
   try {
     text = durable::read_file(path);
   } catch (const std::exception& e) {
-    throw ConfigError(fmt::format("var release_cycle: {}; save https://peps.python.org/api/release-cycle.json "
-                                  "as {} or unset the var",
-                                  e.what(), path));
+    throw ConfigError(
+        fmt::format("var release_cycle: {}; save https://peps.python.org/api/release-cycle.json "
+                    "as {} or unset the var",
+                    e.what(), path));
   }
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    throw ConfigError(fmt::format("var release_cycle: {} is not a JSON object like "
-                                  "https://peps.python.org/api/release-cycle.json",
-                                  path));
+    throw ConfigError(
+        fmt::format("var release_cycle: {} is not a JSON object like "
+                    "https://peps.python.org/api/release-cycle.json",
+                    path));
   return j;
 }
 

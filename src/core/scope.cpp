@@ -6,8 +6,7 @@
 
 namespace relman {
 
-TemplateResolver make_resolver(const Version& v, const VarMap& vars,
-                               const RunPaths& paths, const RunState* state) {
+TemplateResolver make_resolver(const Version& v, const VarMap& vars, const RunPaths& paths, const RunState* state) {
   return [&v, &vars, &paths, state](const TemplateExpr& e) -> nlohmann::json {
     auto parts = e.parts();
     const std::string& root = parts[0];

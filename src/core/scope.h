@@ -29,7 +29,6 @@ using VarMap = std::map<std::string, nlohmann::json>;
 VarMap resolve_vars(const Workflow& wf, const Version& v, const RunPaths& paths);
 
 // `state` may be null (plan): then steps.* resolve to a placeholder.
-TemplateResolver make_resolver(const Version& v, const VarMap& vars,
-                               const RunPaths& paths, const RunState* state);
+TemplateResolver make_resolver(const Version& v, const VarMap& vars, const RunPaths& paths, const RunState* state);
 
 }  // namespace relman

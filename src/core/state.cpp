@@ -8,12 +8,18 @@ namespace relman {
 
 std::string to_string(StepState s) {
   switch (s) {
-    case StepState::pending: return "pending";
-    case StepState::running: return "running";
-    case StepState::succeeded: return "succeeded";
-    case StepState::failed: return "failed";
-    case StepState::skipped: return "skipped";
-    case StepState::waiting: return "waiting";
+    case StepState::pending:
+      return "pending";
+    case StepState::running:
+      return "running";
+    case StepState::succeeded:
+      return "succeeded";
+    case StepState::failed:
+      return "failed";
+    case StepState::skipped:
+      return "skipped";
+    case StepState::waiting:
+      return "waiting";
   }
   return "pending";
 }

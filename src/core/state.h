@@ -27,9 +27,9 @@ struct StepStatus {
   StepState state = StepState::pending;
   int attempts = 0;
   std::vector<Attempt> history;
-  std::string error;    // last failure
-  std::string next;     // the command the failure named (core/recovery.h); empty: relman resume
-  std::string reason;   // why skipped
+  std::string error;       // last failure
+  std::string next;        // the command the failure named (core/recovery.h); empty: relman resume
+  std::string reason;      // why skipped
   std::string skipped_by;  // "when", "start", "user"
   nlohmann::json outputs = nlohmann::json::object();
   nlohmann::json checkpoint = nlohmann::json::object();  // current attempt's, until a reset
@@ -49,7 +49,7 @@ struct RunState {
   bool started = false;
   nlohmann::json run;  // the run_started event, less its plan (which is below)
   std::string version;
-  std::string mode;    // rehearse | execute
+  std::string mode;  // rehearse | execute
   std::string workflow_file;
   std::string workflow_hash;  // latest accepted
   // The steps in workflow order, [{id, uses, effect}], as recorded at the

@@ -10,22 +10,32 @@ namespace relman {
 
 std::string to_string(Effect e) {
   switch (e) {
-    case Effect::none: return "none";
-    case Effect::local: return "local";
-    case Effect::remote: return "remote";
+    case Effect::none:
+      return "none";
+    case Effect::local:
+      return "local";
+    case Effect::remote:
+      return "remote";
   }
   return "none";
 }
 
 std::string to_string(ParamType t) {
   switch (t) {
-    case ParamType::string: return "a string";
-    case ParamType::integer: return "an integer";
-    case ParamType::boolean: return "true or false";
-    case ParamType::string_list: return "a list of strings";
-    case ParamType::string_or_list: return "a string or a list of strings";
-    case ParamType::map: return "a mapping";
-    case ParamType::any: return "any value";
+    case ParamType::string:
+      return "a string";
+    case ParamType::integer:
+      return "an integer";
+    case ParamType::boolean:
+      return "true or false";
+    case ParamType::string_list:
+      return "a list of strings";
+    case ParamType::string_or_list:
+      return "a string or a list of strings";
+    case ParamType::map:
+      return "a mapping";
+    case ParamType::any:
+      return "any value";
   }
   return "any value";
 }
@@ -34,9 +44,12 @@ std::string to_string(RunMode m) { return m == RunMode::execute ? "execute" : "r
 
 std::string to_string(ProbeResult r) {
   switch (r) {
-    case ProbeResult::done: return "done";
-    case ProbeResult::not_done: return "not-done";
-    case ProbeResult::unknown: return "unknown";
+    case ProbeResult::done:
+      return "done";
+    case ProbeResult::not_done:
+      return "not-done";
+    case ProbeResult::unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -74,8 +87,7 @@ std::vector<std::string> StepContext::list(const std::string& key) const {
   };
   if (v.is_array())
     for (const auto& x : v) one(x);
-  else
-    one(v);
+  else one(v);
   return out;
 }
 
@@ -122,9 +134,7 @@ StepRegistry& StepRegistry::instance() {
   return registry;
 }
 
-void StepRegistry::add(const std::string& name, Factory f) {
-  kinds_.emplace_back(name, f());
-}
+void StepRegistry::add(const std::string& name, Factory f) { kinds_.emplace_back(name, f()); }
 
 const StepKind* StepRegistry::find(const std::string& name) const {
   for (const auto& [n, k] : kinds_)

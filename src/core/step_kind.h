@@ -25,13 +25,13 @@ enum class Effect { none, local, remote };
 std::string to_string(Effect e);
 
 enum class ParamType {
-  string,         // "text"
-  integer,        // 3
-  boolean,        // true
-  string_list,    // [a, b]
-  string_or_list, // "a" or [a, b]
-  map,            // {KEY: value}, values scalars
-  any,            // anything; the step checks it
+  string,          // "text"
+  integer,         // 3
+  boolean,         // true
+  string_list,     // [a, b]
+  string_or_list,  // "a" or [a, b]
+  map,             // {KEY: value}, values scalars
+  any,             // anything; the step checks it
 };
 std::string to_string(ParamType t);
 
@@ -63,8 +63,8 @@ struct Sandbox {
 struct StepContext {
   std::string step_id;
   Version release;
-  json with;  // parameters, templates already expanded
-  std::filesystem::path repo;           // the repository the run works in
+  json with;                   // parameters, templates already expanded
+  std::filesystem::path repo;  // the repository the run works in
   std::filesystem::path state_dir;
   std::filesystem::path artifacts_dir;  // <state>/artifacts, exists
   std::filesystem::path work_dir;       // <state>/work/<step>, scratch, exists
@@ -91,7 +91,7 @@ struct StepContext {
   void add_secret(const std::string& s, const std::string& source = "") const;
   // Parameter helpers: throw StepError naming the step and parameter.
   std::string str(const std::string& key, const std::string& fallback) const;
-  std::string str(const std::string& key) const;  // required
+  std::string str(const std::string& key) const;                // required
   std::vector<std::string> list(const std::string& key) const;  // string or list
   bool flag(const std::string& key, bool fallback) const;
   long long integer(const std::string& key, long long fallback) const;
@@ -142,7 +142,7 @@ class StepRegistry {
   static StepRegistry& instance();
   void add(const std::string& name, Factory f);
   const StepKind* find(const std::string& name) const;  // nullptr if unknown
-  std::vector<std::string> names() const;                // sorted
+  std::vector<std::string> names() const;               // sorted
 
  private:
   std::vector<std::pair<std::string, std::unique_ptr<StepKind>>> kinds_;

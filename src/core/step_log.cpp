@@ -5,21 +5,19 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <sstream>
-#include <deque>
 
 #include "core/errors.h"
 #include "core/redactor.h"
 
 namespace relman {
 
-StepLog::StepLog(const std::filesystem::path& path, const Redactor* redactor)
-    : path_(path), redactor_(redactor) {
+StepLog::StepLog(const std::filesystem::path& path, const Redactor* redactor) : path_(path), redactor_(redactor) {
   std::filesystem::create_directories(path.parent_path());
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0)
-    throw StateError("cannot open log " + path.string() + ": " + std::strerror(errno));
+  if (fd_ < 0) throw StateError("cannot open log " + path.string() + ": " + std::strerror(errno));
 }
 
 StepLog::~StepLog() {

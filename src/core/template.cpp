@@ -36,7 +36,8 @@ std::vector<TemplateExpr> find_templates(std::string_view s, std::vector<Templat
     for (char c : text)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) ok = false;
     if (!ok) {
-      if (errors) errors->push_back({i, "bad template '${" + text + "}': expected a dotted name such as ${release.version}"});
+      if (errors)
+        errors->push_back({i, "bad template '${" + text + "}': expected a dotted name such as ${release.version}"});
     } else {
       out.push_back(TemplateExpr{text, i});
     }

@@ -15,8 +15,8 @@
 namespace relman {
 
 struct TemplateExpr {
-  std::string text;  // "steps.export.outputs.files"
-  size_t offset = 0; // of the "${" in the string
+  std::string text;                        // "steps.export.outputs.files"
+  size_t offset = 0;                       // of the "${" in the string
   std::vector<std::string> parts() const;  // split on '.'
 };
 

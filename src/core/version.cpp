@@ -21,10 +21,14 @@ int to_int(const std::string& s, std::string_view whole) {
 
 const char* level_suffix(ReleaseLevel level) {
   switch (level) {
-    case ReleaseLevel::alpha: return "a";
-    case ReleaseLevel::beta: return "b";
-    case ReleaseLevel::candidate: return "rc";
-    case ReleaseLevel::final: return "";
+    case ReleaseLevel::alpha:
+      return "a";
+    case ReleaseLevel::beta:
+      return "b";
+    case ReleaseLevel::candidate:
+      return "rc";
+    case ReleaseLevel::final:
+      return "";
   }
   return "";
 }
@@ -40,10 +44,10 @@ Version Version::parse(std::string_view text) {
   std::string s(text);
   std::smatch m;
   if (!std::regex_match(s, m, re))
-    throw ConfigError(fmt::format(
-        "'{}' is not a release version: expected X.Y.Z, X.Y.ZaN, X.Y.ZbN or X.Y.ZrcN "
-        "(for example 3.12.0, 3.13.0a3, 3.12.0b1, 3.12.0rc2, 3.11.3rc1)",
-        text));
+    throw ConfigError(
+        fmt::format("'{}' is not a release version: expected X.Y.Z, X.Y.ZaN, X.Y.ZbN or X.Y.ZrcN "
+                    "(for example 3.12.0, 3.13.0a3, 3.12.0b1, 3.12.0rc2, 3.11.3rc1)",
+                    text));
   Version v;
   v.major = to_int(m[1], text);
   v.minor = m[2].matched ? to_int(m[2], text) : 0;
@@ -70,21 +74,30 @@ std::string Version::major_minor() const { return fmt::format("{}.{}", major, mi
 
 ReleaseKind Version::kind() const {
   switch (level) {
-    case ReleaseLevel::alpha: return ReleaseKind::alpha;
-    case ReleaseLevel::beta: return serial == 1 ? ReleaseKind::first_beta : ReleaseKind::beta;
-    case ReleaseLevel::candidate: return ReleaseKind::rc;
-    case ReleaseLevel::final: return ReleaseKind::final;
+    case ReleaseLevel::alpha:
+      return ReleaseKind::alpha;
+    case ReleaseLevel::beta:
+      return serial == 1 ? ReleaseKind::first_beta : ReleaseKind::beta;
+    case ReleaseLevel::candidate:
+      return ReleaseKind::rc;
+    case ReleaseLevel::final:
+      return ReleaseKind::final;
   }
   return ReleaseKind::final;
 }
 
 std::string to_string(ReleaseKind kind) {
   switch (kind) {
-    case ReleaseKind::alpha: return "alpha";
-    case ReleaseKind::beta: return "beta";
-    case ReleaseKind::first_beta: return "first_beta";
-    case ReleaseKind::rc: return "rc";
-    case ReleaseKind::final: return "final";
+    case ReleaseKind::alpha:
+      return "alpha";
+    case ReleaseKind::beta:
+      return "beta";
+    case ReleaseKind::first_beta:
+      return "first_beta";
+    case ReleaseKind::rc:
+      return "rc";
+    case ReleaseKind::final:
+      return "final";
   }
   return "final";
 }
@@ -100,10 +113,14 @@ std::string Version::branch() const {
 std::string Version::long_name() const {
   std::string base = fmt::format("{}.{}.{}", major, minor, micro);
   switch (level) {
-    case ReleaseLevel::alpha: return fmt::format("{} alpha {}", base, serial);
-    case ReleaseLevel::beta: return fmt::format("{} beta {}", base, serial);
-    case ReleaseLevel::candidate: return fmt::format("{} release candidate {}", base, serial);
-    case ReleaseLevel::final: return base;
+    case ReleaseLevel::alpha:
+      return fmt::format("{} alpha {}", base, serial);
+    case ReleaseLevel::beta:
+      return fmt::format("{} beta {}", base, serial);
+    case ReleaseLevel::candidate:
+      return fmt::format("{} release candidate {}", base, serial);
+    case ReleaseLevel::final:
+      return base;
   }
   return base;
 }
@@ -120,10 +137,8 @@ Version Version::next_minor() const {
 
 Version Version::next_in_series() const {
   Version v = *this;
-  if (level == ReleaseLevel::final)
-    ++v.micro;
-  else
-    ++v.serial;
+  if (level == ReleaseLevel::final) ++v.micro;
+  else ++v.serial;
   return v;
 }
 

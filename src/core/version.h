@@ -27,9 +27,9 @@ struct Version {
   std::string str() const;          // "3.12.0rc1"
   std::string major_minor() const;  // "3.12"
   ReleaseKind kind() const;
-  std::string kind_name() const;    // "alpha", "beta", "first_beta", "rc", "final"
-  std::string branch() const;       // "main" for alphas and the first beta, else "3.12"
-  std::string long_name() const;    // "3.12.0 release candidate 1"
+  std::string kind_name() const;  // "alpha", "beta", "first_beta", "rc", "final"
+  std::string branch() const;     // "main" for alphas and the first beta, else "3.12"
+  std::string long_name() const;  // "3.12.0 release candidate 1"
   std::string tag() const { return "v" + str(); }
   // What the docs say for "Added in": X.Y for X.Y.0 (whatever the level),
   // else X.Y.Z (release-tools Tag.doc_version).

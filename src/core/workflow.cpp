@@ -54,9 +54,9 @@ std::vector<std::string> Workflow::dependants(const std::string& id) const {
 }
 
 const std::vector<std::string>& release_template_names() {
-  static const std::vector<std::string> names = {"version", "kind",   "branch",      "long_name", "tag",
-                                                 "major",   "minor",  "micro",       "serial",    "major_minor",
-                                                 "next",    "post",   "next_minor",  "doc_version"};
+  static const std::vector<std::string> names = {"version", "kind",  "branch",     "long_name",  "tag",
+                                                 "major",   "minor", "micro",      "serial",     "major_minor",
+                                                 "next",    "post",  "next_minor", "doc_version"};
   return names;
 }
 
@@ -116,7 +116,7 @@ constexpr std::uintmax_t kMaxFileSize = 1 << 20;  // bytes
 constexpr size_t kMaxNodes = 100'000;             // YAML values, aliases expanded
 constexpr size_t kMaxSteps = 1'000;
 constexpr size_t kMaxIdLength = 64;
-constexpr size_t kMaxProblems = 100;              // reported; the rest are counted
+constexpr size_t kMaxProblems = 100;  // reported; the rest are counted
 
 // -?(0|[1-9][0-9]{0,17}): plain scalars that become integers. (Hand-written:
 // std::regex here cost more than the YAML parse on large workflows.)
@@ -240,7 +240,7 @@ class Loader {
   Workflow wf_;
   std::vector<std::pair<const YAML::Node, size_t>> template_nodes_;  // node, step index
   std::vector<std::pair<const YAML::Node, size_t>> var_nodes_;       // node, var position
-  size_t var_position_ = 0;  // while checking a var: how many vars precede it
+  size_t var_position_ = 0;                                          // while checking a var: how many vars precede it
   std::set<std::string> declared_vars_;
   std::vector<std::string> vars_so_far_;
   std::map<std::string, size_t> var_index_;  // name -> declaration position
@@ -261,7 +261,8 @@ class Loader {
 nlohmann::json Loader::to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Undefined:
+      return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& s = n.Scalar();
       if (n.Tag() == "!") return s;  // quoted: always a string
@@ -289,9 +290,10 @@ std::string Loader::read_text() {
   std::error_code ec;
   auto size = std::filesystem::file_size(file_, ec);
   if (!ec && size > kMaxFileSize)
-    throw ConfigError(fmt::format("workflow {} is {} bytes; relman reads workflows of at most {} bytes (1 MiB). "
-                                  "Split it, or check it is the file you meant",
-                                  file_.string(), size, kMaxFileSize));
+    throw ConfigError(
+        fmt::format("workflow {} is {} bytes; relman reads workflows of at most {} bytes (1 MiB). "
+                    "Split it, or check it is the file you meant",
+                    file_.string(), size, kMaxFileSize));
   std::ifstream in(file_, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("cannot read workflow {}: no such file or not readable", file_.string()));
   // Read at most one byte past the limit: the file may grow, or be a pipe.
@@ -328,7 +330,9 @@ void Loader::check_tree(const YAML::Node& n) {
     throw ConfigError(problems_);
   }
   switch (n.Type()) {
-    case YAML::NodeType::Scalar: check_scalar(n, "a value"); break;
+    case YAML::NodeType::Scalar:
+      check_scalar(n, "a value");
+      break;
     case YAML::NodeType::Sequence:
       for (const auto& x : n) check_tree(x);
       break;
@@ -350,14 +354,16 @@ void Loader::check_tree(const YAML::Node& n) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
 void Loader::check_scalar(const YAML::Node& n, const char* what) {
   const std::string& v = n.Scalar();
   if (v.find('\0') != std::string::npos)
-    problem(n, fmt::format("{} holds a NUL character (\\0), which would cut it short where it is used: remove it", what));
+    problem(n,
+            fmt::format("{} holds a NUL character (\\0), which would cut it short where it is used: remove it", what));
   if (first_bad_utf8(v) != std::string::npos)
     problem(n, fmt::format("{} is not UTF-8 once its escapes are read: write it as text", what));
 }
@@ -397,8 +403,8 @@ Workflow Loader::load() {
     if (!declared_vars_.count(k)) {
       std::string known;
       for (const auto& d : declared_vars_) known += (known.empty() ? "" : ", ") + d;
-      problem_at({file_.string(), 0, 0},
-                 fmt::format("--var {}: the workflow declares no such var (it has: {})", k, known.empty() ? "none" : known));
+      problem_at({file_.string(), 0, 0}, fmt::format("--var {}: the workflow declares no such var (it has: {})", k,
+                                                     known.empty() ? "none" : known));
     }
 
   YAML::Node steps = root["steps"];
@@ -407,7 +413,8 @@ Workflow Loader::load() {
   } else if (!steps.IsSequence() || steps.size() == 0) {
     problem(steps, "'steps' must be a non-empty list of steps");
   } else if (steps.size() > kMaxSteps) {
-    problem(steps, fmt::format("the workflow has {} steps; relman runs at most {} in one workflow", steps.size(), kMaxSteps));
+    problem(steps,
+            fmt::format("the workflow has {} steps; relman runs at most {} in one workflow", steps.size(), kMaxSteps));
   } else {
     std::map<std::string, int> first_seen;
     for (const auto& s : steps) load_step(s, first_seen);
@@ -511,9 +518,8 @@ void Loader::check_file_names(const StepDef& step, const YAML::Node& with) {
     const YAML::Node node = with[param];
     bool templated = step.with[param].dump().find("${") != std::string::npos;
     for (const auto& t : texts) {
-      auto c = std::find_if(t.begin(), t.end(), [](char ch) {
-        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-      });
+      auto c =
+          std::find_if(t.begin(), t.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
       if (c != t.end()) {
         problem(node, fmt::format("step '{}': parameter '{}' becomes a file name and would hold {}{}; remove it",
                                   step.id, param, control_name(static_cast<unsigned char>(*c)),
@@ -569,7 +575,8 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
   for (const auto& kv : node) {
     std::string key = kv.first.Scalar();
     if (!keys.count(key))
-      problem(kv.first, fmt::format("unknown key '{}' in a step (expected id, uses, name, with, needs, when, approve)", key));
+      problem(kv.first,
+              fmt::format("unknown key '{}' in a step (expected id, uses, name, with, needs, when, approve)", key));
   }
 
   for (const char* key : {"id", "uses", "name", "approve"})
@@ -589,12 +596,14 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
                                             step.id.substr(0, 16), step.id.size(), kMaxIdLength)
                               : fmt::format("bad step id '{}': use letters, digits, '-' and '_'", step.id));
     auto [it, fresh] = first_seen.emplace(step.id, node["id"].Mark().line + 1);
-    if (!fresh) problem(node["id"], fmt::format("duplicate step id '{}' (first defined on line {})", step.id, it->second));
+    if (!fresh)
+      problem(node["id"], fmt::format("duplicate step id '{}' (first defined on line {})", step.id, it->second));
   }
   if (node["name"] && node["name"].IsScalar()) step.title = node["name"].Scalar();
   if (!node["uses"] || !node["uses"].IsScalar()) {
     if (!node["uses"]) problem(node, fmt::format("step '{}' has no 'uses' (its step kind)", step.id));
-    else if (node["uses"].IsNull()) problem(key_of(node, "uses"), fmt::format("step '{}' has an empty 'uses': name its step kind", step.id));
+    else if (node["uses"].IsNull())
+      problem(key_of(node, "uses"), fmt::format("step '{}' has an empty 'uses': name its step kind", step.id));
   } else {
     step.uses = node["uses"].Scalar();
     step.kind = StepRegistry::instance().find(step.uses);
@@ -643,7 +652,8 @@ void Loader::load_step(const YAML::Node& node, std::map<std::string, int>& first
       if (!when.IsScalar()) throw ConditionSyntaxError{0, "'when' must be a condition such as 'final or rc'"};
       step.when = Condition::parse(text);
       for (const auto& v : step.when->vars())
-        if (!declared_vars_.count(v)) problem(when, fmt::format("condition names vars.{}, which is not declared in 'vars'", v));
+        if (!declared_vars_.count(v))
+          problem(when, fmt::format("condition names vars.{}, which is not declared in 'vars'", v));
     } catch (const ConditionSyntaxError& e) {
       size_t quoted = when.Tag() == "!" ? 1 : 0;
       // A hostile condition can be long: quote only its start.
@@ -695,9 +705,15 @@ void Loader::check_type(const ParamSpec& spec, const YAML::Node& value) {
   nlohmann::json j = to_json(value);
   bool ok = true;
   switch (spec.type) {
-    case ParamType::string: ok = value.IsScalar(); break;
-    case ParamType::integer: ok = j.is_number_integer(); break;
-    case ParamType::boolean: ok = j.is_boolean(); break;
+    case ParamType::string:
+      ok = value.IsScalar();
+      break;
+    case ParamType::integer:
+      ok = j.is_number_integer();
+      break;
+    case ParamType::boolean:
+      ok = j.is_boolean();
+      break;
     case ParamType::string_list:
     case ParamType::string_or_list:
       if (value.IsSequence()) {
@@ -711,14 +727,16 @@ void Loader::check_type(const ParamSpec& spec, const YAML::Node& value) {
       if (ok)
         for (const auto& kv : value) ok = ok && kv.second.IsScalar();
       break;
-    case ParamType::any: break;
+    case ParamType::any:
+      break;
   }
   if (!ok) problem(value, fmt::format("parameter '{}' must be {}", spec.name, to_string(spec.type)));
 }
 
 void Loader::check_needs_and_cycles() {
   for (const auto& p : pending_needs_)
-    if (!wf_.find(p.need)) problem_at(p.where, fmt::format("step '{}' needs '{}', which is not a step of this workflow", p.step, p.need));
+    if (!wf_.find(p.need))
+      problem_at(p.where, fmt::format("step '{}' needs '{}', which is not a step of this workflow", p.step, p.need));
   // Cycles: depth-first search with colours; report each cycle once.
   std::map<std::string, int> colour;
   std::vector<std::string> stack;
@@ -770,7 +788,9 @@ void Loader::check_template_node(const YAML::Node& n, const StepDef* step) {
 void Loader::check_template_expr(const TemplateExpr& e, const SourceLocation& where, const StepDef* step) {
   auto parts = e.parts();
   const std::string& root = parts[0];
-  auto bad = [&](const std::string& why) { problem_at(where, fmt::format("unknown template name '${{{}}}': {}", e.text, why)); };
+  auto bad = [&](const std::string& why) {
+    problem_at(where, fmt::format("unknown template name '${{{}}}': {}", e.text, why));
+  };
   if (root == "release") {
     const auto& names = release_template_names();
     if (parts.size() != 2 || std::find(names.begin(), names.end(), parts[1]) == names.end()) {
@@ -780,11 +800,11 @@ void Loader::check_template_expr(const TemplateExpr& e, const SourceLocation& wh
     }
   } else if (root == "vars") {
     if (parts.size() != 2 || !declared_vars_.count(parts[1])) bad("no such var is declared in 'vars'");
-    else if (!step && var_index_.at(parts[1]) >= var_position_)
-      bad("a var may use only vars declared before it");
+    else if (!step && var_index_.at(parts[1]) >= var_position_) bad("a var may use only vars declared before it");
   } else if (root == "env") {
     if (parts.size() != 2) bad("use ${env.NAME}");
-    else if (!std::getenv(parts[1].c_str())) bad("the environment variable " + parts[1] + " is not set; set it or use a var");
+    else if (!std::getenv(parts[1].c_str()))
+      bad("the environment variable " + parts[1] + " is not set; set it or use a var");
   } else if (root == "run") {
     const auto& names = run_template_names();
     if (parts.size() != 2 || std::find(names.begin(), names.end(), parts[1]) == names.end())
@@ -814,7 +834,8 @@ void Loader::check_template_expr(const TemplateExpr& e, const SourceLocation& wh
       if (std::find(outs.begin(), outs.end(), parts[3]) == outs.end()) {
         std::string known;
         for (const auto& o : outs) known += (known.empty() ? "" : ", ") + o;
-        bad(fmt::format("{} has no output '{}' (its outputs: {})", target->uses, parts[3], known.empty() ? "none" : known));
+        bad(fmt::format("{} has no output '{}' (its outputs: {})", target->uses, parts[3],
+                        known.empty() ? "none" : known));
       }
     }
   } else {

@@ -36,8 +36,8 @@ struct Workflow {
   std::string hash;            // sha256 of the file's bytes
   // Declaration order, raw: a string or a list of strings each.
   std::vector<std::pair<std::string, nlohmann::json>> vars;
-  std::vector<StepDef> steps;                             // file order
-  std::map<std::string, size_t> index;                    // id -> position in steps
+  std::vector<StepDef> steps;           // file order
+  std::map<std::string, size_t> index;  // id -> position in steps
 
   const StepDef* find(const std::string& id) const;
   // [{id, uses, effect}] in file order, as the journal records it.
@@ -48,8 +48,7 @@ struct Workflow {
 
 // Loads and validates. `overrides` are --var KEY=VALUE (unknown keys are an
 // error). Throws ConfigError listing every problem.
-Workflow load_workflow(const std::filesystem::path& file,
-                       const std::map<std::string, std::string>& overrides = {});
+Workflow load_workflow(const std::filesystem::path& file, const std::map<std::string, std::string>& overrides = {});
 
 // Finds a workflow by path or name: an existing path as given; otherwise
 // NAME or NAME.yaml in $RELMAN_WORKFLOWS, ./workflows, the installed share

@@ -47,10 +47,13 @@ std::vector<Artifact> artifacts_of(const StepContext& ctx) {
       Artifact a{entry.name, 0, entry.sha256};
       auto path = ctx.artifacts_dir / a.name;
       if (!fs::is_regular_file(path))
-        throw StepError(fmt::format("SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it", a.name, a.name));
+        throw StepError(fmt::format(
+            "SHA256SUMS lists {} but artifacts/{} does not exist; re-run the step that makes it", a.name, a.name));
       if (sha256_file(path) != a.sha256)
-        throw StepError(fmt::format("artifacts/{} does not match SHA256SUMS; it changed after the checksums were "
-                                    "made: re-run the checksum step (and the signatures), then `relman resume`", a.name));
+        throw StepError(
+            fmt::format("artifacts/{} does not match SHA256SUMS; it changed after the checksums were "
+                        "made: re-run the checksum step (and the signatures), then `relman resume`",
+                        a.name));
       a.size = fs::file_size(path);
       out.push_back(a);
     }
@@ -78,11 +81,16 @@ std::string render(const StepContext& ctx, const std::string& tmpl) {
   std::string links;
   if (ctx.has("links") && ctx.with["links"].is_object()) {
     links = "## Links\n\n";
-    for (const auto& [k, v] : ctx.with["links"].items()) links += fmt::format("- [{}]({})\n", k, v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& [k, v] : ctx.with["links"].items())
+      links += fmt::format("- [{}]({})\n", k, v.is_string() ? v.get<std::string>() : v.dump());
   }
   std::map<std::string, std::string> vars = {
-      {"version", ctx.release.str()},       {"long_name", ctx.release.long_name()}, {"kind", ctx.release.kind_name()},
-      {"branch", ctx.release.branch()},     {"artifacts", table},                   {"links", links},
+      {"version", ctx.release.str()},
+      {"long_name", ctx.release.long_name()},
+      {"kind", ctx.release.kind_name()},
+      {"branch", ctx.release.branch()},
+      {"artifacts", table},
+      {"links", links},
       {"project", ctx.str("project", "Python")},
   };
   std::string out;
@@ -97,8 +105,10 @@ std::string render(const StepContext& ctx, const std::string& tmpl) {
     key = b == std::string::npos ? "" : key.substr(b, e - b + 1);
     auto it = vars.find(key);
     if (it == vars.end())
-      throw StepError(fmt::format("the template uses {{{{{}}}}}, which is not known; use one of version, "
-                                  "long_name, kind, branch, project, artifacts, links", key));
+      throw StepError(
+          fmt::format("the template uses {{{{{}}}}}, which is not known; use one of version, "
+                      "long_name, kind, branch, project, artifacts, links",
+                      key));
     out += tmpl.substr(pos, open - pos) + it->second;
     pos = close + 2;
   }
@@ -113,8 +123,10 @@ std::string template_of(const StepContext& ctx) {
   if (t.find('\n') != std::string::npos || t.find("{{") != std::string::npos) return t;
   auto path = ctx.repo_path(t);
   if (!fs::is_regular_file(path))
-    throw StepError(fmt::format("template file {} does not exist; fix the path (relative to the repository) or "
-                                "give the text inline", path.string()));
+    throw StepError(
+        fmt::format("template file {} does not exist; fix the path (relative to the repository) or "
+                    "give the text inline",
+                    path.string()));
   return durable::read_file(path);
 }
 
@@ -123,7 +135,8 @@ class Announce : public StepKind {
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {
-        {"template", ParamType::string, false, "template file (relative to the repository) or inline text with {{placeholders}}"},
+        {"template", ParamType::string, false,
+         "template file (relative to the repository) or inline text with {{placeholders}}"},
         {"webhook", ParamType::string, false, "URL the announcement is POSTed to in a real run"},
         {"links", ParamType::map, false, "title -> URL, listed under Links"},
         {"project", ParamType::string, false, "project name (default Python)"},
@@ -141,8 +154,9 @@ class Announce : public StepKind {
     std::string hook = ctx.str("webhook");
     json message = {{"text", text}, {"version", ctx.release.str()}, {"kind", ctx.release.kind_name()}};
     if (ctx.mode == RunMode::rehearse && !http::is_loopback(hook)) {
-      rehearsal::write_outbox(ctx, "POST the announcement to " + http::redact_url(hook),
-                              {{"kind", "announce"}, {"method", "POST"}, {"url", http::redact_url(hook)}, {"body", message}});
+      rehearsal::write_outbox(
+          ctx, "POST the announcement to " + http::redact_url(hook),
+          {{"kind", "announce"}, {"method", "POST"}, {"url", http::redact_url(hook)}, {"body", message}});
       return out;
     }
     if (ctx.checkpoint.value("posted", false)) {
@@ -154,8 +168,10 @@ class Announce : public StepKind {
     try {
       http::Client(rehearsal::http_options(ctx)).post_json(hook, message);
     } catch (const http::Error& e) {
-      std::string msg = fmt::format("posting the announcement failed: {}; announce.md is ready, so you may "
-                                    "post it by hand and `relman skip {}`", e.what(), ctx.step_id);
+      std::string msg = fmt::format(
+          "posting the announcement failed: {}; announce.md is ready, so you may "
+          "post it by hand and `relman skip {}`",
+          e.what(), ctx.step_id);
       if (e.uncertain()) throw UncertainError(msg);
       throw StepError(msg);
     }

@@ -6,13 +6,13 @@
 #include <system_error>
 #include <thread>
 
-#include "steps/artifact_record.h"
 #include "adapters/git.h"
 #include "adapters/sha256.h"
 #include "adapters/tree_export.h"
 #include "adapters/xz.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/artifact_record.h"
 
 namespace relman::steps {
 namespace {
@@ -35,12 +35,14 @@ Settings settings(const StepContext& ctx) {
   // The loader refuses these where it can see them; a prefix made from a
   // step's output is known only now.
   if (s.prefix.empty() || s.prefix == "." || s.prefix == ".." || s.prefix.find('/') != std::string::npos ||
-      std::any_of(s.prefix.begin(), s.prefix.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-    throw StepError(fmt::format("prefix '{}' must be a plain directory name such as Python-3.12.0 "
-                                "(no '/'); fix the workflow", s.prefix));
+      std::any_of(s.prefix.begin(), s.prefix.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    throw StepError(
+        fmt::format("prefix '{}' must be a plain directory name such as Python-3.12.0 "
+                    "(no '/'); fix the workflow",
+                    s.prefix));
   auto formats = ctx.has("formats") ? ctx.list("formats") : std::vector<std::string>{"tgz", "txz"};
-  if (formats.empty())
-    throw StepError("formats is empty; list tgz, txz or both");
+  if (formats.empty()) throw StepError("formats is empty; list tgz, txz or both");
   for (const auto& f : formats) {
     try {
       auto fmt = parse_tarball_format(f);
@@ -52,8 +54,7 @@ Settings settings(const StepContext& ctx) {
   s.exclude = ctx.list("exclude");
   if (ctx.has("add")) {
     const json& add = ctx.with.at("add");
-    if (!add.is_array())
-      throw StepError("'add' must be a list of {path: P, from: FILE}; fix the workflow");
+    if (!add.is_array()) throw StepError("'add' must be a list of {path: P, from: FILE}; fix the workflow");
     for (const auto& a : add) {
       if (!a.is_object() || !a.contains("path") || !a["path"].is_string() || !a.contains("from") ||
           !a["from"].is_string())
@@ -61,24 +62,28 @@ Settings settings(const StepContext& ctx) {
       const std::string path = a["path"].get<std::string>();
       const std::filesystem::path rel(path);
       bool bad = path.empty() || rel.is_absolute() || path.back() == '/' ||
-                 std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+                 std::any_of(path.begin(), path.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
       for (const auto& part : rel) bad = bad || part == ".." || part == "." || part.empty();
       if (bad)
-        throw StepError(fmt::format("'add' path '{}' must be a file's path inside the tree such as Misc/NEWS; "
-                                    "fix the workflow", path));
+        throw StepError(
+            fmt::format("'add' path '{}' must be a file's path inside the tree such as Misc/NEWS; "
+                        "fix the workflow",
+                        path));
       std::filesystem::path from = a["from"].get<std::string>();
       if (from.is_relative()) from = ctx.repo / from;
       std::error_code ec;
       if (!std::filesystem::is_regular_file(from, ec))
-        throw StepError(fmt::format("the file to add as {}, {}, does not exist or is not a regular file; check "
-                                    "the step that makes it, then: relman resume", path, from.string()));
+        throw StepError(
+            fmt::format("the file to add as {}, {}, does not exist or is not a regular file; check "
+                        "the step that makes it, then: relman resume",
+                        path, from.string()));
       s.add.push_back({path, from});
     }
   }
   auto level = [&](const char* key, long long def, long long lo, long long hi) {
     long long v = ctx.integer(key, def);
-    if (v < lo || v > hi)
-      throw StepError(fmt::format("{} is {}; use {} to {}", key, v, lo, hi));
+    if (v < lo || v > hi) throw StepError(fmt::format("{} is {}; use {} to {}", key, v, lo, hi));
     return static_cast<int>(v);
   };
   s.gzip_level = level("gzip_level", 9, 1, 9);
@@ -129,8 +134,7 @@ class ArchiveExport : public StepKind {
       };
       if (with["formats"].is_array())
         for (const auto& v : with["formats"]) check(v);
-      else
-        check(with["formats"]);
+      else check(with["formats"]);
     }
     return problems;
   }
@@ -143,9 +147,10 @@ class ArchiveExport : public StepKind {
       repo = git::open(ctx.repo);
       commit = git::resolve_commit(repo.get(), s.ref);
     } catch (const std::runtime_error& e) {
-      throw StepError(fmt::format(
-          "cannot export '{}': {} in {}. Check that the tag exists (git -C {} tag -l '{}') and that "
-          "the tagging step succeeded, then: relman resume", s.ref, e.what(), ctx.repo.string(), ctx.repo.string(), s.ref));
+      throw StepError(
+          fmt::format("cannot export '{}': {} in {}. Check that the tag exists (git -C {} tag -l '{}') and that "
+                      "the tagging step succeeded, then: relman resume",
+                      s.ref, e.what(), ctx.repo.string(), ctx.repo.string(), s.ref));
     }
     std::string sha = git::oid_str(*git_commit_id(commit.get()));
     ctx.save_checkpoint({{"commit", sha}});
@@ -162,8 +167,8 @@ class ArchiveExport : public StepKind {
     opts.out_dir = ctx.artifacts_dir;
     opts.progress = [&ctx](size_t done, size_t total, uint64_t bytes) {
       if (ctx.progress)
-        ctx.progress(fmt::format("{}% ({}/{} entries, {} MB read)", total ? done * 100 / total : 100, done,
-                                 total, bytes / 1000000));
+        ctx.progress(fmt::format("{}% ({}/{} entries, {} MB read)", total ? done * 100 / total : 100, done, total,
+                                 bytes / 1000000));
     };
     TreeExportResult result;
     try {
@@ -171,17 +176,19 @@ class ArchiveExport : public StepKind {
     } catch (const std::invalid_argument& e) {
       throw StepError(fmt::format("{}; fix 'add' in the workflow", e.what()));
     } catch (const std::system_error& e) {
-      throw StepError(fmt::format(
-          "cannot write the tarballs into {}: {}. Make the directory writable and check free space "
-          "(df -h {}), then: relman resume", ctx.artifacts_dir.string(), e.what(), ctx.artifacts_dir.string()));
+      throw StepError(
+          fmt::format("cannot write the tarballs into {}: {}. Make the directory writable and check free space "
+                      "(df -h {}), then: relman resume",
+                      ctx.artifacts_dir.string(), e.what(), ctx.artifacts_dir.string()));
     }
 
-    json record = {{"commit", sha}, {"ref", s.ref}, {"prefix", s.prefix}, {"liblzma", xz::version()},
-                   {"files", json::object()}};
+    json record = {
+        {"commit", sha}, {"ref", s.ref}, {"prefix", s.prefix}, {"liblzma", xz::version()}, {"files", json::object()}};
     for (const auto& t : result.tarballs) {
       auto st = stamp(t.path);
       if (!st) throw StepError(fmt::format("{} vanished right after it was written", t.path.string()));
-      record["files"][t.path.filename().string()] = {{"sha256", t.sha256}, {"size", t.size}, {"mtime_ns", st->mtime_ns}};
+      record["files"][t.path.filename().string()] = {
+          {"sha256", t.sha256}, {"size", t.size}, {"mtime_ns", st->mtime_ns}};
       ctx.log->line(fmt::format("wrote {} ({} bytes, sha256 {})", t.path.string(), t.size, t.sha256));
     }
     write_export_record(ctx.artifacts_dir, s.prefix, record);

@@ -37,7 +37,8 @@ std::optional<nlohmann::json> parse(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::optional<nlohmann::json> read_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix) {
+std::optional<nlohmann::json> read_export_record(const std::filesystem::path& artifacts_dir,
+                                                 const std::string& prefix) {
   auto path = export_record_path(artifacts_dir, prefix);
   if (!std::filesystem::exists(path)) return std::nullopt;
   return parse(path);

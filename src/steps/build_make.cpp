@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "adapters/process.h"
@@ -72,22 +72,26 @@ struct Build {
         }
       });
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("cannot run `{}`: {}. Install the build tools (make, a C compiler) "
-                                  "and `relman retry {}`.", shown, e.what(), ctx.step_id));
+      throw StepError(
+          fmt::format("cannot run `{}`: {}. Install the build tools (make, a C compiler) "
+                      "and `relman retry {}`.",
+                      shown, e.what(), ctx.step_id));
     }
     if (r.timed_out)
       throw StepError(fmt::format(
           "`{}` timed out: the build had run for longer than its timeout of {} s and was stopped.\n"
           "Last lines of the log:\n{}\nFull log: {}\n"
           "If the build is only slow, raise `timeout` (seconds) in the workflow; if it hangs, the log shows "
-          "where. Then `relman retry {}`.", shown, timeout_s, ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
+          "where. Then `relman retry {}`.",
+          shown, timeout_s, ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
     if (!r.ok())
-      throw StepError(fmt::format(
-          "`{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
-          "If the source must change: commit the fix on the release branch, delete the release tag (git tag -d) "
-          "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
-          "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.", shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(),
-          ctx.step_id),
+      throw StepError(
+          fmt::format(
+              "`{}` failed ({}) in {}.\nLast lines of the log:\n{}\nFull log: {}\n"
+              "If the source must change: commit the fix on the release branch, delete the release tag (git tag -d) "
+              "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
+              "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.",
+              shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(), ctx.step_id),
           // A plain resume would build the same broken tarball again.
           Recovery{Recovery::Kind::retry_kind, "git.tag"});
   }
@@ -106,7 +110,8 @@ class BuildMake : public StepKind {
         {"dir", ParamType::string, false, "name of the directory the tarball is unpacked into (default build)"},
         {"program", ParamType::string, false, "the interpreter, relative to the top directory (default python)"},
         {"ccache", ParamType::boolean, false, "use ccache when it is installed (default true)"},
-        {"ccache_dir", ParamType::string, false, "ccache's cache directory, relative to the state directory (default: CCACHE_DIR or ccache's own)"},
+        {"ccache_dir", ParamType::string, false,
+         "ccache's cache directory, relative to the state directory (default: CCACHE_DIR or ccache's own)"},
     };
   }
   std::vector<std::string> outputs() const override { return {"build_dir", "interpreter", "ccache"}; }
@@ -120,7 +125,8 @@ class BuildMake : public StepKind {
     // cache keyed by content, shared between rehearsals (docs/security.md).
     if (with.contains("ccache_dir") && with["ccache_dir"].is_string()) {
       const std::string d = with["ccache_dir"].get<std::string>();
-      if (!std::filesystem::path(d).is_absolute()) check_confined_param(with, "ccache_dir", "the state directory", problems);
+      if (!std::filesystem::path(d).is_absolute())
+        check_confined_param(with, "ccache_dir", "the state directory", problems);
     }
     if (with.contains("dir") && with["dir"].is_string() && !plain_name(with["dir"].get<std::string>()))
       problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
@@ -130,15 +136,15 @@ class BuildMake : public StepKind {
   json run(StepContext& ctx) const override {
     const auto tarball = ctx.artifact_path(ctx.str("tarball"));
     if (!fs::is_regular_file(tarball))
-      throw StepError(fmt::format("the tarball {} does not exist. Check `tarball` (relative to {}) "
-                                  "and that the export step made it.", tarball.string(), ctx.artifacts_dir.string()));
+      throw StepError(
+          fmt::format("the tarball {} does not exist. Check `tarball` (relative to {}) "
+                      "and that the export step made it.",
+                      tarball.string(), ctx.artifacts_dir.string()));
     const std::string dir_name = ctx.str("dir", "build");
-    if (!plain_name(dir_name))
-      throw StepError(fmt::format("'dir' must be a plain directory name, got '{}'", dir_name));
+    if (!plain_name(dir_name)) throw StepError(fmt::format("'dir' must be a plain directory name, got '{}'", dir_name));
     const long long jobs = ctx.integer("jobs", std::max(1u, std::thread::hardware_concurrency()));
     const long long timeout_s = ctx.integer("timeout", 3600);
-    if (jobs <= 0 || timeout_s <= 0)
-      throw StepError("'jobs' and 'timeout' must be positive");
+    if (jobs <= 0 || timeout_s <= 0) throw StepError("'jobs' and 'timeout' must be positive");
     const auto start = Clock::now();
 
     // A fresh tree each attempt: a half-built tree from a failed attempt
@@ -155,7 +161,8 @@ class BuildMake : public StepKind {
     try {
       stats = unpack::tar(tarball, root, unpacking);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("{}. Re-create the tarball (the export step) and `relman retry {}`.", e.what(), ctx.step_id));
+      throw StepError(
+          fmt::format("{}. Re-create the tarball (the export step) and `relman retry {}`.", e.what(), ctx.step_id));
     }
     ctx.log->line(fmt::format("unpacked {} entries, {} bytes", stats.entries, stats.bytes));
 
@@ -165,14 +172,18 @@ class BuildMake : public StepKind {
     if (tops.size() != 1 || !fs::is_directory(tops[0])) {
       std::string found;
       for (const auto& t : tops) found += (found.empty() ? "" : ", ") + t.filename().string();
-      throw StepError(fmt::format("{} should hold exactly one top-level directory (like "
-                                  "Python-3.12.0/), found: {}. Check the export step's `prefix`.", tarball.filename().string(), found.empty() ? "nothing" : found));
+      throw StepError(
+          fmt::format("{} should hold exactly one top-level directory (like "
+                      "Python-3.12.0/), found: {}. Check the export step's `prefix`.",
+                      tarball.filename().string(), found.empty() ? "nothing" : found));
     }
     Build build{ctx, tops[0], {}, start + std::chrono::seconds(timeout_s), timeout_s};
     const auto interpreter = build.build_dir / ctx.str("program", "python");
     if (!fs::is_regular_file(build.build_dir / "configure"))
-      throw StepError(fmt::format("the tarball has no `configure` script in {}/. Is it a source "
-                                  "release of the project?", build.build_dir.filename().string()));
+      throw StepError(
+          fmt::format("the tarball has no `configure` script in {}/. Is it a source "
+                      "release of the project?",
+                      build.build_dir.filename().string()));
 
     bool use_ccache = false;
     if (ctx.flag("ccache", true)) {
@@ -214,8 +225,10 @@ class BuildMake : public StepKind {
     build.run(make, process::show_argv(make));
 
     if (!fs::exists(interpreter))
-      throw StepError(fmt::format("make succeeded but {} was not built. Set `program` to the "
-                                  "interpreter's path inside the tree, or check the make targets.", interpreter.string()));
+      throw StepError(
+          fmt::format("make succeeded but {} was not built. Set `program` to the "
+                      "interpreter's path inside the tree, or check the make targets.",
+                      interpreter.string()));
     ctx.save_checkpoint({{"built", true}});
     auto secs = std::chrono::duration<double>(Clock::now() - start).count();
     ctx.log->line(fmt::format("built {} in {:.1f} s{}", interpreter.string(), secs, use_ccache ? " (ccache)" : ""));

@@ -59,10 +59,11 @@ class CdnPurge : public StepKind {
         req.url = url;
         req.headers = headers;
         try {
-          auto resp = client.send_ok(req, headers.empty() ? "check the URL is served by the CDN and purging is allowed "
-                                                            "from here (or give the step a token_env), then `relman resume`"
-                                                          : "check the URL is served by the CDN and the purge key is "
-                                                            "valid, then `relman resume`");
+          auto resp =
+              client.send_ok(req, headers.empty() ? "check the URL is served by the CDN and purging is allowed "
+                                                    "from here (or give the step a token_env), then `relman resume`"
+                                                  : "check the URL is served by the CDN and the purge key is "
+                                                    "valid, then `relman resume`");
           ctx.log->line(fmt::format("PURGE {}: HTTP {}", http::redact_url(url), resp.status));
         } catch (const http::Error& e) {
           throw StepError(fmt::format("{}", e.what()));

@@ -5,12 +5,12 @@
 #include <map>
 #include <sstream>
 
-#include "steps/artifact_record.h"
 #include "adapters/durable.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/artifact_record.h"
 
 namespace relman::steps {
 namespace {
@@ -23,8 +23,7 @@ struct Sums {
 std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
   std::vector<std::filesystem::path> out;
   for (const auto& f : ctx.list("files")) out.push_back(ctx.artifact_path(f));
-  if (out.empty())
-    throw StepError("'files' is empty; name the files to checksum");
+  if (out.empty()) throw StepError("'files' is empty; name the files to checksum");
   return out;
 }
 
@@ -37,11 +36,15 @@ Sums hash_all(const std::vector<std::filesystem::path>& files) {
   for (const auto& path : files) {
     std::string name = path.filename().string();
     if (!std::filesystem::is_regular_file(path))
-      throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
-                                  "relman resume", path.string()));
+      throw StepError(
+          fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
+                      "relman resume",
+                      path.string()));
     if (sums.by_name.count(name))
-      throw StepError(fmt::format("two files are named {}; SHA256SUMS names files by their base name, so "
-                                  "list each name once", name));
+      throw StepError(
+          fmt::format("two files are named {}; SHA256SUMS names files by their base name, so "
+                      "list each name once",
+                      name));
     if (auto known = recorded_sha256(path)) {
       sums.by_name[name] = *known;
       ++sums.reused;
@@ -85,7 +88,8 @@ class ChecksumSha256 : public StepKind {
     try {
       durable::write_atomic(out, render(sums));
     } catch (const std::system_error& e) {
-      throw StepError(fmt::format("cannot write {}: {}. Make its directory writable, then: relman resume", out.string(), e.what()));
+      throw StepError(
+          fmt::format("cannot write {}: {}. Make its directory writable, then: relman resume", out.string(), e.what()));
     }
     ctx.log->line(fmt::format("wrote {} for {} files ({} hashes reused from the export, {} read back)", out.string(),
                               sums.by_name.size(), sums.reused, sums.by_name.size() - sums.reused));

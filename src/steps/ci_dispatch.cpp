@@ -31,7 +31,8 @@ class CiDispatch : public StepKind {
     p.push_back({"workflow", ParamType::string, true, "workflow file name (build.yml) or id"});
     p.push_back({"ref", ParamType::string, false, "branch or tag to run on; default the release branch"});
     p.push_back({"inputs", ParamType::map, false, "workflow_dispatch inputs"});
-    p.push_back({"find_timeout", ParamType::integer, false, "seconds to wait for the started run to appear (default 120)"});
+    p.push_back(
+        {"find_timeout", ParamType::integer, false, "seconds to wait for the started run to appear (default 120)"});
     return p;
   }
   std::vector<std::string> outputs() const override { return {"run_id", "run_url"}; }
@@ -41,8 +42,7 @@ class CiDispatch : public StepKind {
     const std::string ref = ctx.str("ref", ctx.release.branch());
     json inputs = json::object();
     if (ctx.has("inputs")) {
-      if (!ctx.with["inputs"].is_object())
-        throw StepError("parameter 'inputs' must be a mapping");
+      if (!ctx.with["inputs"].is_object()) throw StepError("parameter 'inputs' must be a mapping");
       // workflow_dispatch inputs are strings on GitHub's side.
       for (const auto& [k, v] : ctx.with["inputs"].items()) inputs[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
@@ -62,7 +62,8 @@ class CiDispatch : public StepKind {
     if (ctx.checkpoint.contains("dispatched_at")) {
       // An earlier attempt sent (or was about to send) the dispatch.
       if (auto found = find_run(ctx, api, workflow, ref)) {
-        ctx.log->line(fmt::format("found run {} started by an earlier attempt; not dispatching again", (*found)["id"].dump()));
+        ctx.log->line(
+            fmt::format("found run {} started by an earlier attempt; not dispatching again", (*found)["id"].dump()));
         return remember(ctx, *found);
       }
     }
@@ -81,7 +82,8 @@ class CiDispatch : public StepKind {
       if (std::chrono::steady_clock::now() > deadline)
         throw StepError(fmt::format(
             "dispatched {} on {} but no new run appeared within {} s; look at the Actions tab of {} — if a "
-            "run is there, `relman resume` will find it; if not, check the workflow has a workflow_dispatch trigger", workflow, ref, limit.count(), api.repo()));
+            "run is there, `relman resume` will find it; if not, check the workflow has a workflow_dispatch trigger",
+            workflow, ref, limit.count(), api.repo()));
       ctx.progress(fmt::format("waiting for the run of {} to appear", workflow));
       std::this_thread::sleep_for(pause);
       pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::milliseconds(5000));
@@ -96,7 +98,8 @@ class CiDispatch : public StepKind {
     try {
       github::Api api(ctx, false);
       if (auto found = find_run(ctx, api, ctx.str("workflow"), ctx.str("ref", ctx.release.branch()))) {
-        json out = {{"run_id", std::to_string((*found)["id"].get<long long>())}, {"run_url", (*found).value("html_url", "")}};
+        json out = {{"run_id", std::to_string((*found)["id"].get<long long>())},
+                    {"run_url", (*found).value("html_url", "")}};
         return {ProbeResult::done, out, "the dispatched run exists"};
       }
       return {ProbeResult::not_done, json::object(), "no run appeared since the dispatch: it was not sent"};
@@ -116,8 +119,8 @@ class CiDispatch : public StepKind {
   }
 
   static std::vector<json> list_runs(const github::Api& api, const std::string& workflow, const std::string& ref) {
-    return api.get_all("/actions/workflows/" + github::encode(workflow) + "/runs?event=workflow_dispatch&per_page=50&branch=" +
-                           github::encode(ref),
+    return api.get_all("/actions/workflows/" + github::encode(workflow) +
+                           "/runs?event=workflow_dispatch&per_page=50&branch=" + github::encode(ref),
                        "workflow_runs", 1);
   }
 

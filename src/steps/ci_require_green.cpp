@@ -43,12 +43,13 @@ class CiRequireGreen : public StepKind {
       if (c == "success" || c == "neutral" || c == "skipped") passed.push_back(name);
       else failing.push_back(fmt::format("{} ({})", name, c.empty() ? "no conclusion" : c));
     }
-    ctx.log->line(fmt::format("{} {}: {} passed, {} failing, {} pending", api.repo(), ref, passed.size(), failing.size(),
-                              pending.size()));
+    ctx.log->line(fmt::format("{} {}: {} passed, {} failing, {} pending", api.repo(), ref, passed.size(),
+                              failing.size(), pending.size()));
     if (failing.empty() && pending.empty() && passed.empty())
-      throw StepError(fmt::format(
-          "no CI results at all for {} on {}: nothing has tested this commit; push it and let CI run (or "
-          "check `ref` and `repo`), then `relman resume`", ref, api.repo()));
+      throw StepError(
+          fmt::format("no CI results at all for {} on {}: nothing has tested this commit; push it and let CI run (or "
+                      "check `ref` and `repo`), then `relman resume`",
+                      ref, api.repo()));
     if (!failing.empty() || !pending.empty()) {
       std::string msg = fmt::format("CI is not green for {} on {}:", ref, api.repo());
       if (!failing.empty()) msg += fmt::format(" failing: {};", fmt::join(failing, ", "));

@@ -37,14 +37,16 @@ std::vector<std::string> verify(const fs::path& root) {
     auto base = art.path().filename() == "SHA256SUMS" ? root : art.path();
     const auto parsed = parse_sha256sums(durable::read_file(sums));
     if (!parsed.problems.empty())
-      throw StepError(fmt::format("{} is not a checksum list relman can trust: {}; make the workflow write "
-                                  "it with sha256sum, naming files below its folder, each once", sums.string(), fmt::join(parsed.problems, "; ")));
+      throw StepError(
+          fmt::format("{} is not a checksum list relman can trust: {}; make the workflow write "
+                      "it with sha256sum, naming files below its folder, each once",
+                      sums.string(), fmt::join(parsed.problems, "; ")));
     for (const auto& entry : parsed.entries) expected[base / entry.name] = entry.sha256;
   }
   if (!any)
-    throw StepError(fmt::format(
-        "the run published no checksums; make the workflow upload an artifact named SHA256SUMS (sha256sum "
-        "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it"));
+    throw StepError(
+        fmt::format("the run published no checksums; make the workflow upload an artifact named SHA256SUMS (sha256sum "
+                    "output naming <artifact>/<file>) or put a SHA256SUMS file in each artifact, then re-run it"));
   std::vector<std::string> problems, files;
   for (const auto& [path, hex] : expected) {
     if (!fs::is_regular_file(path)) {
@@ -53,7 +55,8 @@ std::vector<std::string> verify(const fs::path& root) {
     }
     auto got = sha256_file(path);
     if (got != hex)
-      problems.push_back(fmt::format("{} has sha256 {} but the run published {}", fs::relative(path, root).string(), got, hex));
+      problems.push_back(
+          fmt::format("{} has sha256 {} but the run published {}", fs::relative(path, root).string(), got, hex));
   }
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
@@ -63,8 +66,10 @@ std::vector<std::string> verify(const fs::path& root) {
       problems.push_back(fmt::format("{} is not listed in any SHA256SUMS", fs::relative(e.path(), root).string()));
   }
   if (!problems.empty())
-    throw StepError(fmt::format("the run's artifacts do not match its checksums: {}; the download or the CI "
-                                "run is damaged: re-run the workflow, then `relman resume`", fmt::join(problems, "; ")));
+    throw StepError(
+        fmt::format("the run's artifacts do not match its checksums: {}; the download or the CI "
+                    "run is damaged: re-run the workflow, then `relman resume`",
+                    fmt::join(problems, "; ")));
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -86,9 +91,12 @@ class CiWait : public StepKind {
     const std::string run_id = ctx.str("run");
     if (run_id.starts_with("rehearsal:")) {
       if (ctx.mode != RunMode::rehearse)
-        throw StepError(fmt::format("run '{}' was only written to a rehearsal outbox; dispatch it for real "
-                                    "(`relman retry <dispatch step>`)", run_id));
-      ctx.log->line(fmt::format("rehearsal: the dispatch went to the outbox ({}); nothing to wait for", run_id.substr(10)));
+        throw StepError(
+            fmt::format("run '{}' was only written to a rehearsal outbox; dispatch it for real "
+                        "(`relman retry <dispatch step>`)",
+                        run_id));
+      ctx.log->line(
+          fmt::format("rehearsal: the dispatch went to the outbox ({}); nothing to wait for", run_id.substr(10)));
       return {{"conclusion", "not-waited-in-rehearsal"}, {"run_url", ""}, {"dir", ""}, {"files", json::array()}};
     }
     if (run_id.empty() || run_id.find_first_not_of("0123456789") != std::string::npos)
@@ -105,8 +113,10 @@ class CiWait : public StepKind {
       if (status == "completed") break;
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
       if (waited >= timeout)
-        throw StepError(fmt::format("run {} is still {} after {} s ({}); it keeps going on GitHub: `relman "
-                                    "resume` waits for it again (raise `timeout` if it is just slow)", run_id, status, waited.count(), run.value("html_url", "")));
+        throw StepError(
+            fmt::format("run {} is still {} after {} s ({}); it keeps going on GitHub: `relman "
+                        "resume` waits for it again (raise `timeout` if it is just slow)",
+                        run_id, status, waited.count(), run.value("html_url", "")));
       ctx.progress(fmt::format("run {} {} {}m{:02}s", run_id, status, waited.count() / 60, waited.count() % 60));
       std::this_thread::sleep_for(std::min<std::chrono::seconds>(poll, timeout - waited));
     }
@@ -119,11 +129,14 @@ class CiWait : public StepKind {
       for (const auto& j : api.get_all("/actions/runs/" + run_id + "/jobs?per_page=100", "jobs")) {
         std::string c = j["conclusion"].is_string() ? j["conclusion"].get<std::string>() : "";
         if (c == "success" || c == "skipped" || c == "neutral") continue;
-        failed.push_back(fmt::format("{} ({}) {}", j.value("name", "?"), c.empty() ? "unfinished" : c, j.value("html_url", "")));
+        failed.push_back(
+            fmt::format("{} ({}) {}", j.value("name", "?"), c.empty() ? "unfinished" : c, j.value("html_url", "")));
       }
-      throw StepError(fmt::format("CI run {} finished with '{}'; failed jobs: {}; fix the cause, re-run the "
-                                  "failed jobs on GitHub ({}), then `relman resume` (or `relman retry` the dispatch "
-                                  "step for a fresh run)", run_id, conclusion, failed.empty() ? "none reported" : fmt::format("{}", fmt::join(failed, "; ")), url));
+      throw StepError(fmt::format(
+          "CI run {} finished with '{}'; failed jobs: {}; fix the cause, re-run the "
+          "failed jobs on GitHub ({}), then `relman resume` (or `relman retry` the dispatch "
+          "step for a fresh run)",
+          run_id, conclusion, failed.empty() ? "none reported" : fmt::format("{}", fmt::join(failed, "; ")), url));
     }
     json out = {{"conclusion", conclusion}, {"run_url", url}, {"dir", ""}, {"files", json::array()}};
     if (!ctx.flag("download", true)) return out;
@@ -160,7 +173,8 @@ class CiWait : public StepKind {
     fs::rename(staging, root);
     durable::fsync_path(ctx.artifacts_dir);
     for (auto& f : files) f = (root / fs::relative(f, staging)).string();
-    ctx.log->line(fmt::format("downloaded {} artifact(s), {} file(s), checksums match: {}", artifacts.size(), files.size(), root.string()));
+    ctx.log->line(fmt::format("downloaded {} artifact(s), {} file(s), checksums match: {}", artifacts.size(),
+                              files.size(), root.string()));
     out["dir"] = root.string();
     out["files"] = files;
     return out;
@@ -174,7 +188,10 @@ class CiWait : public StepKind {
     try {
       auto files = verify(root);
       return {ProbeResult::done,
-              {{"conclusion", "success"}, {"run_url", ctx.checkpoint.value("run_url", "")}, {"dir", root.string()}, {"files", files}},
+              {{"conclusion", "success"},
+               {"run_url", ctx.checkpoint.value("run_url", "")},
+               {"dir", root.string()},
+               {"files", files}},
               "the downloads are there and match their checksums"};
     } catch (const std::exception& e) {
       return {ProbeResult::not_done, json::object(), e.what()};

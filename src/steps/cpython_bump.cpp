@@ -151,9 +151,9 @@ class CpythonBump : public StepKind {
       todo.push_back("regenerate configure (Tools/build/regen-configure.sh)");
       b.manual.push_back("configure");
     }
-    b.manual_message = todo.empty() ? fmt::format("nothing to edit by hand for {}", v.str())
-                                    : fmt::format("{}; then approve: the next step commits them with the bump",
-                                                  fmt::join(todo, "; "));
+    b.manual_message =
+        todo.empty() ? fmt::format("nothing to edit by hand for {}", v.str())
+                     : fmt::format("{}; then approve: the next step commits them with the bump", fmt::join(todo, "; "));
   }
 };
 

@@ -19,9 +19,7 @@ const char* kActual = "Include/internal/pycore_magic_number.h";
 const char* kExpected = "Lib/test/test_importlib/test_util.py";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
+bool is_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
@@ -44,11 +42,15 @@ std::optional<std::string> actual_magic(const std::string& text) {
     const std::string head = "#define";
     if (line.compare(0, head.size(), head) != 0) continue;
     size_t i = head.size(), j = i;
-    while (j < line.size() && (line[j] == ' ' || line[j] == '\t' || line[j] == '\v' || line[j] == '\f' || line[j] == '\r')) ++j;
+    while (j < line.size() &&
+           (line[j] == ' ' || line[j] == '\t' || line[j] == '\v' || line[j] == '\f' || line[j] == '\r'))
+      ++j;
     if (j == i || line.compare(j, 16, "PYC_MAGIC_NUMBER") != 0) continue;
     i = j + 16;
     j = i;
-    while (j < line.size() && (line[j] == ' ' || line[j] == '\t' || line[j] == '\v' || line[j] == '\f' || line[j] == '\r')) ++j;
+    while (j < line.size() &&
+           (line[j] == ' ' || line[j] == '\t' || line[j] == '\v' || line[j] == '\f' || line[j] == '\r'))
+      ++j;
     if (j == i) continue;
     const std::string rest = line.substr(j);
     if (is_digits(rest)) return rest;
@@ -91,8 +93,8 @@ class CpythonCheckMagic : public StepKind {
     }
     const auto actual_file = ctx.repo / kActual, expected_file = ctx.repo / kExpected;
     if (!std::filesystem::exists(actual_file) || !std::filesystem::exists(expected_file)) {
-      ctx.log->line(fmt::format("note: {} or {} does not exist in this tree: magic number check skipped", kActual,
-                                kExpected));
+      ctx.log->line(
+          fmt::format("note: {} or {} does not exist in this tree: magic number check skipped", kActual, kExpected));
       return out;
     }
     const bool strict = v.includes_docs();  // finals and release candidates
@@ -106,12 +108,12 @@ class CpythonCheckMagic : public StepKind {
     if (!expected) complain(fmt::format("cannot find `EXPECTED_MAGIC_NUMBER = N` in {}", kExpected));
     out = {{"checked", true}, {"actual", actual.value_or("unknown")}, {"expected", expected.value_or("unknown")}};
     if (actual && expected && *actual != *expected)
-      complain(fmt::format("magic numbers in {} ({}) and {} ({}) don't match; test_importlib fails, and a release "
-                           "candidate or final must not ship so: fix EXPECTED_MAGIC_NUMBER upstream, pull it, then: "
-                           "relman resume",
-                           kActual, *actual, kExpected, *expected));
-    else if (actual && expected)
-      ctx.log->line(fmt::format("magic number {} matches", *actual));
+      complain(
+          fmt::format("magic numbers in {} ({}) and {} ({}) don't match; test_importlib fails, and a release "
+                      "candidate or final must not ship so: fix EXPECTED_MAGIC_NUMBER upstream, pull it, then: "
+                      "relman resume",
+                      kActual, *actual, kExpected, *expected));
+    else if (actual && expected) ctx.log->line(fmt::format("magic number {} matches", *actual));
     return out;
   }
 

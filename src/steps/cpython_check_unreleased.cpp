@@ -50,9 +50,10 @@ std::vector<std::string> source_hits(const StepContext& ctx, const std::string& 
 std::vector<std::string> built_hits(const std::filesystem::path& root) {
   std::vector<std::string> hits;
   if (!std::filesystem::is_directory(root))
-    throw StepError(fmt::format("parameter 'built': {} is not a directory of built docs; build them (make -C Doc "
-                                "html) or leave the parameter out for the source check",
-                                root.string()));
+    throw StepError(
+        fmt::format("parameter 'built': {} is not a directory of built docs; build them (make -C Doc "
+                    "html) or leave the parameter out for the source check",
+                    root.string()));
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
     const std::string text = durable::read_file(e.path());

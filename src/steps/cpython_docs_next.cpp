@@ -34,9 +34,10 @@ class CpythonDocsNext : public StepKind {
  public:
   Effect effect() const override { return Effect::local; }
   std::vector<ParamSpec> params() const override {
-    return {{"version", ParamType::string, false,
-             "what replaces `next`; default the release's doc_version (3.14 for 3.14.0rc1, 3.13.3 for 3.13.3)"},
-            {"dir", ParamType::string, false, "where to look, relative to the repository; default . (as release-tools)"}};
+    return {
+        {"version", ParamType::string, false,
+         "what replaces `next`; default the release's doc_version (3.14 for 3.14.0rc1, 3.13.3 for 3.13.3)"},
+        {"dir", ParamType::string, false, "where to look, relative to the repository; default . (as release-tools)"}};
   }
   std::vector<std::string> outputs() const override { return {"files", "changes"}; }
 
@@ -86,7 +87,8 @@ class CpythonDocsNext : public StepKind {
       cpython::replace_next_directives(durable::read_file(path), "x", n);
       if (n) return {ProbeResult::not_done, json::object(), r + " still has a `next` directive"};
     }
-    json out = {{"files", ctx.checkpoint.value("files", json::array())}, {"changes", ctx.checkpoint.value("changes", 0)}};
+    json out = {{"files", ctx.checkpoint.value("files", json::array())},
+                {"changes", ctx.checkpoint.value("changes", 0)}};
     return {ProbeResult::done, out, "no `next` directive is left"};
   }
 };

@@ -76,7 +76,8 @@ class CpythonNewsRelease : public StepKind {
     if (tree.exists(out)) {
       // An earlier run wrote the file and stopped before removing every
       // entry: the checkpoint says which, and the file proves it is ours.
-      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out))) {
+      if (ctx.checkpoint.contains("sha256") &&
+          ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out))) {
         auto consumed = ctx.checkpoint["consumed"].get<std::vector<std::string>>();
         for (const auto& e : consumed)
           if (fs::exists(ctx.repo / e)) remove_entry(ctx, e);
@@ -140,7 +141,8 @@ class CpythonNewsRelease : public StepKind {
     if (!tree.exists(out)) return {ProbeResult::not_done, json::object(), out + " does not exist"};
     auto entries = news::next_entries(tree);
     if (!entries.empty()) {
-      if (ctx.checkpoint.contains("sha256") && ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out)))
+      if (ctx.checkpoint.contains("sha256") &&
+          ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out)))
         return {ProbeResult::not_done, json::object(), out + " is written; some entries are still to remove"};
       return {ProbeResult::unknown, json::object(),
               fmt::format("{} exists but {} entries are still in next/", out, entries.size())};

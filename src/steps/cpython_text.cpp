@@ -31,10 +31,14 @@ std::string expand_tabs(const std::string& s) {
 // Tag.level as release.py spells it; Python compares these as strings.
 std::string level_text(ReleaseLevel l) {
   switch (l) {
-    case ReleaseLevel::alpha: return "a";
-    case ReleaseLevel::beta: return "b";
-    case ReleaseLevel::candidate: return "rc";
-    case ReleaseLevel::final: return "f";
+    case ReleaseLevel::alpha:
+      return "a";
+    case ReleaseLevel::beta:
+      return "b";
+    case ReleaseLevel::candidate:
+      return "rc";
+    case ReleaseLevel::final:
+      return "f";
   }
   return "f";
 }
@@ -105,9 +109,10 @@ std::string replace_constants(const std::filesystem::path& file, const std::stri
     }
   }
   if (!found || !ended)
-    throw StepError(fmt::format(
-        "{} has no '{}' ... '{}' block; is --repo a CPython checkout? Restore the markers (git checkout "
-        "-- {}), then: relman resume", file.string(), start_tag, end_tag, file.string()));
+    throw StepError(
+        fmt::format("{} has no '{}' ... '{}' block; is --repo a CPython checkout? Restore the markers (git checkout "
+                    "-- {}), then: relman resume",
+                    file.string(), start_tag, end_tag, file.string()));
   return out;
 }
 
@@ -131,16 +136,19 @@ std::string readme_title(const std::filesystem::path& file, const std::string& t
   const size_t second = first == std::string::npos ? std::string::npos : text.find('\n', first + 1);
   const std::string line0 = text.substr(0, first);
   const std::string line1 =
-      first == std::string::npos ? "" : text.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+      first == std::string::npos
+          ? ""
+          : text.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
   static const std::regex title(R"(^This is .* version .*$)");
   static const std::regex rule(R"(^=+$)");
   // release.py overwrites the first two lines whatever they hold; relman
   // refuses a README that does not start with the title, which would lose
   // a line of someone's text.
   if (first == std::string::npos || !std::regex_match(line0, title) || !std::regex_match(line1, rule))
-    throw StepError(fmt::format(
-        "{} does not start with the \"This is Python version X.Y.Z\" title and its \"====\" line; "
-        "restore it (git checkout -- {}), then: relman resume", file.string(), file.string()));
+    throw StepError(
+        fmt::format("{} does not start with the \"This is Python version X.Y.Z\" title and its \"====\" line; "
+                    "restore it (git checkout -- {}), then: relman resume",
+                    file.string(), file.string()));
   const std::string this_is = fmt::format("This is {} version {}", project, title_version);
   std::string out = this_is + "\n" + std::string(this_is.size(), '=');
   if (second != std::string::npos) out += text.substr(second);
@@ -149,9 +157,12 @@ std::string readme_title(const std::filesystem::path& file, const std::string& t
 
 std::string readme_links(const std::string& text, const Version& v, const std::string& pep) {
   const std::string xy = v.major_minor();
-  static const std::regex whatsnew(R"([0-9]+\.[0-9]+ (<https://docs\.python\.org/)[0-9]+\.[0-9]+(/whatsnew/)[0-9]+\.[0-9]+(\.html>`_))");
-  static const std::regex docs(R"((`Documentation for Python )[0-9]+\.[0-9]+( <https://docs\.python\.org/)[0-9]+\.[0-9]+(/>`_))");
-  static const std::regex pep_ref(R"((`PEP )[0-9]+( <https://peps\.python\.org/pep-)[0-9]+(/>`__ for Python )[0-9]+\.[0-9]+)");
+  static const std::regex whatsnew(
+      R"([0-9]+\.[0-9]+ (<https://docs\.python\.org/)[0-9]+\.[0-9]+(/whatsnew/)[0-9]+\.[0-9]+(\.html>`_))");
+  static const std::regex docs(
+      R"((`Documentation for Python )[0-9]+\.[0-9]+( <https://docs\.python\.org/)[0-9]+\.[0-9]+(/>`_))");
+  static const std::regex pep_ref(
+      R"((`PEP )[0-9]+( <https://peps\.python\.org/pep-)[0-9]+(/>`__ for Python )[0-9]+\.[0-9]+)");
   // "$01", not "$1": the version's digits would extend the group number.
   std::string out = std::regex_replace(text, whatsnew, fmt::format("{0} $01{0}$02{0}$03", xy));
   out = std::regex_replace(out, docs, fmt::format("$01{0}$02{0}$03", xy));

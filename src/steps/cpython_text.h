@@ -18,8 +18,7 @@ std::string patchlevel_constants(const Version& v, const std::string& suffix);
 
 // constant_replace(): `text` with its constants block replaced. Throws
 // StepError naming `file` when the markers are missing.
-std::string replace_constants(const std::filesystem::path& file, const std::string& text,
-                              const std::string& constants);
+std::string replace_constants(const std::filesystem::path& file, const std::string& text, const std::string& constants);
 
 // Python's text mode reading: "\r\n" and "\r" become "\n".
 std::string universal_newlines(std::string text);

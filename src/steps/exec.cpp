@@ -29,8 +29,7 @@ class Exec : public StepKind {
   std::vector<std::string> outputs() const override { return {"exit_code", "output"}; }
 
   std::vector<std::string> validate(const json& with) const override {
-    if (with.contains("argv") && with["argv"].is_array() && with["argv"].empty())
-      return {"'argv' must name a program"};
+    if (with.contains("argv") && with["argv"].is_array() && with["argv"].empty()) return {"'argv' must name a program"};
     return {};
   }
 
@@ -56,8 +55,8 @@ class Exec : public StepKind {
       throw StepError(fmt::format("{}", e.what()));
     }
     if (!r.ok()) {
-      throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}", process::show_argv(spec.argv), r.describe(),
-                                  ctx.log->path().string(), ctx.log->tail(15)));
+      throw StepError(fmt::format("`{}` failed ({}). Last lines of {}:\n{}", process::show_argv(spec.argv),
+                                  r.describe(), ctx.log->path().string(), ctx.log->tail(15)));
     }
     std::string out = r.output;
     if (out.size() > 65536) out = out.substr(out.size() - 65536);
@@ -67,8 +66,7 @@ class Exec : public StepKind {
 
   ProbeOutcome probe(StepContext& ctx) const override {
     if (!ctx.has("creates")) {
-      if (ctx.flag("idempotent", false))
-        return {ProbeResult::not_done, {}, "an idempotent command: it runs again"};
+      if (ctx.flag("idempotent", false)) return {ProbeResult::not_done, {}, "an idempotent command: it runs again"};
       return {ProbeResult::unknown, {}, "an exec step without 'creates' or 'idempotent: true' cannot be checked"};
     }
     auto path = cwd(ctx) / ctx.str("creates");

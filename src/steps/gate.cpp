@@ -14,7 +14,9 @@ class Gate : public StepKind {
   }
   std::vector<std::string> outputs() const override { return {"approved_by"}; }
   json run(StepContext&) const override { throw std::logic_error("a gate is approved, never run"); }
-  ProbeOutcome probe(StepContext&) const override { return {ProbeResult::not_done, {}, "gates are approved, not probed"}; }
+  ProbeOutcome probe(StepContext&) const override {
+    return {ProbeResult::not_done, {}, "gates are approved, not probed"};
+  }
 };
 
 RELMAN_REGISTER_STEP(Gate, "gate");

@@ -33,7 +33,8 @@ class GitBranch : public StepKind {
     std::string from = ctx.str("from", "HEAD");
     auto repo = steps::open_repo(ctx);
     git::Commit start = [&] {
-      if (ctx.checkpoint.contains("commit")) return git::lookup_commit(repo.get(), ctx.checkpoint["commit"].get<std::string>());
+      if (ctx.checkpoint.contains("commit"))
+        return git::lookup_commit(repo.get(), ctx.checkpoint["commit"].get<std::string>());
       try {
         return git::resolve_commit(repo.get(), from);
       } catch (const std::exception& e) {
@@ -43,9 +44,10 @@ class GitBranch : public StepKind {
     std::string sha = git::oid_str(*git_commit_id(start.get()));
     if (auto existing = branch_target(repo.get(), name)) {
       if (*existing != sha)
-        throw StepError(fmt::format(
-            "branch '{}' already exists at {}, not at {} ({}). If it is a leftover, delete it "
-            "(git branch -D {}) and run: relman retry {}", name, *existing, sha, from, name, ctx.step_id));
+        throw StepError(
+            fmt::format("branch '{}' already exists at {}, not at {} ({}). If it is a leftover, delete it "
+                        "(git branch -D {}) and run: relman retry {}",
+                        name, *existing, sha, from, name, ctx.step_id));
       ctx.log->line(fmt::format("branch {} already exists at {}", name, sha));
     } else {
       ctx.save_checkpoint({{"commit", sha}});

@@ -30,13 +30,15 @@ class GitCheckout : public StepKind {
     auto repo = steps::open_repo(ctx);
     git_reference* raw = nullptr;
     if (git_branch_lookup(&raw, repo.get(), name.c_str(), GIT_BRANCH_LOCAL) != 0)
-      throw StepError(fmt::format("there is no local branch '{}' in {}; create it or fix the workflow", name, ctx.repo.string()));
+      throw StepError(
+          fmt::format("there is no local branch '{}' in {}; create it or fix the workflow", name, ctx.repo.string()));
     git::Reference branch(raw);
     git::Commit target = git::resolve_commit(repo.get(), "refs/heads/" + name);
     try {
       git::checkout_safe(repo.get(), target.get());
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("cannot switch to {}: {}; commit or stash the changes, then: relman resume", name, e.what()));
+      throw StepError(
+          fmt::format("cannot switch to {}: {}; commit or stash the changes, then: relman resume", name, e.what()));
     }
     git::check(git_repository_set_head(repo.get(), ("refs/heads/" + name).c_str()), "cannot switch HEAD to " + name);
     std::string sha = git::oid_str(*git_commit_id(target.get()));
@@ -49,7 +51,9 @@ class GitCheckout : public StepKind {
     auto repo = steps::open_repo(ctx);
     if (current_branch(repo.get()) != name) return {ProbeResult::not_done, json::object(), "HEAD is not on " + name};
     git::Commit head = git::resolve_commit(repo.get(), "HEAD");
-    return {ProbeResult::done, {{"branch", name}, {"commit", git::oid_str(*git_commit_id(head.get()))}}, "HEAD is on " + name};
+    return {ProbeResult::done,
+            {{"branch", name}, {"commit", git::oid_str(*git_commit_id(head.get()))}},
+            "HEAD is on " + name};
   }
 };
 

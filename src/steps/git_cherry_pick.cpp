@@ -18,8 +18,10 @@ std::vector<std::string> resolve_commits(const StepContext& ctx, git_repository*
   if (items.empty()) throw StepError("parameter 'commits' is empty");
   std::vector<std::string> out;
   auto fail = [&](const std::string& what) {
-    throw StepError(fmt::format("parameter 'commits': {}; give shas, refs or one range A..B that exist "
-                                "(git fetch first if they come from elsewhere)", what));
+    throw StepError(
+        fmt::format("parameter 'commits': {}; give shas, refs or one range A..B that exist "
+                    "(git fetch first if they come from elsewhere)",
+                    what));
   };
   if (items.size() == 1 && items[0].find("..") != std::string::npos) {
     const std::string& range = items[0];
@@ -74,10 +76,9 @@ class GitCherryPick : public StepKind {
     auto wanted = resolve_commits(ctx, repo.get());
     auto picked = strings(ctx.checkpoint, "picked");
     auto created = strings(ctx.checkpoint, "commits");
-    std::string in_progress =
-        ctx.checkpoint.contains("in_progress") && ctx.checkpoint["in_progress"].is_string()
-            ? ctx.checkpoint["in_progress"].get<std::string>()
-            : "";
+    std::string in_progress = ctx.checkpoint.contains("in_progress") && ctx.checkpoint["in_progress"].is_string()
+                                  ? ctx.checkpoint["in_progress"].get<std::string>()
+                                  : "";
     auto index = git::repository_index(repo.get());
     int state = git_repository_state(repo.get());
 
@@ -92,9 +93,10 @@ class GitCherryPick : public StepKind {
       picked.push_back(in_progress);
       ctx.save_checkpoint({{"picked", picked}, {"commits", created}, {"in_progress", nullptr}});
     } else if (state != GIT_REPOSITORY_STATE_NONE) {
-      throw StepError(fmt::format(
-          "{} has an operation in progress (a merge, cherry-pick or rebase this step did not start). "
-          "Finish or abort it (git cherry-pick --abort, git merge --abort), then: relman resume", ctx.repo.string()));
+      throw StepError(
+          fmt::format("{} has an operation in progress (a merge, cherry-pick or rebase this step did not start). "
+                      "Finish or abort it (git cherry-pick --abort, git merge --abort), then: relman resume",
+                      ctx.repo.string()));
     }
 
     for (const auto& sha : wanted) {
@@ -107,16 +109,20 @@ class GitCherryPick : public StepKind {
       }
       auto commit = git::lookup_commit(repo.get(), sha);
       if (git_commit_parentcount(commit.get()) != 1)
-        throw StepError(fmt::format("{} is a merge commit (or a root); pick the commits it merges "
-                                    "instead, then: relman retry {}", sha, ctx.step_id));
+        throw StepError(
+            fmt::format("{} is a merge commit (or a root); pick the commits it merges "
+                        "instead, then: relman retry {}",
+                        sha, ctx.step_id));
       ctx.progress(fmt::format("cherry-pick {} {}", sha.substr(0, 10), git::summary(commit.get())));
       ctx.save_checkpoint({{"picked", picked}, {"commits", created}, {"in_progress", sha}});
       git_cherrypick_options opts;
       git_cherrypick_options_init(&opts, GIT_CHERRYPICK_OPTIONS_VERSION);
       opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_ALLOW_CONFLICTS;
       if (git_cherrypick(repo.get(), commit.get(), &opts) < 0)
-        throw StepError(fmt::format("cannot cherry-pick {}: {}. Commit or stash local changes, then: "
-                                    "relman resume", sha, git_error_last() ? git_error_last()->message : "?"));
+        throw StepError(
+            fmt::format("cannot cherry-pick {}: {}. Commit or stash local changes, then: "
+                        "relman resume",
+                        sha, git_error_last() ? git_error_last()->message : "?"));
       // So that a `git commit` or `git cherry-pick --continue` by hand gets the -x line too.
       steps::write_merge_msg(repo.get(), steps::with_cherry_pick_line(git_commit_message(commit.get()), sha));
       git::check(git_index_read(index.get(), 1), "cannot read the index");
@@ -147,7 +153,8 @@ class GitCherryPick : public StepKind {
       if (!done.count(s)) missing.push_back(s);
     if (!missing.empty())
       return {ProbeResult::not_done, json::object(),
-              fmt::format("{} of {} commits are not picked yet: {}", missing.size(), wanted.size(), fmt::join(missing, ", "))};
+              fmt::format("{} of {} commits are not picked yet: {}", missing.size(), wanted.size(),
+                          fmt::join(missing, ", "))};
     auto commits = steps::commits_carrying(repo.get(), *git_commit_id(head.get()), wanted);
     return {ProbeResult::done, {{"commits", commits}, {"picked", wanted}}, "every commit is in HEAD's history"};
   }
@@ -160,10 +167,11 @@ class GitCherryPick : public StepKind {
     git_oid tree;
     git::check(git_index_write_tree(&tree, index), "cannot write the index as a tree");
     if (git_oid_equal(&tree, git_commit_tree_id(head.get())))
-      throw StepError(fmt::format(
-          "picking {} changes nothing on top of HEAD (is it already applied under another sha?). "
-          "Remove it from 'commits' or skip the step; run `git cherry-pick --abort` first if git shows a "
-          "cherry-pick in progress", sha));
+      throw StepError(
+          fmt::format("picking {} changes nothing on top of HEAD (is it already applied under another sha?). "
+                      "Remove it from 'commits' or skip the step; run `git cherry-pick --abort` first if git shows a "
+                      "cherry-pick in progress",
+                      sha));
     git::Signature committer;
     try {
       committer = git::identity(repo);
@@ -171,8 +179,8 @@ class GitCherryPick : public StepKind {
       throw StepError(fmt::format("{}", e.what()));
     }
     std::string message = steps::with_cherry_pick_line(git_commit_message(original.get()), sha);
-    git_oid oid = git::commit_index(repo, index, message, git_commit_author(original.get()), committer.get(),
-                                    {head.get()});
+    git_oid oid =
+        git::commit_index(repo, index, message, git_commit_author(original.get()), committer.get(), {head.get()});
     git::check(git_repository_state_cleanup(repo), "cannot clean up the cherry-pick state");
     std::string out = git::oid_str(oid);
     ctx.log->line(fmt::format("picked {} as {}: {}", sha, out, git::summary(original.get())));

@@ -26,13 +26,14 @@ std::optional<std::vector<std::string>> given_paths(const StepContext& ctx) {
       for (const auto& x : v) add(x);
       return;
     }
-    if (!v.is_string())
-      throw StepError(fmt::format("parameter 'paths' must hold paths, got {}", v.dump()));
+    if (!v.is_string()) throw StepError(fmt::format("parameter 'paths' must hold paths, got {}", v.dump()));
     std::string p = std::filesystem::path(v.get<std::string>()).lexically_normal().generic_string();
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     if (p.empty() || p == "." || std::filesystem::path(p).is_absolute() || p == ".." || p.rfind("../", 0) == 0)
-      throw StepError(fmt::format("path '{}' in 'paths' is not inside the repository; give paths "
-                                  "relative to its root, such as Include/patchlevel.h", v.get<std::string>()));
+      throw StepError(
+          fmt::format("path '{}' in 'paths' is not inside the repository; give paths "
+                      "relative to its root, such as Include/patchlevel.h",
+                      v.get<std::string>()));
     out.push_back(p);
   };
   add(ctx.with["paths"]);
@@ -60,7 +61,8 @@ std::string relman_file(const StepContext& ctx, const std::string& rel) {
   fs::path p(rel);
   if (durable::is_temp_name(p.filename().string())) return "a relman temporary file";
   for (auto dir = p.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::exists(root / dir / "journal.jsonl", ec)) return fmt::format("in a relman state directory ({}/)", dir.generic_string());
+    if (fs::exists(root / dir / "journal.jsonl", ec))
+      return fmt::format("in a relman state directory ({}/)", dir.generic_string());
     if (!state.empty() && fs::weakly_canonical(root / dir, ec) == state)
       return fmt::format("in this run's state directory ({}/)", dir.generic_string());
   }
@@ -85,7 +87,8 @@ void refuse_relman_files(const StepContext& ctx, git_repository* repo, git_commi
     throw StepError(fmt::format(
         "refusing to commit relman's own files:{}\nThey are not the release's. Keep the run's state "
         "outside the work tree (the default, $GIT_DIR/relman/), remove stray temporary files, and give the step the "
-        "paths the release changes (with: {{paths: [...]}}); then: relman resume", found));
+        "paths the release changes (with: {{paths: [...]}}); then: relman resume",
+        found));
 }
 
 class GitCommit : public StepKind {
@@ -136,10 +139,11 @@ class GitCommit : public StepKind {
                                   sha, message.substr(0, message.find('\n'))));
         return {{"commit", sha}};
       }
-      throw StepError(fmt::format(
-          "nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
-          "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume", !given ? "working tree and index" : fmt::format("paths {}", fmt::join(paths, ", ")),
-          git::oid_str(*git_commit_id(head.get())), ctx.step_id));
+      throw StepError(
+          fmt::format("nothing to commit: the {} match HEAD ({}). If the change was already committed, skip the "
+                      "step: relman skip {} --reason '...'; otherwise make the change, then: relman resume",
+                      !given ? "working tree and index" : fmt::format("paths {}", fmt::join(paths, ", ")),
+                      git::oid_str(*git_commit_id(head.get())), ctx.step_id));
     }
     git::Signature committer, author;
     try {
@@ -165,8 +169,8 @@ class GitCommit : public StepKind {
     auto head = git::head_commit(repo.get());
     std::string head_sha = git::oid_str(*git_commit_id(head.get()));
     if (head_sha == parent) return {ProbeResult::not_done, json::object(), "HEAD is still the recorded parent"};
-    bool on_parent = git_commit_parentcount(head.get()) == 1 &&
-                     git::oid_str(*git_commit_parent_id(head.get(), 0)) == parent;
+    bool on_parent =
+        git_commit_parentcount(head.get()) == 1 && git::oid_str(*git_commit_parent_id(head.get(), 0)) == parent;
     if (on_parent && git_commit_message(head.get()) == message)
       return {ProbeResult::done, {{"commit", head_sha}}, "HEAD is this commit on top of the recorded parent"};
     return {ProbeResult::unknown, json::object(),

@@ -29,7 +29,8 @@ git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, co
         "this rehearsal has no sandbox mirror for the remote '{}', so it pushes nowhere: a rehearsal writes "
         "only into the mirrors it made before its first step, for the remotes its steps named then. Nothing was "
         "pushed. Start a new rehearsal (a remote given by a var or the environment is mapped at start), or `relman "
-        "skip {}`", name, ctx.step_id));
+        "skip {}`",
+        name, ctx.step_id));
   const std::filesystem::path mirror = it->second;
   git::Remote remote = git::open_remote(repo, mirror.string());
   // Belt and braces: whatever git's configuration rewrites (url.*.insteadOf,
@@ -43,17 +44,21 @@ git::Remote open_sandbox_remote(const StepContext& ctx, git_repository* repo, co
     const auto rel = real.lexically_relative(real_mirrors);
     const bool in_sandbox = !ctx.sandbox.mirrors.empty() && !rel.empty() && *rel.begin() != "..";
     if (real != real_mirror || !in_sandbox)
-      throw StepError(fmt::format("in this rehearsal '{}' would go to {} instead of its sandbox mirror "
-                                  "{} (a url.insteadOf in git's configuration?). Nothing was pushed; remove the "
-                                  "rewrite, then: relman resume", name, url, mirror.string()));
+      throw StepError(
+          fmt::format("in this rehearsal '{}' would go to {} instead of its sandbox mirror "
+                      "{} (a url.insteadOf in git's configuration?). Nothing was pushed; remove the "
+                      "rewrite, then: relman resume",
+                      name, url, mirror.string()));
   }
   return remote;
 }
 
 std::string fetch_branch(StepContext& ctx, git_repository* repo, const std::string& remote, const std::string& branch) {
   if (remote.empty() || remote.find_first_of("/:") != std::string::npos)
-    throw StepError(fmt::format("remote '{}' must be a remote's name (such as upstream), not a URL or a path: its "
-                                "branches are kept as refs/remotes/<name>/...; fix the workflow", remote));
+    throw StepError(
+        fmt::format("remote '{}' must be a remote's name (such as upstream), not a URL or a path: its "
+                    "branches are kept as refs/remotes/<name>/...; fix the workflow",
+                    remote));
   git::Remote r;
   if (ctx.mode == RunMode::rehearse) {
     r = open_sandbox_remote(ctx, repo, remote);
@@ -70,13 +75,15 @@ std::string fetch_branch(StepContext& ctx, git_repository* repo, const std::stri
   try {
     git::fetch(r.get(), {"+refs/heads/" + branch + ":" + tracking}, auth);
   } catch (const std::exception& e) {
-    throw StepError(fmt::format("{}; check the network, the remote's URL and that it has a branch '{}', then: "
-                                "relman resume", e.what(), branch));
+    throw StepError(
+        fmt::format("{}; check the network, the remote's URL and that it has a branch '{}', then: "
+                    "relman resume",
+                    e.what(), branch));
   }
   git_oid oid;
   if (git_reference_name_to_id(&oid, repo, tracking.c_str()) != 0)
-    throw StepError(fmt::format("the remote {} has no branch '{}'; check the branch's name, then: relman resume",
-                                remote, branch));
+    throw StepError(
+        fmt::format("the remote {} has no branch '{}'; check the branch's name, then: relman resume", remote, branch));
   std::string sha = git::oid_str(oid);
   ctx.log->line(fmt::format("fetched {}/{}: {}", remote, branch, sha));
   return sha;

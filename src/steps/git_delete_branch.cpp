@@ -22,8 +22,10 @@ class GitDeleteBranch : public StepKind {
     auto repo = steps::open_repo(ctx);
     auto head = git::head_branch(repo.get());
     if (head && *head == name)
-      throw StepError(fmt::format("'{}' is checked out; switch to another branch (git switch BRANCH), then: "
-                                  "relman resume", name));
+      throw StepError(
+          fmt::format("'{}' is checked out; switch to another branch (git switch BRANCH), then: "
+                      "relman resume",
+                      name));
     git_reference* raw = nullptr;
     if (git_branch_lookup(&raw, repo.get(), name.c_str(), GIT_BRANCH_LOCAL) != 0) {
       ctx.log->line(fmt::format("branch {} does not exist: nothing to delete", name));

@@ -54,8 +54,7 @@ class GitMerge : public StepKind {
     std::string ref = ctx.str("ref");
     auto repo = steps::open_repo(ctx);
     auto branch = git::head_branch(repo.get());
-    if (!branch)
-      throw StepError("HEAD is detached; check out the branch to merge into, then: relman resume");
+    if (!branch) throw StepError("HEAD is detached; check out the branch to merge into, then: relman resume");
     auto index = git::repository_index(repo.get());
     int state = git_repository_state(repo.get());
     if (state == GIT_REPOSITORY_STATE_MERGE && ctx.checkpoint.contains("theirs")) {
@@ -68,15 +67,16 @@ class GitMerge : public StepKind {
                                       ctx.checkpoint.value("message", default_message(repo.get(), ref, *branch)))}};
     }
     if (state != GIT_REPOSITORY_STATE_NONE)
-      throw StepError(fmt::format("{} has an operation in progress this step did not start; finish or "
-                                  "abort it (git merge --abort, git cherry-pick --abort), then: relman resume", ctx.repo.string()));
+      throw StepError(
+          fmt::format("{} has an operation in progress this step did not start; finish or "
+                      "abort it (git merge --abort, git cherry-pick --abort), then: relman resume",
+                      ctx.repo.string()));
 
     git::Commit theirs;
     try {
       theirs = git::resolve_commit(repo.get(), ref);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("parameter 'ref': {}; give a tag or branch that exists",
-                                  e.what()));
+      throw StepError(fmt::format("parameter 'ref': {}; give a tag or branch that exists", e.what()));
     }
     auto head = git::head_commit(repo.get());
     const git_oid* head_id = git_commit_id(head.get());
@@ -95,9 +95,10 @@ class GitMerge : public StepKind {
       ctx.log->line(fmt::format("fast-forwarded {} to {} ({})", *branch, git::oid_str(*their_id), ref));
       return {{"commit", git::oid_str(*their_id)}};
     }
-    std::string message = ctx.has("message") ? steps::prettify_message(ctx.str("message"))
-                                             : default_message(repo.get(), ref, *branch);
-    ctx.save_checkpoint({{"parent", git::oid_str(*head_id)}, {"theirs", git::oid_str(*their_id)}, {"message", message}});
+    std::string message =
+        ctx.has("message") ? steps::prettify_message(ctx.str("message")) : default_message(repo.get(), ref, *branch);
+    ctx.save_checkpoint(
+        {{"parent", git::oid_str(*head_id)}, {"theirs", git::oid_str(*their_id)}, {"message", message}});
     git_annotated_commit* raw_ac = nullptr;
     git::check(git_annotated_commit_lookup(&raw_ac, repo.get(), their_id), "cannot prepare the merge");
     git::AnnotatedCommit ac(raw_ac);
@@ -108,7 +109,8 @@ class GitMerge : public StepKind {
     git_checkout_options_init(&copts, GIT_CHECKOUT_OPTIONS_VERSION);
     copts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_ALLOW_CONFLICTS;
     if (git_merge(repo.get(), heads, 1, &mopts, &copts) < 0)
-      throw StepError(fmt::format("cannot merge {}: {}. Commit or stash local changes, then: relman resume", ref, git_error_last() ? git_error_last()->message : "?"));
+      throw StepError(fmt::format("cannot merge {}: {}. Commit or stash local changes, then: relman resume", ref,
+                                  git_error_last() ? git_error_last()->message : "?"));
     steps::write_merge_msg(repo.get(), message);
     git::check(git_index_read(index.get(), 1), "cannot read the index");
     auto conflicts = git::conflicted_paths(index.get());

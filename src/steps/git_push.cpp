@@ -14,8 +14,8 @@ namespace {
 const std::string zeros(40, '0');
 
 struct Update {
-  std::string src;   // local ref, full name
-  std::string dst;   // remote ref, full name
+  std::string src;     // local ref, full name
+  std::string dst;     // remote ref, full name
   std::string target;  // sha the remote ref should end at
   bool force = false;
 };
@@ -32,8 +32,7 @@ std::string full_name(git_repository* repo, const std::string& name) {
 std::vector<Update> plan(const StepContext& ctx, git_repository* repo) {
   std::vector<std::string> specs = ctx.list("refs");
   for (const auto& t : ctx.list("tags")) specs.push_back("refs/tags/" + t);
-  if (specs.empty())
-    throw StepError("nothing to push: give 'refs' and/or 'tags'");
+  if (specs.empty()) throw StepError("nothing to push: give 'refs' and/or 'tags'");
   std::vector<Update> out;
   for (auto spec : specs) {
     Update u;
@@ -46,8 +45,7 @@ std::vector<Update> plan(const StepContext& ctx, git_repository* repo) {
     std::string dst = colon == std::string::npos ? "" : spec.substr(colon + 1);
     u.src = full_name(repo, src);
     if (dst.empty()) {
-      if (u.src == "HEAD")
-        throw StepError("push HEAD as HEAD:refs/heads/<branch>");
+      if (u.src == "HEAD") throw StepError("push HEAD as HEAD:refs/heads/<branch>");
       dst = u.src;
     } else if (dst.rfind("refs/", 0) != 0) {
       dst = (u.src.rfind("refs/tags/", 0) == 0 ? "refs/tags/" : "refs/heads/") + dst;
@@ -67,10 +65,11 @@ class GitPush : public StepKind {
  public:
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
-    return {{"remote", ParamType::string, false, "remote name or URL; default origin"},
-            {"refs", ParamType::string_or_list, false, "branches or refspecs (src:dst, +src:dst to force)"},
-            {"tags", ParamType::string_or_list, false, "tag names"},
-            {"token_env", ParamType::string, false, "https: environment variable holding the token; default GITHUB_TOKEN"}};
+    return {
+        {"remote", ParamType::string, false, "remote name or URL; default origin"},
+        {"refs", ParamType::string_or_list, false, "branches or refspecs (src:dst, +src:dst to force)"},
+        {"tags", ParamType::string_or_list, false, "tag names"},
+        {"token_env", ParamType::string, false, "https: environment variable holding the token; default GITHUB_TOKEN"}};
   }
   std::vector<std::string> outputs() const override { return {"remote", "updated"}; }
 
@@ -84,8 +83,10 @@ class GitPush : public StepKind {
     try {
       advertised = git::list_remote_refs(remote.get(), auth);
     } catch (const std::exception& e) {
-      throw StepError(fmt::format("{}; check the network, the remote URL and your credentials, then: "
-                                  "relman resume", e.what()));
+      throw StepError(
+          fmt::format("{}; check the network, the remote URL and your credentials, then: "
+                      "relman resume",
+                      e.what()));
     }
     std::vector<std::string> specs, updated, rejected, lines;
     json targets = json::object();
@@ -104,7 +105,8 @@ class GitPush : public StepKind {
       } else if (!u.force) {
         if (auto why = refusal(repo.get(), u, old); !why.empty()) {
           lines.push_back(fmt::format(" ! [rejected]        {} ({})", arrow, why));
-          rejected.push_back(fmt::format("{}: {} (remote {}, local {})", u.dst, why, short_sha(old), short_sha(u.target)));
+          rejected.push_back(
+              fmt::format("{}: {} (remote {}, local {})", u.dst, why, short_sha(old), short_sha(u.target)));
           continue;
         }
         lines.push_back(fmt::format("   {}..{}  {}", short_sha(old), short_sha(u.target), arrow));
@@ -141,8 +143,11 @@ class GitPush : public StepKind {
     if (!refused.empty()) {
       std::vector<std::string> why;
       for (const auto& [ref, status] : refused) why.push_back(ref + ": " + status);
-      throw StepError(fmt::format("the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
-                                  "fetch and merge first, never rebase a tagged commit; a protected branch: ask for access), then: relman resume", remote_name, fmt::join(why, "\n  ")));
+      throw StepError(
+          fmt::format("the remote {} refused:\n  {}\nFix the cause (a non-fast-forward: "
+                      "fetch and merge first, never rebase a tagged commit; a protected branch: ask for access), then: "
+                      "relman resume",
+                      remote_name, fmt::join(why, "\n  ")));
     }
     ctx.log->line(fmt::format("pushed {} ref(s) to {}", specs.size(), remote_name));
     return {{"remote", remote_name}, {"updated", updated}};
@@ -199,7 +204,8 @@ class GitPush : public StepKind {
     git_odb* raw = nullptr;
     git::check(git_repository_odb(&raw, repo), "cannot open the object database");
     git::Odb odb(raw);
-    if (!git_odb_exists(odb.get(), &old_oid)) return "non-fast-forward: the remote has commits you do not have (fetch first)";
+    if (!git_odb_exists(odb.get(), &old_oid))
+      return "non-fast-forward: the remote has commits you do not have (fetch first)";
     if (!git::is_ancestor(repo, old_oid, new_oid)) return "non-fast-forward";
     return {};
   }

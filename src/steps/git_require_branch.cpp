@@ -22,14 +22,16 @@ class GitRequireBranch : public StepKind {
     auto current = git::head_branch(repo.get());
     if (!current) {
       auto head = git::head_commit(repo.get());
-      throw StepError(fmt::format(
-          "HEAD is detached (at {}), not on branch '{}'. Check the branch out: git switch {}, then: "
-          "relman resume", git::oid_str(*git_commit_id(head.get())), want, want));
+      throw StepError(
+          fmt::format("HEAD is detached (at {}), not on branch '{}'. Check the branch out: git switch {}, then: "
+                      "relman resume",
+                      git::oid_str(*git_commit_id(head.get())), want, want));
     }
     if (*current != want)
-      throw StepError(fmt::format(
-          "HEAD is on branch '{}', but this release is made from '{}'. Check it out: git switch {}, "
-          "then: relman resume", *current, want, want));
+      throw StepError(
+          fmt::format("HEAD is on branch '{}', but this release is made from '{}'. Check it out: git switch {}, "
+                      "then: relman resume",
+                      *current, want, want));
     auto head = git::head_commit(repo.get());
     std::string sha = git::oid_str(*git_commit_id(head.get()));
     ctx.log->line(fmt::format("on branch {} at {}", want, sha));

@@ -36,9 +36,10 @@ class GitRequireClean : public StepKind {
     auto repo = steps::open_repo(ctx);
     std::string d = dirt(repo.get(), ctx);
     if (!d.empty())
-      throw StepError(fmt::format(
-          "the working tree of {} is not clean:{}\n"
-          "Commit, stash (git stash -u) or remove these changes, then: relman resume", ctx.repo.string(), d));
+      throw StepError(
+          fmt::format("the working tree of {} is not clean:{}\n"
+                      "Commit, stash (git stash -u) or remove these changes, then: relman resume",
+                      ctx.repo.string(), d));
     ctx.log->line("working tree is clean");
     return json::object();
   }

@@ -32,17 +32,18 @@ class GitRequireRecent : public StepKind {
     auto repo = steps::open_repo(ctx);
     auto head = git::head_commit(repo.get());
     const std::string sha = git::oid_str(*git_commit_id(head.get()));
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const int64_t age = now - static_cast<int64_t>(git_commit_time(head.get()));
     ctx.log->line(fmt::format("the last commit ({}) was made {} ago", sha.substr(0, 10), age_text(age)));
     const bool stale = age > days * 86400;
     if (stale && ctx.mode == RunMode::rehearse) {
       // A rehearsal is practice, often days before, from a checkout the real
       // run pulls again: it says so loudly and goes on; the real run stops.
-      const std::string warning =
-          fmt::format("warning: the last commit ({}) was made {} ago, more than {} day(s); the real run stops "
-                      "here unless the checkout is updated (git pull --ff-only)", sha.substr(0, 10), age_text(age), days);
+      const std::string warning = fmt::format(
+          "warning: the last commit ({}) was made {} ago, more than {} day(s); the real run stops "
+          "here unless the checkout is updated (git pull --ff-only)",
+          sha.substr(0, 10), age_text(age), days);
       ctx.log->line(warning);
       if (ctx.progress) ctx.progress(warning);
       return {{"commit", sha}, {"age_seconds", age}, {"stale", true}};

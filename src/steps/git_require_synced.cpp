@@ -25,8 +25,10 @@ class GitRequireSynced : public StepKind {
     const std::string theirs = steps::fetch_branch(ctx, repo.get(), remote, branch);
     auto local = git::branch_sha(repo.get(), branch);
     if (!local)
-      throw StepError(fmt::format("there is no local branch '{}'; create it from {}/{} (git switch {}), then: "
-                                  "relman resume", branch, remote, branch, branch));
+      throw StepError(
+          fmt::format("there is no local branch '{}'; create it from {}/{} (git switch {}), then: "
+                      "relman resume",
+                      branch, remote, branch, branch));
     if (*local == theirs) {
       ctx.log->line(fmt::format("{} is {}/{} ({})", branch, remote, branch, theirs));
       return {{"commit", theirs}};
@@ -36,17 +38,20 @@ class GitRequireSynced : public StepKind {
     git_oid_fromstr(&t, theirs.c_str());
     const std::string where = remote + "/" + branch;
     if (git::is_ancestor(repo.get(), l, t))
-      throw StepError(fmt::format("{} ({}) is behind {} ({}): the release would miss what landed upstream. Bring "
-                                  "it up to date (git merge --ff-only {}), then: relman resume", branch,
-                                  local->substr(0, 10), where, theirs.substr(0, 10), where));
+      throw StepError(
+          fmt::format("{} ({}) is behind {} ({}): the release would miss what landed upstream. Bring "
+                      "it up to date (git merge --ff-only {}), then: relman resume",
+                      branch, local->substr(0, 10), where, theirs.substr(0, 10), where));
     if (git::is_ancestor(repo.get(), t, l))
-      throw StepError(fmt::format("{} ({}) has commits {} ({}) lacks (git log {}..{}): a release is made from what "
-                                  "upstream has. Get them merged upstream first, or move them off this branch, "
-                                  "then: relman resume", branch, local->substr(0, 10), where, theirs.substr(0, 10),
-                                  where, branch));
-    throw StepError(fmt::format("{} ({}) and {} ({}) have diverged (git log --oneline --left-right {}...{}): make "
-                                "the local branch equal to upstream's, then: relman resume", branch,
-                                local->substr(0, 10), where, theirs.substr(0, 10), branch, where));
+      throw StepError(
+          fmt::format("{} ({}) has commits {} ({}) lacks (git log {}..{}): a release is made from what "
+                      "upstream has. Get them merged upstream first, or move them off this branch, "
+                      "then: relman resume",
+                      branch, local->substr(0, 10), where, theirs.substr(0, 10), where, branch));
+    throw StepError(
+        fmt::format("{} ({}) and {} ({}) have diverged (git log --oneline --left-right {}...{}): make "
+                    "the local branch equal to upstream's, then: relman resume",
+                    branch, local->substr(0, 10), where, theirs.substr(0, 10), branch, where));
   }
 
   ProbeOutcome probe(StepContext&) const override {

@@ -11,9 +11,9 @@
 #include "adapters/git.h"
 #include "adapters/git_ops.h"
 #include "adapters/gpg.h"
-#include "steps/git_common.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/git_common.h"
 
 namespace relman::steps {
 namespace {
@@ -21,9 +21,9 @@ namespace {
 constexpr const char* kSigStart = "-----BEGIN PGP SIGNATURE-----";
 
 struct ExistingTag {
-  std::string commit;     // the commit it peels to
+  std::string commit;  // the commit it peels to
   bool is_signed = false;
-  std::string key;        // signer's fingerprint, when the signature verifies
+  std::string key;  // signer's fingerprint, when the signature verifies
 };
 
 std::optional<ExistingTag> find_tag(git_repository* repo, const std::string& name) {
@@ -113,10 +113,10 @@ class GitTag final : public StepKind {
 
     git_signature* sig_raw = nullptr;
     if (git_signature_default(&sig_raw, repo.get()) < 0)
-      throw StepError(fmt::format(
-          "no tagger identity in {}: set one with `git config user.name 'Your Name'` and "
-          "`git config user.email you@example.org`, then retry the step",
-          ctx.repo.string()));
+      throw StepError(
+          fmt::format("no tagger identity in {}: set one with `git config user.name 'Your Name'` and "
+                      "`git config user.email you@example.org`, then retry the step",
+                      ctx.repo.string()));
     git::Signature tagger;
     try {
       git::Signature configured(sig_raw);
@@ -127,9 +127,9 @@ class GitTag final : public StepKind {
 
     git::Buf msg;
     git::check(git_message_prettify(&msg.buf, ctx.str("message", tag).c_str(), 0, '#'), "cannot format the message");
-    std::string buffer = fmt::format("object {}\ntype commit\ntag {}\ntagger {} <{}> {} {}\n\n{}", target, tag,
-                                     tagger->name, tagger->email, static_cast<long long>(tagger->when.time),
-                                     tz_of(tagger->when), msg.str());
+    std::string buffer =
+        fmt::format("object {}\ntype commit\ntag {}\ntagger {} <{}> {} {}\n\n{}", target, tag, tagger->name,
+                    tagger->email, static_cast<long long>(tagger->when.time), tz_of(tagger->when), msg.str());
 
     ExistingTag made;
     made.commit = target;
@@ -156,8 +156,8 @@ class GitTag final : public StepKind {
     ctx.save_checkpoint({{"commit", target}});
     git_oid oid;
     git::check(git_tag_create_from_buffer(&oid, repo.get(), buffer.c_str(), 0), "cannot create tag " + tag);
-    ctx.log->line(fmt::format("created {}tag {} ({}) on {}", made.is_signed ? "signed " : "", tag, git::oid_str(oid),
-                              target));
+    ctx.log->line(
+        fmt::format("created {}tag {} ({}) on {}", made.is_signed ? "signed " : "", tag, git::oid_str(oid), target));
     return outputs_of(tag, made);
   }
 

@@ -16,7 +16,8 @@ std::vector<ParamSpec> common_params() {
   return {
       {"api", ParamType::string, false, "GitHub API root (default https://api.github.com)"},
       {"repo", ParamType::string, true, "owner/name of the GitHub repository"},
-      {"token_env", ParamType::string, false, "environment variable (or credentials-file name) holding the token; default GITHUB_TOKEN"},
+      {"token_env", ParamType::string, false,
+       "environment variable (or credentials-file name) holding the token; default GITHUB_TOKEN"},
   };
 }
 
@@ -37,8 +38,10 @@ Api::Api(StepContext& ctx, bool token_required)
   }
   if (token_) ctx.add_secret(*token_);
   if (!token_ && token_required)
-    throw StepError(fmt::format("no GitHub token: {}; the token needs the `actions: write` permission on {}", credentials::missing_advice(token_env_), repo_));
-  if (!token_) ctx.log->line(fmt::format("no token in {}: calling {} unauthenticated (lower rate limits)", token_env_, base_));
+    throw StepError(fmt::format("no GitHub token: {}; the token needs the `actions: write` permission on {}",
+                                credentials::missing_advice(token_env_), repo_));
+  if (!token_)
+    ctx.log->line(fmt::format("no token in {}: calling {} unauthenticated (lower rate limits)", token_env_, base_));
 }
 
 std::string Api::repo_url(const std::string& path) const { return base_ + "/repos/" + repo_ + path; }
@@ -52,13 +55,25 @@ std::vector<std::string> Api::headers() const {
 void fail(const std::string& doing, const http::Error& e, const std::string& token_env) {
   std::string advice;
   switch (e.status()) {
-    case 401: advice = fmt::format("the token in {} was refused: renew it and set it again", token_env); break;
-    case 403:
-      advice = fmt::format("forbidden or rate-limited: check the token in {} has access to the repository (and wait for the rate limit to reset)", token_env);
+    case 401:
+      advice = fmt::format("the token in {} was refused: renew it and set it again", token_env);
       break;
-    case 404: advice = "not found: check `repo`, the ref or workflow name, and that the token can see the repository"; break;
-    case 422: advice = "GitHub refused the request: check the ref exists on GitHub and the workflow has a workflow_dispatch trigger with these inputs"; break;
-    default: break;
+    case 403:
+      advice = fmt::format(
+          "forbidden or rate-limited: check the token in {} has access to the repository (and wait for the rate limit "
+          "to reset)",
+          token_env);
+      break;
+    case 404:
+      advice = "not found: check `repo`, the ref or workflow name, and that the token can see the repository";
+      break;
+    case 422:
+      advice =
+          "GitHub refused the request: check the ref exists on GitHub and the workflow has a workflow_dispatch trigger "
+          "with these inputs";
+      break;
+    default:
+      break;
   }
   std::string msg = fmt::format("{}: {}", doing, e.what());
   if (!advice.empty()) msg += "; " + advice;

@@ -76,9 +76,10 @@ class GpgSign final : public StepKind {
     auto files = files_of(ctx);
     for (const auto& f : files)
       if (!std::filesystem::is_regular_file(f))
-        throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
-                                    "relman resume",
-                                    f.string()));
+        throw StepError(
+            fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
+                        "relman resume",
+                        f.string()));
     gpg::KeyInfo key;
     try {
       key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
@@ -91,8 +92,7 @@ class GpgSign final : public StepKind {
     for (const auto& f : files) {
       if (signature_problem(f, key.fingerprint).empty())
         ctx.log->line(fmt::format("{} already has a valid signature by {}", f.string(), key.fingerprint));
-      else
-        todo.push_back(f);
+      else todo.push_back(f);
     }
     ctx.log->line(fmt::format("signing {} file(s) with key {} ({})", todo.size(), key.fingerprint, key.uid));
 
@@ -147,7 +147,8 @@ class GpgSign final : public StepKind {
       }
     }
     for (const auto& f : files) {
-      if (!std::filesystem::is_regular_file(f)) return {ProbeResult::not_done, json::object(), f.string() + " is missing"};
+      if (!std::filesystem::is_regular_file(f))
+        return {ProbeResult::not_done, json::object(), f.string() + " is missing"};
       if (auto why = signature_problem(f, key); !why.empty()) return {ProbeResult::not_done, json::object(), why};
     }
     return {ProbeResult::done, outputs_of(files, key), "every file has a valid signature by " + key};

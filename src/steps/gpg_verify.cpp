@@ -57,12 +57,14 @@ Report check_all(const StepContext& ctx) {
   if (ctx.has("checksums")) {
     given = ctx.artifact_path(ctx.str("checksums"));
     if (!std::filesystem::is_regular_file(*given))
-      r.problems.push_back(fmt::format("{}: the checksum file does not exist; fix `checksums` or make it first "
-                                       "(checksum.sha256)",
-                                       given->string()));
+      r.problems.push_back(
+          fmt::format("{}: the checksum file does not exist; fix `checksums` or make it first "
+                      "(checksum.sha256)",
+                      given->string()));
   }
   std::map<std::filesystem::path, std::optional<std::map<std::string, std::string>>> sums_by_file;
-  auto sums_for = [&](const std::filesystem::path& file) -> std::pair<std::filesystem::path, const std::map<std::string, std::string>*> {
+  auto sums_for = [&](const std::filesystem::path& file)
+      -> std::pair<std::filesystem::path, const std::map<std::string, std::string>*> {
     std::filesystem::path p = given ? *given : file.parent_path() / kSums;
     auto it = sums_by_file.find(p);
     if (it == sums_by_file.end()) {
@@ -97,8 +99,8 @@ Report check_all(const StepContext& ctx) {
                                   : ""));
         ok = false;
       } else if (!want.empty() && upper(v.fingerprint) != want) {
-        r.problems.push_back(fmt::format("{}: signed by {} ({}), not by the expected key {}", f, v.fingerprint, v.uid,
-                                         want));
+        r.problems.push_back(
+            fmt::format("{}: signed by {} ({}), not by the expected key {}", f, v.fingerprint, v.uid, want));
         ok = false;
       } else {
         r.signers.insert(v.fingerprint);
@@ -110,17 +112,19 @@ Report check_all(const StepContext& ctx) {
     if (sums && file.filename() != sums_path.filename()) {
       auto it = sums->find(file.filename().string());
       if (it == sums->end()) {
-        r.problems.push_back(fmt::format("{}: not listed in {}; make the checksums again (checksum.sha256) with "
-                                         "this file in `files`",
-                                         f, sums_path.string()));
+        r.problems.push_back(
+            fmt::format("{}: not listed in {}; make the checksums again (checksum.sha256) with "
+                        "this file in `files`",
+                        f, sums_path.string()));
         ok = false;
       } else {
         std::string actual = sha256_file(file);
         if (actual != it->second) {
-          r.problems.push_back(fmt::format("{}: sha256 is {} but {} says {}; the file or the checksum file changed "
-                                           "after the checksums were made: export and checksum again, or fetch the "
-                                           "originals",
-                                           f, actual, sums_path.string(), it->second));
+          r.problems.push_back(
+              fmt::format("{}: sha256 is {} but {} says {}; the file or the checksum file changed "
+                          "after the checksums were made: export and checksum again, or fetch the "
+                          "originals",
+                          f, actual, sums_path.string(), it->second));
           ok = false;
         } else {
           ctx.log->line(fmt::format("{}: sha256 matches {}", f, sums_path.string()));

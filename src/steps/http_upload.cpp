@@ -34,8 +34,7 @@ std::string encode_name(const std::string& name) {
   for (unsigned char c : name) {
     if (std::isalnum(c) || std::string_view("-_.~+").find(static_cast<char>(c)) != std::string_view::npos)
       out += static_cast<char>(c);
-    else
-      out += fmt::format("%{:02X}", c);
+    else out += fmt::format("%{:02X}", c);
   }
   return out;
 }
@@ -49,13 +48,15 @@ std::vector<Target> targets_of(const StepContext& ctx) {
     throw StepError(fmt::format("url '{}' must start with https://, http:// or sftp://", http::redact_url(url)));
   bool dir = url.ends_with("/");
   if (!dir && files.size() != 1)
-    throw StepError(fmt::format("{} files but url '{}' names one file; end the url with '/' to upload into a directory", files.size(), http::redact_url(url)));
+    throw StepError(fmt::format("{} files but url '{}' names one file; end the url with '/' to upload into a directory",
+                                files.size(), http::redact_url(url)));
   std::vector<Target> out;
   for (const auto& f : files) {
     Target t;
     t.local = ctx.artifact_path(f);
     if (!fs::is_regular_file(t.local))
-      throw StepError(fmt::format("{} does not exist; did the step that makes it succeed? Then `relman resume`", t.local.string()));
+      throw StepError(
+          fmt::format("{} does not exist; did the step that makes it succeed? Then `relman resume`", t.local.string()));
     t.url = dir ? url + encode_name(t.local.filename().string()) : url;
     t.size = fs::file_size(t.local);
     t.sha256 = sha256_file(t.local);
@@ -72,12 +73,15 @@ fs::path sandbox_path(const StepContext& ctx, const std::string& url) {
   const bool host_ok = !host.empty() && host != "." && host != ".." &&
                        host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_:") == std::string::npos;
   if (!host_ok)
-    throw StepError(fmt::format("url '{}' has no usable host name ('{}'); give the server's name, e.g. "
-                                "https://www.python.org/ftp/python/", http::redact_url(url), host));
+    throw StepError(
+        fmt::format("url '{}' has no usable host name ('{}'); give the server's name, e.g. "
+                    "https://www.python.org/ftp/python/",
+                    http::redact_url(url), host));
   fs::path rel = fs::path(http::url_path(url)).relative_path();
   for (const auto& part : rel)
     if (part == "..") throw StepError(fmt::format("url '{}' contains '..'", http::redact_url(url)));
-  return confine_path(ctx, rehearsal::uploads_dir(ctx), (fs::path(host) / rel).string(), "the rehearsal's uploads directory");
+  return confine_path(ctx, rehearsal::uploads_dir(ctx), (fs::path(host) / rel).string(),
+                      "the rehearsal's uploads directory");
 }
 
 // The remote file's size and hash, or nothing when it is absent. The read
@@ -116,8 +120,10 @@ std::optional<Remote> remote_state(const StepContext& ctx, const http::Client& c
   }
   if (resp.status == 404 || resp.status == 410) return std::nullopt;
   if (!resp.ok())
-    throw StepError(fmt::format("reading back {} failed: HTTP {}; check the server allows GET on what it "
-                                "stores (and the credentials), then `relman resume`", http::redact_url(url), resp.status));
+    throw StepError(
+        fmt::format("reading back {} failed: HTTP {}; check the server allows GET on what it "
+                    "stores (and the credentials), then `relman resume`",
+                    http::redact_url(url), resp.status));
   return Remote{size, hash->hex()};
 }
 
@@ -150,7 +156,8 @@ class HttpUpload : public StepKind {
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
     return {
-        {"url", ParamType::string, true, "target: a directory URL ending in '/' or one file's URL; https://, http:// or sftp://"},
+        {"url", ParamType::string, true,
+         "target: a directory URL ending in '/' or one file's URL; https://, http:// or sftp://"},
         {"files", ParamType::string_or_list, true, "files to upload, relative to artifacts/ unless absolute"},
     };
   }
@@ -195,7 +202,8 @@ class HttpUpload : public StepKind {
       if (!same(t, back))
         throw StepError(fmt::format(
             "{} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); the server did not "
-            "store what was sent: check its disk and any rewriting proxy, then `relman resume` uploads it again", shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
+            "store what was sent: check its disk and any rewriting proxy, then `relman resume` uploads it again",
+            shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
             back ? back->sha256 : std::string("-"), t.size, t.sha256));
       ctx.log->line(fmt::format("{}: {} bytes, sha256 {} verified", shown, t.size, t.sha256));
     }

@@ -40,13 +40,15 @@ class IssuesRequireNoBlockers : public StepKind {
         open.emplace(number, fmt::format("#{} {} ({}, {})", number, i.value("title", ""), label, what));
       }
     }
-    ctx.log->line(fmt::format("{}: {} open blocker(s) labelled {}", api.repo(), open.size(), fmt::join(labels, " or ")));
+    ctx.log->line(
+        fmt::format("{}: {} open blocker(s) labelled {}", api.repo(), open.size(), fmt::join(labels, " or ")));
     if (!open.empty()) {
       std::vector<std::string> lines;
       for (const auto& [n, text] : open) lines.push_back(text);
-      throw StepError(fmt::format(
-          "{} open release blocker(s) on {}: {}; fix them, or lower their priority with the release "
-          "manager's agreement, then `relman resume`", open.size(), api.repo(), fmt::join(lines, "; ")));
+      throw StepError(
+          fmt::format("{} open release blocker(s) on {}: {}; fix them, or lower their priority with the release "
+                      "manager's agreement, then `relman resume`",
+                      open.size(), api.repo(), fmt::join(lines, "; ")));
     }
     return {{"labels", labels}};
   }

@@ -60,8 +60,7 @@ std::string parse_check(const json& c, Check& out, bool expanded) {
     if (c.contains("timeout")) {
       if (c["timeout"].is_number_integer() && c["timeout"].get<long long>() > 0)
         out.timeout = c["timeout"].get<long long>();
-      else
-        return "'timeout' must be a positive number of seconds, got " + c["timeout"].dump();
+      else return "'timeout' must be a positive number of seconds, got " + c["timeout"].dump();
     }
   } else if (c.is_string()) {
     return fmt::format("command \"{}\" must be a list (an argv, never run through a shell), e.g. [./python, -V]",
@@ -69,8 +68,7 @@ std::string parse_check(const json& c, Check& out, bool expanded) {
   }
   // A whole-template argv ("${vars.test_command}") is checked once expanded.
   if (!expanded && argv->is_string() && argv->get<std::string>().rfind("${", 0) == 0) return {};
-  if (!argv->is_array() || argv->empty())
-    return "a command must be a non-empty list of strings, got " + argv->dump();
+  if (!argv->is_array() || argv->empty()) return "a command must be a non-empty list of strings, got " + argv->dump();
   for (const auto& a : *argv) {
     if (a.is_string()) out.argv.push_back(a.get<std::string>());
     else if (a.is_number()) out.argv.push_back(a.dump());
@@ -119,12 +117,13 @@ class SmokeRun : public StepKind {
   json run(StepContext& ctx) const override {
     const fs::path cwd = ctx.has("cwd") ? ctx.repo_path(ctx.str("cwd")) : ctx.repo;
     if (!fs::is_directory(cwd))
-      throw StepError(fmt::format("the working directory {} does not exist. Did the build step run? "
-                                  "Check `cwd`.", cwd.string()));
+      throw StepError(
+          fmt::format("the working directory {} does not exist. Did the build step run? "
+                      "Check `cwd`.",
+                      cwd.string()));
     const long long default_timeout = ctx.integer("timeout", kDefaultTimeout);
     const json& cs = ctx.with.contains("commands") ? ctx.with["commands"] : json();
-    if (!cs.is_array() || cs.empty())
-      throw StepError("'commands' must be a non-empty list of commands");
+    if (!cs.is_array() || cs.empty()) throw StepError("'commands' must be a non-empty list of commands");
     std::vector<Check> checks;
     for (size_t i = 0; i < cs.size(); ++i) {
       Check c;
@@ -155,7 +154,8 @@ class SmokeRun : public StepKind {
       std::string expected = fmt::format("exit code {}", c.exit);
       if (c.match) expected += fmt::format(", output matching /{}/", *c.match);
       auto fail = [&](const std::string& got) {
-        failures.push_back(fmt::format("`{}` (in {})\n  expected: {}\n  got:      {}", cmd, cwd.string(), expected, got));
+        failures.push_back(
+            fmt::format("`{}` (in {})\n  expected: {}\n  got:      {}", cmd, cwd.string(), expected, got));
         ctx.log->line("FAILED: " + cmd);
       };
 
@@ -168,8 +168,7 @@ class SmokeRun : public StepKind {
       }
       const std::string tail = last_lines(r.output, kTailLines);
       if (r.timed_out) {
-        fail(fmt::format("no result within {} s (killed); output (last {} lines):\n{}",
-                         timeout_s, kTailLines, tail));
+        fail(fmt::format("no result within {} s (killed); output (last {} lines):\n{}", timeout_s, kTailLines, tail));
         continue;
       }
       if (r.signal != 0 || r.exit_code != c.exit) {
@@ -186,12 +185,13 @@ class SmokeRun : public StepKind {
     }
 
     if (!failures.empty()) {
-      std::string msg = fmt::format("{} of {} smoke test{} failed.\n", failures.size(),
-                                    checks.size(), checks.size() == 1 ? "" : "s");
+      std::string msg =
+          fmt::format("{} of {} smoke test{} failed.\n", failures.size(), checks.size(), checks.size() == 1 ? "" : "s");
       for (const auto& f : failures) msg += "\n" + f + (f.back() == '\n' ? "" : "\n");
-      msg += fmt::format("\nFull log: {}\nFix what was built (a commit on the release branch, then a new tag and "
-                         "tarball) or the expectations in the workflow, then `relman retry {}`.",
-                         ctx.log->path().string(), ctx.step_id);
+      msg += fmt::format(
+          "\nFull log: {}\nFix what was built (a commit on the release branch, then a new tag and "
+          "tarball) or the expectations in the workflow, then `relman retry {}`.",
+          ctx.log->path().string(), ctx.step_id);
       // What was built is wrong: a new tag and tarball, not the same tests again.
       throw StepError(msg, Recovery{Recovery::Kind::retry_kind, "git.tag"});
     }

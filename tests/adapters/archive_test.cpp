@@ -10,9 +10,9 @@
 #include "adapters/sha256.h"
 #include "adapters/tree_export.h"
 #include "adapters/xz.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -55,8 +55,7 @@ TEST(TarWriter, ListsEntriesWithNormalisedMetadata) {
   EXPECT_THAT(listing, HasSubstr("-rw-r--r-- 0/0 6 2023-11-14 22:13:20 P/README")) << listing;
   EXPECT_THAT(listing, HasSubstr("-rwxr-xr-x 0/0 10 2023-11-14 22:13:20 P/run.sh")) << listing;
   // A symlink as GNU tar --mode=go+u,go-w records it (release.py): 0755.
-  EXPECT_THAT(listing, HasSubstr("lrwxr-xr-x 0/0 0 2023-11-14 22:13:20 P/link -> README"))
-      << listing;
+  EXPECT_THAT(listing, HasSubstr("lrwxr-xr-x 0/0 0 2023-11-14 22:13:20 P/link -> README")) << listing;
   EXPECT_THAT(listing, HasSubstr(long_name)) << listing;
   EXPECT_EQ(sh_ok("tar -xOf t.tar P/README", dir.path()), "hello\n");
   // Nothing of the writing machine leaks into the headers.
@@ -150,7 +149,8 @@ TEST(ArtifactFile, AppearsOnlyOnCommitWithMode0644AndItsHash) {
 TEST(ArtifactFile, UnwritableDirectoryNamesIt) {
   TempDir dir;
   write_file(dir / "file", "not a directory");
-  EXPECT_THAT([&] { ArtifactFile f(dir / "file" / "a.tgz"); }, ThrowsMessage<std::system_error>(HasSubstr((dir / "file").string())));
+  EXPECT_THAT([&] { ArtifactFile f(dir / "file" / "a.tgz"); },
+              ThrowsMessage<std::system_error>(HasSubstr((dir / "file").string())));
 }
 
 TEST(PathExcluded, MatchesPathsFromTheTreeRoot) {

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 
 #include "support/http_server.h"
-#include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/temp_dir.h"
 
 namespace relman {
 namespace {
@@ -39,7 +39,9 @@ TEST(Credentials, RefusesAFileOthersCanRead) {
   auto file = dir / "credentials";
   test::write_file(file, "GITHUB_TOKEN=ghp_secretvalue\n");
   ::chmod(file.c_str(), 0644);
-  EXPECT_THAT([&] { credentials::lookup("RELMAN_T_ABSENT", file); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("chmod 600 " + file.string()), Not(HasSubstr("ghp_secretvalue")))));
+  EXPECT_THAT([&] { credentials::lookup("RELMAN_T_ABSENT", file); },
+              ThrowsMessage<std::runtime_error>(
+                  AllOf(HasSubstr("chmod 600 " + file.string()), Not(HasSubstr("ghp_secretvalue")))));
 }
 
 TEST(Credentials, MalformedLineNamesTheLineNotTheValue) {
@@ -47,7 +49,8 @@ TEST(Credentials, MalformedLineNamesTheLineNotTheValue) {
   auto file = dir / "credentials";
   test::write_file(file, "OK=1\nghp_leakylinewithoutequals\n");
   ::chmod(file.c_str(), 0600);
-  EXPECT_THAT([&] { credentials::read_file(file); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr(":2:"), Not(HasSubstr("ghp_leaky")))));
+  EXPECT_THAT([&] { credentials::read_file(file); },
+              ThrowsMessage<std::runtime_error>(AllOf(HasSubstr(":2:"), Not(HasSubstr("ghp_leaky")))));
 }
 
 TEST(Credentials, AbsentEverywhereIsNothing) {

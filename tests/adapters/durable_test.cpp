@@ -1,7 +1,7 @@
 // Where relman's temporary files go: never where git, an export or an
 // upload listing can see them.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +35,8 @@ TEST(TempPlaces, WorkTreeFilesUseTheGitDirAndRunFilesTheStateDir) {
   EXPECT_EQ(durable::temp_dir_for(dir / "elsewhere" / "report.html"), dir / "elsewhere");
   // A linked worktree's .git is a file naming its own git directory.
   sh_ok("git worktree add -q ../wt -b other", dir / "repo");
-  EXPECT_EQ(durable::temp_dir_for(dir / "wt" / "README"), dir / "repo" / ".git" / "worktrees" / "wt" / "relman" / "tmp");
+  EXPECT_EQ(durable::temp_dir_for(dir / "wt" / "README"),
+            dir / "repo" / ".git" / "worktrees" / "wt" / "relman" / "tmp");
 
   durable::write_atomic(dir / "repo" / "Include" / "patchlevel.h", "new\n");
   EXPECT_EQ(read_file(dir / "repo" / "Include" / "patchlevel.h"), "new\n");

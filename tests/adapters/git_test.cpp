@@ -5,9 +5,9 @@
 #include "adapters/git_known_hosts.h"
 #include "adapters/git_ops.h"
 #include "adapters/git_status.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -86,9 +86,10 @@ TEST(GitOps, HeadBranchStatusAndConflicts) {
   EXPECT_EQ(st[0].path, "n.txt");
   EXPECT_EQ(st[0].what, "untracked");
 
-  sh_ok("rm n.txt && git checkout -q -b x && echo x > a.txt && git commit -q -am x && git checkout -q main && "
-        "echo m > a.txt && git commit -q -am m && (git merge -q x || true)",
-        path);
+  sh_ok(
+      "rm n.txt && git checkout -q -b x && echo x > a.txt && git commit -q -am x && git checkout -q main && "
+      "echo m > a.txt && git commit -q -am m && (git merge -q x || true)",
+      path);
   auto index = git::repository_index(repo.get());
   EXPECT_EQ(git::conflicted_paths(index.get()), std::vector<std::string>{"a.txt"});
   EXPECT_EQ(git::status(repo.get())[0].what, "conflicted");

@@ -8,16 +8,15 @@
 #include <unistd.h>
 
 #include "support/gpg_home.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
 
 using test::GpgHome;
 using test::TempDir;
-
 
 TEST(GpgAdapter, SelectsTheOnlyKeyAndSignsDataThatGpgVerifies) {
   GpgHome home;
@@ -74,7 +73,8 @@ TEST(GpgAdapter, KeySelectionErrorsSayWhatToDo) {
   EXPECT_THAT([&] { gpg::select_key(""); }, ThrowsMessage<std::runtime_error>(HasSubstr("--quick-gen-key")));
   std::string a = home.add_key("A <a@example.org>");
   std::string b = home.add_key("B <b@example.org>");
-  EXPECT_THAT([&] { gpg::select_key(""); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr(a), HasSubstr(b), HasSubstr("`key`"))));
+  EXPECT_THAT([&] { gpg::select_key(""); },
+              ThrowsMessage<std::runtime_error>(AllOf(HasSubstr(a), HasSubstr(b), HasSubstr("`key`"))));
   EXPECT_EQ(gpg::select_key(b).fingerprint, b);
   EXPECT_THROW(gpg::select_key("0000000000000000000000000000000000000000"), std::runtime_error);
 }
@@ -88,7 +88,10 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
   ::setenv("RELMAN_TEST_GPG_PASS", "wrong horse battery", 1);
   {
     gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, [&](const std::string& s) { registered.push_back(s); });
-    EXPECT_THAT([&] { gpg::sign_detached("data", fpr, pass); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("wrong passphrase"), HasSubstr("RELMAN_TEST_GPG_PASS"), Not(HasSubstr("wrong horse battery")))));
+    EXPECT_THAT(
+        [&] { gpg::sign_detached("data", fpr, pass); },
+        ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("wrong passphrase"), HasSubstr("RELMAN_TEST_GPG_PASS"),
+                                                Not(HasSubstr("wrong horse battery")))));
   }
   ASSERT_FALSE(registered.empty());
   EXPECT_EQ(registered.front(), "wrong horse battery");
@@ -103,7 +106,8 @@ TEST(GpgAdapter, PassphraseFromEnvironmentAndWrongPassphrase) {
   {
     // No variable and no terminal: the message says how to give one.
     gpg::Passphrase pass("RELMAN_TEST_GPG_PASS", false, {});
-    EXPECT_THAT([&] { gpg::sign_detached("data", fpr, pass); }, ThrowsMessage<std::runtime_error>(HasSubstr("none was given")));
+    EXPECT_THAT([&] { gpg::sign_detached("data", fpr, pass); },
+                ThrowsMessage<std::runtime_error>(HasSubstr("none was given")));
   }
 }
 

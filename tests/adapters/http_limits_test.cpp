@@ -115,7 +115,8 @@ TEST(HttpLimits, StreamingTimeGrowsWithTheSize) {
 // A rehearsal's client connects to loopback only: a stand-in that redirects
 // elsewhere is refused before any connection leaves the machine.
 TEST(HttpLimits, LoopbackOnlyRefusesARedirectOffTheMachine) {
-  FakeServer server(fault({{"path", "/hook"}, {"status", 307}, {"headers", {{"Location", "http://192.0.2.7:9/hook"}}}}));
+  FakeServer server(
+      fault({{"path", "/hook"}, {"status", 307}, {"headers", {{"Location", "http://192.0.2.7:9/hook"}}}}));
   auto o = fast();
   o.loopback_only = true;
   http::Client client(o);
@@ -142,9 +143,11 @@ TEST(HttpLimits, LoopbackOnlyRefusesARedirectOffTheMachine) {
 
 TEST(HttpLimits, LoopbackOnlyFollowsARedirectThatStaysOnLoopback) {
   FakeServer server;
-  server.configure(fault({{"path", "/moved"}, {"status", 302},
-                          {"headers", {{"Location", "http://localhost:" + std::to_string(server.port()) +
-                                                        "/repos/o/r/commits/main/status"}}}}));
+  server.configure(fault(
+      {{"path", "/moved"},
+       {"status", 302},
+       {"headers",
+        {{"Location", "http://localhost:" + std::to_string(server.port()) + "/repos/o/r/commits/main/status"}}}}));
   auto o = fast();
   o.loopback_only = true;
   auto body = http::Client(o).get_json(server.url() + "/moved");

@@ -7,8 +7,8 @@
 
 #include "adapters/sha256.h"
 #include "support/http_server.h"
-#include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/temp_dir.h"
 
 namespace relman {
 namespace {
@@ -35,7 +35,8 @@ TEST(Http, GetJsonSendsUserAgentAndNoExpect) {
 }
 
 TEST(Http, RetriesA500ThenSucceeds) {
-  FakeServer server(http::json({{"faults", {{{"method", "GET"}, {"path", "/repos/"}, {"status", 500}, {"times", 2}}}}}));
+  FakeServer server(
+      http::json({{"faults", {{{"method", "GET"}, {"path", "/repos/"}, {"status", 500}, {"times", 2}}}}}));
   http::Client client(fast());
   http::Request req;
   req.url = server.url() + "/repos/o/r/commits/main/status";
@@ -46,7 +47,8 @@ TEST(Http, RetriesA500ThenSucceeds) {
 }
 
 TEST(Http, Honours429RetryAfter) {
-  FakeServer server(http::json({{"faults", {{{"path", "/repos/"}, {"status", 429}, {"times", 1}, {"headers", {{"Retry-After", "1"}}}}}}}));
+  FakeServer server(http::json(
+      {{"faults", {{{"path", "/repos/"}, {"status", 429}, {"times", 1}, {"headers", {{"Retry-After", "1"}}}}}}}));
   http::Client client(fast());
   auto t0 = std::chrono::steady_clock::now();
   auto body = client.get_json(server.url() + "/repos/o/r/commits/main/status");
@@ -56,7 +58,8 @@ TEST(Http, Honours429RetryAfter) {
 }
 
 TEST(Http, RetryAfterIsCapped) {
-  FakeServer server(http::json({{"faults", {{{"path", "/repos/"}, {"status", 429}, {"times", 1}, {"headers", {{"Retry-After", "3600"}}}}}}}));
+  FakeServer server(http::json(
+      {{"faults", {{{"path", "/repos/"}, {"status", 429}, {"times", 1}, {"headers", {{"Retry-After", "3600"}}}}}}}));
   auto o = fast();
   o.retry_cap = 200ms;
   http::Client client(o);
@@ -125,7 +128,8 @@ TEST(Http, APostAnswered502IsNotRepeated) {
 
 TEST(Http, APostRefusedWith429Or503IsRepeated) {
   for (int status : {429, 503}) {
-    FakeServer server(http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"status", status}, {"times", 1}}}}}));
+    FakeServer server(
+        http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"status", status}, {"times", 1}}}}}));
     http::Client client(fast());
     auto resp = client.post_json(server.url() + "/hook/announce", {{"text", "hello"}});
     EXPECT_EQ(resp.status, 200) << status;
@@ -135,7 +139,8 @@ TEST(Http, APostRefusedWith429Or503IsRepeated) {
 }
 
 TEST(Http, APostCutOffAfterSendingIsNotRepeatedButARefusedConnectionIs) {
-  FakeServer server(http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"action", "cut"}, {"times", 1}}}}}));
+  FakeServer server(
+      http::json({{"faults", {{{"method", "POST"}, {"path", "/hook"}, {"action", "cut"}, {"times", 1}}}}}));
   http::Client client(fast());
   try {
     client.post_json(server.url() + "/hook/announce", {{"text", std::string(4096, 'x')}});
@@ -149,11 +154,16 @@ TEST(Http, APostCutOffAfterSendingIsNotRepeatedButARefusedConnectionIs) {
   EXPECT_EQ(server.requests().size(), 1u);
   // Nothing was sent to a closed port: safe to try again, and it is.
   int port = test::unused_port();
-  EXPECT_THAT([&] { client.post_json("http://127.0.0.1:" + std::to_string(port) + "/hook", {{"text", "x"}}); }, ThrowsMessage<http::Error>(HasSubstr("after 4 attempts")));
+  EXPECT_THAT(
+      [&] {
+        client.post_json("http://127.0.0.1:" + std::to_string(port) + "/hook", {{"text", "x"}});
+      },
+      ThrowsMessage<http::Error>(HasSubstr("after 4 attempts")));
 }
 
 TEST(Http, TimeoutFailsWithAdvice) {
-  FakeServer server(http::json({{"faults", {{{"path", "/slow"}, {"action", "delay"}, {"seconds", 3}, {"times", -1}}}}}));
+  FakeServer server(
+      http::json({{"faults", {{{"path", "/slow"}, {"action", "delay"}, {"seconds", 3}, {"times", -1}}}}}));
   auto o = fast();
   o.total_timeout = 300ms;
   o.max_attempts = 2;
@@ -177,7 +187,10 @@ TEST(Http, PutStreamsAFileWithoutExpectAndReportsProgress) {
   req.url = server.url() + "/upload/big.bin";
   req.upload_file = dir / "big.bin";
   std::uint64_t last = 0, total = 0;
-  req.progress = [&](std::uint64_t d, std::uint64_t t) { last = d; total = t; };
+  req.progress = [&](std::uint64_t d, std::uint64_t t) {
+    last = d;
+    total = t;
+  };
   auto resp = client.send_ok(req);
   EXPECT_EQ(resp.status, 201);
   EXPECT_EQ(total, data.size());

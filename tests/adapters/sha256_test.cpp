@@ -6,16 +6,16 @@
 #include <string>
 
 #include "adapters/sha256.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
 
-using ::testing::ElementsAre;
 using test::TempDir;
 using test::write_file;
+using ::testing::ElementsAre;
 
 const std::string a(64, 'a');
 const std::string b(64, 'b');
@@ -35,8 +35,9 @@ TEST(Sha256Sums, TextAndBinaryModeLinesAreReadWithCrlfAndUppercaseHex) {
 }
 
 TEST(Sha256Sums, AMalformedLineIsAProblemNamingItsLine) {
-  const auto sums = parse_sha256sums(a + "  good\nnot a checksum line at all, but long enough to look like one......\n" +
-                                     std::string(63, 'a') + "  short\n");
+  const auto sums =
+      parse_sha256sums(a + "  good\nnot a checksum line at all, but long enough to look like one......\n" +
+                       std::string(63, 'a') + "  short\n");
   EXPECT_THAT(names(sums), ElementsAre("good"));
   ASSERT_EQ(sums.problems.size(), 2u);
   EXPECT_THAT(sums.problems[0], HasSubstr("line 2: not '<64 hex digits>  <name>'"));

@@ -15,9 +15,9 @@
 #include <string>
 
 #include "adapters/unpack.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -50,10 +50,8 @@ class SmallDisk {
  public:
   SmallDisk(const fs::path& dir, const std::string& size) : dir_(dir) {
     fs::create_directories(dir_);
-    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0)
-      mounted_ = true;
-    else
-      error_ = std::strerror(errno);
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0) mounted_ = true;
+    else error_ = std::strerror(errno);
   }
   ~SmallDisk() {
     if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
@@ -90,7 +88,8 @@ TEST(UnpackTar, ADiskThatFillsUpIsAnErrorNamingTheFileAndLeavesNoPartialFile) {
   sh_ok("tar --sort=name -czf " + quote((dir / "pkg.tgz").string()) + " -C " + quote(src.string()) + " Pkg");
 
   SmallDisk disk(dir / "disk", "512k");
-  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (" << disk.error() << "); the disk-full case is not tested";
+  if (!disk.mounted())
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << disk.error() << "); the disk-full case is not tested";
   const fs::path dest = dir / "disk" / "build";
   try {
     unpack::tar(dir / "pkg.tgz", dest);
@@ -113,7 +112,8 @@ TEST(UnpackTar, ATarballCutShortLeavesNoPartialFile) {
   const fs::path src = dir / "src";
   write_file(src / "Pkg" / "a-first.txt", "first\n");
   write_file(src / "Pkg" / "b-cut.bin", noise(200 * 1024, 2));
-  sh_ok("tar --sort=name --format=ustar -cf " + quote((dir / "pkg.tar").string()) + " -C " + quote(src.string()) + " Pkg");
+  sh_ok("tar --sort=name --format=ustar -cf " + quote((dir / "pkg.tar").string()) + " -C " + quote(src.string()) +
+        " Pkg");
   // Cut in the middle of b-cut.bin's data, as a download that stopped would.
   const std::string whole = read_file(dir / "pkg.tar");
   const size_t at = whole.find(read_file(src / "Pkg" / "b-cut.bin").substr(0, 64)) + 100 * 1024;
@@ -121,7 +121,8 @@ TEST(UnpackTar, ATarballCutShortLeavesNoPartialFile) {
   write_file(dir / "cut.tar", whole.substr(0, at));
 
   const fs::path dest = dir / "out";
-  EXPECT_THAT([&] { unpack::tar(dir / "cut.tar", dest); }, ThrowsMessage<std::runtime_error>(HasSubstr("'Pkg/b-cut.bin'")));
+  EXPECT_THAT([&] { unpack::tar(dir / "cut.tar", dest); },
+              ThrowsMessage<std::runtime_error>(HasSubstr("'Pkg/b-cut.bin'")));
   EXPECT_FALSE(fs::exists(dest / "Pkg" / "b-cut.bin")) << "the cut file stayed under its final name";
   EXPECT_EQ(read_file(dest / "Pkg" / "a-first.txt"), "first\n");
   expect_every_file_whole(dest, src);
@@ -208,7 +209,8 @@ class Unpack : public ::testing::TestWithParam<Kind> {};
 TEST_P(Unpack, AnEntryThatClimbsOutWithDotDotIsRefusedAndNothingLandsOutside) {
   TempDir dir;
   make(GetParam(), dir.path(), "../escaped.txt", "pwned\n");
-  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); }, ThrowsMessage<std::runtime_error>(HasSubstr("unsafe path '../escaped.txt'")));
+  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); },
+              ThrowsMessage<std::runtime_error>(HasSubstr("unsafe path '../escaped.txt'")));
   EXPECT_FALSE(fs::exists(dir / "escaped.txt"));
 }
 
@@ -216,7 +218,8 @@ TEST_P(Unpack, AnAbsoluteEntryIsRefused) {
   TempDir dir;
   const auto target = dir / "abs" / "escaped.txt";
   make(GetParam(), dir.path(), target.string(), "pwned\n");
-  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); }, ThrowsMessage<std::runtime_error>(HasSubstr("unsafe path '" + target.string() + "'")));
+  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); },
+              ThrowsMessage<std::runtime_error>(HasSubstr("unsafe path '" + target.string() + "'")));
   EXPECT_FALSE(fs::exists(target));
 }
 
@@ -224,7 +227,8 @@ TEST_P(Unpack, ASymlinkPointingOutsideIsRefused) {
   TempDir dir;
   write_file(dir / "secret.txt", "secret\n");
   make(GetParam(), dir.path(), "sub/link", "", "../../secret.txt");
-  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); }, ThrowsMessage<std::runtime_error>(HasSubstr("symlink 'sub/link' pointing outside")));
+  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out"); },
+              ThrowsMessage<std::runtime_error>(HasSubstr("symlink 'sub/link' pointing outside")));
   EXPECT_FALSE(fs::is_symlink(dir / "out" / "sub" / "link"));
 }
 
@@ -248,7 +252,8 @@ TEST_P(Unpack, AMemberLargerThanTheLimitIsRefusedAndRemoved) {
   make(GetParam(), dir.path(), "big.bin", noise(64 * 1024, 4));
   unpack::Options o;
   o.limits.max_entry_bytes = 16 * 1024;
-  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out", o); }, ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("'big.bin'"), HasSubstr("limit of 16384 bytes"))));
+  EXPECT_THAT([&] { unpack_as(GetParam(), dir.path(), dir / "out", o); },
+              ThrowsMessage<std::runtime_error>(AllOf(HasSubstr("'big.bin'"), HasSubstr("limit of 16384 bytes"))));
   EXPECT_FALSE(fs::exists(dir / "out" / "big.bin"));
   EXPECT_EQ(read_file(dir / "out" / "ok.txt"), "fine\n");
 }

@@ -7,8 +7,8 @@
 //      and `relman --version`, the process start-up that status pays too.
 // Run: build/engine_bench [DIR]   (DIR: where to write; default /tmp, so the
 // figure is that of the disk a state directory would live on)
-#include "test_paths.h"
 #include <fmt/format.h>
+#include "test_paths.h"
 
 #include <algorithm>
 #include <chrono>
@@ -37,9 +37,7 @@ class Noop : public StepKind {
 };
 RELMAN_REGISTER_STEP(Noop, "bench.noop");
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -105,10 +103,19 @@ int main(int argc, char** argv) {
     std::ofstream j(state / "journal.jsonl");
     int64_t t = 1'790'000'000'000;
     json plan = json::array();  // as `relman rehearse` records it
-    for (int i = 0; i < 3333; ++i) plan.push_back({{"id", "s" + std::to_string(i)}, {"uses", "exec"}, {"effect", "local"}});
-    j << json{{"v", 1}, {"seq", 1}, {"event", "run_started"}, {"t_ms", t}, {"time", iso_time(t)}, {"version", "3.12.0"},
-              {"kind", "final"}, {"mode", "rehearse"}, {"workflow", (dir / "wf.yaml").string()},
-              {"workflow_hash", "x"}, {"plan", plan}}
+    for (int i = 0; i < 3333; ++i)
+      plan.push_back({{"id", "s" + std::to_string(i)}, {"uses", "exec"}, {"effect", "local"}});
+    j << json{{"v", 1},
+              {"seq", 1},
+              {"event", "run_started"},
+              {"t_ms", t},
+              {"time", iso_time(t)},
+              {"version", "3.12.0"},
+              {"kind", "final"},
+              {"mode", "rehearse"},
+              {"workflow", (dir / "wf.yaml").string()},
+              {"workflow_hash", "x"},
+              {"plan", plan}}
              .dump()
       << "\n";
     int seq = 2;
@@ -145,7 +152,8 @@ int main(int argc, char** argv) {
     test::sh(test::quote(RELMAN_BINARY) + " --version >/dev/null");
     version_ms.push_back(ms_since(t0));
     t0 = Clock::now();
-    auto r = test::sh(test::quote(RELMAN_BINARY) + " status --state-dir " + test::quote(state.string()) + " >/dev/null");
+    auto r =
+        test::sh(test::quote(RELMAN_BINARY) + " status --state-dir " + test::quote(state.string()) + " >/dev/null");
     status_ms.push_back(ms_since(t0));
     if (r.exit_code != 0) throw std::runtime_error("status failed: " + r.err);
     t0 = Clock::now();

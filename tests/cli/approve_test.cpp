@@ -1,7 +1,7 @@
 // `relman approve` while another relman drives the run (two real processes),
 // and who the record says approved.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <chrono>
 #include <future>
@@ -11,12 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/pty.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -49,8 +49,12 @@ struct Fixture {
   }
   fs::path state() const { return dir / "state"; }
   std::vector<std::string> rehearse_args() const {
-    return {"rehearse", "3.12.0",      "--repo",      (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string(),
-            "--var",    "out=" + (dir / "out").string(), "--state-dir", state().string(), "--jobs", "2"};
+    return {"rehearse",    "3.12.0",
+            "--repo",      (dir / "repo").string(),
+            "--workflow",  (dir / "wf.yaml").string(),
+            "--var",       "out=" + (dir / "out").string(),
+            "--state-dir", state().string(),
+            "--jobs",      "2"};
   }
   bool has_event(const std::string& event, const std::string& step) const {
     if (!fs::exists(state() / "journal.jsonl")) return false;
@@ -138,8 +142,8 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
   ASSERT_EQ(relman::test::relman(f.rehearse_args(), f.dir.path(), env).exit_code, 3);
   // The sandbox's clone carries the repository's user.name/email.
   Ran a = relman::test::sh("env -u USER HOME=" + relman::test::quote((f.dir / "home").string()) +
-                           " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
-                           " approve green-light --state-dir " + relman::test::quote(f.state().string()),
+                               " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
+                               " approve green-light --state-dir " + relman::test::quote(f.state().string()),
                            f.dir.path());
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_THAT(a.out, HasSubstr("approved by Test Releaser <rm@example.org>")) << a.out;
@@ -148,14 +152,15 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
   // A real run started with no --as, no git identity and no $USER is refused
   // before anything is recorded.
   TempDir bare;
-  relman::test::sh_ok("git init -q -b main repo && cd repo && git -c user.name=x -c user.email=y commit -q "
-                      "--allow-empty -m init",
-                      bare.path());
+  relman::test::sh_ok(
+      "git init -q -b main repo && cd repo && git -c user.name=x -c user.email=y commit -q "
+      "--allow-empty -m init",
+      bare.path());
   fs::create_directories(bare / "home");
   write_file(bare / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [true]}\n");
   Ran s = relman::test::sh("env -u USER HOME=" + relman::test::quote((bare / "home").string()) +
-                           " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
-                           " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
+                               " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
+                               " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
                            bare.path());
   EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
   EXPECT_THAT(s.err, HasSubstr("cannot tell who you are")) << s.err;
@@ -163,8 +168,8 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
   EXPECT_FALSE(fs::exists(bare / "st" / "journal.jsonl"));
   // The same with $USER set starts, and records the operator.
   Ran ok = relman::test::sh("USER=carol HOME=" + relman::test::quote((bare / "home").string()) +
-                            " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
-                            " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
+                                " GIT_CONFIG_NOSYSTEM=1 " + relman::test::quote(RELMAN_BINARY) +
+                                " start 3.12.0 --execute --repo repo --workflow wf.yaml --state-dir st",
                             bare.path());
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   auto events = relman::test::journal_events(bare / "st");
@@ -177,12 +182,14 @@ TEST(Approve, WhoApprovedIsGitsIdentityThenUserAndARealRunRefusesNobody) {
 // cannot tell who is there does not ask and the gate waits.
 TEST(Approve, AGateAtTheTerminalFollowsTheSameIdentityRule) {
   TempDir bare;
-  relman::test::sh_ok("git init -q -b main repo && cd repo && git -c user.name=x -c user.email=y commit -q "
-                      "--allow-empty -m init",
-                      bare.path());
+  relman::test::sh_ok(
+      "git init -q -b main repo && cd repo && git -c user.name=x -c user.email=y commit -q "
+      "--allow-empty -m init",
+      bare.path());
   fs::create_directories(bare / "home");
-  write_file(bare / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [true]}\n"
-                               "  - id: green-light\n    uses: gate\n");
+  write_file(bare / "wf.yaml",
+             "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [true]}\n"
+             "  - id: green-light\n    uses: gate\n");
   const std::map<std::string, std::string> nobody = {
       {"USER", ""}, {"HOME", (bare / "home").string()}, {"GIT_CONFIG_NOSYSTEM", "1"}};
   const std::vector<std::pair<std::string, std::string>> yes = {{"Approve and continue? [y/N]", "y"}};

@@ -2,18 +2,18 @@
 // says what relman must report ("# expect: LINE:COL: text"); cases.txt holds
 // bad versions and command lines. Each must exit 2 with that message, never
 // crash (the suite also runs under ASan/UBSan).
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 

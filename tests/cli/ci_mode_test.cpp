@@ -3,8 +3,8 @@
 // runs it. stdout carries only the JSON events, stderr the people's text,
 // artifacts/junit.xml the steps; exit 0, 3 at a held gate (then approve and
 // `resume --ci`), 1 when staging is unreachable.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <fstream>
 #include <sstream>
@@ -16,12 +16,12 @@
 #include "core/state.h"
 #include "core/workflow.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -80,14 +80,12 @@ class CiMode : public ::testing::Test {
   CiMode() : project(relman::test::make_sample_project(dir / "sample", kVersion)) {}
 
   Ran rehearse(std::vector<std::string> extra, const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> args = {"rehearse", kVersion, "--workflow", "prerelease", "--ci", "--var", "project=Minipy",
-                                     "--state-dir", state().string()};
+    std::vector<std::string> args = {"rehearse", kVersion,         "--workflow",  "prerelease",    "--ci",
+                                     "--var",    "project=Minipy", "--state-dir", state().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return relman::test::relman(args, project.repo, env);
   }
-  Ran relman(std::vector<std::string> args) {
-    return relman::test::relman_on(state(), std::move(args), project.repo);
-  }
+  Ran relman(std::vector<std::string> args) { return relman::test::relman_on(state(), std::move(args), project.repo); }
   fs::path state() const { return dir / "state"; }
   std::string staging() const { return server.url() + "/upload/staging/"; }
 
@@ -133,7 +131,8 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
   }
   bool policy = false;
   for (const auto& e : events)
-    if (e["event"] == "step_approved" && e["step"] == "staging-ok") policy = e["by"].get<std::string>().find("auto-in-ci") != std::string::npos;
+    if (e["event"] == "step_approved" && e["step"] == "staging-ok")
+      policy = e["by"].get<std::string>().find("auto-in-ci") != std::string::npos;
   EXPECT_TRUE(policy) << r.out;
 
   // The people's text went to stderr.
@@ -232,7 +231,8 @@ TEST_F(CiMode, AManualGateStopsWithExitThreeAndAResumeInALaterJobFinishes) {
 TEST_F(CiMode, UnreachableStagingFailsWithExitOneAndTheFailureInJunit) {
   int port = relman::test::unused_port();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/upload/staging/";
-  Ran r = rehearse({"--var", "staging_url=" + url}, {{"RELMAN_HTTP_ATTEMPTS", "1"}, {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
+  Ran r =
+      rehearse({"--var", "staging_url=" + url}, {{"RELMAN_HTTP_ATTEMPTS", "1"}, {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   auto events = json_lines(r.out);
   ASSERT_FALSE(events.empty());
@@ -250,8 +250,7 @@ TEST_F(CiMode, UnreachableStagingFailsWithExitOneAndTheFailureInJunit) {
     if (!c.contains("failure")) continue;
     ++failures;
     EXPECT_EQ(c["name"], "upload");
-    EXPECT_THAT(c["failure"]["message"].get<std::string>(), HasSubstr("127.0.0.1:" + std::to_string(port)))
-        << c.dump();
+    EXPECT_THAT(c["failure"]["message"].get<std::string>(), HasSubstr("127.0.0.1:" + std::to_string(port))) << c.dump();
     EXPECT_THAT(c["failure"]["text"].get<std::string>(), HasSubstr("127.0.0.1:" + std::to_string(port)));
   }
   EXPECT_EQ(failures, 1);
@@ -271,8 +270,14 @@ TEST(Junit, EscapesEverythingAStepCanSay) {
   relman::Workflow wf = relman::load_workflow(t / "wf.yaml");
   std::string nasty = std::string("a <b> & \"c\" 'd'\x01\x1b[31m \xff\xfe caf\xc3\xa9 ]]> end\nsecond line");
   std::vector<json> evs = {
-      {{"event", "run_started"}, {"version", "3.12.0"}, {"kind", "final"}, {"mode", "rehearse"}, {"workflow", "wf.yaml"},
-       {"workflow_hash", "abc"}, {"seq", 1}, {"t_ms", 1000}},
+      {{"event", "run_started"},
+       {"version", "3.12.0"},
+       {"kind", "final"},
+       {"mode", "rehearse"},
+       {"workflow", "wf.yaml"},
+       {"workflow_hash", "abc"},
+       {"seq", 1},
+       {"t_ms", 1000}},
       {{"event", "step_started"}, {"step", "ok"}, {"attempt", 1}, {"seq", 2}, {"t_ms", 1000}},
       {{"event", "step_succeeded"}, {"step", "ok"}, {"seq", 3}, {"t_ms", 3500}},
       {{"event", "step_started"}, {"step", "bad"}, {"attempt", 1}, {"seq", 4}, {"t_ms", 3500}},

@@ -5,8 +5,8 @@
 // for real (their completion functions run); zsh has no way to run a
 // completion outside an interactive shell, so its file is parsed by zsh
 // itself and its per-command `_arguments` lines are compared.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <regex>
 #include <set>
@@ -83,7 +83,9 @@ TEST(Completions, BashOffersEveryCommandAndExactlyEachCommandsOptions) {
   auto ask = [&](const std::string& words) {
     // The fallback path of the function (no bash-completion package loaded):
     // COMP_WORDS as bash sets them when Tab is pressed after `words`.
-    Ran r = sh("bash -c " + quote("source " + quote(file) + "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _relman; printf '%s\\n' \"${COMPREPLY[@]}\""));
+    Ran r =
+        sh("bash -c " + quote("source " + quote(file) + "; COMP_WORDS=(" + words +
+                              "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _relman; printf '%s\\n' \"${COMPREPLY[@]}\""));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -107,7 +109,8 @@ TEST(Completions, FishOffersEveryCommandAndExactlyEachCommandsOptions) {
   std::string top = ask("relman ");
   for (const auto& c : commands()) EXPECT_THAT(top, HasSubstr(c + "\t")) << "fish does not offer `" << c << "`";
   for (const auto& c : commands()) {
-    auto offered = without_global(long_options_in(ask("relman " + c + " --"), std::regex(R"((?:^|\n)(--[a-z][a-z-]*))")));
+    auto offered =
+        without_global(long_options_in(ask("relman " + c + " --"), std::regex(R"((?:^|\n)(--[a-z][a-z-]*))")));
     EXPECT_EQ(offered, options_of(c)) << "relman " << c << ": fish offers [" << lines(offered) << "], --help lists ["
                                       << lines(options_of(c)) << "]";
   }

@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 

@@ -8,11 +8,11 @@
 
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/pty.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -23,19 +23,21 @@ class Confirm : public ::testing::Test {
  protected:
   Confirm() {
     relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
-    write_file(dir / "repo" / "wf.yaml", "name: confirm\n"
-                                         "steps:\n"
-                                         "  - id: prepare\n"
-                                         "    uses: exec\n"
-                                         "    with: {argv: [\"true\"]}\n"
-                                         "  - id: green-light\n"
-                                         "    uses: gate\n"
-                                         "    needs: [prepare]\n"
-                                         "    with: {message: \"the builders are green\"}\n"
-                                         "  - id: purge\n"
-                                         "    uses: cdn.purge\n"
-                                         "    needs: [green-light]\n"
-                                         "    with: {urls: [\"" + server.url() + "/ftp/python/3.12.0/\"]}\n");
+    write_file(dir / "repo" / "wf.yaml",
+               "name: confirm\n"
+               "steps:\n"
+               "  - id: prepare\n"
+               "    uses: exec\n"
+               "    with: {argv: [\"true\"]}\n"
+               "  - id: green-light\n"
+               "    uses: gate\n"
+               "    needs: [prepare]\n"
+               "    with: {message: \"the builders are green\"}\n"
+               "  - id: purge\n"
+               "    uses: cdn.purge\n"
+               "    needs: [green-light]\n"
+               "    with: {urls: [\"" +
+                   server.url() + "/ftp/python/3.12.0/\"]}\n");
     // The workflow file is not part of the tree relman checks for changes.
     relman::test::sh_ok("git add wf.yaml && git commit -qm workflow", dir / "repo");
   }

@@ -2,14 +2,14 @@
 // each saying what to do, and nothing changed; a ready repository passes;
 // a rehearsal reports the same checks in its summary. Real repositories,
 // a real bare upstream, a real keyring.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include "support/gpg_home.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -30,10 +30,12 @@ steps:
 
 struct Project {
   Project() {
-    relman::test::make_repo(dir / "repo", {{"README", "x\n"}, {"Include/patchlevel.h", "#define PY_VERSION \"3.12.0rc3+\"\n"}});
-    sh_ok("git branch -m 3.12 && git init -q --bare ../upstream.git && git remote add upstream ../upstream.git && "
-          "git push -q upstream 3.12 && git branch -q --set-upstream-to upstream/3.12",
-          dir / "repo");
+    relman::test::make_repo(dir / "repo",
+                            {{"README", "x\n"}, {"Include/patchlevel.h", "#define PY_VERSION \"3.12.0rc3+\"\n"}});
+    sh_ok(
+        "git branch -m 3.12 && git init -q --bare ../upstream.git && git remote add upstream ../upstream.git && "
+        "git push -q upstream 3.12 && git branch -q --set-upstream-to upstream/3.12",
+        dir / "repo");
     write_file(dir / "wf.yaml", kWorkflow);
   }
   Ran doctor(std::vector<std::string> extra = {}, std::map<std::string, std::string> env = {}) const {
@@ -51,18 +53,20 @@ TEST(Doctor, FindsEveryProblemBeforeTheFirstChangeAndSaysWhatToDo) {
   relman::test::GpgHome gpg;  // an empty keyring: no key to sign with
   Project p;
   // Upstream moves on without us; the tree gets an uncommitted change.
-  sh_ok("git clone -q -b 3.12 upstream.git other && cd other && git -c user.name=o -c user.email=o@x commit -q --allow-empty "
-        "-m later && git push -q origin 3.12",
-        p.dir.path());
+  sh_ok(
+      "git clone -q -b 3.12 upstream.git other && cd other && git -c user.name=o -c user.email=o@x commit -q "
+      "--allow-empty "
+      "-m later && git push -q origin 3.12",
+      p.dir.path());
   write_file(p.dir / "repo" / "README", "changed\n");
   std::string head_before = sh_ok("git rev-parse HEAD && git status --porcelain && git for-each-ref", p.dir / "repo");
 
   Ran r = p.doctor();
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  for (const char* expected :
-       {"FAIL tool no-such-tool-xyz: not found in PATH (step check runs it)", "FAIL signing key:",
-        "FAIL credential RELMAN_TEST_TOKEN_NOT_SET: not set", "FAIL clean tree: 1 change", "FAIL upstream: 3.12 is behind upstream/3.12",
-        "ok   branch: 3.12", "ok   remote upstream:", "ok   patchlevel.h: 3.12.0rc3+ -> 3.12.0"})
+  for (const char* expected : {"FAIL tool no-such-tool-xyz: not found in PATH (step check runs it)",
+                               "FAIL signing key:", "FAIL credential RELMAN_TEST_TOKEN_NOT_SET: not set",
+                               "FAIL clean tree: 1 change", "FAIL upstream: 3.12 is behind upstream/3.12",
+                               "ok   branch: 3.12", "ok   remote upstream:", "ok   patchlevel.h: 3.12.0rc3+ -> 3.12.0"})
     EXPECT_THAT(r.out, HasSubstr(expected)) << expected << "\n" << r.out;
   // Each failure says what to do.
   EXPECT_THAT(r.out, HasSubstr("fix: git pull --ff-only upstream 3.12")) << r.out;
@@ -80,9 +84,10 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
   relman::test::GpgHome gpg;
   gpg.add_key();
   Project p;
-  write_file(p.dir / "wf.yaml", "name: t\nsteps:\n  - id: tag\n    uses: git.tag\n    with: {name: \"v${release.version}\", sign: true}\n"
-                                "  - id: push\n    uses: git.push\n    with: {remote: upstream, refs: [\"${release.branch}\"], "
-                                "token_env: RELMAN_TEST_TOKEN}\n");
+  write_file(p.dir / "wf.yaml",
+             "name: t\nsteps:\n  - id: tag\n    uses: git.tag\n    with: {name: \"v${release.version}\", sign: true}\n"
+             "  - id: push\n    uses: git.push\n    with: {remote: upstream, refs: [\"${release.branch}\"], "
+             "token_env: RELMAN_TEST_TOKEN}\n");
   Ran r = p.doctor({}, {{"RELMAN_TEST_TOKEN", "t0ken"}});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok   signing key:")) << r.out;
@@ -91,17 +96,15 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
 
   // A rehearsal checks the real repository and keyring the same way and
   // says so at the end of its summary (here: the token is missing).
-  Ran reh = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st",
-                                  "--skip", "push"},
-                                 p.dir.path());
+  Ran reh = relman::test::relman(
+      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st", "--skip", "push"},
+      p.dir.path());
   EXPECT_EQ(reh.exit_code, 0) << reh.out << reh.err;
   EXPECT_THAT(reh.out, HasSubstr("pre-flight of the real run (your repository and keyring): all checks passed"))
       << reh.out;
-  Ran reh2 = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir",
-                                   "st2"},
-                                  p.dir.path());
-  EXPECT_THAT(reh2.out, HasSubstr("pre-flight of the real run (your repository and keyring): NOT READY"))
-      << reh2.out;
+  Ran reh2 = relman::test::relman(
+      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st2"}, p.dir.path());
+  EXPECT_THAT(reh2.out, HasSubstr("pre-flight of the real run (your repository and keyring): NOT READY")) << reh2.out;
   EXPECT_THAT(reh2.out, HasSubstr("FAIL credential RELMAN_TEST_TOKEN: not set")) << reh2.out;
 }
 
@@ -113,16 +116,21 @@ TEST(Doctor, AReadyRepositoryPassesAndARehearsalReportsTheChecks) {
 TEST(Doctor, AnSshHostWhoseKeyIsNotKnownFailsBeforeTheDay) {
   Project p;
   sh_ok("git remote add fork ssh://git@127.0.0.1:2222/fork.git", p.dir / "repo");
-  write_file(p.dir / "wf.yaml", "name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: fork, refs: [\"${release.branch}\"]}\n"
-                                "  - id: upload\n    uses: http.upload\n    with: {url: \"sftp://rm@127.0.0.1:2200/srv/\", files: [SHA256SUMS]}\n");
+  write_file(
+      p.dir / "wf.yaml",
+      "name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: fork, refs: [\"${release.branch}\"]}\n"
+      "  - id: upload\n    uses: http.upload\n    with: {url: \"sftp://rm@127.0.0.1:2200/srv/\", files: "
+      "[SHA256SUMS]}\n");
   fs::create_directories(p.dir / "home" / ".ssh");
   std::map<std::string, std::string> env = {{"HOME", (p.dir / "home").string()}};
   Ran none = p.doctor({}, env);
   EXPECT_EQ(none.exit_code, 1) << none.out << none.err;
-  EXPECT_THAT(none.out, HasSubstr("FAIL remote fork: ssh://git@127.0.0.1:2222/fork.git: the host key of 127.0.0.1 is not in"))
+  EXPECT_THAT(none.out,
+              HasSubstr("FAIL remote fork: ssh://git@127.0.0.1:2222/fork.git: the host key of 127.0.0.1 is not in"))
       << none.out;
   EXPECT_THAT(none.out, HasSubstr("ssh-keyscan -p 2222 127.0.0.1 >>")) << none.out;
-  EXPECT_THAT(none.out, HasSubstr("FAIL upload url: sftp://rm@127.0.0.1:2200/srv/: the host key of [127.0.0.1]:2200 is not in"))
+  EXPECT_THAT(none.out,
+              HasSubstr("FAIL upload url: sftp://rm@127.0.0.1:2200/srv/: the host key of [127.0.0.1]:2200 is not in"))
       << none.out;
 
   // Listed under the names the transfers look up: both pass. The port-less
@@ -141,10 +149,11 @@ TEST(Doctor, AnSshHostWhoseKeyIsNotKnownFailsBeforeTheDay) {
 TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
   TempDir dir;
   relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
-  write_file(dir / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [\"true\"]}\n"
-                              "  - id: two\n    uses: exec\n    with: {argv: [sh, -c, \"exit 3\"]}\n");
-  Ran q = relman::test::relman({"-q", "rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
-                               dir.path());
+  write_file(dir / "wf.yaml",
+             "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [\"true\"]}\n"
+             "  - id: two\n    uses: exec\n    with: {argv: [sh, -c, \"exit 3\"]}\n");
+  Ran q = relman::test::relman(
+      {"-q", "rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(q.exit_code, 1);
   EXPECT_THAT(q.out, Not(HasSubstr("ok one"))) << q.out;
   EXPECT_THAT(q.out, Not(HasSubstr("steps:"))) << q.out;

@@ -5,10 +5,10 @@
 #include <regex>
 #include <sstream>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace {
 
@@ -64,7 +64,8 @@ TEST(Graph, DotQuotesEveryLabelSoGraphvizReadsIt) {
       << r.out;
   EXPECT_THAT(r.out, HasSubstr(R"("green-light" [label="green-light\ngate", fillcolor="gold")"));
   // Not part of a final: greyed and dashed.
-  EXPECT_THAT(r.out, HasSubstr(R"("beta-only" [label="beta-only\nexec\nwhen beta", fillcolor="grey90", fontcolor=grey50)"));
+  EXPECT_THAT(r.out,
+              HasSubstr(R"("beta-only" [label="beta-only\nexec\nwhen beta", fillcolor="grey90", fontcolor=grey50)"));
   EXPECT_THAT(r.out, HasSubstr(R"("tag-it" -> "green-light";)"));
   // Graphviz itself, where it is installed, reads it.
   if (sh("command -v dot >/dev/null").exit_code == 0) {
@@ -83,11 +84,11 @@ TEST(Graph, MermaidColoursNodesByEffectAndEncodesQuotes) {
   EXPECT_EQ(lines_of(r.out).front(), "flowchart TD");
   for (const char* cls : {"gate", "remote", "local", "readonly", "inactive"})
     EXPECT_THAT(r.out, HasSubstr(std::string("classDef ") + cls + " ")) << cls;
-  EXPECT_THAT(r.out, HasSubstr(R"(tag_it["tag-it<br/>exec<br/>when vars.channel == #quot;stable#quot; and final"]:::local)"))
+  EXPECT_THAT(r.out,
+              HasSubstr(R"(tag_it["tag-it<br/>exec<br/>when vars.channel == #quot;stable#quot; and final"]:::local)"))
       << r.out;
   EXPECT_THAT(r.out, HasSubstr(R"(green_light{{"green-light<br/>gate"}}:::gate)")) << r.out;
-  EXPECT_THAT(r.out, HasSubstr(R"(beta_only["beta-only<br/>exec<br/>when beta"]:::inactive)"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr(R"(beta_only["beta-only<br/>exec<br/>when beta"]:::inactive)")) << r.out;
   EXPECT_THAT(r.out, HasSubstr("  tag_it --> green_light"));
   // No label carries a bare double quote inside it.
   for (const auto& line : lines_of(r.out)) {

@@ -1,16 +1,16 @@
 // Hostile workflows get a clear error quickly, through the real binary:
 // each case is refused with exit 2 and its reason, and `plan` stays within
 // a few seconds and 256 MB however the input is built (docs/security-loader.md).
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <filesystem>
 #include <string>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -125,7 +125,8 @@ TEST(HostileInput, AStepIdTooLongForAFileName) {
 TEST(HostileInput, ATemplateBombNamesItsVar) {
   TempDir d;
   std::string wf = "name: hostile\nvars:\n  v0: \"0123456789\"\n";
-  for (int i = 1; i < 10; ++i) wf += "  v" + std::to_string(i) + ": \"" + repeat("${vars.v" + std::to_string(i - 1) + "}", 10) + "\"\n";
+  for (int i = 1; i < 10; ++i)
+    wf += "  v" + std::to_string(i) + ": \"" + repeat("${vars.v" + std::to_string(i - 1) + "}", 10) + "\"\n";
   wf += "steps:\n  - id: a\n    uses: exec\n    with: {argv: [echo, \"${vars.v9}\"]}\n";
   write_file(d / "wf.yaml", wf);
   // v5 is 10^6 characters; v6 would be 10^7.

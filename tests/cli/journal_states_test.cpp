@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -49,8 +49,8 @@ class JournalStates : public ::testing::Test {
   void expect_all(const std::string& bytes, int code, const std::string& message) {
     write_file(journal(), bytes);
     const std::vector<std::vector<std::string>> commands = {
-        {"status"}, {"status", "--json"}, {"report"}, {"log", "a"}, {"verify"},
-        {"resume"}, {"retry", "a"},       {"skip", "c", "--reason", "x"}, {"approve", "b"}};
+        {"status"},     {"status", "--json"},           {"report"},      {"log", "a"}, {"verify"}, {"resume"},
+        {"retry", "a"}, {"skip", "c", "--reason", "x"}, {"approve", "b"}};
     for (const auto& c : commands) {
       Ran r = relman(c);
       EXPECT_EQ(r.exit_code, code) << c[0] << " " << (c.size() > 1 ? c[1] : "") << "\n" << r.out << r.err;
@@ -78,7 +78,8 @@ TEST_F(JournalStates, AFirstLineCutShortHoldsNoRunAtEveryOffset) {
   }
   // A run whose start failed that way can be started again once removed.
   fs::remove_all(dir / "state");
-  Ran again = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()});
+  Ran again =
+      relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()});
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 

@@ -2,19 +2,19 @@
 // `relman retry tag` in the step's failure, the summary, status (plain and
 // --json), the --ci events and the report; a plain failure keeps `relman
 // resume`. Through the real binary on a real repository.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -35,8 +35,9 @@ steps:
 
 struct Project {
   Project() {
-    relman::test::make_repo(dir / "repo", {{"configure", "#!/bin/sh\nexit 0\n"},
-                                           {"Makefile", "all:\n\t@echo 'prog.c:1: error: the source is broken' >&2; exit 1\n"}});
+    relman::test::make_repo(dir / "repo",
+                            {{"configure", "#!/bin/sh\nexit 0\n"},
+                             {"Makefile", "all:\n\t@echo 'prog.c:1: error: the source is broken' >&2; exit 1\n"}});
     relman::test::sh_ok("chmod +x configure && git add configure && git commit -q -m exec", dir / "repo");
     write_file(dir / "wf.yaml", kWorkflow);
   }
@@ -91,8 +92,8 @@ TEST(NextCommand, AnOrdinaryFailureStillSaysResume) {
   TempDir dir;
   relman::test::make_repo(dir / "repo", {{"README", "x\n"}});
   write_file(dir / "wf.yaml", "name: t\nsteps:\n  - id: one\n    uses: exec\n    with: {argv: [sh, -c, \"exit 3\"]}\n");
-  Ran r = relman::test::relman(
-      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"}, dir.path());
+  Ran r = relman::test::relman({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
+                               dir.path());
   ASSERT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("then: relman resume --state-dir st")) << r.out;
   auto events = relman::test::journal_events(dir / "st");

@@ -2,20 +2,20 @@
 // `relman status` in 80 columns, live progress that fits the terminal, and
 // a confirmation that says what a remote step will do. Real binary, real
 // repositories, a real pty where the terminal matters.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/width.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/pty.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -37,8 +37,9 @@ struct Repo {
   TempDir dir;
 };
 
-const char* kGate = "name: t\nsteps:\n  - id: check-blockers\n    uses: exec\n    with: {argv: [\"true\"]}\n"
-                    "  - id: green-light\n    uses: gate\n";
+const char* kGate =
+    "name: t\nsteps:\n  - id: check-blockers\n    uses: exec\n    with: {argv: [\"true\"]}\n"
+    "  - id: green-light\n    uses: gate\n";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -64,9 +65,10 @@ TEST(Typos, ACommandAStepAndAnOptionGetTheClosestMatch) {
   EXPECT_THAT(skip.err, HasSubstr("did you mean `check-blockers`?")) << skip.err;
 
   ASSERT_EQ(r.rehearse().exit_code, 3);
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"approve", "green-lite", "--as", "x"}, {"skip", "green-lite", "--reason", "r"},
-        {"retry", "green-lite"}, {"log", "green-lite"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"approve", "green-lite", "--as", "x"},
+                                               {"skip", "green-lite", "--reason", "r"},
+                                               {"retry", "green-lite"},
+                                               {"log", "green-lite"}}) {
     Ran a = r.run(args);
     EXPECT_EQ(a.exit_code, 2) << args[0];
     EXPECT_THAT(a.err, HasSubstr("has no step 'green-lite'")) << a.err;
@@ -81,9 +83,11 @@ TEST(Typos, ACommandAStepAndAnOptionGetTheClosestMatch) {
 TEST(StatusView, FitsEightyColumnsWithTheFailureFirst) {
   std::string long_error;
   for (int i = 0; i < 30; ++i) long_error += "word" + std::to_string(i) + " ";
-  Repo r("name: t\nsteps:\n"
-         "  - id: a-step-with-a-rather-long-identifier-indeed\n    uses: exec\n    with: {argv: [\"true\"]}\n"
-         "  - id: fails\n    uses: exec\n    with: {argv: [sh, -c, \"echo '" + long_error + "' >&2; exit 4\"]}\n");
+  Repo r(
+      "name: t\nsteps:\n"
+      "  - id: a-step-with-a-rather-long-identifier-indeed\n    uses: exec\n    with: {argv: [\"true\"]}\n"
+      "  - id: fails\n    uses: exec\n    with: {argv: [sh, -c, \"echo '" +
+      long_error + "' >&2; exit 4\"]}\n");
   ASSERT_EQ(r.rehearse().exit_code, 1);
   Ran st = r.run({"status"}, {{"COLUMNS", "80"}});
   ASSERT_EQ(st.exit_code, 0) << st.err;
@@ -102,14 +106,15 @@ TEST(Progress, LiveLinesFitAnEightyColumnTerminalAndShowElapsedTime) {
   for (int i = 0; i < 12; ++i)
     makefile += "\t@echo 'compiling " + std::string(150, 'x') + " " + std::to_string(i) + "'; sleep 0.25\n";
   makefile += "\t@echo ok > prog\n";
-  Repo r("name: t\nsteps:\n  - id: tag\n    uses: git.tag\n    with: {name: v3.12.0}\n"
-         "  - id: export\n    uses: archive.export\n    with: {ref: v3.12.0, prefix: p-3.12.0, formats: [tgz]}\n"
-         "  - id: build\n    uses: build.make\n    with: {tarball: p-3.12.0.tgz, ccache: false, jobs: 1, program: prog}\n",
-         {{"configure", "#!/bin/sh\nexit 0\n"}, {"Makefile", makefile}});
+  Repo r(
+      "name: t\nsteps:\n  - id: tag\n    uses: git.tag\n    with: {name: v3.12.0}\n"
+      "  - id: export\n    uses: archive.export\n    with: {ref: v3.12.0, prefix: p-3.12.0, formats: [tgz]}\n"
+      "  - id: build\n    uses: build.make\n    with: {tarball: p-3.12.0.tgz, ccache: false, jobs: 1, program: prog}\n",
+      {{"configure", "#!/bin/sh\nexit 0\n"}, {"Makefile", makefile}});
   relman::test::sh_ok("chmod +x configure && git add configure && git commit -qm x", r.dir / "repo");
-  auto t = relman::test::relman_on_terminal({"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml",
-                                             "--state-dir", "st"},
-                                            r.dir.path(), {}, std::chrono::seconds(120), 80);
+  auto t = relman::test::relman_on_terminal(
+      {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"}, r.dir.path(), {},
+      std::chrono::seconds(120), 80);
   ASSERT_EQ(t.exit_code, 0) << t.transcript;
   // Each redraw starts with "\r\033[K"; what follows up to the next control
   // sequence or newline is the live line.
@@ -128,7 +133,8 @@ TEST(Progress, LiveLinesFitAnEightyColumnTerminalAndShowElapsedTime) {
 }
 
 TEST(ConfirmView, ARemoteStepShowsTheRemoteItsUrlAndEachRefOldToNew) {
-  Repo r("name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: origin, refs: [main], tags: [v3.12.0]}\n");
+  Repo r(
+      "name: t\nsteps:\n  - id: push\n    uses: git.push\n    with: {remote: origin, refs: [main], tags: [v3.12.0]}\n");
   relman::test::sh_ok("git init -q --bare origin.git && cd repo && git remote add origin " +
                           relman::test::quote((r.dir / "origin.git").string()) +
                           " && git push -q origin main && git commit -q --allow-empty -m new && git tag v3.12.0",
@@ -141,8 +147,7 @@ TEST(ConfirmView, ARemoteStepShowsTheRemoteItsUrlAndEachRefOldToNew) {
       {"start", "3.12.0", "--execute", "--as", "rm", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "st"},
       r.dir.path(), {{"Go ahead? [y/N]", "n"}}, std::chrono::seconds(60), 100);
   EXPECT_EQ(t.exit_code, 3) << t.transcript;
-  EXPECT_THAT(t.transcript, HasSubstr("push to origin (" + (r.dir / "origin.git").string()))
-      << t.transcript;
+  EXPECT_THAT(t.transcript, HasSubstr("push to origin (" + (r.dir / "origin.git").string())) << t.transcript;
   EXPECT_THAT(t.transcript, HasSubstr(before + ".." + after)) << t.transcript;
   EXPECT_THAT(t.transcript, HasSubstr("v3.12.0")) << t.transcript;
   EXPECT_THAT(t.transcript, Not(HasSubstr("{\"refs\""))) << "no raw JSON: " << t.transcript;

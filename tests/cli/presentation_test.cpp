@@ -2,8 +2,8 @@
 // with the timeline, and Markdown), status colours on a terminal only,
 // --help with an example on every command, errors in one form, and an
 // installation that finds its own workflows.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <cstdlib>
 #include <memory>
@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -73,8 +73,9 @@ class DemoRun : public ::testing::Test {
                                   " \"$@\"\n");
     fs::permissions(fake / "make", fs::perms::owner_all, fs::perm_options::add);
     std::map<std::string, std::string> env = {{"PATH", fake.string() + ":" + path_env()}};
-    std::vector<std::string> args = {"rehearse", "3.12.0", "--workflow", (source_dir() / "workflows" / "pep101.yaml").string(),
-                                     "--var", "project=Minipy", "--skip", "check-blockers,check-ci"};
+    std::vector<std::string> args = {
+        "rehearse", "3.12.0",         "--workflow", (source_dir() / "workflows" / "pep101.yaml").string(),
+        "--var",    "project=Minipy", "--skip",     "check-blockers,check-ci"};
     expect(relman(args, env), 1, "the rehearsal with a broken make");
     expect(relman({"resume"}, env), 3, "resume up to the gate");
     expect(relman({"approve", "green-light", "--as", "tester"}), 0, "approve");
@@ -140,8 +141,11 @@ TEST_F(DemoRun, HtmlReportIsOneSelfContainedPage) {
   std::smatch m;
   EXPECT_FALSE(std::regex_search(html, m, std::regex(R"(<script\b[^>]*\bsrc\s*=)", std::regex::icase))) << m.str();
   EXPECT_FALSE(std::regex_search(html, m, std::regex(R"(<link\b[^>]*\bhref\s*=)", std::regex::icase))) << m.str();
-  EXPECT_FALSE(std::regex_search(html, m, std::regex(R"(<(img|iframe|object|embed|source|image|use)\b[^>]*\b(src|href|data|xlink:href)\s*=\s*["']?\s*(https?:)?//)",
-                                                     std::regex::icase)))
+  EXPECT_FALSE(std::regex_search(
+      html, m,
+      std::regex(
+          R"(<(img|iframe|object|embed|source|image|use)\b[^>]*\b(src|href|data|xlink:href)\s*=\s*["']?\s*(https?:)?//)",
+          std::regex::icase)))
       << m.str();
   EXPECT_FALSE(std::regex_search(html, m, std::regex(R"((url\(\s*["']?\s*(https?:)?//|@import))", std::regex::icase)))
       << m.str();
@@ -240,13 +244,14 @@ TEST(Presentation, EveryCommandHasHelpWithAnExample) {
   auto cmds = commands();
   for (const char* c : {"plan", "rehearse", "start", "resume", "status", "retry", "skip", "approve", "graph", "log",
                         "report", "verify"})
-    EXPECT_NE(std::find(cmds.begin(), cmds.end(), c), cmds.end()) << c << " is not listed by relman --help:\n" << top.out;
+    EXPECT_NE(std::find(cmds.begin(), cmds.end(), c), cmds.end()) << c << " is not listed by relman --help:\n"
+                                                                  << top.out;
   for (const auto& c : cmds) {
     Ran r = relman::test::relman({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c << ": " << r.err;
     EXPECT_THAT(r.out, HasSubstr("Example")) << "relman " << c << " --help has no example:\n" << r.out;
-    EXPECT_THAT(r.out, HasSubstr("relman " + c)) << "relman " << c << " --help: the example is not of "
-                                                             << c << ":\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr("relman " + c)) << "relman " << c << " --help: the example is not of " << c << ":\n"
+                                                 << r.out;
   }
 }
 
@@ -304,8 +309,9 @@ TEST(Presentation, InstalledRelmanFindsItsWorkflows) {
   EXPECT_EQ(fs::path(used), expected);
   EXPECT_NE(fs::path(used), source_dir() / "workflows" / "pep101.yaml");
 
-  Ran completion = sh("bash -c " + quote("source " + quote((prefix / "share/bash-completion/completions/relman").string()) +
-                                         " && complete -p relman"));
+  Ran completion =
+      sh("bash -c " + quote("source " + quote((prefix / "share/bash-completion/completions/relman").string()) +
+                            " && complete -p relman"));
   EXPECT_EQ(completion.exit_code, 0) << completion.err;
   EXPECT_THAT(completion.out, HasSubstr("relman")) << completion.out;
 }

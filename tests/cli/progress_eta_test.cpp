@@ -25,8 +25,8 @@ TEST(ProgressEta, EstimatesFromThePaceSoFar) {
 }
 
 TEST(ProgressEta, SaysNothingWhereTheEstimateWouldBeNoise) {
-  EXPECT_EQ(with_time_left("2% (10/500)", 60000), "2% (10/500)");     // too little done to judge the pace
-  EXPECT_EQ(with_time_left("50% x", 1500), "50% x");                  // too early
+  EXPECT_EQ(with_time_left("2% (10/500)", 60000), "2% (10/500)");  // too little done to judge the pace
+  EXPECT_EQ(with_time_left("50% x", 1500), "50% x");               // too early
   EXPECT_EQ(with_time_left("100% (4300/4300)", 60000), "100% (4300/4300)");
   EXPECT_EQ(with_time_left("unpacking: 200 files", 60000), "unpacking: 200 files");
 }

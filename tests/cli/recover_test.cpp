@@ -2,8 +2,8 @@
 // .git/index.lock of its own git step, temporary files in its temp places.
 // The crash is made by writing what the journal holds when relman dies
 // inside git.commit: the step started, never ended.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <chrono>
 #include <fstream>

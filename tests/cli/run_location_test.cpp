@@ -1,8 +1,8 @@
 // Where runs live ($GIT_DIR/relman/, never the work tree) and how every
 // command finds one: from the repository, its subdirectories, a rehearsal's
 // sandbox, $RELMAN_STATE_DIR or --state-dir; several runs are listed.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <nlohmann/json.hpp>
 
@@ -137,9 +137,8 @@ TEST(RunLocation, AStateDirInsideTheWorkTreeNeverEntersTheCommitTheTagOrTheTarba
              "Misc/NEWS.d]}\n"
              "  - id: tag\n    uses: git.tag\n    with: {name: v3.12.0, message: Minipy 3.12.0, sign: false}\n"
              "  - id: export\n    uses: archive.export\n    with: {ref: v3.12.0, prefix: Minipy-3.12.0}\n");
-  auto r = relman::test::relman({"start", "3.12.0", "--execute", "--workflow", wf.string(), "--state-dir",
-                                 "relstate/3.12.0"},
-                                project.repo);
+  auto r = relman::test::relman(
+      {"start", "3.12.0", "--execute", "--workflow", wf.string(), "--state-dir", "relstate/3.12.0"}, project.repo);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto state = project.repo / "relstate" / "3.12.0";
   ASSERT_TRUE(fs::exists(state / "journal.jsonl"));

@@ -1,12 +1,12 @@
 // The engine through the real binary: failures and resume, kill -9 at many
 // points, the lock, --jobs, gates, retry and skip, workflow changes.
-#include "test_paths.h"
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "test_paths.h"
 
 #include <algorithm>
 #include <chrono>
@@ -19,10 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -34,13 +34,13 @@ class RunDir {
     relman::test::make_repo(dir / "repo", {{"README", "sample\n"}});
     fs::create_directories(dir / "out");
   }
-  Ran relman(std::vector<std::string> args) const {
-    return relman::test::relman(args, repo());
-  }
+  Ran relman(std::vector<std::string> args) const { return relman::test::relman(args, repo()); }
   Ran rehearse(const std::string& workflow, std::vector<std::string> extra = {}) const {
     write_file(dir / "wf.yaml", workflow);
-    std::vector<std::string> args = {"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow",
-                                     (dir / "wf.yaml").string(), "--var", "out=" + (dir / "out").string()};
+    std::vector<std::string> args = {"rehearse",   "3.12.0",
+                                     "--repo",     (dir / "repo").string(),
+                                     "--workflow", (dir / "wf.yaml").string(),
+                                     "--var",      "out=" + (dir / "out").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return relman(args);
   }
@@ -69,7 +69,8 @@ class RunDir {
 
 // A step that appends a line to out/NAME each time it runs.
 std::string counting_step(const std::string& id, const std::string& extra = "") {
-  return "  - id: " + id + "\n    uses: exec\n" + extra + "    with: {argv: [sh, -c, \"echo x >> ${vars.out}/" + id + "\"]}\n";
+  return "  - id: " + id + "\n    uses: exec\n" + extra + "    with: {argv: [sh, -c, \"echo x >> ${vars.out}/" + id +
+         "\"]}\n";
 }
 
 const char* kHeader = "name: t\nvars:\n  out: /nonexistent\nsteps:\n";
@@ -89,7 +90,8 @@ std::vector<json> live_events(const fs::path& journal) {
 }
 
 size_t count_of(const std::vector<json>& events, const std::string& event) {
-  return static_cast<size_t>(std::count_if(events.begin(), events.end(), [&](const json& e) { return e.value("event", "") == event; }));
+  return static_cast<size_t>(
+      std::count_if(events.begin(), events.end(), [&](const json& e) { return e.value("event", "") == event; }));
 }
 
 // Steps whose last event is step_started (or a checkpoint): running when the
@@ -116,8 +118,8 @@ struct Kill {
 // `event`, waits `after` and sends SIGKILL. Whether the kill hit comes from
 // the exit status, not from kill(2): a process that has exited but is not
 // reaped yet still accepts a signal.
-Kill kill_at(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& journal, const std::string& event,
-             size_t count, std::chrono::milliseconds after) {
+Kill kill_at(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& journal,
+             const std::string& event, size_t count, std::chrono::milliseconds after) {
   std::vector<std::string> words = {RELMAN_BINARY};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -206,8 +208,8 @@ TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
   std::string steps;
   for (int i = 0; i < 5; ++i) {
     std::string id = "s" + std::to_string(i);
-    steps += "  - id: " + id + "\n    uses: exec\n    with:\n      argv: [sh, -c, \"echo $$ >> ${vars.out}/attempts-" + id +
-             "; sleep 0.2; mkdir ${vars.out}/" + id + "\"]\n      creates: ${vars.out}/" + id + "\n";
+    steps += "  - id: " + id + "\n    uses: exec\n    with:\n      argv: [sh, -c, \"echo $$ >> ${vars.out}/attempts-" +
+             id + "; sleep 0.2; mkdir ${vars.out}/" + id + "\"]\n      creates: ${vars.out}/" + id + "\n";
   }
   // Where the first kill lands: right after the journal holds the n-th
   // event of a kind (between events, the engine about to act on it), or
@@ -219,16 +221,19 @@ TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
     int after_ms;
     bool mid_step;
   };
-  const Point points[] = {{"run_started", 1, 0, false},  {"step_started", 1, 20, true},
+  const Point points[] = {{"run_started", 1, 0, false},    {"step_started", 1, 20, true},
                           {"step_succeeded", 1, 0, false}, {"step_started", 3, 120, true},
                           {"step_succeeded", 3, 0, false}, {"step_started", 4, 60, true}};
   for (const auto& at : points) {
-    const std::string where = std::string(at.event) + " #" + std::to_string(at.nth) + " +" + std::to_string(at.after_ms) + " ms";
+    const std::string where =
+        std::string(at.event) + " #" + std::to_string(at.nth) + " +" + std::to_string(at.after_ms) + " ms";
     RunDir r;
     write_file(r.dir / "wf.yaml", std::string(kHeader) + steps);
     const fs::path journal = r.state() / "journal.jsonl";
-    const std::vector<std::string> rehearse = {"rehearse", "3.12.0", "--repo", (r.dir / "repo").string(), "--workflow",
-                                               (r.dir / "wf.yaml").string(), "--var", "out=" + (r.dir / "out").string()};
+    const std::vector<std::string> rehearse = {"rehearse",   "3.12.0",
+                                               "--repo",     (r.dir / "repo").string(),
+                                               "--workflow", (r.dir / "wf.yaml").string(),
+                                               "--var",      "out=" + (r.dir / "out").string()};
 
     Kill first = kill_at(rehearse, r.repo(), journal, at.event, at.nth, std::chrono::milliseconds(at.after_ms));
     ASSERT_TRUE(first.reached) << where << ": relman ended (exit " << first.exit_code << ") before the kill point";
@@ -240,7 +245,8 @@ TEST(Run, KillNineAtManyPointsNeverRepeatsAnEffect) {
 
     const size_t started = count_of(live_events(journal), "step_started");
     Kill second = kill_at({"resume"}, r.repo(), journal, "step_started", started + 1, std::chrono::milliseconds(40));
-    ASSERT_TRUE(second.reached) << where << ": the resume ended (exit " << second.exit_code << ") before starting a step";
+    ASSERT_TRUE(second.reached) << where << ": the resume ended (exit " << second.exit_code
+                                << ") before starting a step";
     ASSERT_TRUE(second.hit) << where << ": the kill of the resume did not hit a running relman";
     EXPECT_EQ(second.running.size(), 1u) << where << ": the resume was meant to be killed inside a step";
 
@@ -260,10 +266,11 @@ TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
   // The lock comes first: the second rehearse used to delete the running
   // rehearsal's sandbox before it found the lock taken.
   RunDir r;
-  std::string wf = std::string(kHeader) +
-                   "  - id: wait\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -f ${vars.out}/go ] && [ $i "
-                   "-lt 600 ]; do sleep 0.05; i=$((i+1)); done; test -f ${vars.out}/go\"]}\n" +
-                   counting_step("after");
+  std::string wf =
+      std::string(kHeader) +
+      "  - id: wait\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -f ${vars.out}/go ] && [ $i "
+      "-lt 600 ]; do sleep 0.05; i=$((i+1)); done; test -f ${vars.out}/go\"]}\n" +
+      counting_step("after");
   write_file(r.dir / "wf.yaml", wf);
   std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote(r.repo().string()) + " --workflow " +
                     quote((r.dir / "wf.yaml").string()) + " --var out=" + quote((r.dir / "out").string());
@@ -294,8 +301,8 @@ TEST(Run, ASecondRehearsalOnTheSameStateDirLeavesTheRunningOnesSandboxAlone) {
     RunDir race;
     write_file(race.dir / "wf.yaml", wf);
     std::string again = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote(race.repo().string()) +
-                        " --workflow " + quote((race.dir / "wf.yaml").string()) + " --var out=" +
-                        quote((race.dir / "out").string());
+                        " --workflow " + quote((race.dir / "wf.yaml").string()) +
+                        " --var out=" + quote((race.dir / "out").string());
     Ran a, b;
     std::thread ta([&] { a = sh(again, race.repo()); });
     std::this_thread::sleep_for(std::chrono::milliseconds(offset_ms));
@@ -320,7 +327,8 @@ TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   // The step runs until the test lets it go (at most 60 s), so however slow
   // the machine (ASan), the run is still going while the others try.
   const std::string go = (r.dir / "go").string();
-  std::string wf = std::string(kHeader) + "  - id: slow\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -e " + go +
+  std::string wf = std::string(kHeader) +
+                   "  - id: slow\n    uses: exec\n    with: {argv: [sh, -c, \"i=0; while [ ! -e " + go +
                    " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\"]}\n";
   write_file(r.dir / "wf.yaml", wf);
   std::string cmd = quote(RELMAN_BINARY) + " rehearse 3.12.0 --repo " + quote((r.dir / "repo").string()) +
@@ -335,7 +343,8 @@ TEST(Run, ASecondRelmanOnARunningRunGetsExitFourAndWritesNothing) {
   }
   ASSERT_EQ(r.count("step_started", "slow"), 1);
   std::string before = read_file(journal);
-  for (auto args : std::vector<std::vector<std::string>>{{"resume"}, {"skip", "slow", "--reason", "x"}, {"retry", "slow"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"resume"}, {"skip", "slow", "--reason", "x"}, {"retry", "slow"}}) {
     auto second = r.relman(args);
     EXPECT_EQ(second.exit_code, 4) << args[0] << second.err;
     EXPECT_THAT(second.err, HasSubstr("another relman")) << second.err;
@@ -397,7 +406,8 @@ TEST(Run, GatesWaitWithExitThreeUntilApproved) {
 
 TEST(Run, AutoApproveAndSkipAtStartAreRecorded) {
   RunDir r;
-  std::string wf = std::string(kHeader) + counting_step("one") + "  - id: gate\n    uses: gate\n" + counting_step("two");
+  std::string wf =
+      std::string(kHeader) + counting_step("one") + "  - id: gate\n    uses: gate\n" + counting_step("two");
   auto res = r.rehearse(wf, {"--auto-approve", "--skip", "one"});
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
   EXPECT_EQ(r.lines("one"), 0);
@@ -422,7 +432,8 @@ TEST(Run, RetryRunsAStepAndItsDependantsAgain) {
 
 TEST(Run, SkipByHandLetsTheRunGoOn) {
   RunDir r;
-  std::string wf = std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"false\"]}\n" + counting_step("after");
+  std::string wf =
+      std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"false\"]}\n" + counting_step("after");
   EXPECT_EQ(r.rehearse(wf).exit_code, 1);
   EXPECT_EQ(r.relman({"skip", "broken"}).exit_code, 2);
   EXPECT_EQ(r.relman({"skip", "broken", "--reason", "done by hand"}).exit_code, 0);
@@ -435,7 +446,8 @@ TEST(Run, AChangedWorkflowIsRefusedUntilAccepted) {
   RunDir r;
   std::string wf = std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"false\"]}\n";
   EXPECT_EQ(r.rehearse(wf).exit_code, 1);
-  write_file(r.dir / "wf.yaml", std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"true\"]}\n");
+  write_file(r.dir / "wf.yaml",
+             std::string(kHeader) + "  - id: broken\n    uses: exec\n    with: {argv: [\"true\"]}\n");
   auto refused = r.relman({"resume"});
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.err, HasSubstr("--accept-workflow-change")) << refused.err;

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -47,18 +47,18 @@ class SandboxRemotes : public ::testing::Test {
     sh_ok("git clone -q --bare " + quote(project.upstream.string()) + " " + quote((dir / "other.git").string()));
     // Remotes on servers this machine cannot reach, as a release manager's
     // clone has them: their refs are known from the last fetch.
-    sh_ok("git remote add gh-ssh ssh://git@example.invalid/python/cpython.git && "
-          "git remote add gh-scp git@example.invalid:python/cpython-scp.git && "
-          "git remote add gh-https https://example.invalid/python/cpython.git && "
-          "for r in gh-ssh gh-scp gh-https; do git update-ref refs/remotes/$r/main HEAD; done",
-          project.repo);
+    sh_ok(
+        "git remote add gh-ssh ssh://git@example.invalid/python/cpython.git && "
+        "git remote add gh-scp git@example.invalid:python/cpython-scp.git && "
+        "git remote add gh-https https://example.invalid/python/cpython.git && "
+        "for r in gh-ssh gh-scp gh-https; do git update-ref refs/remotes/$r/main HEAD; done",
+        project.repo);
   }
 
   // Rehearses with upstream=`target` in a fresh state directory.
   Ran rehearse(const std::string& target, const std::string& state) {
     return relman::test::relman({"rehearse", "3.12.0", "--workflow", (dir / "push.yaml").string(), "--var",
-                                 "upstream=" + target, "--state-dir", (dir / state).string(), "--sign-with",
-                                 "unused"},
+                                 "upstream=" + target, "--state-dir", (dir / state).string(), "--sign-with", "unused"},
                                 project.repo);
   }
   json run_started(const std::string& state) {
@@ -92,8 +92,8 @@ TEST_F(SandboxRemotes, EverySpellingOfARemoteOfTheRepositoryGoesToItsMirror) {
     const fs::path mirror = dir / state / "sandbox" / "remotes" / "upstream.git";
     EXPECT_EQ(tag_in(mirror), sh_ok("git rev-parse v3.12.0", dir / state / "sandbox" / "workspace").substr(0, 40))
         << form;
-    EXPECT_THAT(r.out, HasSubstr("remote upstream (" + up + "): \n    refs/tags/v3.12.0 (new)"))
-        << form << "\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr("remote upstream (" + up + "): \n    refs/tags/v3.12.0 (new)")) << form << "\n"
+                                                                                                 << r.out;
     json started = run_started(state);
     EXPECT_EQ(started["sandbox"]["targets"][form], "upstream") << started.dump(2);
   }
@@ -145,9 +145,9 @@ TEST_F(SandboxRemotes, NetworkUrlsOfTheRepositorysRemotesGoToTheirMirrors) {
 // step, with the reason and what to do; nothing runs, nothing is pushed.
 TEST_F(SandboxRemotes, ARemoteThatCannotBeMappedIsRefusedBeforeTheFirstStep) {
   const std::string before = reals();
-  const std::vector<std::string> forms = {"ssh://git@example.invalid/elsewhere.git", "git@example.invalid:elsewhere.git",
-                                          "https://example.invalid/elsewhere.git", (dir / "missing.git").string(),
-                                          "no-such-remote"};
+  const std::vector<std::string> forms = {"ssh://git@example.invalid/elsewhere.git",
+                                          "git@example.invalid:elsewhere.git", "https://example.invalid/elsewhere.git",
+                                          (dir / "missing.git").string(), "no-such-remote"};
   int n = 0;
   for (const auto& form : forms) {
     const std::string state = "state-" + std::to_string(n++);

@@ -11,12 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 
@@ -30,7 +30,8 @@ namespace {
 std::string snapshot(const relman::test::SampleProject& p) {
   std::string s;
   for (const fs::path& dir : {p.repo, p.origin, p.upstream}) {
-    s += "== " + dir.string() + " refs\n" + sh_ok("git for-each-ref --format='%(objectname) %(objecttype) %(refname)'", dir);
+    s += "== " + dir.string() + " refs\n" +
+         sh_ok("git for-each-ref --format='%(objectname) %(objecttype) %(refname)'", dir);
     s += "== objects\n" + sh_ok("git rev-list --all --objects | sort", dir);
     fs::path gitdir = dir.extension() == ".git" ? dir : dir / ".git";
     s += "== git dir bytes\n" +
@@ -131,8 +132,8 @@ class SandboxAlpha : public Sandbox {
 
 TEST_F(SandboxAlpha, ARehearsalIsResumedAsARehearsalAndCannotBecomeARealRun) {
   std::string before = snapshot(project);
-  Ran r = relman({"rehearse", version, "--workflow", "pep101", "--var", "project=Minipy", "--skip",
-                  "check-blockers,check-ci"});
+  Ran r = relman(
+      {"rehearse", version, "--workflow", "pep101", "--var", "project=Minipy", "--skip", "check-blockers,check-ci"});
   ASSERT_EQ(r.exit_code, 3) << r.out << r.err;  // the green-light gate
   auto events = journal(state());
   ASSERT_FALSE(events.empty());

@@ -13,11 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::files_containing;
@@ -79,10 +79,47 @@ std::vector<std::string> encodings(const std::string& s) {
 }
 
 std::string random_secret(std::mt19937& rng) {
-  static const std::vector<std::string> pieces = {
-      "\"", "\\", "'", "\\\"", "\xc3\xa9", "\xe6\xbc\xa2", "\xf0\x9f\x98\x80", "true", "null", "false", "event",
-      "1796", "0", "42", "step_started", "t_ms", "{", "}", ":", ",", "[", "]", "%", "%25", "+", "&", "=", " ", "/",
-      "$", "*", "***", "\\u0041", "a", "Z", "q9", "\t", "<", ">", "#", "~"};
+  static const std::vector<std::string> pieces = {"\"",
+                                                  "\\",
+                                                  "'",
+                                                  "\\\"",
+                                                  "\xc3\xa9",
+                                                  "\xe6\xbc\xa2",
+                                                  "\xf0\x9f\x98\x80",
+                                                  "true",
+                                                  "null",
+                                                  "false",
+                                                  "event",
+                                                  "1796",
+                                                  "0",
+                                                  "42",
+                                                  "step_started",
+                                                  "t_ms",
+                                                  "{",
+                                                  "}",
+                                                  ":",
+                                                  ",",
+                                                  "[",
+                                                  "]",
+                                                  "%",
+                                                  "%25",
+                                                  "+",
+                                                  "&",
+                                                  "=",
+                                                  " ",
+                                                  "/",
+                                                  "$",
+                                                  "*",
+                                                  "***",
+                                                  "\\u0041",
+                                                  "a",
+                                                  "Z",
+                                                  "q9",
+                                                  "\t",
+                                                  "<",
+                                                  ">",
+                                                  "#",
+                                                  "~"};
   std::uniform_int_distribution<size_t> pick(0, pieces.size() - 1);
   std::uniform_int_distribution<int> count(3, 10);
   std::string s;
@@ -117,12 +154,12 @@ TEST_F(SecretsProperty, NoSecretShowsInAnyEncodingAndTheJournalAlwaysLoads) {
   std::printf("secrets property: seed %u (RELMAN_TEST_SEED=%u repeats it)\n", seed, seed);
   std::mt19937 rng(seed);
   std::vector<std::string> secrets = {
-      "{\"event\":\"step_started\"}",  // JSON text with keys the fold reads
-      "\"t_ms\":1796,\"seq\":",        // a number's key and a number
-      "true\" null \\false",           // keywords, a quote, a backslash
-      "17961796179617",                // digits only: a t_ms in the making
+      "{\"event\":\"step_started\"}",              // JSON text with keys the fold reads
+      "\"t_ms\":1796,\"seq\":",                    // a number's key and a number
+      "true\" null \\false",                       // keywords, a quote, a backslash
+      "17961796179617",                            // digits only: a t_ms in the making
       "p\xc3\xa4ss w\xc3\xb6rd \xf0\x9f\x94\x91",  // unicode and spaces
-      "%22%5C%2F+%20",                 // already URL-encoded text
+      "%22%5C%2F+%20",                             // already URL-encoded text
   };
   for (int i = 0; i < random_count; ++i) secrets.push_back(random_secret(rng));
 
@@ -169,8 +206,9 @@ TEST_F(SecretsProperty, SecretsTooShortOrWithALineBreakAreRefusedByName) {
   for (const std::string secret : {"event", "1796", "true", "abc\ndefghij"}) {
     SCOPED_TRACE(json(secret).dump());
     fs::path state = dir / ("refused-" + std::to_string(n++));
-    Ran run = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
-                     state, secret);
+    Ran run =
+        relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
+               state, secret);
     EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
     EXPECT_THAT(run.err, HasSubstr("the secret in GITHUB_TOKEN")) << run.err;
     EXPECT_THAT(run.err, HasSubstr(secret.size() < 8 ? "shorter than 8 characters" : "line break")) << run.err;
@@ -187,8 +225,7 @@ TEST_F(SecretsProperty, ASecretThatIsPartOfTheWorkflowIsRefused) {
   Ran run = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
                    dir / "state", "step_succeeded");
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
-  EXPECT_THAT(run.err, HasSubstr("the secret in GITHUB_TOKEN also appears in the word 'step_succeeded'"))
-      << run.err;
+  EXPECT_THAT(run.err, HasSubstr("the secret in GITHUB_TOKEN also appears in the word 'step_succeeded'")) << run.err;
   run = relman({"resume"}, dir / "state", "print(json.dumps(s))");
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_THAT(run.err, HasSubstr("also appears in the workflow")) << run.err;

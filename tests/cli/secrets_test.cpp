@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 using relman::test::FakeServer;
@@ -29,7 +29,9 @@ const std::string kToken = "ghp_S3cretT0kenForTests0123456789abcdef";
 std::string workflow(const std::string& api) {
   return "name: secrets\n"
          "vars:\n"
-         "  api: " + api + "\n"
+         "  api: " +
+         api +
+         "\n"
          "  go: /\n"
          "steps:\n"
          "  - id: green\n"
@@ -52,9 +54,11 @@ std::string workflow(const std::string& api) {
 
 class Secrets : public ::testing::Test {
  protected:
-  Secrets() : server(json{{"token", kToken},
-                          {"status", {{"main", {{"state", "success"}, {"statuses", {{{"context", "build"}, {"state", "success"}}}}}}}},
-                          {"issues", json::array()}}) {
+  Secrets()
+      : server(json{{"token", kToken},
+                    {"status",
+                     {{"main", {{"state", "success"}, {"statuses", {{{"context", "build"}, {"state", "success"}}}}}}}},
+                    {"issues", json::array()}}) {
     relman::test::make_repo(dir / "repo", {{"README", "sample\n"}});
     write_file(dir / "wf.yaml", workflow(server.url()));
   }

@@ -1,17 +1,17 @@
 // `relman resume --var K=V` corrects a setting recorded at the start: an
 // audited settings_changed event, refused when a finished step used the old
 // value unless the user names the steps to redo.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <nlohmann/json.hpp>
 
 #include "support/journal_file.h"
+#include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace fs = std::filesystem;
 

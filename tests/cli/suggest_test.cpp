@@ -15,8 +15,8 @@ TEST(Suggest, EditDistanceCountsATranspositionAsOne) {
 }
 
 TEST(Suggest, ClosestIsATypoNotAGuess) {
-  const std::vector<std::string> commands = {"plan", "rehearse", "start", "resume", "status", "retry", "skip",
-                                             "approve", "graph", "log", "report", "verify"};
+  const std::vector<std::string> commands = {"plan", "rehearse", "start", "resume", "status", "retry",
+                                             "skip", "approve",  "graph", "log",    "report", "verify"};
   EXPECT_EQ(closest("stauts", commands), "status");
   EXPECT_EQ(closest("aprove", commands), "approve");
   EXPECT_EQ(closest("app", commands), "approve");

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "core/errors.h"
-#include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/temp_dir.h"
 
 namespace relman {
 namespace {
@@ -51,8 +51,10 @@ TEST_F(ConfineRun, InsideIsAllowedRelativeOrAbsolute) {
 }
 
 TEST_F(ConfineRun, DotDotAndOutsideAbsolutePathsAreRefused) {
-  for (const std::string& p : std::vector<std::string>{"../X", "sub/../../X", (dir / "outside" / "X").string(), "/etc/X", "..", ""}) {
-    EXPECT_THAT([&] { confine_path(ctx, base(), p, "artifacts/"); }, ThrowsMessage<StepError>(AllOf(StartsWith("'" + p + "'"), HasSubstr("only inside artifacts/"))));
+  for (const std::string& p :
+       std::vector<std::string>{"../X", "sub/../../X", (dir / "outside" / "X").string(), "/etc/X", "..", ""}) {
+    EXPECT_THAT([&] { confine_path(ctx, base(), p, "artifacts/"); },
+                ThrowsMessage<StepError>(AllOf(StartsWith("'" + p + "'"), HasSubstr("only inside artifacts/"))));
   }
 }
 
@@ -61,7 +63,8 @@ TEST_F(ConfineRun, ASymbolicLinkLeadingOutIsRefused) {
   fs::create_symlink(dir / "outside" / "target", base() / "leaf");
   fs::create_directory_symlink(base() / "sub", base() / "inner");
   for (const std::string p : {"link/SUMS", "link", "leaf"}) {
-    EXPECT_THAT([&] { confine_path(ctx, base(), p, "artifacts/"); }, ThrowsMessage<StepError>(HasSubstr("symbolic link")));
+    EXPECT_THAT([&] { confine_path(ctx, base(), p, "artifacts/"); },
+                ThrowsMessage<StepError>(HasSubstr("symbolic link")));
   }
   // A link that stays inside is fine.
   EXPECT_EQ(confine_path(ctx, base(), "inner/SUMS", "artifacts/"), base() / "inner" / "SUMS");

@@ -98,7 +98,8 @@ int invoke_in_child(test::EngineRun& run, uint64_t crash_at_seq) {
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    if (crash_at_seq) run.hook = [crash_at_seq](uint64_t seq) {
+    if (crash_at_seq)
+      run.hook = [crash_at_seq](uint64_t seq) {
         if (seq == crash_at_seq) ::_exit(kCrashed);
       };
     int code = kOther;
@@ -192,8 +193,7 @@ Ending play(const Model& m, const std::filesystem::path& dir, uint64_t seed, boo
       } else if (s->state == StepState::failed && s->needs_decision) {
         if (eff[step.id] > 0)
           run.append({{"event", "step_skipped"}, {"step", step.id}, {"by", "user"}, {"reason", "it went out"}});
-        else
-          run.retry(step.id);
+        else run.retry(step.id);
       } else if (s->state == StepState::failed && (++failures_seen % 2 == 0)) {
         run.retry(step.id);  // otherwise a plain resume runs it again
       }
@@ -239,8 +239,8 @@ TEST(EngineModel, RandomWorkflowsKeepEveryPromise) {
     Ending plain = play(m, dir / "plain", model_seed, false);
     crashes += crashed.crashes + plain.crashes;
     invocations += crashed.invocations + plain.invocations;
-    std::string where = fmt::format("workflow {} (RELMAN_MODEL_SEED={} RELMAN_MODEL_RUNS=1, jobs {}), kept in {}",
-                                    i, model_seed, m.jobs, dir.string());
+    std::string where = fmt::format("workflow {} (RELMAN_MODEL_SEED={} RELMAN_MODEL_RUNS=1, jobs {}), kept in {}", i,
+                                    model_seed, m.jobs, dir.string());
     ASSERT_EQ(crashed.problem, "") << where << "\n" << m.yaml;
     ASSERT_EQ(plain.problem, "") << where << "\n" << m.yaml;
     // A step skipped later may have run already in one of the two runs: the

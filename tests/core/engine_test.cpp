@@ -10,8 +10,8 @@
 #include "core/errors.h"
 #include "support/engine_run.h"
 #include "support/fake_step.h"
-#include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/temp_dir.h"
 
 namespace relman {
 namespace {

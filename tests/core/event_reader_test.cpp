@@ -11,10 +11,18 @@ namespace {
 
 // What the fold would see, as JSON, so a mismatch prints readably.
 json seen(const Event& e) {
-  return {{"name", e.name},       {"step", e.step},         {"error", e.error},
-          {"reason", e.reason},   {"by", e.by},             {"t_ms", e.t_ms},
-          {"seq", e.seq},         {"reconciled", e.reconciled}, {"has_outputs", e.has_outputs},
-          {"outputs", e.outputs}, {"has_data", e.has_data}, {"data", e.data}};
+  return {{"name", e.name},
+          {"step", e.step},
+          {"error", e.error},
+          {"reason", e.reason},
+          {"by", e.by},
+          {"t_ms", e.t_ms},
+          {"seq", e.seq},
+          {"reconciled", e.reconciled},
+          {"has_outputs", e.has_outputs},
+          {"outputs", e.outputs},
+          {"has_data", e.has_data},
+          {"data", e.data}};
 }
 
 Event read_line(EventReader& reader, const std::string& line, EventReader::Result* result = nullptr) {
@@ -64,7 +72,8 @@ TEST(EventReader, AgreesWithTheJsonTreeOnEveryShapeOfEvent) {
 TEST(EventReader, ReusedForManyLinesLeavesNothingBehind) {
   EventReader reader;
   Event e;
-  std::string full = R"({"v":1,"event":"step_failed","step":"a","error":"boom","outputs":{"x":1},"data":{"y":2},"reconciled":true,"by":"me","reason":"r","t_ms":5,"seq":9})";
+  std::string full =
+      R"({"v":1,"event":"step_failed","step":"a","error":"boom","outputs":{"x":1},"data":{"y":2},"reconciled":true,"by":"me","reason":"r","t_ms":5,"seq":9})";
   std::string plain = R"({"v":1,"event":"step_started","step":"b"})";
   reader.read(full.data(), full.data() + full.size(), e);
   ASSERT_EQ(e.error, "boom");

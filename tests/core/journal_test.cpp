@@ -6,8 +6,8 @@
 #include "core/errors.h"
 #include "core/redactor.h"
 #include "core/state.h"
-#include "support/temp_dir.h"
 #include "support/matchers.h"
+#include "support/temp_dir.h"
 
 using namespace relman;
 using relman::test::TempDir;
@@ -62,7 +62,8 @@ TEST(Journal, EveryTruncationLoadsAndDropsOnlyTheTornTail) {
     // pass and cut in two halves parsed on two threads.
     for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
       std::vector<uint64_t> seqs;
-      auto streamed = Journal::scan(d / "cut", [&](Event& e) { seqs.push_back(e.seq); }, parallel_from);
+      auto streamed = Journal::scan(
+          d / "cut", [&](Event& e) { seqs.push_back(e.seq); }, parallel_from);
       ASSERT_EQ(seqs.size(), lines) << "length " << len << " parallel_from " << parallel_from;
       for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1) << "length " << len;
       EXPECT_EQ(streamed.torn, loaded.torn) << "length " << len;
@@ -89,7 +90,7 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
   TempDir d;
   std::string full = write_journal(d / "j", 3);
   std::vector<std::string> damaged = {
-      full.substr(0, 30) + "#" + full.substr(31),                                  // a flipped byte
+      full.substr(0, 30) + "#" + full.substr(31),                                            // a flipped byte
       full.substr(0, full.find('\n') + 1) + "garbage\n" + full.substr(full.find('\n') + 1),  // an inserted line
       full.substr(0, full.find('\n') + 1) + "{\"no\":\"event\"}\n" + full.substr(full.find('\n') + 1),
   };
@@ -114,7 +115,8 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
     for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
       by_stream.clear();
       try {
-        Journal::scan(d / "bad", [](Event&) {}, parallel_from);
+        Journal::scan(
+            d / "bad", [](Event&) {}, parallel_from);
       } catch (const StateError& e) {
         by_stream = e.what();
       }
@@ -126,12 +128,21 @@ TEST(Journal, DamageInTheMiddleIsAnErrorAndLeavesTheFileUntouched) {
 
 TEST(Journal, ANewerFormatIsRefused) {
   TempDir d;
-  test::write_file(d / "j", "{\"v\":1,\"seq\":1,\"event\":\"run_started\"}\n{\"v\":1,\"seq\":2,\"event\":\"run_resumed\"}\n{\"v\":2,\"seq\":3,\"event\":\"step_started\",\"step\":\"a\"}\n{\"v\":1,\"seq\":4,\"event\":\"x\"}\n");
-  EXPECT_THAT([&] { Journal::read(d / "j"); }, ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
+  test::write_file(
+      d / "j",
+      "{\"v\":1,\"seq\":1,\"event\":\"run_started\"}\n{\"v\":1,\"seq\":2,\"event\":\"run_resumed\"}\n{\"v\":2,\"seq\":"
+      "3,\"event\":\"step_started\",\"step\":\"a\"}\n{\"v\":1,\"seq\":4,\"event\":\"x\"}\n");
+  EXPECT_THAT([&] { Journal::read(d / "j"); },
+              ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
   // The streaming reader too, in one pass and with the line in the half a
   // helper thread parses.
   for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
-    EXPECT_THAT([&] { Journal::scan(d / "j", [](Event&) {}, parallel_from); }, ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
+    EXPECT_THAT(
+        [&] {
+          Journal::scan(
+              d / "j", [](Event&) {}, parallel_from);
+        },
+        ThrowsMessage<StateError>(HasSubstr("line 3 is in format 2, written by a newer relman")));
   }
 }
 
@@ -143,16 +154,26 @@ nlohmann::json dump_state(const RunState& st) {
   for (const auto& [id, s] : st.steps) {
     nlohmann::json history = nlohmann::json::array();
     for (const auto& a : s.history) history.push_back({a.started_ms, a.ended_ms, a.result, a.error});
-    steps[id] = {{"state", to_string(s.state)}, {"attempts", s.attempts},   {"history", history},
-                 {"error", s.error},            {"reason", s.reason},       {"skipped_by", s.skipped_by},
-                 {"outputs", s.outputs},        {"checkpoint", s.checkpoint}, {"approved", s.approved},
-                 {"approved_by", s.approved_by}, {"approved_ms", s.approved_ms},
-                 {"waiting_since_ms", s.waiting_since_ms}, {"reconciled", s.reconciled}};
+    steps[id] = {{"state", to_string(s.state)},  {"attempts", s.attempts},
+                 {"history", history},           {"error", s.error},
+                 {"reason", s.reason},           {"skipped_by", s.skipped_by},
+                 {"outputs", s.outputs},         {"checkpoint", s.checkpoint},
+                 {"approved", s.approved},       {"approved_by", s.approved_by},
+                 {"approved_ms", s.approved_ms}, {"waiting_since_ms", s.waiting_since_ms},
+                 {"reconciled", s.reconciled}};
   }
-  return {{"started", st.started},   {"run", st.run},       {"version", st.version},
-          {"mode", st.mode},         {"workflow", st.workflow_file}, {"hash", st.workflow_hash},
-          {"plan", st.plan},         {"finished", st.finished}, {"started_ms", st.started_ms},
-          {"finished_ms", st.finished_ms}, {"events", st.events}, {"steps", steps}};
+  return {{"started", st.started},
+          {"run", st.run},
+          {"version", st.version},
+          {"mode", st.mode},
+          {"workflow", st.workflow_file},
+          {"hash", st.workflow_hash},
+          {"plan", st.plan},
+          {"finished", st.finished},
+          {"started_ms", st.started_ms},
+          {"finished_ms", st.finished_ms},
+          {"events", st.events},
+          {"steps", steps}};
 }
 
 }  // namespace
@@ -166,8 +187,14 @@ TEST(Journal, StreamingLoadFoldsToTheSameStateAsTheJsonEvents) {
     Journal j(d / "j", Journal::Loaded{}, nullptr);
     nlohmann::json plan = {{{"id", "a"}, {"uses", "exec"}, {"effect", "local"}},
                            {{"id", "gate"}, {"uses", "gate"}, {"effect", "none"}}};
-    j.append({{"event", "run_started"}, {"version", "3.12.0"}, {"kind", "final"}, {"mode", "rehearse"},
-              {"workflow", "/w.yaml"}, {"workflow_hash", "h1"}, {"plan", plan}, {"settings", {{"jobs", 2}}}});
+    j.append({{"event", "run_started"},
+              {"version", "3.12.0"},
+              {"kind", "final"},
+              {"mode", "rehearse"},
+              {"workflow", "/w.yaml"},
+              {"workflow_hash", "h1"},
+              {"plan", plan},
+              {"settings", {{"jobs", 2}}}});
     j.append({{"event", "step_skipped"}, {"step", "check-ci"}, {"reason", "skipped at start"}, {"by", "start"}});
     j.append({{"event", "step_started"}, {"step", "a"}, {"attempt", 1}});
     j.append({{"event", "step_checkpoint"}, {"step", "a"}, {"data", {{"commit", "abc"}}}});
@@ -193,7 +220,8 @@ TEST(Journal, StreamingLoadFoldsToTheSameStateAsTheJsonEvents) {
   auto streamed = Journal::scan(d / "j", [&](Event& e) { apply_event(by_stream, e); });
   EXPECT_EQ(dump_state(by_stream), dump_state(by_tree));
   EXPECT_EQ(streamed.last_seq, 19u);
-  Journal::scan(d / "j", [&](Event& e) { apply_event(by_two_threads, e); }, 0);
+  Journal::scan(
+      d / "j", [&](Event& e) { apply_event(by_two_threads, e); }, 0);
   EXPECT_EQ(dump_state(by_two_threads), dump_state(by_tree));
   // And the states say what happened.
   EXPECT_EQ(by_stream.steps["a"].attempts, 2);
@@ -235,7 +263,12 @@ TEST(Journal, ASinkErrorStopsTheLoadCleanly) {
   test::write_file(d / "j", renumbered);
   for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}}) {
     RunState st;
-    EXPECT_THAT([&] { Journal::scan(d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from); }, ThrowsMessage<StateError>(HasSubstr("starts a second run")));
+    EXPECT_THAT(
+        [&] {
+          Journal::scan(
+              d / "j", [&](Event& e) { apply_event(st, e); }, parallel_from);
+        },
+        ThrowsMessage<StateError>(HasSubstr("starts a second run")));
   }
 }
 
@@ -266,9 +299,11 @@ TEST(Journal, SeqsMustRunWithoutAGap) {
       {join(none, 5), "damaged at line 6 (it has no \"seq\""},
       {join(none, n - 1), fmt::format("damaged at line {} (it has no \"seq\"", n)},
       {join(7, none), "damaged at line 8 (its seq is 9 where 8 was expected"},
-      {join(n / 2 + 3, none), fmt::format("damaged at line {} (its seq is {} where {} was expected", n / 2 + 4, n / 2 + 5, n / 2 + 4)},
+      {join(n / 2 + 3, none),
+       fmt::format("damaged at line {} (its seq is {} where {} was expected", n / 2 + 4, n / 2 + 5, n / 2 + 4)},
       {join(0, none), "damaged at line 1 (its seq is 2 where 1 was expected"},
-      {join(none, none) + lines[4], fmt::format("damaged at line {} (its seq is 5 where {} was expected", n + 1, n + 1)},
+      {join(none, none) + lines[4],
+       fmt::format("damaged at line {} (its seq is 5 where {} was expected", n + 1, n + 1)},
   };
   for (const auto& c : cases) {
     test::write_file(d / "bad", c.bytes);
@@ -280,7 +315,8 @@ TEST(Journal, SeqsMustRunWithoutAGap) {
     }
     for (size_t parallel_from : {Journal::kParallelFrom, size_t{0}, size_t{1}}) {
       try {
-        Journal::scan(d / "bad", [](Event&) {}, parallel_from);
+        Journal::scan(
+            d / "bad", [](Event&) {}, parallel_from);
         ADD_FAILURE() << "scan accepted: " << c.want << " parallel_from " << parallel_from;
       } catch (const StateError& e) {
         EXPECT_THAT(std::string(e.what()), HasSubstr(c.want)) << e.what() << " parallel_from " << parallel_from;

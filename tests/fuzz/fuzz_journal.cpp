@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Outcome by_stream;
     size_t sunk = 0;
     try {
-      auto loaded = Journal::scan(path, [&](Event&) { ++sunk; }, parallel_from);
+      auto loaded = Journal::scan(
+          path, [&](Event&) { ++sunk; }, parallel_from);
       by_stream.events = sunk;
       by_stream.last_seq = loaded.last_seq;
       by_stream.good_size = loaded.good_size;

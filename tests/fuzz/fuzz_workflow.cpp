@@ -41,26 +41,35 @@ class StandIn : public relman::StepKind {
 
 const bool registered = [] {
   auto add = [](const char* name, relman::Effect e, std::vector<ParamSpec> p, std::vector<std::string> o) {
-    relman::StepRegistry::instance().add(name, [=] { return std::make_unique<StandIn>(e, std::string(name) == "gate", p, o); });
+    relman::StepRegistry::instance().add(
+        name, [=] { return std::make_unique<StandIn>(e, std::string(name) == "gate", p, o); });
   };
   using relman::Effect;
   add("exec", Effect::local,
-      {{"argv", ParamType::string_list, true, ""}, {"env", ParamType::map, false, ""}, {"cwd", ParamType::string, false, ""},
-       {"timeout", ParamType::integer, false, ""}, {"creates", ParamType::string, false, ""}},
+      {{"argv", ParamType::string_list, true, ""},
+       {"env", ParamType::map, false, ""},
+       {"cwd", ParamType::string, false, ""},
+       {"timeout", ParamType::integer, false, ""},
+       {"creates", ParamType::string, false, ""}},
       {"exit_code", "output"});
   add("archive.export", Effect::local,
-      {{"ref", ParamType::string, true, ""}, {"prefix", ParamType::string, true, ""},
+      {{"ref", ParamType::string, true, ""},
+       {"prefix", ParamType::string, true, ""},
        {"formats", ParamType::string_or_list, false, ""}},
       {"files", "commit"});
   add("checksum.sha256", Effect::local,
       {{"files", ParamType::string_or_list, true, ""}, {"output", ParamType::string, false, ""}}, {"file"});
   add("gate", Effect::none, {{"message", ParamType::string, false, ""}}, {"approved_by"});
   add("smoke.run", Effect::local, {{"commands", ParamType::any, true, ""}, {"cwd", ParamType::string, false, ""}}, {});
-  add("announce", Effect::remote, {{"links", ParamType::map, false, ""}, {"project", ParamType::string, false, ""}}, {});
+  add("announce", Effect::remote, {{"links", ParamType::map, false, ""}, {"project", ParamType::string, false, ""}},
+      {});
   add("ci.dispatch", Effect::remote,
-      {{"repo", ParamType::string, true, ""}, {"workflow", ParamType::string, true, ""}, {"inputs", ParamType::map, false, ""}},
+      {{"repo", ParamType::string, true, ""},
+       {"workflow", ParamType::string, true, ""},
+       {"inputs", ParamType::map, false, ""}},
       {"run_id"});
-  add("git.push", Effect::remote, {{"refs", ParamType::string_or_list, false, ""}, {"tags", ParamType::string_or_list, false, ""}}, {});
+  add("git.push", Effect::remote,
+      {{"refs", ParamType::string_or_list, false, ""}, {"tags", ParamType::string_or_list, false, ""}}, {});
   return true;
 }();
 

@@ -3,8 +3,8 @@
 // check what a release manager would: the signed tag, reproducible tarballs,
 // the interpreter built from them, the mirrors of the remotes, the journal,
 // and that the real repository and its remotes were never touched.
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include <algorithm>
 #include <chrono>
@@ -23,11 +23,11 @@
 
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/matchers.h"
+#include "support/names.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
-#include "support/names.h"
 
 namespace fs = std::filesystem;
 using relman::test::SampleProject;
@@ -37,8 +37,8 @@ namespace {
 const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
 
 // The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
-const std::set<std::string> kFirstBetaOnly = {"new-branch", "back-to-main", "next-dev", "next-dev-edit",
-                                              "next-dev-commit", "push-new-branch"};
+const std::set<std::string> kFirstBetaOnly = {"new-branch",    "back-to-main",    "next-dev",
+                                              "next-dev-edit", "next-dev-commit", "push-new-branch"};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -53,18 +53,21 @@ std::string git(const fs::path& repo, const std::string& args) {
 // Every ref and where it points, plus what HEAD is: equal before and after
 // means the repository was not touched.
 std::string ref_snapshot(const fs::path& repo) {
-  return sh_ok("git -C " + quote(repo.string()) +
-               " for-each-ref --format='%(refname) %(objectname)'; git -C " + quote(repo.string()) +
-               " symbolic-ref -q HEAD || true");
+  return sh_ok("git -C " + quote(repo.string()) + " for-each-ref --format='%(refname) %(objectname)'; git -C " +
+               quote(repo.string()) + " symbolic-ref -q HEAD || true");
 }
 
-std::string dump(const Ran& r) { return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
+std::string dump(const Ran& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
 
 // A sample repository made for one release, and the rehearsals run from it.
 class Rehearsal {
  public:
   explicit Rehearsal(std::string v)
-      : version(std::move(v)), project(relman::test::make_sample_project(dir / "sample", version)), state(dir / "state") {}
+      : version(std::move(v)),
+        project(relman::test::make_sample_project(dir / "sample", version)),
+        state(dir / "state") {}
   Rehearsal(const Rehearsal&) = delete;
   Rehearsal& operator=(const Rehearsal&) = delete;
 
@@ -79,8 +82,8 @@ class Rehearsal {
 
   // relman rehearse VERSION as scripts/demo.sh runs it, from inside the repo.
   Ran rehearse(const fs::path& state_dir, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"rehearse", version, "--workflow", kWorkflow.string(), "--var", "project=Minipy",
-                                     "--auto-approve", "--state-dir", state_dir.string()};
+    std::vector<std::string> args = {"rehearse",       version,          "--workflow",  kWorkflow.string(), "--var",
+                                     "project=Minipy", "--auto-approve", "--state-dir", state_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     Ran r = relman::test::relman(args, project.repo);
     remember_gpg_home(state_dir);
@@ -174,8 +177,8 @@ std::vector<std::string> step_ids(const json& p) {
 
 // "Y-m-d H:M:S" in UTC of a commit's committer time.
 std::string commit_time_utc(const fs::path& repo, const std::string& rev) {
-  return trim(sh_ok("TZ=UTC git -C " + quote(repo.string()) + " log -1 --date=format-local:'%Y-%m-%d %H:%M:%S' --format=%cd " +
-                    quote(rev)));
+  return trim(sh_ok("TZ=UTC git -C " + quote(repo.string()) +
+                    " log -1 --date=format-local:'%Y-%m-%d %H:%M:%S' --format=%cd " + quote(rev)));
 }
 
 // Each entry of a tarball as "mode owner date time name" with times in UTC.
@@ -257,7 +260,8 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     printable = std::regex_replace(printable, std::regex(" rc "), " release candidate ");
     if (printable == rel.version) printable += " final";
     EXPECT_THAT(news, HasSubstr("What's New in Python " + printable + "?\n")) << news;
-    EXPECT_THAT(news, HasSubstr("- gh-40001: Add the :mod:`mathconst` module with a few constants computed at\n  import."))
+    EXPECT_THAT(news,
+                HasSubstr("- gh-40001: Add the :mod:`mathconst` module with a few constants computed at\n  import."))
         << news;
     EXPECT_THAT(news, HasSubstr("What's New in Python 3.6.0 alpha 1?")) << "the earlier release follows";
   }
@@ -266,8 +270,8 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   for (const char* ext : {".tgz", ".tar.xz"}) {
     fs::path file = r.artifact(r.tarball(ext));
     ASSERT_TRUE(fs::exists(file)) << file;
-    Ran sig = sh("GNUPGHOME=" + quote(keyring.string()) + " gpg --batch --verify " + quote(file.string() + ".asc") + " " +
-                 quote(file.string()));
+    Ran sig = sh("GNUPGHOME=" + quote(keyring.string()) + " gpg --batch --verify " + quote(file.string() + ".asc") +
+                 " " + quote(file.string()));
     EXPECT_EQ(sig.exit_code, 0) << dump(sig);
     // Every entry is under Minipy-VERSION/ and carries the tagged commit's time.
     const std::string when = commit_time_utc(ws, tagged);
@@ -352,7 +356,8 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
             git(r.project.origin, "rev-parse refs/heads/" + rel.release_branch));
   EXPECT_EQ(git(upstream, "rev-parse " + r.tag() + "^{commit}"), tagged);
   EXPECT_EQ(git(upstream, "cat-file -t " + r.tag()), "tag");
-  EXPECT_NE(sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/branch-" + rel.version).exit_code, 0)
+  EXPECT_NE(
+      sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/branch-" + rel.version).exit_code, 0)
       << "the temporary branch never reaches upstream";
   EXPECT_NE(sh("git -C " + quote(ws.string()) + " rev-parse -q --verify refs/heads/branch-" + rel.version).exit_code, 0)
       << "the temporary branch is removed at the end";
@@ -360,14 +365,15 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   EXPECT_EQ(git(upstream, "log -1 --format=%s " + post), "Post " + rel.version);
   const std::string merge = git(upstream, "rev-parse " + post + "^");
   EXPECT_EQ(git(upstream, "rev-parse " + merge + "^2"), tagged) << "the tag is the merge's second parent";
-  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^1"), git(r.project.upstream, "rev-parse refs/heads/" + rel.release_branch))
+  EXPECT_EQ(git(upstream, "rev-parse " + merge + "^1"),
+            git(r.project.upstream, "rev-parse refs/heads/" + rel.release_branch))
       << "merged into the release branch as upstream had it";
   EXPECT_EQ(git(upstream, "log -1 --format=%s " + merge),
             "Merge tag '" + r.tag() + "'" + (rel.release_branch == "main" ? "" : " into " + rel.release_branch));
   const std::string post_patchlevel = git(upstream, "show " + post + ":Include/patchlevel.h");
-  EXPECT_TRUE(std::regex_search(post_patchlevel, std::regex("#define PY_VERSION +\"" +
-                                                            std::regex_replace(rel.version, std::regex("\\."), "\\.") +
-                                                            "\\+\"")))
+  EXPECT_TRUE(std::regex_search(
+      post_patchlevel,
+      std::regex("#define PY_VERSION +\"" + std::regex_replace(rel.version, std::regex("\\."), "\\.") + "\\+\"")))
       << post_patchlevel;
   if (rel.first_beta) {
     // X.Y exists, and main moved on to the next feature version.
@@ -375,14 +381,16 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     EXPECT_EQ(git(upstream, "log -1 --format=%s refs/heads/main"), "Bump to 3.13.0a0");
     EXPECT_EQ(git(upstream, "rev-parse refs/heads/main^"), merge) << "X.Y branches from main after the merge";
     const std::string main_patchlevel = git(upstream, "show main:Include/patchlevel.h");
-    EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_VERSION +\"3\\.13\\.0a0\""))) << main_patchlevel;
+    EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_VERSION +\"3\\.13\\.0a0\"")))
+        << main_patchlevel;
     EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_MINOR_VERSION +13\\b"))) << main_patchlevel;
     EXPECT_TRUE(std::regex_search(main_patchlevel, std::regex("#define PY_RELEASE_LEVEL +PY_RELEASE_LEVEL_ALPHA")))
         << main_patchlevel;
   } else {
     // An alpha makes no X.Y branch; a final is released from the X.Y that exists.
     const std::string xy = rel.version.substr(0, rel.version.find('.', 2));
-    const bool has_xy = sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/" + xy).exit_code == 0;
+    const bool has_xy =
+        sh("git -C " + quote(upstream.string()) + " rev-parse -q --verify refs/heads/" + xy).exit_code == 0;
     EXPECT_EQ(has_xy, rel.release_branch == xy) << "only the first beta creates X.Y";
     if (rel.release_branch != "main") {
       EXPECT_EQ(git(upstream, "rev-parse refs/heads/main"), upstream_main_before) << "main is not released from here";
@@ -448,9 +456,11 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   // The release branch's committed state does not compile.
   const fs::path expr = r.project.repo / "Python" / "expr.c";
   write_file(expr, read_file(expr) + "\n#error the build is broken on purpose (pep101 test)\n");
-  sh_ok("GIT_COMMITTER_DATE=2026-01-20T12:00:00Z GIT_AUTHOR_DATE=2026-01-20T12:00:00Z git -c commit.gpgsign=false commit -qam "
-        "'Break the build'",
-        r.project.repo);
+  sh_ok(
+      "GIT_COMMITTER_DATE=2026-01-20T12:00:00Z GIT_AUTHOR_DATE=2026-01-20T12:00:00Z git -c commit.gpgsign=false commit "
+      "-qam "
+      "'Break the build'",
+      r.project.repo);
   git(r.project.repo, "push -q upstream 3.12");  // what upstream has: require-upstream checks it
   const std::string broken = git(r.project.repo, "rev-parse HEAD");
   const std::string repo_refs = ref_snapshot(r.project.repo);
@@ -491,7 +501,7 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   EXPECT_EQ(build["state"], "succeeded");
   EXPECT_EQ(trim(sh_ok(quote(build["outputs"].value("interpreter", "/nonexistent")) + " -V")), "Minipy 3.12.0");
   EXPECT_EQ(sh("tar -xzOf " + quote(r.artifact("Minipy-3.12.0.tgz").string()) +
-                   " Minipy-3.12.0/Python/expr.c 2>/dev/null | grep -c 'broken on purpose'")
+               " Minipy-3.12.0/Python/expr.c 2>/dev/null | grep -c 'broken on purpose'")
                 .out,
             "0\n")
       << "the tarball holds the fixed tree";
@@ -503,7 +513,8 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   // build failed once and passed once; the rest ran once, after the fix.
   EXPECT_EQ(r.count("step_succeeded", "bump"), 1);
   EXPECT_EQ(r.count("step_succeeded", "commit"), 1);
-  for (const char* twice : {"tag", "export", "checksums", "sign"}) EXPECT_EQ(r.count("step_succeeded", twice), 2) << twice;
+  for (const char* twice : {"tag", "export", "checksums", "sign"})
+    EXPECT_EQ(r.count("step_succeeded", twice), 2) << twice;
   EXPECT_EQ(r.count("step_started", "build"), 2);
   EXPECT_EQ(r.count("step_failed", "build"), 1);
   EXPECT_EQ(r.count("step_succeeded", "build"), 1);
@@ -532,7 +543,8 @@ TEST(Pep101, WarmRehearsalWallTimeAndWhatTheTarballsDependOn) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(second.exit_code, 0) << dump(second);
   std::cout << fmt::format("pep101 rehearsal wall time: {:.2f} s", seconds) << std::endl;
-  std::cout << "  build step: " << timed.step("build")["duration_ms"] << " ms, ccache: " << timed.step("build")["outputs"].value("ccache", false) << std::endl;
+  std::cout << "  build step: " << timed.step("build")["duration_ms"]
+            << " ms, ccache: " << timed.step("build")["outputs"].value("ccache", false) << std::endl;
 
   // Identical sample repositories give identical trees in the tarballs; the
   // bytes are equal exactly when the release commits have the same time
@@ -666,8 +678,8 @@ TEST(Pep101, TheReleaseTarballUnpacksWithGnuTarWithoutWarnings) {
 // non-fast-forward, no rebase, the tagged commit untouched.
 TEST(Pep101, ABackportLandingUpstreamDuringTheGateIsMergedNotRebased) {
   Rehearsal r("3.12.0");
-  const std::vector<std::string> args = {"rehearse", "3.12.0", "--workflow", kWorkflow.string(), "--var", "project=Minipy",
-                                         "--skip", "check-blockers,check-ci",
+  const std::vector<std::string> args = {"rehearse",    "3.12.0",         "--workflow", kWorkflow.string(),
+                                         "--var",       "project=Minipy", "--skip",     "check-blockers,check-ci",
                                          "--state-dir", r.state.string()};
   Ran waiting = r.run_in(args, r.project.repo, r.state);
   ASSERT_EQ(waiting.exit_code, 3) << "stops at the gate: " << dump(waiting);
@@ -680,9 +692,10 @@ TEST(Pep101, ABackportLandingUpstreamDuringTheGateIsMergedNotRebased) {
   // Someone merges a backport into upstream's 3.12 meanwhile.
   sh_ok("git clone -q -b 3.12 " + quote(upstream.string()) + " backporter", r.dir.path());
   write_file(r.dir / "backporter" / "Lib" / "backport.mp", "# gh-12345: fixed\n");
-  sh_ok("git add Lib/backport.mp && git -c user.name=Backporter -c user.email=b@example.org -c commit.gpgsign=false "
-        "commit -qm '[3.12] gh-12345: a backport' && git push -q origin 3.12",
-        r.dir / "backporter");
+  sh_ok(
+      "git add Lib/backport.mp && git -c user.name=Backporter -c user.email=b@example.org -c commit.gpgsign=false "
+      "commit -qm '[3.12] gh-12345: a backport' && git push -q origin 3.12",
+      r.dir / "backporter");
   const std::string backport = git(r.dir / "backporter", "rev-parse HEAD");
 
   Ran approved = r.relman({"approve", "green-light", "--as", "Release Manager <rm@example.org>"});
@@ -699,7 +712,9 @@ TEST(Pep101, ABackportLandingUpstreamDuringTheGateIsMergedNotRebased) {
   EXPECT_EQ(git(upstream, "rev-parse " + merge + "^1"), backport);
   EXPECT_EQ(git(upstream, "rev-parse " + merge + "^2"), tagged);
   EXPECT_EQ(git(upstream, "log -1 --format=%s " + merge), "Merge tag 'v3.12.0' into 3.12");
-  EXPECT_EQ(sh("git -C " + quote(upstream.string()) + " merge-base --is-ancestor " + backport + " refs/heads/3.12").exit_code, 0);
+  EXPECT_EQ(
+      sh("git -C " + quote(upstream.string()) + " merge-base --is-ancestor " + backport + " refs/heads/3.12").exit_code,
+      0);
   EXPECT_EQ(git(upstream, "show refs/heads/3.12:Lib/backport.mp"), "# gh-12345: fixed");
   // The tag is what the fork got before the gate: never rewritten.
   EXPECT_EQ(git(upstream, "rev-parse v3.12.0"), tag_object);
@@ -792,11 +807,14 @@ void commit_upstream(Rehearsal& r, const std::string& branch, const std::map<std
   for (const auto& [path, content] : files) {
     fs::create_directories((r.project.repo / path).parent_path());
     write_file(r.project.repo / path, content);
-    if (content.rfind("#!", 0) == 0) fs::permissions(r.project.repo / path, fs::perms::owner_exec, fs::perm_options::add);
+    if (content.rfind("#!", 0) == 0)
+      fs::permissions(r.project.repo / path, fs::perms::owner_exec, fs::perm_options::add);
   }
-  sh_ok("git add -A && GIT_COMMITTER_DATE=2026-01-21T12:00:00Z GIT_AUTHOR_DATE=2026-01-21T12:00:00Z git -c "
-        "commit.gpgsign=false commit -qm 'Add build targets' && git push -q upstream " + branch,
-        r.project.repo);
+  sh_ok(
+      "git add -A && GIT_COMMITTER_DATE=2026-01-21T12:00:00Z GIT_AUTHOR_DATE=2026-01-21T12:00:00Z git -c "
+      "commit.gpgsign=false commit -qm 'Add build targets' && git push -q upstream " +
+          branch,
+      r.project.repo);
 }
 
 // pydoc-topics and regen-configure run the tree's own targets; they never
@@ -805,9 +823,10 @@ void commit_upstream(Rehearsal& r, const std::string& branch, const std::map<std
 TEST(Pep101, PydocTopicsRunsTheTreesTargetAndRegenConfigureStopsWithTheCommand) {
   Rehearsal r("3.14.0a1");
   commit_upstream(r, "main",
-                  {{"Doc/Makefile", "venv:\n\t@echo venv ready\npydoc-topics:\n\tmkdir -p build/pydoc-topics\n"
-                                    "\techo 'topics = {}  # regenerated' > build/pydoc-topics/topics.py\n"
-                                    "\techo 'module_docs = {}  # regenerated' > build/pydoc-topics/module_docs.py\n"},
+                  {{"Doc/Makefile",
+                    "venv:\n\t@echo venv ready\npydoc-topics:\n\tmkdir -p build/pydoc-topics\n"
+                    "\techo 'topics = {}  # regenerated' > build/pydoc-topics/topics.py\n"
+                    "\techo 'module_docs = {}  # regenerated' > build/pydoc-topics/module_docs.py\n"},
                    {"Lib/pydoc_data/topics.py", "topics = {}  # old\n"},
                    {"Lib/pydoc_data/module_docs.py", "module_docs = {}  # old\n"},
                    {"Tools/build/regen-configure.sh", "#!/bin/sh\necho 'regen-configure ran' >&2\nexit 1\n"}});
@@ -832,12 +851,14 @@ TEST(Pep101, AFailingPydocTopicsTargetStopsWithTheCommandToRunByHand) {
   EXPECT_EQ(ran.exit_code, 1) << dump(ran);
   const std::string said = ran.out + ran.err + read_file(r.state / "logs" / "pydoc-topics.log");
   EXPECT_THAT(said, HasSubstr("FAILED pydoc-topics")) << said;
-  EXPECT_THAT(said, HasSubstr("run by hand in " + r.workspace().string() +
-                              ": make -C Doc venv && make -C Doc pydoc-topics && cp "
-                              "Doc/build/pydoc-topics/topics.py Lib/pydoc_data/topics.py; then: relman skip pydoc-topics"))
+  EXPECT_THAT(said,
+              HasSubstr("run by hand in " + r.workspace().string() +
+                        ": make -C Doc venv && make -C Doc pydoc-topics && cp "
+                        "Doc/build/pydoc-topics/topics.py Lib/pydoc_data/topics.py; then: relman skip pydoc-topics"))
       << said;
-  EXPECT_THAT(said, Not(HasSubstr(": make -C Doc venv && make -C Doc pydoc-topics && cp Doc/build/pydoc-topics/topics.py "
-                                  "Lib/pydoc_data/topics.py && cp Doc/build/pydoc-topics/module_docs.py")))
+  EXPECT_THAT(said,
+              Not(HasSubstr(": make -C Doc venv && make -C Doc pydoc-topics && cp Doc/build/pydoc-topics/topics.py "
+                            "Lib/pydoc_data/topics.py && cp Doc/build/pydoc-topics/module_docs.py")))
       << "3.12 has no module docs: " << said;
   EXPECT_EQ(r.step("bump")["state"], "pending");
 }

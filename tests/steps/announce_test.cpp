@@ -4,9 +4,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -31,13 +31,15 @@ TEST_F(AnnounceTest, RendersAndPostsInARealRun) {
   FakeServer server;
   test::StepHarness h("announce", dir.path(), dir / "state", "3.13.0rc1");
   h.ctx().mode = RunMode::execute;
-  h.with() = {{"webhook", server.url() + "/hook/discuss"}, {"links", {{"What's new", "https://docs.python.org/3.13/whatsnew/"}}}};
+  h.with() = {{"webhook", server.url() + "/hook/discuss"},
+              {"links", {{"What's new", "https://docs.python.org/3.13/whatsnew/"}}}};
   auto out = h.run();
   EXPECT_TRUE(out["posted"].get<bool>());
   auto text = test::read_file(dir / "state" / "artifacts" / "announce.md");
   EXPECT_THAT(text, HasSubstr("Python 3.13.0 release candidate 1")) << text;
   EXPECT_THAT(text, HasSubstr("(rc release)")) << text;
-  EXPECT_THAT(text, HasSubstr("| Python-3.13.0rc1.tgz | 20.0 kB | `" + test::sha256_hex(std::string(20000, 't')))) << text;
+  EXPECT_THAT(text, HasSubstr("| Python-3.13.0rc1.tgz | 20.0 kB | `" + test::sha256_hex(std::string(20000, 't'))))
+      << text;
   EXPECT_THAT(text, HasSubstr("[What's new](https://docs.python.org/3.13/whatsnew/)")) << text;
   auto hooks = server.hooks();
   ASSERT_EQ(hooks.size(), 1u);

@@ -9,24 +9,24 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "test_paths.h"
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
+#include "test_paths.h"
 
 namespace relman {
 namespace {
 
 using test::quote;
+using test::Ran;
 using test::read_file;
 using test::sh;
 using test::sh_ok;
 using test::StepHarness;
 using test::TempDir;
 using test::write_file;
-using test::Ran;
 
 const std::vector<std::string> pep101_exclude = {".gitattributes", ".github", ".azure-pipelines", "Misc/NEWS.d/next"};
 
@@ -42,10 +42,11 @@ void make_release_repo(const std::filesystem::path& dir) {
                         {".gitattributes", "* text=auto\n"},
                         {".github/workflows/ci.yml", "on: push\n"},
                         {"Doc/" + std::string(110, 'l') + "/deep.txt", "deep\n"}});
-  sh_ok("chmod +x Tools/scripts/run.sh && ln -s README.rst README && git add -A "
-        "&& GIT_COMMITTER_DATE='2023-10-02 12:00:00 +0000' git commit -q -m 'Python 3.12.0' "
-        "&& git tag -a v3.12.0 -m 'Python 3.12.0' && git commit -q --allow-empty -m 'after the tag'",
-        dir);
+  sh_ok(
+      "chmod +x Tools/scripts/run.sh && ln -s README.rst README && git add -A "
+      "&& GIT_COMMITTER_DATE='2023-10-02 12:00:00 +0000' git commit -q -m 'Python 3.12.0' "
+      "&& git tag -a v3.12.0 -m 'Python 3.12.0' && git commit -q --allow-empty -m 'after the tag'",
+      dir);
 }
 
 struct Export {
@@ -72,8 +73,9 @@ TEST(ArchiveExport, ByteIdenticalAcrossClonesDirectoriesTimesUmasksAndThreads) {
   // Another clone (packed objects, new checkout times), elsewhere, later, under
   // another umask, with 2 and then 4 xz threads.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  sh_ok("umask 077 && git clone -q --no-local " + quote((a / "cpython").string()) + " deep/er/clone && "
-        "cd deep/er/clone && git gc -q && touch -d '2001-01-01' README.rst",
+  sh_ok("umask 077 && git clone -q --no-local " + quote((a / "cpython").string()) +
+            " deep/er/clone && "
+            "cd deep/er/clone && git gc -q && touch -d '2001-01-01' README.rst",
         b.path());
   mode_t old = ::umask(077);
   Export second = run_export(b / "deep/er/clone", b / "state2", 2);
@@ -107,7 +109,8 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
   EXPECT_EQ(e.outputs["commit"], sh_ok("git rev-parse 'v3.12.0^{commit}' | tr -d '\\n'", repo));
 
   // Both compressions carry the same tar stream.
-  EXPECT_EQ(sh_ok("gzip -dc Python-3.12.0.tgz | sha256sum", art), sh_ok("xz -dc Python-3.12.0.tar.xz | sha256sum", art));
+  EXPECT_EQ(sh_ok("gzip -dc Python-3.12.0.tgz | sha256sum", art),
+            sh_ok("xz -dc Python-3.12.0.tar.xz | sha256sum", art));
 
   // Same entries, in the same order, as git archive minus the excluded paths.
   std::string ours = sh_ok("tar -tzf Python-3.12.0.tgz", art);
@@ -121,10 +124,11 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
   EXPECT_THAT(ours, HasSubstr("Python-3.12.0/Misc/NEWS.d/3.12.0.rst"));
 
   // Same bytes once extracted (symlinks compared as links).
-  sh_ok("mkdir ours theirs && tar -xJf state/artifacts/Python-3.12.0.tar.xz -C ours && "
-        "git -C cpython archive --prefix=Python-3.12.0/ v3.12.0 | tar -x -C theirs && "
-        "rm -r theirs/Python-3.12.0/.gitattributes theirs/Python-3.12.0/.github theirs/Python-3.12.0/Misc/NEWS.d/next",
-        t.path());
+  sh_ok(
+      "mkdir ours theirs && tar -xJf state/artifacts/Python-3.12.0.tar.xz -C ours && "
+      "git -C cpython archive --prefix=Python-3.12.0/ v3.12.0 | tar -x -C theirs && "
+      "rm -r theirs/Python-3.12.0/.gitattributes theirs/Python-3.12.0/.github theirs/Python-3.12.0/Misc/NEWS.d/next",
+      t.path());
   EXPECT_EQ(sh("diff -r --no-dereference ours theirs", t.path()).exit_code, 0)
       << sh("diff -r --no-dereference ours theirs", t.path()).out;
 
@@ -136,7 +140,8 @@ TEST(ArchiveExport, TarballsHoldTheTaggedTreeAsTarAndGitSeeIt) {
   EXPECT_THAT(v, HasSubstr("lrwxr-xr-x 0/0 0 2023-10-02 12:00:00 Python-3.12.0/README -> README.rst\n")) << v;
   EXPECT_THAT(v, HasSubstr("drwxr-xr-x 0/0 0 2023-10-02 12:00:00 Python-3.12.0/\n")) << v;
   EXPECT_EQ(sh_ok("tar -tvzf Python-3.12.0.tgz | grep -c -v -E '^(-rw-r--r--|-rwxr-xr-x|drwxr-xr-x|lrwxr-xr-x) 0/0 '"
-                  " || true", art),
+                  " || true",
+                  art),
             "0\n");
 
   // The gzip header has no name and no time.
@@ -179,7 +184,9 @@ TEST(ArchiveExport, UnknownRefSaysHowToCheck) {
   make_release_repo(t / "cpython");
   StepHarness h("archive.export", t / "cpython", t / "state");
   h.with() = {{"ref", "v9.9.9"}, {"prefix", "Python-9.9.9"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("unknown revision 'v9.9.9'"), HasSubstr("tag -l 'v9.9.9'"), HasSubstr("relman resume"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("unknown revision 'v9.9.9'"), HasSubstr("tag -l 'v9.9.9'"),
+                                             HasSubstr("relman resume"))));
   EXPECT_FALSE(std::filesystem::exists(t / "state/artifacts/Python-9.9.9.tgz"));
 }
 
@@ -267,10 +274,11 @@ void make_parity_repo(const std::filesystem::path& dir) {
                         {"Doc/build/html/index.html", "x\n"},
                         {"Doc/dist/python.zip", "x\n"},
                         {"Doc/" + std::string(110, 'l') + "/deep.txt", "deep\n"}});
-  sh_ok("chmod +x Tools/run.sh && ln -s a-b link && git add -A "
-        "&& GIT_COMMITTER_DATE='2023-10-02 12:00:00 +0000' git commit -q -m 'Python 3.12.0' "
-        "&& git tag -a v3.12.0 -m 'Python 3.12.0'",
-        dir);
+  sh_ok(
+      "chmod +x Tools/run.sh && ln -s a-b link && git add -A "
+      "&& GIT_COMMITTER_DATE='2023-10-02 12:00:00 +0000' git commit -q -m 'Python 3.12.0' "
+      "&& git tag -a v3.12.0 -m 'Python 3.12.0'",
+      dir);
 }
 
 // release.py's export and tarball() on the same tag (release-tools a25ec43):
@@ -284,24 +292,30 @@ TEST(ArchiveExport, EntriesAreWhatReleaseToolsGnuTarMakesOfTheSameTree) {
   make_parity_repo(t / "cpython");
   write_file(t / "NEWS", "+++++++++++\nPython News\n+++++++++++\n");
   StepHarness h("archive.export", t / "cpython", t / "state");
-  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"exclude", pep101_workflow_exclude()},
-              {"formats", "tgz"}, {"add", json::array({added("Misc/NEWS", (t / "NEWS").string())})}};
+  h.with() = {{"ref", "v3.12.0"},
+              {"prefix", "Python-3.12.0"},
+              {"exclude", pep101_workflow_exclude()},
+              {"formats", "tgz"},
+              {"add", json::array({added("Misc/NEWS", (t / "NEWS").string())})}};
   h.run();
 
-  sh_ok("mkdir rt && git -C cpython archive --format=tar --prefix=Python-3.12.0/ v3.12.0 | tar -x -C rt && "
-        "cd rt/Python-3.12.0 && cp ../../NEWS Misc/NEWS && rm -f .gitattributes .gitignore && "
-        "rm -rf Misc/NEWS.d .azure-pipelines .git .github Misc/mypy Doc/venv Doc/build Doc/dist && "
-        "find . -depth -name __pycache__ -exec rm -rf {} ';' && find . -name '*.py[co]' -exec rm -f {} ';' && "
-        "cd .. && tar cf ../gnu.tar --sort=name --mtime='2023-10-02 12:00:00Z' --clamp-mtime --owner=0 --group=0 "
-        "--numeric-owner --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --mode=go+u,go-w "
-        "Python-3.12.0",
-        t.path());
+  sh_ok(
+      "mkdir rt && git -C cpython archive --format=tar --prefix=Python-3.12.0/ v3.12.0 | tar -x -C rt && "
+      "cd rt/Python-3.12.0 && cp ../../NEWS Misc/NEWS && rm -f .gitattributes .gitignore && "
+      "rm -rf Misc/NEWS.d .azure-pipelines .git .github Misc/mypy Doc/venv Doc/build Doc/dist && "
+      "find . -depth -name __pycache__ -exec rm -rf {} ';' && find . -name '*.py[co]' -exec rm -f {} ';' && "
+      "cd .. && tar cf ../gnu.tar --sort=name --mtime='2023-10-02 12:00:00Z' --clamp-mtime --owner=0 --group=0 "
+      "--numeric-owner --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --mode=go+u,go-w "
+      "Python-3.12.0",
+      t.path());
   const std::string ours =
       sh_ok("TZ=UTC tar --numeric-owner --full-time -tvzf state/artifacts/Python-3.12.0.tgz", t.path());
   const std::string gnu = sh_ok("TZ=UTC tar --numeric-owner --full-time -tvf gnu.tar", t.path());
   EXPECT_EQ(ours, gnu);
-  const std::string squeezed = sh_ok("TZ=UTC tar --numeric-owner --full-time -tvzf state/artifacts/Python-3.12.0.tgz | "
-                                     "tr -s ' '", t.path());
+  const std::string squeezed = sh_ok(
+      "TZ=UTC tar --numeric-owner --full-time -tvzf state/artifacts/Python-3.12.0.tgz | "
+      "tr -s ' '",
+      t.path());
   EXPECT_THAT(squeezed, HasSubstr("Python-3.12.0/a/f\n-rw-r--r-- 0/0 3 2023-10-02 12:00:00 Python-3.12.0/a-b\n"))
       << "GNU tar's --sort=name order, not git's tree order: " << squeezed;
   EXPECT_THAT(squeezed, HasSubstr("-rw-r--r-- 0/0 36 2023-10-02 12:00:00 Python-3.12.0/Misc/NEWS\n")) << squeezed;
@@ -343,7 +357,9 @@ TEST(ArchiveExport, AddedFilesAreCheckedBeforeAnythingIsWritten) {
 
   // An added file replaces the tree's file of the same path.
   StepHarness h("archive.export", t / "cpython", t / "state");
-  h.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"formats", "tgz"},
+  h.with() = {{"ref", "v3.12.0"},
+              {"prefix", "Python-3.12.0"},
+              {"formats", "tgz"},
               {"add", json::array({added("README.rst", news)})}};
   h.run();
   EXPECT_EQ(sh_ok("tar -xzOf Python-3.12.0.tgz Python-3.12.0/README.rst", t / "state" / "artifacts"), "news\n");

@@ -10,11 +10,11 @@
 
 #include "adapters/process.h"
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -47,8 +47,7 @@ int total_hits(const fs::path& ccache_dir) {
   int hits = 0;
   std::smatch m;
   for (const char* key : {"direct_cache_hit", "preprocessed_cache_hit"})
-    if (std::regex_search(stats, m, std::regex(std::string("(^|\\n)") + key + "\\t([0-9]+)")))
-      hits += std::stoi(m[2]);
+    if (std::regex_search(stats, m, std::regex(std::string("(^|\\n)") + key + "\\t([0-9]+)"))) hits += std::stoi(m[2]);
   return hits;
 }
 
@@ -94,7 +93,8 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
   StepHarness h("build.make", t / "repo", t / "state", "3.14.0a1");
   fixture_tarball(t / "src", "Minipy-3.14.0a0", h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz");
   // The archive really carries someone else's ids.
-  EXPECT_THAT(sh_ok("tar tvzf " + quote((h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz").string())), HasSubstr("1234/1234"));
+  EXPECT_THAT(sh_ok("tar tvzf " + quote((h.ctx().artifacts_dir / "Minipy-3.14.0a0.tgz").string())),
+              HasSubstr("1234/1234"));
   h.with() = {{"tarball", "Minipy-3.14.0a0.tgz"},
               {"configure", {"--prefix=/opt/minipy"}},
               {"make", {"all"}},
@@ -157,7 +157,10 @@ TEST(BuildMake, ACompileErrorReportsTheCommandTheLogTailAndItsPath) {
     std::ofstream(tree / "Python" / "ceval.c", std::ios::app) << "\nthis is not C at all;\n";
   });
   h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 2}, {"ccache", false}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("`make -j2` failed (exit code 2)"), HasSubstr("Python/ceval.c"), HasSubstr("error"), HasSubstr((t / "state" / "logs" / "step.log").string()), HasSubstr("relman retry step"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(
+                  AllOf(HasSubstr("`make -j2` failed (exit code 2)"), HasSubstr("Python/ceval.c"), HasSubstr("error"),
+                        HasSubstr((t / "state" / "logs" / "step.log").string()), HasSubstr("relman retry step"))));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 
@@ -168,7 +171,8 @@ TEST(BuildMake, ABrokenMakefileFailsWithItsOwnMessage) {
     std::ofstream(tree / "Makefile.pre.in", std::ios::app) << "\nbroken:\n  spaces are not a tab\n";
   });
   h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"jobs", 1}, {"ccache", false}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("`make -j1` failed"), HasSubstr("missing separator"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("`make -j1` failed"), HasSubstr("missing separator"))));
 }
 
 TEST(BuildMake, TimesOutWithAClearError) {
@@ -181,7 +185,8 @@ TEST(BuildMake, TimesOutWithAClearError) {
   });
   h.with() = {{"tarball", "Minipy-3.12.0.tgz"}, {"timeout", 2}, {"ccache", false}};
   auto started = std::chrono::steady_clock::now();
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("timed out"), HasSubstr("timeout of 2 s"), HasSubstr("raise `timeout`"))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("timed out"), HasSubstr("timeout of 2 s"),
+                                                               HasSubstr("raise `timeout`"))));
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 15.0);
 }
 
@@ -205,7 +210,8 @@ TEST(BuildMake, MissingTarballAndSeveralTopDirectoriesAreExplained) {
   write_file(t / "two" / "b" / "y", "2");
   sh_ok("tar czf " + quote((h.ctx().artifacts_dir / "two.tgz").string()) + " a b", t / "two");
   h.with() = {{"tarball", "two.tgz"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("exactly one top-level directory"), HasSubstr("a, b"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("exactly one top-level directory"), HasSubstr("a, b"))));
   EXPECT_FALSE(h.kind().validate({{"dir", "../x"}}).empty());
   EXPECT_FALSE(h.kind().validate({{"jobs", 0}}).empty());
   EXPECT_TRUE(h.kind().validate({{"dir", "build"}, {"jobs", 2}}).empty());
@@ -218,8 +224,7 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   StepHarness first("build.make", t / "repo", t / "state1", "3.14.0a1");
   StepHarness second("build.make", t / "repo", t / "elsewhere" / "state2", "3.14.0a1");
   fixture_tarball(t / "src", "Minipy-3.14.0a1", first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
-  fs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz",
-                   second.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
+  fs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz", second.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz");
   for (auto* h : {&first, &second})
     h->with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()}};
 
@@ -253,11 +258,12 @@ TEST(SampleRelease, BumpTagExportBuildAndSmokeTestByHand) {
   SampleProject again = make_sample_project(t / "again", "3.14.0a1");
   EXPECT_EQ(sh_ok("git rev-parse HEAD", p.repo), sh_ok("git rev-parse HEAD", again.repo));
 
-  sh_ok("sed -i -e 's/^#define PY_RELEASE_SERIAL .*/#define PY_RELEASE_SERIAL       1/' "
-        "-e 's/^#define PY_VERSION .*/#define PY_VERSION              \"3.14.0a1\"/' Include/patchlevel.h && "
-        "sed -i '1s/.*/This is Minipy version 3.14.0 alpha 1/' README.rst && "
-        "git commit -q -am 'Python 3.14.0a1' && git tag -a v3.14.0a1 -m 'Python 3.14.0a1'",
-        p.repo);
+  sh_ok(
+      "sed -i -e 's/^#define PY_RELEASE_SERIAL .*/#define PY_RELEASE_SERIAL       1/' "
+      "-e 's/^#define PY_VERSION .*/#define PY_VERSION              \"3.14.0a1\"/' Include/patchlevel.h && "
+      "sed -i '1s/.*/This is Minipy version 3.14.0 alpha 1/' README.rst && "
+      "git commit -q -am 'Python 3.14.0a1' && git tag -a v3.14.0a1 -m 'Python 3.14.0a1'",
+      p.repo);
 
   StepHarness build("build.make", p.repo, t / "state", "3.14.0a1");
   sh_ok("git archive --prefix=Minipy-3.14.0a1/ v3.14.0a1 | gzip -n > " +
@@ -297,7 +303,7 @@ TEST(SampleRepo, ReleasesAfterTheFirstBetaAreMadeFromTheMaintenanceBranch) {
   EXPECT_EQ(sh_ok("git rev-parse --abbrev-ref HEAD", beta.repo), "main\n");
   EXPECT_EQ(sh(std::string("git rev-parse --verify -q 3.12"), beta.repo).exit_code, 1);
   EXPECT_NE(sh("bash " + quote((sample_fixture_dir() / ".." / ".." / ".." / "scripts" / "sample-repo.sh").string()) +
-                    " " + quote((t / "b").string()))
+               " " + quote((t / "b").string()))
                 .exit_code,
             0);  // refuses to overwrite
 }

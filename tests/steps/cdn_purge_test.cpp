@@ -4,9 +4,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -38,7 +38,9 @@ TEST_F(CdnPurgeTest, PersistentFailureThenSuccess) {
   test::StepHarness h("cdn.purge", dir.path(), dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"urls", server.url() + "/x"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("PURGE " + server.url() + "/x failed: HTTP 403"), HasSubstr("purging is allowed"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(
+                  AllOf(HasSubstr("PURGE " + server.url() + "/x failed: HTTP 403"), HasSubstr("purging is allowed"))));
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(h.run());
 }
@@ -68,7 +70,8 @@ TEST_F(CdnPurgeTest, AMissingPurgeKeySaysWhereToPutIt) {
   test::StepHarness h("cdn.purge", dir.path(), dir / "state");
   h.ctx().mode = RunMode::execute;
   h.with() = {{"urls", server.url() + "/x"}, {"token_env", "RELMAN_T_UNSET_PURGE_KEY"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("RELMAN_T_UNSET_PURGE_KEY"), HasSubstr("0600"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("RELMAN_T_UNSET_PURGE_KEY"), HasSubstr("0600"))));
   EXPECT_EQ(server.requests().size(), 0u);
 }
 

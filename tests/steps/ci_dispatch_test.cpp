@@ -4,9 +4,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -132,7 +132,8 @@ TEST_F(CiDispatchTest, UnknownWorkflowIsExplained) {
 TEST_F(CiDispatchTest, RehearsalWritesTheOutboxInsteadOfGitHub) {
   test::StepHarness h("ci.dispatch", dir.path(), dir / "state");
   h.ctx().mode = RunMode::rehearse;
-  h.with() = {{"repo", "python/cpython"}, {"workflow", "build.yml"}, {"ref", "3.12"}, {"token_env", "RELMAN_T_UNSET_TOKEN"}};
+  h.with() = {
+      {"repo", "python/cpython"}, {"workflow", "build.yml"}, {"ref", "3.12"}, {"token_env", "RELMAN_T_UNSET_TOKEN"}};
   auto out = h.run();
   EXPECT_TRUE(out["run_id"].get<std::string>().starts_with("rehearsal:"));
   auto file = dir / "state" / "sandbox" / "outbox" / "step-1.json";

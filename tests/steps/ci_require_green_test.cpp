@@ -2,9 +2,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -12,9 +12,12 @@ namespace {
 using test::FakeServer;
 
 json green() {
-  return {{"status", {{"main", {{"state", "success"}, {"statuses", {{{"context", "buildbot"}, {"state", "success"}}}}}}}},
-          {"check_runs", {{"main", {{{"name", "tests"}, {"status", "completed"}, {"conclusion", "success"}},
-                                    {{"name", "lint"}, {"status", "completed"}, {"conclusion", "skipped"}}}}}}};
+  return {
+      {"status", {{"main", {{"state", "success"}, {"statuses", {{{"context", "buildbot"}, {"state", "success"}}}}}}}},
+      {"check_runs",
+       {{"main",
+         {{{"name", "tests"}, {"status", "completed"}, {"conclusion", "success"}},
+          {{"name", "lint"}, {"status", "completed"}, {"conclusion", "skipped"}}}}}}};
 }
 
 class CiRequireGreenTest : public ::testing::Test {
@@ -48,7 +51,8 @@ TEST_F(CiRequireGreenTest, RefusedTokenErrorDoesNotShowIt) {
   test::ScopedEnv token("RELMAN_T_GH", "ghp_wrong_token_value");
   auto hp = make(server);
   auto& h = *hp;
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("HTTP 401"), HasSubstr("RELMAN_T_GH"), Not(HasSubstr("ghp_wrong_token_value")))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("HTTP 401"), HasSubstr("RELMAN_T_GH"),
+                                                               Not(HasSubstr("ghp_wrong_token_value")))));
   EXPECT_TRUE(test::files_containing((dir / "state").string(), "ghp_wrong_token_value").empty());
 }
 
@@ -60,7 +64,9 @@ TEST_F(CiRequireGreenTest, ListsFailingAndPendingChecksByName) {
   FakeServer server(cfg);
   auto hp = make(server);
   auto& h = *hp;
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("buildbot/AMD64 Windows (failure)"), HasSubstr("Ubuntu (timed_out)"), HasSubstr("still running: docs (in_progress)"), Not(HasSubstr("tests")))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(
+                                    HasSubstr("buildbot/AMD64 Windows (failure)"), HasSubstr("Ubuntu (timed_out)"),
+                                    HasSubstr("still running: docs (in_progress)"), Not(HasSubstr("tests")))));
 }
 
 TEST_F(CiRequireGreenTest, NoResultsAtAllIsNotGreen) {
@@ -87,7 +93,8 @@ TEST_F(CiRequireGreenTest, ConnectionRefusedSaysSo) {
   auto port = test::unused_port();
   test::StepHarness h("ci.require_green", dir.path(), dir / "state");
   h.with() = {{"api", "http://127.0.0.1:" + std::to_string(port)}, {"repo", "o/r"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(Not(HasSubstr("step 'step'")), HasSubstr("Couldn't connect"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(Not(HasSubstr("step 'step'")), HasSubstr("Couldn't connect"))));
 }
 
 }  // namespace

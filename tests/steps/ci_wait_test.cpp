@@ -5,9 +5,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -18,7 +18,8 @@ using test::sha256_hex;
 json artifacts() {
   std::string exe = "MZ windows installer bytes";
   std::string pkg = "xar mac installer bytes";
-  std::string sums = sha256_hex(exe) + "  windows/python-3.12.1-amd64.exe\n" + sha256_hex(pkg) + "  macos/python-3.12.1-macos11.pkg\n";
+  std::string sums =
+      sha256_hex(exe) + "  windows/python-3.12.1-amd64.exe\n" + sha256_hex(pkg) + "  macos/python-3.12.1-macos11.pkg\n";
   return {{"windows", {{"python-3.12.1-amd64.exe", exe}}},
           {"macos", {{"python-3.12.1-macos11.pkg", pkg}}},
           {"SHA256SUMS", {{"SHA256SUMS", sums}}}};
@@ -73,11 +74,15 @@ TEST_F(CiWaitTest, WaitsDownloadsAndChecksArtifacts) {
 TEST_F(CiWaitTest, FailedRunNamesTheFailedJobs) {
   FakeServer server;
   auto run = start_run(server, {{"conclusion", "failure"},
-                                {"jobs", {{{"name", "build-windows"}, {"conclusion", "failure"}},
-                                          {{"name", "build-macos"}, {"conclusion", "success"}},
-                                          {{"name", "docs"}, {"conclusion", "cancelled"}}}}});
+                                {"jobs",
+                                 {{{"name", "build-windows"}, {"conclusion", "failure"}},
+                                  {{"name", "build-macos"}, {"conclusion", "success"}},
+                                  {{"name", "docs"}, {"conclusion", "cancelled"}}}}});
   auto hp = waiter(server, run);
-  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("finished with 'failure'"), HasSubstr("build-windows (failure)"), HasSubstr("docs (cancelled)"), Not(HasSubstr("build-macos")), HasSubstr("relman resume"))));
+  EXPECT_THAT([&] { hp->run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("finished with 'failure'"), HasSubstr("build-windows (failure)"),
+                                             HasSubstr("docs (cancelled)"), Not(HasSubstr("build-macos")),
+                                             HasSubstr("relman resume"))));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
 
@@ -98,8 +103,7 @@ TEST_F(CiWaitTest, AnArtifactEntryClimbingOutIsRefusedAndWritesNothingOutside) {
   arts["windows"]["../../escaped.txt"] = "written by a hostile zip";
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
-  EXPECT_THAT([&] { hp->run(); },
-              ThrowsMessage<StepError>(HasSubstr("unsafe path '../../escaped.txt'")));
+  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(HasSubstr("unsafe path '../../escaped.txt'")));
   EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir / "escaped.txt"));
   EXPECT_FALSE(std::filesystem::exists(hp->ctx().work_dir.parent_path() / "escaped.txt"));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
@@ -113,7 +117,10 @@ TEST_F(CiWaitTest, ChecksumsNamingAFileOutsideOrTwiceAreRefused) {
                                      "  ../../outside\n" + sha256_hex(exe) + "  windows/python-3.12.1-amd64.exe\n";
   auto run = start_run(server, {{"artifacts", arts}});
   auto hp = waiter(server, run);
-  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("is not a checksum list relman can trust"), HasSubstr("line 3: the name '../../outside' is outside the folder"), HasSubstr("line 4: 'windows/python-3.12.1-amd64.exe' is listed again"))));
+  EXPECT_THAT([&] { hp->run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("is not a checksum list relman can trust"),
+                                             HasSubstr("line 3: the name '../../outside' is outside the folder"),
+                                             HasSubstr("line 4: 'windows/python-3.12.1-amd64.exe' is listed again"))));
   EXPECT_FALSE(std::filesystem::exists(dir / "state" / "artifacts" / "installers"));
 }
 

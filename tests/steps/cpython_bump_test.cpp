@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include "core/errors.h"
 #include "support/matchers.h"
@@ -19,9 +19,9 @@ struct BumpRepo {
   std::filesystem::path repo = dir / "cpython";
   explicit BumpRepo(bool release_tools = false) {
     auto src = release_tools ? fixtures / "release-tools" : fixtures;
-    make_repo(repo, {{"Include/patchlevel.h",
-                      read_file(release_tools ? src / "patchlevel.h" : src / "Include/patchlevel.h")},
-                     {"README.rst", read_file(src / "README.rst")}});
+    make_repo(repo,
+              {{"Include/patchlevel.h", read_file(release_tools ? src / "patchlevel.h" : src / "Include/patchlevel.h")},
+               {"README.rst", read_file(src / "README.rst")}});
   }
   std::string patchlevel() const { return read_file(repo / "Include/patchlevel.h"); }
   std::string readme() const { return read_file(repo / "README.rst"); }
@@ -33,8 +33,8 @@ struct Case {
   std::string version;
   bool post;
   bool release_tools = false;
-  std::string pep = "";    // the `pep` parameter
-  std::string name = "";   // fixture name when not derived
+  std::string pep = "";   // the `pep` parameter
+  std::string name = "";  // fixture name when not derived
 };
 
 std::string fixture_name(const Case& c) {
@@ -66,24 +66,25 @@ TEST_P(CpythonBumpMatchesTooling, ByteForByte) {
   EXPECT_EQ(p.outputs, out);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Versions, CpythonBumpMatchesTooling,
-    ::testing::Values(Case{"3.13.0a1", false}, Case{"3.12.0b1", false}, Case{"3.12.0b2", false},
-                      Case{"3.12.0rc1", false}, Case{"3.12.0", false}, Case{"3.12.0", true}, Case{"3.12.1", true},
-                      Case{"3.13.0a0", false}, Case{"3.6.0b2", false}, Case{"3.11.3rc1", false},
-                      Case{"3.14.0a6", false, true, "745"}, Case{"3.14.0b1", false, true, "745"},
-                      Case{"3.14.0b2", false, true, "745"}, Case{"3.14.0rc2", false, true, "745"},
-                      Case{"3.14.0", false, true, "745"}, Case{"3.14.1rc1", false, true, "745"},
-                      Case{"3.15.1", false, true, "790"}, Case{"3.15.0a0", false, true, "790"},
-                      Case{"3.16.0a1", false, true, "", "rt-3.16.0a1-todo"}, Case{"3.14.2", true, true},
-                      Case{"3.14.0b2", true, true}, Case{"3.15.1", true, true}, Case{"3.15.0b1", true, true},
-                      Case{"3.16.0a1", true, true}),
-    [](const auto& info) {
-      std::string n = fixture_name(info.param);
-      for (auto& ch : n)
-        if (ch == '.' || ch == '-') ch = '_';
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Versions, CpythonBumpMatchesTooling,
+                         ::testing::Values(Case{"3.13.0a1", false}, Case{"3.12.0b1", false}, Case{"3.12.0b2", false},
+                                           Case{"3.12.0rc1", false}, Case{"3.12.0", false}, Case{"3.12.0", true},
+                                           Case{"3.12.1", true}, Case{"3.13.0a0", false}, Case{"3.6.0b2", false},
+                                           Case{"3.11.3rc1", false}, Case{"3.14.0a6", false, true, "745"},
+                                           Case{"3.14.0b1", false, true, "745"}, Case{"3.14.0b2", false, true, "745"},
+                                           Case{"3.14.0rc2", false, true, "745"}, Case{"3.14.0", false, true, "745"},
+                                           Case{"3.14.1rc1", false, true, "745"}, Case{"3.15.1", false, true, "790"},
+                                           Case{"3.15.0a0", false, true, "790"},
+                                           Case{"3.16.0a1", false, true, "", "rt-3.16.0a1-todo"},
+                                           Case{"3.14.2", true, true}, Case{"3.14.0b2", true, true},
+                                           Case{"3.15.1", true, true}, Case{"3.15.0b1", true, true},
+                                           Case{"3.16.0a1", true, true}),
+                         [](const auto& info) {
+                           std::string n = fixture_name(info.param);
+                           for (auto& ch : n)
+                             if (ch == '.' || ch == '-') ch = '_';
+                           return n;
+                         });
 
 TEST(CpythonBump, KeepsTheReadmesFinalNewline) {
   BumpRepo r;
@@ -143,7 +144,8 @@ TEST(CpythonBump, MissingMarkersNameTheFile) {
   BumpRepo r;
   write_file(r.repo / "Include/patchlevel.h", "#define PY_VERSION \"3.12.0\"\n");
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Include/patchlevel.h"), HasSubstr("--start constants--"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("Include/patchlevel.h"), HasSubstr("--start constants--"))));
   EXPECT_EQ(r.patchlevel(), "#define PY_VERSION \"3.12.0\"\n") << "nothing written on failure";
 }
 

@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include "core/errors.h"
 #include "support/matchers.h"
@@ -46,7 +46,8 @@ TEST(CpythonCheckMagic, AMismatchOnlyWarnsBeforeTheReleaseCandidates) {
 
 TEST(CpythonCheckMagic, MatchingNumbersPass) {
   MagicTree t;
-  write_file(t.repo / kExpected, "class Test:\n\n    def test_magic_number(self):\n        EXPECTED_MAGIC_NUMBER = 3603\n");
+  write_file(t.repo / kExpected,
+             "class Test:\n\n    def test_magic_number(self):\n        EXPECTED_MAGIC_NUMBER = 3603\n");
   StepHarness h("cpython.check_magic", t.repo, t.dir / "state", "3.14.0");
   json out = h.run();
   EXPECT_EQ(out["checked"], true);

@@ -12,9 +12,7 @@ namespace {
 struct Tree {
   TempDir dir;
   std::filesystem::path repo = dir / "cpython";
-  explicit Tree(const std::string& doc) {
-    make_repo(repo, {{"Doc/library/os.rst", doc}, {"README.rst", "x\n"}});
-  }
+  explicit Tree(const std::string& doc) { make_repo(repo, {{"Doc/library/os.rst", doc}, {"README.rst", "x\n"}}); }
 };
 
 const std::string kLeft = "Intro\n\n   .. versionchanged:: next\n      Added *flags*.\n";

@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include <gtest/gtest.h>
+#include "test_paths.h"
 
 #include "core/errors.h"
 #include "support/matchers.h"

@@ -22,9 +22,7 @@ namespace fs = std::filesystem;
 struct NewsRepo {
   TempDir dir;
   fs::path repo = dir / "cpython";
-  NewsRepo() {
-    make_repo(repo, news_fixture_tree());
-  }
+  NewsRepo() { make_repo(repo, news_fixture_tree()); }
 };
 
 std::string refusal(StepHarness& h) {

@@ -67,7 +67,8 @@ TEST(CpythonNewsMerge, AnUnknownRefSaysHowToCheck) {
   TaggedNews t;
   StepHarness h("cpython.news_merge", t.repo, t.dir / "state", "3.10.23");
   h.with()["ref"] = "v9.9.9";
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("cannot merge the news of 'v9.9.9'"), HasSubstr("rev-parse v9.9.9"))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("cannot merge the news of 'v9.9.9'"),
+                                                               HasSubstr("rev-parse v9.9.9"))));
 }
 
 TEST(CpythonNewsMerge, ABrokenFileInTheTagNamesItself) {
@@ -76,7 +77,8 @@ TEST(CpythonNewsMerge, ABrokenFileInTheTagNamesItself) {
   sh_ok("git add -A && git commit -qm broken && git tag -f v3.10.23rc1 >/dev/null 2>&1", t.repo);
   StepHarness h("cpython.news_merge", t.repo, t.dir / "state", "3.10.23");
   h.with()["ref"] = "v3.10.23rc1";
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("Error in Misc/NEWS.d/3.10.21.rst:3:\nNo 'section' specified.")));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(HasSubstr("Error in Misc/NEWS.d/3.10.21.rst:3:\nNo 'section' specified.")));
   EXPECT_FALSE(fs::exists(h.ctx().work_dir / "NEWS"));
 }
 

@@ -26,9 +26,7 @@ const std::string kOut = "Misc/NEWS.d/3.10.23.rst";
 struct NewsRepo {
   TempDir dir;
   fs::path repo = dir / "cpython";
-  NewsRepo() {
-    make_repo(repo, news_fixture_tree());
-  }
+  NewsRepo() { make_repo(repo, news_fixture_tree()); }
   std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
   std::string status() const { return git("status --porcelain"); }
 };
@@ -116,7 +114,10 @@ TEST(CpythonNewsRelease, FinishesAReleaseInterruptedBetweenTheFileAndTheDeletion
   r.git("checkout -- 'Misc/NEWS.d/next/IDLE'");
   StepHarness other("cpython.news_release", r.repo, r.dir / "state2", "3.10.23");
   EXPECT_EQ(other.probe().result, ProbeResult::unknown);
-  EXPECT_THAT([&] { release(other); }, ThrowsMessage<StepError>(AllOf(HasSubstr(kOut + " exists already and 1 entries are still in Misc/NEWS.d/next/"), HasSubstr("relman retry step"))));
+  EXPECT_THAT(
+      [&] { release(other); },
+      ThrowsMessage<StepError>(AllOf(HasSubstr(kOut + " exists already and 1 entries are still in Misc/NEWS.d/next/"),
+                                     HasSubstr("relman retry step"))));
 }
 
 TEST(CpythonNewsRelease, WithoutEntriesWritesTheNoChangesFile) {
@@ -136,7 +137,9 @@ TEST(CpythonNewsRelease, ABadEntryStopsBeforeAnythingChanges) {
   NewsRepo r;
   write_file(r.repo / "Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst", "Too low a number.\n");
   StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
-  EXPECT_THAT([&] { release(h); }, ThrowsMessage<StepError>(AllOf(HasSubstr("Invalid gh-issue number: '100' (must be >= 32426)"), HasSubstr("gh-issue-100.BaD001.rst"), HasSubstr("relman retry step"))));
+  EXPECT_THAT([&] { release(h); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("Invalid gh-issue number: '100' (must be >= 32426)"),
+                                             HasSubstr("gh-issue-100.BaD001.rst"), HasSubstr("relman retry step"))));
   EXPECT_FALSE(fs::exists(r.repo / kOut));
   EXPECT_EQ(r.status(), "?? Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-100.BaD001.rst\n");
 }
@@ -203,7 +206,8 @@ TEST(CpythonNewsRelease, PreferBlurbFailsWhenBlurbFailsWithEntriesLeft) {
   ScopedPath path(failing_blurb(r.dir / "bin").string() + ":{old}");
   StepHarness h("cpython.news_release", r.repo, r.dir / "state", "3.10.23");
   h.with()["prefer"] = "blurb";
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("failed (exit code 1)"), HasSubstr("prefer: native"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("failed (exit code 1)"), HasSubstr("prefer: native"))));
 }
 
 TEST(CpythonNewsRelease, PreferBlurbWithoutOneOnPathIsNative) {

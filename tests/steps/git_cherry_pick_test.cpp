@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -93,7 +93,8 @@ TEST(GitCherryPick, ConflictStopsThenResumeCommitsTheResolution) {
 
   StepHarness h("git.cherry_pick", r.repo, r.dir / "state");
   h.with()["commits"] = json({r.fixes[0], conflicting, r.fixes[1]});
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("b.txt"), HasSubstr("relman resume"), HasSubstr("git cherry-pick --abort"))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("b.txt"), HasSubstr("relman resume"),
+                                                               HasSubstr("git cherry-pick --abort"))));
   EXPECT_TRUE(std::filesystem::exists(r.repo / ".git/CHERRY_PICK_HEAD"));
   EXPECT_THAT(r.git("status --porcelain"), HasSubstr("UU b.txt"));
   EXPECT_EQ(h.ctx().checkpoint["in_progress"], conflicting);

@@ -2,10 +2,10 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -63,7 +63,8 @@ TEST(GitCommit, NothingToCommitSaysSo) {
   CommitRepo r;
   StepHarness h("git.commit", r.repo, r.dir / "state");
   h.with()["message"] = "Python 3.12.0";
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("nothing to commit"), HasSubstr("relman skip"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("nothing to commit"), HasSubstr("relman skip"))));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);
 }
 
@@ -104,7 +105,8 @@ TEST(GitCommit, SourceDateEpochFixesTheDates) {
   StepHarness h("git.commit", r.repo, r.dir / "state2");
   h.with()["message"] = "Python 3.12.0";
   h.run();
-  EXPECT_EQ(r.git("log -1 --format='%at %ad|%ct %cd' --date=raw"), "1700000000 1700000000 +0000|1700000000 1700000000 +0000\n");
+  EXPECT_EQ(r.git("log -1 --format='%at %ad|%ct %cd' --date=raw"),
+            "1700000000 1700000000 +0000|1700000000 1700000000 +0000\n");
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
 #include "support/upstream_clone.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -30,9 +30,10 @@ TEST(GitFetch, InARehearsalReadsTheSandboxMirrorOnly) {
   sh_ok("git clone -q --bare upstream.git sandbox/remotes/upstream.git", r.dir.path());
   const auto mirror = r.dir / "sandbox" / "remotes" / "upstream.git";
   r.backport();  // lands on the real upstream, not on the mirror
-  sh_ok("git -c user.name=M -c user.email=m@example.org commit-tree -m 'on the mirror' 3.12^{tree} -p 3.12 | "
-        "xargs git update-ref refs/heads/3.12",
-        mirror);
+  sh_ok(
+      "git -c user.name=M -c user.email=m@example.org commit-tree -m 'on the mirror' 3.12^{tree} -p 3.12 | "
+      "xargs git update-ref refs/heads/3.12",
+      mirror);
   const std::string mirrored = sh_ok("git rev-parse 3.12", mirror).substr(0, 40);
   StepHarness h("git.fetch", r.repo, r.dir / "state");
   h.ctx().sandbox.mirrors = r.dir / "sandbox" / "remotes";

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -15,10 +15,11 @@ struct MergeRepo {
   std::filesystem::path repo = dir / "r";
   MergeRepo() {
     make_repo(repo, {{"a.txt", "a\n"}, {"b.txt", "b\n"}});
-    sh_ok("git checkout -q -b 3.12 && echo rel > a.txt && git commit -q -am 'Python 3.12.0' && "
-          "git tag -a v3.12.0 -m 'Python 3.12.0' && git checkout -q main && echo dev > b.txt && "
-          "git commit -q -am 'dev work'",
-          repo);
+    sh_ok(
+        "git checkout -q -b 3.12 && echo rel > a.txt && git commit -q -am 'Python 3.12.0' && "
+        "git tag -a v3.12.0 -m 'Python 3.12.0' && git checkout -q main && echo dev > b.txt && "
+        "git commit -q -am 'dev work'",
+        repo);
   }
   std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }
 };

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -17,13 +17,12 @@ struct PushRepo {
   PushRepo() {
     make_repo(dir / "seed", {{"a.txt", "a\n"}});
     sh_ok("git clone -q --bare seed origin.git && git clone -q origin.git r", dir.path());
-    sh_ok("git config user.name 'Test Releaser' && git config user.email rm@example.org && "
-          "git commit -q --allow-empty -m 'Python 3.12.0' && git tag -a v3.12.0 -m 'Python 3.12.0'",
-          repo);
+    sh_ok(
+        "git config user.name 'Test Releaser' && git config user.email rm@example.org && "
+        "git commit -q --allow-empty -m 'Python 3.12.0' && git tag -a v3.12.0 -m 'Python 3.12.0'",
+        repo);
   }
-  std::string remote(const std::string& ref) const {
-    return sh_ok("git rev-parse " + ref, origin).substr(0, 40);
-  }
+  std::string remote(const std::string& ref) const { return sh_ok("git rev-parse " + ref, origin).substr(0, 40); }
   std::string local(const std::string& ref) const { return sh_ok("git rev-parse " + ref, repo).substr(0, 40); }
 };
 
@@ -42,7 +41,8 @@ TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
   EXPECT_EQ(out["updated"], json({"refs/heads/main " + old_main + ".." + r.local("main"),
                                   "refs/tags/v3.12.0 " + std::string(40, '0') + ".." + r.local("refs/tags/v3.12.0")}));
   std::string log = h.log();
-  EXPECT_THAT(log, HasSubstr(old_main.substr(0, 10) + ".." + r.local("main").substr(0, 10) + "  refs/heads/main -> refs/heads/main"))
+  EXPECT_THAT(log, HasSubstr(old_main.substr(0, 10) + ".." + r.local("main").substr(0, 10) +
+                             "  refs/heads/main -> refs/heads/main"))
       << log;
   EXPECT_THAT(log, HasSubstr("[new tag]")) << log;
   // Crash after the push, before the journal: probe says done, same outputs.
@@ -62,15 +62,19 @@ TEST(GitPush, PushesBranchAndTagAndReportsThemFirst) {
 TEST(GitPush, NonFastForwardIsRejectedPerRefAndNothingPushed) {
   PushRepo r;
   // Someone else pushed to main meanwhile.
-  sh_ok("git clone -q origin.git other && cd other && git -c user.name=O -c user.email=o@example.org commit -q "
-        "--allow-empty -m theirs && git push -q origin main",
-        r.dir.path());
+  sh_ok(
+      "git clone -q origin.git other && cd other && git -c user.name=O -c user.email=o@example.org commit -q "
+      "--allow-empty -m theirs && git push -q origin main",
+      r.dir.path());
   std::string theirs = r.remote("main");
   StepHarness h("git.push", r.repo, r.dir / "state");
   h.ctx().mode = RunMode::execute;  // a rehearsal pushes only to sandbox mirrors
   h.with()["refs"] = json({"main"});
   h.with()["tags"] = json({"v3.12.0"});
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("refs/heads/main: non-fast-forward"), HasSubstr("git fetch origin && git merge origin/BRANCH"), Not(HasSubstr("pull --rebase")), HasSubstr("Nothing was pushed"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("refs/heads/main: non-fast-forward"),
+                                             HasSubstr("git fetch origin && git merge origin/BRANCH"),
+                                             Not(HasSubstr("pull --rebase")), HasSubstr("Nothing was pushed"))));
   EXPECT_EQ(r.remote("main"), theirs);
   EXPECT_NE(sh(("git rev-parse -q --verify refs/tags/v3.12.0"), r.origin).exit_code, 0);
   EXPECT_THAT(h.log(), HasSubstr("[rejected]"));
@@ -129,11 +133,14 @@ TEST(GitPush, InARehearsalOnlyTheMappedSandboxMirrorIsReached) {
 TEST(GitPush, InARehearsalARemoteWithoutAMirrorIsRefused) {
   PushRepo r;
   const std::string before = sh_ok("git for-each-ref", r.origin);
-  for (const std::string& name : std::vector<std::string>{"origin", r.origin.string(), "ssh://git@example.invalid/r.git"}) {
+  for (const std::string& name :
+       std::vector<std::string>{"origin", r.origin.string(), "ssh://git@example.invalid/r.git"}) {
     StepHarness h("git.push", r.repo, r.dir / "state");
     h.with()["remote"] = name;
     h.with()["tags"] = json({"v3.12.0"});
-    EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no sandbox mirror for the remote '" + name + "'"), HasSubstr("Nothing was pushed"))));
+    EXPECT_THAT([&] { h.run(); },
+                ThrowsMessage<StepError>(AllOf(HasSubstr("no sandbox mirror for the remote '" + name + "'"),
+                                               HasSubstr("Nothing was pushed"))));
   }
   EXPECT_EQ(sh_ok("git for-each-ref", r.origin), before);
 }

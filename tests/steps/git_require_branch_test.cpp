@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -26,7 +26,8 @@ TEST(GitRequireBranch, WrongBranchAndDetachedHead) {
   make_repo(repo, {{"a.txt", "a\n"}});
   StepHarness h("git.require_branch", repo, dir / "state");
   h.with()["name"] = "3.12";
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("on branch 'main'"), HasSubstr("git switch 3.12"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("on branch 'main'"), HasSubstr("git switch 3.12"))));
   sh_ok("git checkout -q --detach", repo);
   EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("HEAD is detached")));
   EXPECT_EQ(h.probe().result, ProbeResult::not_done);

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -28,7 +28,10 @@ TEST(GitRequireClean, ListsStagedUnstagedAndUntracked) {
   std::filesystem::remove(repo / "c.txt");
   write_file(repo / "sub/new.txt", "untracked\n");
   StepHarness h("git.require_clean", repo, dir / "state");
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("a.txt: staged: modified"), HasSubstr("b.txt: not staged: modified"), HasSubstr("c.txt: not staged: deleted"), HasSubstr("sub/new.txt: untracked"), HasSubstr("git stash -u"))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(
+                                    HasSubstr("a.txt: staged: modified"), HasSubstr("b.txt: not staged: modified"),
+                                    HasSubstr("c.txt: not staged: deleted"), HasSubstr("sub/new.txt: untracked"),
+                                    HasSubstr("git stash -u"))));
   auto p = h.probe();
   EXPECT_EQ(p.result, ProbeResult::not_done);
   EXPECT_THAT(p.detail, HasSubstr("b.txt"));

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -15,7 +15,8 @@ TEST(GitRequireRecent, AnOldCheckoutStopsWithWhatToDo) {
   sh_ok("GIT_COMMITTER_DATE='2020-01-01T00:00:00Z' git commit -q --allow-empty -m old", dir / "r");
   StepHarness h("git.require_recent", dir / "r", dir / "state");
   h.ctx().mode = RunMode::execute;
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("more than 1 day(s)"), HasSubstr("git pull --ff-only"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("more than 1 day(s)"), HasSubstr("git pull --ff-only"))));
   h.with()["max_age_days"] = "36500";  // as a var expands: a string
   json out = h.run();
   EXPECT_GT(out["age_seconds"].get<long long>(), 86400LL * 365);

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
 #include "support/upstream_clone.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {
@@ -19,7 +19,8 @@ TEST(GitRequireSynced, PassesWhenEqualAndSaysHowToCatchUpOtherwise) {
 
   // Behind: a backport landed upstream.
   r.backport();
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("is behind upstream/3.12"), HasSubstr("git merge --ff-only upstream/3.12"))));
+  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("is behind upstream/3.12"),
+                                                               HasSubstr("git merge --ff-only upstream/3.12"))));
   r.git("merge -q --ff-only upstream/3.12");
   EXPECT_NO_THROW(h.run());
 

@@ -4,10 +4,10 @@
 #include "core/errors.h"
 #include "support/gpg_home.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -110,7 +110,8 @@ TEST(GitTag, NoSecretKeySaysHowToMakeOneThenRetrySucceeds) {
   test::make_repo(dir / "repo", {{"README", "hello\n"}});
   StepHarness h("git.tag", dir / "repo", dir / "state");
   h.with() = {{"name", "v1"}, {"sign", true}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"), HasSubstr("--quick-gen-key"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"), HasSubstr("--quick-gen-key"))));
   gpg.add_key();
   EXPECT_EQ(h.run()["signed"], true);
   EXPECT_EQ(sh("git tag -v v1", dir / "repo").exit_code, 0);
@@ -163,7 +164,8 @@ TEST(GitTag, ExistingTagOnSameCommitIsDoneOnOtherCommitIsAnError) {
   // The tag moved by hand to another commit: the step names both.
   sh_ok("git commit -q --allow-empty -m second && git tag -f -a -m moved v1", dir / "repo");
   std::string second = head(dir / "repo");
-  EXPECT_THAT([&] { h.probe(); }, ThrowsMessage<StepError>(AllOf(HasSubstr(first), HasSubstr(second), HasSubstr("git tag -d v1"))));
+  EXPECT_THAT([&] { h.probe(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr(first), HasSubstr(second), HasSubstr("git tag -d v1"))));
   StepHarness fresh("git.tag", dir / "repo", dir / "state2");
   fresh.with() = {{"name", "v1"}, {"ref", "HEAD~1"}};
   EXPECT_THROW(fresh.run(), StepError);

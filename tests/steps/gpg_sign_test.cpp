@@ -3,10 +3,10 @@
 
 #include "core/errors.h"
 #include "support/gpg_home.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -71,13 +71,15 @@ TEST(GpgSign, ProbeWantsTheRightKey) {
   EXPECT_EQ(p.result, ProbeResult::not_done);
   EXPECT_THAT(p.detail, HasSubstr(a)) << p.detail;
   EXPECT_EQ(f.h.run()["key"], b);
-  EXPECT_THAT(sh("gpg --status-fd 1 --verify Python-3.12.0.tgz.asc Python-3.12.0.tgz", f.art).out, HasSubstr("VALIDSIG " + b));
+  EXPECT_THAT(sh("gpg --status-fd 1 --verify Python-3.12.0.tgz.asc Python-3.12.0.tgz", f.art).out,
+              HasSubstr("VALIDSIG " + b));
 }
 
 TEST(GpgSign, NoSecretKeyThenResumeAfterCreatingOne) {
   GpgHome gpg;
   Fixture f;
-  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"), HasSubstr("--quick-gen-key"), HasSubstr("`key`"))));
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("no secret key"),
+                                                                 HasSubstr("--quick-gen-key"), HasSubstr("`key`"))));
   EXPECT_FALSE(std::filesystem::exists(f.art / "Python-3.12.0.tgz.asc"));
   std::string fpr = gpg.add_key();
   EXPECT_EQ(f.h.run()["key"], fpr);

@@ -2,10 +2,10 @@
 
 #include "core/errors.h"
 #include "support/gpg_home.h"
+#include "support/matchers.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -26,9 +26,10 @@ struct Signed {
   Signed() {
     test::write_file(art / "Python-3.12.0.tgz", "tgz bytes\n");
     test::write_file(art / "Python-3.12.0.tar.xz", "xz bytes\n");
-    sh_ok("for f in Python-3.12.0.tgz Python-3.12.0.tar.xz; do gpg --batch -q --armor --detach-sign $f; done && "
-          "sha256sum Python-3.12.0.tgz Python-3.12.0.tar.xz > SHA256SUMS",
-          art);
+    sh_ok(
+        "for f in Python-3.12.0.tgz Python-3.12.0.tar.xz; do gpg --batch -q --armor --detach-sign $f; done && "
+        "sha256sum Python-3.12.0.tgz Python-3.12.0.tar.xz > SHA256SUMS",
+        art);
     h.with() = {{"files", {"Python-3.12.0.tgz", "Python-3.12.0.tar.xz"}}};
   }
   std::string failure() {
@@ -108,7 +109,8 @@ TEST(GpgVerify, WrongSignerAndUnknownKey) {
   }
   StepHarness h("gpg.verify", d / "repo", d / "state");
   h.with() = {{"files", (d / "f").string()}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("not in the keyring"), HasSubstr("gpg --import"))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("not in the keyring"), HasSubstr("gpg --import"))));
 }
 
 }  // namespace

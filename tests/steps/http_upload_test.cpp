@@ -5,9 +5,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -84,7 +84,9 @@ TEST_F(HttpUploadTest, CutOffUploadIsRetriedWithinTheStep) {
 TEST_F(HttpUploadTest, CutOffUploadLeavesNothingLookingDoneThenResumes) {
   FakeServer server(json{{"faults", {{{"method", "PUT"}, {"path", "/upload/"}, {"action", "cut"}, {"times", -1}}}}});
   auto hp = make(server.url() + "/upload/3.12.1/");
-  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("upload of Python-3.12.1.tgz failed"), HasSubstr("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz"))));
+  EXPECT_THAT([&] { hp->run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("upload of Python-3.12.1.tgz failed"),
+                                             HasSubstr("PUT " + server.url() + "/upload/3.12.1/Python-3.12.1.tgz"))));
   // The server kept half a file, as a naive server does: it is not "done".
   auto partial = server.uploads()["/upload/3.12.1/Python-3.12.1.tgz"]["size"].get<size_t>();
   EXPECT_GT(partial, 0u);
@@ -97,9 +99,12 @@ TEST_F(HttpUploadTest, CutOffUploadLeavesNothingLookingDoneThenResumes) {
 }
 
 TEST_F(HttpUploadTest, WrongChecksumOnReadBackFails) {
-  FakeServer server(json{{"faults", {{{"method", "GET"}, {"path", "/upload/3.12.1/Python"}, {"action", "corrupt"}, {"times", -1}}}}});
+  FakeServer server(
+      json{{"faults", {{{"method", "GET"}, {"path", "/upload/3.12.1/Python"}, {"action", "corrupt"}, {"times", -1}}}}});
   auto hp = make(server.url() + "/upload/3.12.1/");
-  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("reads back as " + std::to_string(tgz.size()) + " bytes"), HasSubstr(test::sha256_hex(tgz)))));
+  EXPECT_THAT([&] { hp->run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("reads back as " + std::to_string(tgz.size()) + " bytes"),
+                                             HasSubstr(test::sha256_hex(tgz)))));
   EXPECT_EQ(hp->probe().result, ProbeResult::not_done);
   server.configure({{"faults", json::array()}});
   EXPECT_NO_THROW(hp->run());
@@ -115,7 +120,8 @@ TEST_F(HttpUploadTest, RehearsalCopiesIntoTheSandbox) {
   auto hp = make("https://www.python.org/ftp/python/3.12.1/");
   hp->ctx().mode = RunMode::rehearse;
   auto out = hp->run();
-  auto copy = dir / "state" / "sandbox" / "uploads" / "www.python.org" / "ftp" / "python" / "3.12.1" / "Python-3.12.1.tgz";
+  auto copy =
+      dir / "state" / "sandbox" / "uploads" / "www.python.org" / "ftp" / "python" / "3.12.1" / "Python-3.12.1.tgz";
   ASSERT_TRUE(std::filesystem::exists(copy));
   EXPECT_EQ(test::read_file(copy), tgz);
   EXPECT_EQ(out["urls"][0], "https://www.python.org/ftp/python/3.12.1/Python-3.12.1.tgz");
@@ -141,8 +147,12 @@ TEST_F(HttpUploadTest, AReadBackAnnouncingTenGiBEndsAtOnce) {
 // deadline a file of that size is given, and says so.
 TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
   FakeServer server(json({{"faults",
-                                 {{{"method", "GET"}, {"path", "/upload/3.12.1/SHA256SUMS"}, {"action", "trickle"},
-                                   {"length", 5}, {"rate", 1}, {"times", -1}}}}}));
+                           {{{"method", "GET"},
+                             {"path", "/upload/3.12.1/SHA256SUMS"},
+                             {"action", "trickle"},
+                             {"length", 5},
+                             {"rate", 1},
+                             {"times", -1}}}}}));
   test::ScopedEnv timeout("RELMAN_HTTP_TIMEOUT_MS", "1000");
   test::ScopedEnv deadline("RELMAN_HTTP_DEADLINE_MS", "1500");
   auto hp = make(server.url() + "/upload/3.12.1/");
@@ -156,16 +166,20 @@ TEST_F(HttpUploadTest, ATrickledReadBackEndsAtItsDeadline) {
 // redirect from it to another machine is refused.
 TEST_F(HttpUploadTest, InARehearsalARedirectOffTheMachineIsRefused) {
   FakeServer server(json({{"faults",
-                                 {{{"path", "/upload/"}, {"status", 307},
-                                   {"headers", {{"Location", "http://192.0.2.7:9/elsewhere"}}}, {"times", -1}}}}}));
+                           {{{"path", "/upload/"},
+                             {"status", 307},
+                             {"headers", {{"Location", "http://192.0.2.7:9/elsewhere"}}},
+                             {"times", -1}}}}}));
   auto hp = make(server.url() + "/upload/3.12.1/");
   hp->ctx().mode = RunMode::rehearse;
-  EXPECT_THAT([&] { hp->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("192.0.2.7"), HasSubstr("only to loopback"))));
+  EXPECT_THAT([&] { hp->run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("192.0.2.7"), HasSubstr("only to loopback"))));
 }
 
 // A rehearsal maps an upload URL to uploads/<host>/<path>, and nowhere else.
 TEST_F(HttpUploadTest, InARehearsalAnUploadNeverLandsOutsideTheUploadsDirectory) {
-  for (const std::string url : {"https://../ftp/", "https://%2e%2e/ftp/", "https://www.python.org/a/%2e%2e/%2e%2e/x/"}) {
+  for (const std::string url :
+       {"https://../ftp/", "https://%2e%2e/ftp/", "https://www.python.org/a/%2e%2e/%2e%2e/x/"}) {
     auto hp = make(url);
     hp->ctx().mode = RunMode::rehearse;
     EXPECT_THROW(hp->run(), StepError) << url;

@@ -5,9 +5,9 @@
 
 #include "core/errors.h"
 #include "support/http_server.h"
+#include "support/matchers.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman {
 namespace {
@@ -32,7 +32,9 @@ TEST_F(BlockersTest, ListsOpenReleaseBlockersOnly) {
   FakeServer server(issues());
   test::StepHarness h("issues.require_no_blockers", dir.path(), dir / "state", "3.13.0b2");
   h.with() = {{"api", server.url()}, {"repo", "python/cpython"}};
-  EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("#101 Crash in the parser"), Not(HasSubstr("#102")), Not(HasSubstr("#103")), Not(HasSubstr("#104")))));
+  EXPECT_THAT([&] { h.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("#101 Crash in the parser"), Not(HasSubstr("#102")),
+                                             Not(HasSubstr("#103")), Not(HasSubstr("#104")))));
 }
 
 TEST_F(BlockersTest, CandidatesAlsoCheckDeferredBlockers) {

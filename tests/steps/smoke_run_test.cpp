@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "support/matchers.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
-#include "support/matchers.h"
 
 namespace relman::test {
 namespace {

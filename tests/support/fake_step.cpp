@@ -101,10 +101,14 @@ class Fake : public StepKind {
     append_line(w.dir / "arrivals.log", id);
     Act act = arrival < static_cast<int>(script.misbehave.size()) ? script.misbehave[arrival] : Act::succeed;
     switch (act) {
-      case Act::fail: throw StepError(fmt::format("{} failed as scripted", id));
-      case Act::uncertain_before: throw UncertainError(fmt::format("{}: cut off before sending", id));
-      case Act::crash_before_effect: ::_exit(77);
-      default: break;
+      case Act::fail:
+        throw StepError(fmt::format("{} failed as scripted", id));
+      case Act::uncertain_before:
+        throw UncertainError(fmt::format("{}: cut off before sending", id));
+      case Act::crash_before_effect:
+        ::_exit(77);
+      default:
+        break;
     }
     append_line(w.dir / "effects.log", id);
     if (act == Act::crash_after_effect) ::_exit(77);

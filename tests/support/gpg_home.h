@@ -36,8 +36,7 @@ class GpgHome {
 
   // Generates an ed25519 signing key (no expiry) and returns its fingerprint.
   // An empty passphrase makes an unprotected key.
-  std::string add_key(const std::string& uid = "Test Releaser <rm@example.org>",
-                      const std::string& passphrase = "");
+  std::string add_key(const std::string& uid = "Test Releaser <rm@example.org>", const std::string& passphrase = "");
 
  private:
   TempDir dir_;

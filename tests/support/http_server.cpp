@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include "support/http_server.h"
+#include "test_paths.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include "support/pty.h"
+#include "test_paths.h"
 
 #include <poll.h>
 #include <pty.h>

@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include "support/sample_project.h"
+#include "test_paths.h"
 
 #include <stdexcept>
 

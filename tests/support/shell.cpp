@@ -1,5 +1,5 @@
-#include "test_paths.h"
 #include "support/shell.h"
+#include "test_paths.h"
 
 #include <stdexcept>
 
@@ -19,7 +19,8 @@ std::string quote(const std::string& s) {
 
 Ran sh(const std::string& command, const std::filesystem::path& cwd) {
   TempDir io;
-  std::string full = "(" + command + ") >" + quote((io / "out").string()) + " 2>" + quote((io / "err").string()) + " </dev/null";
+  std::string full =
+      "(" + command + ") >" + quote((io / "out").string()) + " 2>" + quote((io / "err").string()) + " </dev/null";
   process::Spec spec;
   spec.argv = {"/bin/sh", "-c", full};
   spec.cwd = cwd;
@@ -49,9 +50,10 @@ Ran relman(const std::vector<std::string>& args, const std::filesystem::path& cw
 
 void make_repo(const std::filesystem::path& dir, const std::map<std::string, std::string>& files) {
   std::filesystem::create_directories(dir);
-  sh_ok("git init -q -b main . && git config user.name 'Test Releaser' && git config user.email rm@example.org "
-        "&& git config commit.gpgsign false",
-        dir);
+  sh_ok(
+      "git init -q -b main . && git config user.name 'Test Releaser' && git config user.email rm@example.org "
+      "&& git config commit.gpgsign false",
+      dir);
   for (const auto& [path, content] : files) write_file(dir / path, content);
   sh_ok("git add -A && git commit -q -m 'Initial commit'", dir);
 }

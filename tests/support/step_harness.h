@@ -15,8 +15,8 @@ namespace relman::test {
 class StepHarness {
  public:
   // `kind` is a registered name ("git.tag"); `state_dir` is created.
-  StepHarness(const std::string& kind, const std::filesystem::path& repo,
-              const std::filesystem::path& state_dir, const std::string& version = "3.12.0");
+  StepHarness(const std::string& kind, const std::filesystem::path& repo, const std::filesystem::path& state_dir,
+              const std::string& version = "3.12.0");
 
   StepContext& ctx() { return ctx_; }
   json& with() { return ctx_.with; }

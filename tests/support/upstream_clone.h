@@ -18,14 +18,16 @@ struct UpstreamClone {
   std::filesystem::path repo = dir / "r";
   UpstreamClone() {
     make_repo(dir / "seed", {{"a.txt", "a\n"}});
-    sh_ok("git -C seed branch 3.12 && git clone -q --bare seed upstream.git && "
-          "git clone -q -o upstream -b 3.12 upstream.git r && git clone -q -b 3.12 upstream.git other",
-          dir.path());
+    sh_ok(
+        "git -C seed branch 3.12 && git clone -q --bare seed upstream.git && "
+        "git clone -q -o upstream -b 3.12 upstream.git r && git clone -q -b 3.12 upstream.git other",
+        dir.path());
   }
   std::string backport() {
-    sh_ok("git -c user.name=B -c user.email=b@example.org commit -q --allow-empty -m 'gh-1: a backport' && "
-          "git push -q origin 3.12",
-          dir / "other");
+    sh_ok(
+        "git -c user.name=B -c user.email=b@example.org commit -q --allow-empty -m 'gh-1: a backport' && "
+        "git push -q origin 3.12",
+        dir / "other");
     return sh_ok("git rev-parse HEAD", dir / "other").substr(0, 40);
   }
   std::string git(const std::string& args) const { return sh_ok("git " + args, repo); }

@@ -135,7 +135,8 @@ TEST(NextFilename, DateIssueAndNonce) {
 TEST(NextFile, HoldsExactlyOneEntryAndNoMetadataOfItsPath) {
   const std::string path = "Misc/NEWS.d/next/Library/2017-05-04-12-24-06.gh-issue-40000.Yl4gI2.rst";
   EXPECT_THROW(load_next("One.\n..\nTwo.\n", path), NewsError);
-  EXPECT_THAT([&] { load_next(".. section: Library\nText.\n", path); }, ThrowsMessage<NewsError>(HasSubstr("Blurb metadata sets 'section' twice!")));
+  EXPECT_THAT([&] { load_next(".. section: Library\nText.\n", path); },
+              ThrowsMessage<NewsError>(HasSubstr("Blurb metadata sets 'section' twice!")));
   // A gh-issue number below blurb's lowest in the path is refused too.
   EXPECT_THROW(load_next("Text.\n", "Misc/NEWS.d/next/Library/2017-05-04-12-24-06.gh-issue-1.abc.rst"), NewsError);
 }

@@ -77,14 +77,18 @@ TEST(NewsGolden, ReleaseWithoutEntriesMatchesBlurbAndStillMerges) {
 TEST(NewsGolden, ReleaseRefusesAnExistingReleaseFile) {
   TreeCopy t;
   t.apply(plan_release(t.tree(), "3.10.23", kDate));
-  EXPECT_THAT([&] { plan_release(t.tree(), "3.10.23", kDate); }, ThrowsMessage<NewsError>(HasSubstr("Misc/NEWS.d/3.10.23.rst exists already")));
+  EXPECT_THAT([&] { plan_release(t.tree(), "3.10.23", kDate); },
+              ThrowsMessage<NewsError>(HasSubstr("Misc/NEWS.d/3.10.23.rst exists already")));
 }
 
 TEST(NewsGolden, ABadEntryNamesItsFileAndLine) {
   TreeCopy t;
   test::write_file(t.dir / "Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-158900.BaD001.rst",
                    "gh-158900: the body may not start with the issue.\n");
-  EXPECT_THAT([&] { plan_release(t.tree(), "3.10.23", kDate); }, ThrowsMessage<NewsError>(AllOf(HasSubstr("Error in Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-158900.BaD001.rst:1:"), HasSubstr("Blurb 'body' can't start with 'gh-'!"))));
+  EXPECT_THAT([&] { plan_release(t.tree(), "3.10.23", kDate); },
+              ThrowsMessage<NewsError>(AllOf(
+                  HasSubstr("Error in Misc/NEWS.d/next/Library/2026-10-20-00-00-00.gh-issue-158900.BaD001.rst:1:"),
+                  HasSubstr("Blurb 'body' can't start with 'gh-'!"))));
 }
 
 TEST(NewsGolden, MergeRefusesATreeWithoutNews) {
