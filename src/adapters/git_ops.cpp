@@ -152,13 +152,80 @@ std::optional<Upstream> upstream(git_repository* repo, const std::string& branch
   return Upstream{remote.str(), merge.str()};
 }
 
-void checkout_safe(git_repository* repo, git_commit* commit) {
+namespace {
+
+// The blob `path` has in `tree`; nullopt when the tree has no file there.
+std::optional<git_oid> blob_at(git_tree* tree, const std::string& path) {
+  git_tree_entry* raw = nullptr;
+  if (git_tree_entry_bypath(&raw, tree, path.c_str()) != 0) return std::nullopt;
+  TreeEntry entry(raw);
+  if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) return std::nullopt;
+  return *git_tree_entry_id(entry.get());
+}
+
+bool same(const std::optional<git_oid>& a, const std::optional<git_oid>& b) {
+  if (!a || !b) return !a && !b;
+  return git_oid_equal(&*a, &*b) != 0;
+}
+
+// Whether every difference between HEAD and the index or the work tree is
+// a file of `target` already in place: what a killed checkout leaves.
+bool only_target_content(git_repository* repo, git_commit* target) {
+  const char* workdir = git_repository_workdir(repo);
+  if (!workdir) return false;
+  git_tree* raw_target = nullptr;
+  if (git_commit_tree(&raw_target, target) != 0) return false;
+  Tree target_tree(raw_target);
+  Commit head = head_commit(repo);
+  git_tree* raw_head = nullptr;
+  if (git_commit_tree(&raw_head, head.get()) != 0) return false;
+  Tree head_tree(raw_head);
+
+  git_status_options opts;
+  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+  git_status_list* raw_list = nullptr;
+  if (git_status_list_new(&raw_list, repo, &opts) != 0) return false;
+  StatusList list(raw_list);
+  Index index = repository_index(repo);
+  const size_t n = git_status_list_entrycount(list.get());
+  for (size_t i = 0; i < n; ++i) {
+    const git_status_entry* e = git_status_byindex(list.get(), i);
+    const git_diff_delta* d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+    if (!d) continue;
+    const std::string path = d->new_file.path ? d->new_file.path : d->old_file.path;
+    const auto want = blob_at(target_tree.get(), path);
+    // The work tree's file, as git would hash it.
+    std::optional<git_oid> have;
+    const std::string full = std::string(workdir) + path;
+    git_oid oid;
+    if (git_odb_hashfile(&oid, full.c_str(), GIT_OBJECT_BLOB) == 0) have = oid;
+    if (!same(have, want)) return false;
+    // A staged entry is HEAD's (the index not yet written) or the target's.
+    std::optional<git_oid> staged;
+    if (const git_index_entry* ie = git_index_get_bypath(index.get(), path.c_str(), 0)) staged = ie->id;
+    if (!same(staged, blob_at(head_tree.get(), path)) && !same(staged, want)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool checkout_safe(git_repository* repo, git_commit* commit) {
   git_checkout_options opts;
   git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
   opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+  if (git_checkout_tree(repo, reinterpret_cast<git_object*>(commit), &opts) == 0) return false;
+  const git_error* e = git_error_last();
+  const std::string refused = e && e->message ? e->message : "conflicts prevent checkout";
+  if (!only_target_content(repo, commit))
+    throw std::runtime_error("cannot check out " + oid_str(*git_commit_id(commit)) +
+                             " (local changes would be overwritten: commit or stash them first): " + refused);
+  opts.checkout_strategy = GIT_CHECKOUT_FORCE;
   check(git_checkout_tree(repo, reinterpret_cast<git_object*>(commit), &opts),
-        "cannot check out " + oid_str(*git_commit_id(commit)) +
-            " (local changes would be overwritten: commit or stash them first)");
+        "cannot finish the interrupted checkout of " + oid_str(*git_commit_id(commit)));
+  return true;
 }
 
 std::string summary(git_commit* commit) {

@@ -60,7 +60,15 @@ std::optional<Upstream> upstream(git_repository* repo, const std::string& branch
 
 // Checks out `commit`'s tree without overwriting local changes (git's safe
 // mode: a conflicting local modification is an error, not lost).
-void checkout_safe(git_repository* repo, git_commit* commit);
+//
+// A checkout killed half-way leaves some files of `commit` in the work tree
+// while HEAD and the index still say the old commit; a second safe checkout
+// then refuses them as local changes. When every file that differs from
+// HEAD already holds what `commit` has there (and every staged entry is
+// HEAD's or `commit`'s), nothing can be lost: the checkout is finished by
+// force, and true is returned so the caller can say so. Any other change
+// is the user's, and stays an error.
+bool checkout_safe(git_repository* repo, git_commit* commit);
 
 // The first line of a commit's message.
 std::string summary(git_commit* commit);

@@ -57,7 +57,8 @@ class GitBranch : public StepKind {
       ctx.log->line(fmt::format("created branch {} at {}", name, sha));
     }
     try {
-      git::checkout_safe(repo.get(), start.get());
+      if (git::checkout_safe(repo.get(), start.get()))
+        ctx.log->line("finished a checkout an earlier relman began: every changed file already held " + name + "'s");
     } catch (const std::exception& e) {
       throw StepError(fmt::format("{}; then: relman resume", e.what()));
     }

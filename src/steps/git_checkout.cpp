@@ -35,7 +35,8 @@ class GitCheckout : public StepKind {
     git::Reference branch(raw);
     git::Commit target = git::resolve_commit(repo.get(), "refs/heads/" + name);
     try {
-      git::checkout_safe(repo.get(), target.get());
+      if (git::checkout_safe(repo.get(), target.get()))
+        ctx.log->line("finished a checkout an earlier relman began: every changed file already held " + name + "'s");
     } catch (const std::exception& e) {
       throw StepError(
           fmt::format("cannot switch to {}: {}; commit or stash the changes, then: relman resume", name, e.what()));

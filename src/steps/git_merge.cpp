@@ -86,7 +86,8 @@ class GitMerge : public StepKind {
       return {{"commit", git::oid_str(*head_id)}};
     }
     if (ctx.flag("ff", false) && git::is_ancestor(repo.get(), *head_id, *their_id)) {
-      git::checkout_safe(repo.get(), theirs.get());
+      if (git::checkout_safe(repo.get(), theirs.get()))
+        ctx.log->line("finished a checkout an earlier relman began: every changed file already held " + ref + "'s");
       git_reference* raw = nullptr;
       git::check(git_reference_create(&raw, repo.get(), ("refs/heads/" + *branch).c_str(), their_id, 1,
                                       ("merge " + ref + ": Fast-forward").c_str()),
