@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 pkgs=(
-  build-essential cmake pkg-config git gnupg ccache python3 xz-utils clang clang-tidy zsh fish
+  build-essential cmake pkg-config git gnupg ccache python3 xz-utils clang clang-tidy clang-format zsh fish
   libgit2-dev libcurl4-openssl-dev libgpgme-dev libyaml-cpp-dev
   libarchive-dev liblzma-dev libssl-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libfmt-dev nlohmann-json3-dev

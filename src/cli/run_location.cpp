@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -117,7 +118,17 @@ fs::path new_run_dir(const Options& o, const fs::path& repo, const Version& vers
   return git_dir / "relman" / run_name(version, mode);
 }
 
-fs::path find_run(const Options& o) {
+namespace {
+
+bool finished(const fs::path& dir) {
+  try {
+    return read_run(dir, false).state.finished;
+  } catch (const std::exception&) {
+    return false;  // unreadable: not known to be over, so it is not passed over
+  }
+}
+
+fs::path locate_run(const Options& o, bool tell) {
   if (!o.state_dir.empty()) return normal(o.state_dir);
   if (auto env = env_state_dir(); !env.empty()) return normal(env);
   auto cwd = fs::current_path();
@@ -141,15 +152,34 @@ fs::path find_run(const Options& o) {
     throw UsageError(fmt::format("there is no run in {}", home.string()),
                      "start one with `relman rehearse VERSION` (or `relman start VERSION --execute`), or pass "
                      "--state-dir DIR for a run kept elsewhere");
+  // The rehearsal that finished days ago beside the real run waiting at its
+  // gate: the one run still going is the one meant.
+  std::vector<fs::path> going;
+  for (const auto& r : runs)
+    if (!finished(r)) going.push_back(r);
+  if (going.size() == 1) {
+    if (tell && !o.quiet) {
+      std::string others;
+      for (const auto& r : runs)
+        if (r != going[0]) others += (others.empty() ? "" : ", ") + r.filename().string();
+      std::fprintf(stderr, "relman: run %s (the only one not finished; %s finished: name it with --run)\n",
+                   going[0].filename().c_str(), others.c_str());
+    }
+    return going[0];
+  }
   throw UsageError(fmt::format("{} runs in {}; which one?\n{}", runs.size(), home.string(), list_of(runs)),
                    fmt::format("choose with --run NAME, e.g. `relman status --run {}`", runs[0].filename().string()));
 }
+
+}  // namespace
+
+fs::path find_run(const Options& o) { return locate_run(o, true); }
 
 std::string with_state_dir(const std::string& command, const fs::path& dir) {
   auto target = normal(dir);
   Options plain;
   try {
-    if (normal(find_run(plain)) == target) return command;
+    if (normal(locate_run(plain, false)) == target) return command;
   } catch (const std::exception&) {
     // Several runs, or none found from here: an option says which.
   }

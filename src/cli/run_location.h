@@ -32,9 +32,10 @@ std::filesystem::path new_run_dir(const Options& o, const std::filesystem::path&
 
 // The run a command acts on: --state-dir, else $RELMAN_STATE_DIR, else the
 // run whose directory holds the current directory (its sandbox workspace,
-// say), else the repository's runs: --run NAME, or the only one. A
-// UsageError listing the runs (version, mode, where each stands) when there
-// are several, or saying where it looked when there is none.
+// say), else the repository's runs: --run NAME, the only one, or the only
+// one not finished (said on stderr). A UsageError listing the runs
+// (version, mode, where each stands) when that leaves several, or saying
+// where it looked when there is none.
 std::filesystem::path find_run(const Options& o);
 
 // `command` as the user types it from here to act on the run in `dir`: with

@@ -2,11 +2,15 @@
 
 #include "cli/width.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <iostream>
+#include <string_view>
+
+#include "adapters/durable.h"
 
 namespace relman::cli {
 
@@ -70,12 +74,41 @@ void Terminal::clear_live() {
   live_shown_ = false;
 }
 
-bool Terminal::ask(const std::string& question) {
-  std::fstream tty("/dev/tty", std::ios::in | std::ios::out);
+bool Terminal::ask(const std::string& question, const std::function<bool()>& answered_elsewhere) {
+  durable::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
   if (!tty) return false;
-  tty << question << std::flush;
+  auto put = [&](std::string_view text) {
+    while (!text.empty()) {
+      ssize_t n = ::write(tty.get(), text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  };
+  put(question);
+  // The terminal is in canonical mode: a read returns once Enter is typed.
   std::string answer;
-  std::getline(tty, answer);
+  for (;;) {
+    pollfd p{tty.get(), POLLIN, 0};
+    int ready = ::poll(&p, 1, answered_elsewhere ? 250 : -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return false;
+    if (ready == 0) {
+      if (answered_elsewhere && answered_elsewhere()) {
+        put("\n");
+        return false;
+      }
+      continue;
+    }
+    char buf[256];
+    ssize_t n = ::read(tty.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // end of input: no answer is not a yes
+    answer.append(buf, static_cast<size_t>(n));
+    if (answer.find('\n') != std::string::npos) break;
+  }
+  answer.erase(answer.find('\n'));
+  if (!answer.empty() && answer.back() == '\r') answer.pop_back();
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 

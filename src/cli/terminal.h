@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -19,7 +20,10 @@ class Terminal {
   void live(const std::string& line);
   void clear_live();
   // Asks on /dev/tty; false when there is none or the answer is not yes.
-  bool ask(const std::string& question);
+  // `answered_elsewhere`, when given, is looked at every 250 ms while the
+  // question waits: once it says true the question is withdrawn (false),
+  // so an answer given another way does not wait for a keypress.
+  bool ask(const std::string& question, const std::function<bool()>& answered_elsewhere = {});
   bool is_tty() const { return tty_; }
 
  private:

@@ -168,11 +168,23 @@ bool Engine::pass_gate(const StepDef& step) {
     by = "--auto-approve";
   } else if (opt_.ci && step.approve == "auto-in-ci") {
     by = "ci (approve: auto-in-ci)";
-  } else if (opt_.interactive && !opt_.ci && opt_.ask_gate && opt_.ask_gate(step, message) && !opt_.approver.empty()) {
+  } else if (opt_.interactive && !opt_.ci && opt_.ask_gate) {
     // Asked without the lock held: workers go on journaling meanwhile. With
     // no approver known (the caller's ask_gate says why and declines) the
     // gate waits for `relman approve --as NAME`.
-    by = opt_.approver;
+    if (opt_.ask_gate(step, message) && !opt_.approver.empty()) {
+      by = opt_.approver;
+    } else if (opt_.poll) {
+      // The question may have been withdrawn because someone approved from
+      // another terminal: take that approval now rather than stop.
+      opt_.poll([this](nlohmann::json ev) { record(std::move(ev)); });
+      std::lock_guard lock(mu_);
+      const StepStatus& s = state_.steps[step.id];
+      if (s.approved) {
+        approved = true;
+        by = s.approved_by;
+      }
+    }
   }
   if (by.empty()) {
     if (st != StepState::waiting) record({{"event", "step_waiting"}, {"step", step.id}, {"message", message}});

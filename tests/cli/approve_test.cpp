@@ -112,6 +112,37 @@ TEST(Approve, WhileAnotherRelmanDrivesTheRunTheGatePassesWithoutARestart) {
   EXPECT_TRUE(fs::is_empty(f.state() / "requests"));
 }
 
+// The driving relman asks at the gate on its terminal; the release manager
+// approves from another terminal instead of typing here. The question is
+// withdrawn and the run goes on, with nobody pressing a key.
+TEST(Approve, AnApprovalFromAnotherTerminalWithdrawsTheQuestionAtTheGate) {
+  Fixture f;
+  Ran a;
+  std::vector<relman::test::PtyCue> cues = {
+      {"Approve and continue? [y/N]", [&] {
+         a = relman::test::relman_on(f.state(), {"approve", "green-light", "--as", "Bob Example <bob@example.org>"},
+                                     f.dir.path());
+         write_file(f.dir / "out" / "go", "");
+       }}};
+  auto d = relman::test::relman_on_terminal(f.rehearse_args(), f.dir.path(), cues, std::chrono::seconds(60));
+  EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_THAT(a.out, HasSubstr("another relman (pid")) << a.out;
+  EXPECT_EQ(d.answered, 1u) << d.transcript;
+  EXPECT_EQ(d.exit_code, 0) << d.transcript;
+  EXPECT_THAT(d.transcript, HasSubstr("green-light approved by Bob Example")) << d.transcript;
+  EXPECT_TRUE(fs::exists(f.dir / "out" / "after"));
+  int approvals = 0;
+  for (const auto& e : relman::test::journal_events(f.state()))
+    if (e["event"] == "step_approved") {
+      ++approvals;
+      EXPECT_EQ(e["by"], "Bob Example <bob@example.org>");
+      EXPECT_TRUE(e.contains("handed_over")) << e.dump();
+    }
+  EXPECT_EQ(approvals, 1);
+  EXPECT_FALSE(f.has_event("step_waiting", "green-light"))
+      << "the gate was approved while it was asked, not left waiting";
+}
+
 TEST(Approve, AHandedOverApprovalLeftBehindIsRecordedByTheNextCommand) {
   Fixture f;
   // The gate waits and the run stops (exit 3) once the build is done.
@@ -192,7 +223,7 @@ TEST(Approve, AGateAtTheTerminalFollowsTheSameIdentityRule) {
              "  - id: green-light\n    uses: gate\n");
   const std::map<std::string, std::string> nobody = {
       {"USER", ""}, {"HOME", (bare / "home").string()}, {"GIT_CONFIG_NOSYSTEM", "1"}};
-  const std::vector<std::pair<std::string, std::string>> yes = {{"Approve and continue? [y/N]", "y"}};
+  const std::vector<relman::test::PtyCue> yes = {{"Approve and continue? [y/N]", "y"}};
 
   auto reh = relman::test::relman_on_terminal(
       {"rehearse", "3.12.0", "--repo", "repo", "--workflow", "wf.yaml", "--state-dir", "reh"}, bare.path(), yes,

@@ -77,7 +77,7 @@ TEST(RunLocation, ARehearsalLivesInTheGitDirAndIsFoundFromAnywhereInTheRepositor
   EXPECT_TRUE(has(lost.err, "--state-dir")) << lost.err;
 }
 
-TEST(RunLocation, ARehearsalAndTheRealRunCoexistAndSeveralRunsAreListed) {
+TEST(RunLocation, ARehearsalAndTheRealRunCoexistTheOneGoingIsMeantAndSeveralAreListed) {
   Project p;
   ASSERT_EQ(p.relman({"rehearse", "3.12.0", "--workflow", p.wf.string(), "--auto-approve"}, p.repo).exit_code, 0);
   write_file(p.repo / "FAIL", "");
@@ -85,13 +85,24 @@ TEST(RunLocation, ARehearsalAndTheRealRunCoexistAndSeveralRunsAreListed) {
   auto real = p.relman({"start", "3.12.0", "--execute", "--workflow", p.wf.string(), "--auto-approve"}, p.repo);
   ASSERT_EQ(real.exit_code, 1) << real.out << real.err;
   EXPECT_TRUE(fs::exists(p.repo / ".git" / "relman" / "3.12.0" / "journal.jsonl"));
-  // Two runs here now: the summary names the run to resume.
-  EXPECT_TRUE(has(real.out, "relman resume --run 3.12.0")) << real.out;
+  // Two runs here now, one finished: the one still going is the one meant,
+  // so the summary's command needs no option, and each command says which.
+  EXPECT_TRUE(has(real.out, "next: fix the two step (relman log two), then: relman resume\n")) << real.out;
+  auto meant = p.relman({"status", "--json"}, p.repo / "Lib");
+  ASSERT_EQ(meant.exit_code, 0) << meant.err;
+  EXPECT_EQ(json::parse(meant.out)["mode"], "execute");
+  EXPECT_TRUE(has(meant.err, "run 3.12.0 (the only one not finished; rehearse-3.12.0 finished")) << meant.err;
 
+  // A second run not finished (a rehearsal of 3.12.1, failing too): now
+  // relman cannot tell, and lists them.
+  auto other = p.relman({"rehearse", "3.12.1", "--workflow", p.wf.string(), "--auto-approve"}, p.repo);
+  ASSERT_EQ(other.exit_code, 1) << other.out << other.err;
+  EXPECT_TRUE(has(other.out, "relman resume --run rehearse-3.12.1")) << other.out;
   auto which = p.relman({"status"}, p.repo / "Lib");
   EXPECT_EQ(which.exit_code, 2) << which.out;
-  EXPECT_TRUE(has(which.err, "2 runs in")) << which.err;
-  for (const char* want : {"rehearse-3.12.0", "3.12.0", "rehearse", "execute", "finished", "failed at two", "--run"})
+  EXPECT_TRUE(has(which.err, "3 runs in")) << which.err;
+  for (const char* want :
+       {"rehearse-3.12.0", "rehearse-3.12.1", "3.12.0", "rehearse", "execute", "finished", "failed at two", "--run"})
     EXPECT_TRUE(has(which.err, want)) << want << "\n" << which.err;
   auto chosen = p.relman({"status", "--json", "--run", "3.12.0"}, p.repo / "Lib");
   ASSERT_EQ(chosen.exit_code, 0) << chosen.err;

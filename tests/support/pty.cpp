@@ -14,8 +14,8 @@
 namespace relman::test {
 
 PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                          const std::vector<std::pair<std::string, std::string>>& answers, std::chrono::seconds limit,
-                          unsigned short columns, const std::map<std::string, std::string>& env) {
+                          const std::vector<PtyCue>& answers, std::chrono::seconds limit, unsigned short columns,
+                          const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv_s = {RELMAN_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -60,12 +60,17 @@ PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::files
       run.transcript.append(buf, static_cast<size_t>(got));
     }
     if (run.answered < answers.size()) {
-      auto at = run.transcript.find(answers[run.answered].first, searched_from);
+      const auto& cue = answers[run.answered];
+      auto at = run.transcript.find(cue.wait_for, searched_from);
       if (at != std::string::npos) {
-        std::string line = answers[run.answered].second + "\n";
-        if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-          throw std::runtime_error("cannot type into the pty");
-        searched_from = at + answers[run.answered].first.size();
+        if (cue.act) {
+          cue.act();
+        } else {
+          std::string line = cue.type + "\n";
+          if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            throw std::runtime_error("cannot type into the pty");
+        }
+        searched_from = at + cue.wait_for.size();
         ++run.answered;
       }
     }
