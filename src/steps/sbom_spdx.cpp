@@ -82,7 +82,8 @@ std::vector<fs::path> tarballs_of(const StepContext& ctx) {
   return out;
 }
 
-// Has the tarball a base SBOM? Stops at the first entry that answers.
+// One pass over the tarball: the hashes of every regular file, the base SBOM
+// and the pip wheel. With `names_only`, only whether the base is there.
 Contents read_tarball(const fs::path& tarball, const std::string& prefix, bool names_only) {
   if (!fs::is_regular_file(tarball))
     throw StepError(
