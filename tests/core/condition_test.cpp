@@ -37,7 +37,7 @@ TEST(Condition, FeatureVersionComparisons) {
   EXPECT_FALSE(ev("release.major_minor >= '3.14'", "3.13.9"));
   EXPECT_TRUE(ev("release.major_minor < '3.14'", "3.9.20")) << "compared as numbers, not text";
   EXPECT_FALSE(ev("release.major_minor < \"3.14\"", "3.14.2"));
-  EXPECT_TRUE(ev("release.major_minor == 3.12 and final", "3.12.1"));
+  EXPECT_TRUE(ev("release.major_minor == '3.12' and final", "3.12.1"));
   EXPECT_TRUE(ev("release.major_minor != '3.12'", "3.13.0"));
   EXPECT_TRUE(ev("release.major_minor > '3.13' and not alpha", "3.14.0b1"));
   EXPECT_TRUE(ev("release.major_minor <= '3.13'", "3.13.0"));

@@ -65,7 +65,8 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     put("pip/_vendor/vendor.txt",
         "CacheControl==0.14.0  # Make sure to update the license in pyproject.toml for this.\n"
         "distlib==0.3.8\n\n# a comment line\nurllib3==1.26.18\n")
-PY)");
+PY
+)");
 }
 
 // The source tree of "Python 3.15.0a1": a vendored library that
