@@ -7,6 +7,7 @@ pkgs=(
   libgit2-dev libcurl4-openssl-dev libgpgme-dev libyaml-cpp-dev
   libarchive-dev liblzma-dev libssl-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libfmt-dev nlohmann-json3-dev
+  python3-jsonschema  # tests: SBOMs checked against the SPDX 2.3 schema (tests/fixtures/spdx)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,8 +17,13 @@ std::vector<std::string> list_of(const nlohmann::json& with, const char* key) {
   const auto& v = with[key];
   if (v.is_string()) out.push_back(v.get<std::string>());
   if (v.is_array())
-    for (const auto& e : v)
+    for (const auto& e : v) {
       if (e.is_string()) out.push_back(e.get<std::string>());
+      // A template that was a list (a step's `files` output) is spliced in, as StepContext::list does.
+      if (e.is_array())
+        for (const auto& x : e)
+          if (x.is_string()) out.push_back(x.get<std::string>());
+    }
   return out;
 }
 

@@ -3,15 +3,17 @@
 #include "core/release_cycle.h"
 
 #include <cctype>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 namespace relman {
 
 struct Condition::Node {
-  enum Op { kind, var_eq, var_ne, and_, or_, not_, constant } op = constant;
-  std::string name;   // kind name or var name
-  std::string value;  // compared string
+  enum Op { kind, var_eq, var_ne, version_cmp, and_, or_, not_, constant } op = constant;
+  std::string name;          // kind name or var name
+  std::string value;         // compared string; for version_cmp the operator
+  int major = 0, minor = 0;  // version_cmp: X.Y
   bool truth = false;
   std::shared_ptr<const Node> a, b;
 };
@@ -23,7 +25,7 @@ namespace {
 const char* kKinds[] = {"alpha", "beta", "first_beta", "rc", "final", "prerelease", "security"};
 
 struct Token {
-  enum Type { ident, str, lparen, rparen, eq, ne, end } type;
+  enum Type { ident, str, lparen, rparen, eq, ne, cmp, end } type;
   std::string text;
   size_t col;
 };
@@ -45,6 +47,10 @@ std::vector<Token> lex(const std::string& s) {
     } else if (c == '!' && i + 1 < s.size() && s[i + 1] == '=') {
       out.push_back({Token::ne, "!=", i});
       i += 2;
+    } else if (c == '<' || c == '>') {
+      const bool or_equal = i + 1 < s.size() && s[i + 1] == '=';
+      out.push_back({Token::cmp, std::string(1, c) + (or_equal ? "=" : ""), i});
+      i += or_equal ? 2 : 1;
     } else if (c == '\'' || c == '"') {
       size_t close = s.find(c, i + 1);
       if (close == std::string::npos) throw ConditionSyntaxError{i, "unterminated string"};
@@ -163,6 +169,23 @@ class Parser {
       n->value = value.text;
       return n;
     }
+    if (t.text == "release.major_minor") {
+      Token op = take();
+      if (op.type != Token::eq && op.type != Token::ne && op.type != Token::cmp)
+        throw ConditionSyntaxError{op.col, "expected ==, !=, <, <=, > or >= after " + t.text};
+      Token value = take();
+      int major = 0, minor = 0;
+      char tail = 0;
+      if ((value.type != Token::str && value.type != Token::ident) ||
+          std::sscanf(value.text.c_str(), "%d.%d%c", &major, &minor, &tail) != 2)
+        throw ConditionSyntaxError{value.col, "expected a quoted X.Y such as '3.14' after " + op.text};
+      n->op = Condition::Node::version_cmp;
+      n->name = t.text;
+      n->value = op.text;
+      n->major = major;
+      n->minor = minor;
+      return n;
+    }
     for (const char* k : kKinds) {
       if (t.text == k) {
         n->op = Condition::Node::kind;
@@ -173,7 +196,7 @@ class Parser {
     throw ConditionSyntaxError{
         t.col, "unknown name '" + t.text +
                    "': a condition uses alpha, beta, first_beta, rc, final, prerelease, security, true, false, "
-                   "vars.NAME == 'value', and, or, not and parentheses"};
+                   "vars.NAME == 'value', release.major_minor >= 'X.Y', and, or, not and parentheses"};
   }
 
   std::vector<Token> toks_;
@@ -211,6 +234,17 @@ bool eval_node(const Condition::Node& n, const Version& v, const std::map<std::s
       auto it = vars.find(n.name);
       bool eq = (it != vars.end() ? var_text(it->second) : std::string()) == n.value;
       return n.op == Condition::Node::var_eq ? eq : !eq;
+    }
+    case Condition::Node::version_cmp: {
+      // Python's tuple order on (major, minor), as release-tools compares versions.
+      const int c =
+          v.major != n.major ? (v.major < n.major ? -1 : 1) : (v.minor != n.minor ? (v.minor < n.minor ? -1 : 1) : 0);
+      if (n.value == "==") return c == 0;
+      if (n.value == "!=") return c != 0;
+      if (n.value == "<") return c < 0;
+      if (n.value == "<=") return c <= 0;
+      if (n.value == ">") return c > 0;
+      return c >= 0;
     }
     case Condition::Node::and_:
       return eval_node(*n.a, v, vars) && eval_node(*n.b, v, vars);

@@ -1,7 +1,8 @@
 // `when:` conditions on the release: kinds (alpha, beta, first_beta, rc,
 // final, prerelease) and `security` (the branch takes security fixes only),
 // combined with and/or/not and parentheses, and comparisons of vars:
-// `vars.sign == 'yes'`.
+// `vars.sign == 'yes'`, and of the feature version:
+// `release.major_minor >= '3.14'`.
 #pragma once
 
 #include <map>

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "core/errors.h"
 
@@ -80,14 +81,21 @@ std::vector<std::string> StepContext::list(const std::string& key) const {
   std::vector<std::string> out;
   if (!has(key)) return out;
   const json& v = with.at(key);
-  auto one = [&](const json& x) {
+  // A list may hold templates that were lists (`[a, "${steps.x.outputs.files}"]`):
+  // their items are spliced in, and a skipped step's null adds nothing.
+  std::function<void(const json&, bool)> one = [&](const json& x, bool nested) {
+    if (x.is_null() && nested) return;
+    if (x.is_array() && nested) {
+      for (const auto& y : x) one(y, false);
+      return;
+    }
     if (x.is_string()) out.push_back(x.get<std::string>());
     else if (x.is_number() || x.is_boolean()) out.push_back(x.dump());
     else throw StepError(fmt::format("parameter '{}' must hold strings, got {}", key, x.dump()));
   };
   if (v.is_array())
-    for (const auto& x : v) one(x);
-  else one(v);
+    for (const auto& x : v) one(x, true);
+  else one(v, false);
   return out;
 }
 

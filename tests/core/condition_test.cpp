@@ -28,6 +28,24 @@ TEST(Condition, KindsAndLogic) {
   EXPECT_TRUE(ev("true", "3.11.2"));
 }
 
+TEST(Condition, FeatureVersionComparisons) {
+  std::map<std::string, nlohmann::json> vars;
+  auto ev = [&](const char* c, const char* v) { return Condition::parse(c).eval(Version::parse(v), vars); };
+  EXPECT_TRUE(ev("release.major_minor >= '3.14'", "3.14.0a1")) << "every 3.14 release, the first alpha included";
+  EXPECT_TRUE(ev("release.major_minor >= '3.14'", "3.15.0a1"));
+  EXPECT_TRUE(ev("release.major_minor >= '3.14'", "4.0.0"));
+  EXPECT_FALSE(ev("release.major_minor >= '3.14'", "3.13.9"));
+  EXPECT_TRUE(ev("release.major_minor < '3.14'", "3.9.20")) << "compared as numbers, not text";
+  EXPECT_FALSE(ev("release.major_minor < \"3.14\"", "3.14.2"));
+  EXPECT_TRUE(ev("release.major_minor == '3.12' and final", "3.12.1"));
+  EXPECT_TRUE(ev("release.major_minor != '3.12'", "3.13.0"));
+  EXPECT_TRUE(ev("release.major_minor > '3.13' and not alpha", "3.14.0b1"));
+  EXPECT_TRUE(ev("release.major_minor <= '3.13'", "3.13.0"));
+  for (const char* bad : {"release.major_minor >= 'next'", "release.major_minor >= '3'", "release.major_minor",
+                          "release.major_minor >= '3.14.1'", "release.version >= '3.14'"})
+    EXPECT_THROW(Condition::parse(bad), ConditionSyntaxError) << bad;
+}
+
 TEST(Condition, SyntaxErrorsCarryTheColumn) {
   auto col = [](const char* c) {
     try {

@@ -203,6 +203,28 @@ struct Release {
 
 void PrintTo(const Release& r, std::ostream* os) { *os << r.version; }
 
+// From 3.14 each tarball has an SBOM beside it (the sample interpreter has a
+// Misc/sbom.spdx.json) that the SPDX 2.3 schema and the tarball confirm
+// (tests/fixtures/spdx/check_sbom.py), listed in SHA256SUMS; before 3.14 none.
+void expect_sboms(const Rehearsal& r, bool from_314) {
+  const std::string sums = read_file(r.artifact("SHA256SUMS"));
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    const fs::path sbom = r.artifact(r.tarball(ext) + ".spdx.json");
+    if (!from_314) {
+      EXPECT_FALSE(fs::exists(sbom)) << sbom;
+      continue;
+    }
+    ASSERT_TRUE(fs::exists(sbom)) << sbom;
+    const fs::path spdx = fs::path(RELMAN_TEST_DIR) / "fixtures" / "spdx";
+    std::string python = "python3";
+    if (sh("python3 -c 'import jsonschema' 2>/dev/null").exit_code != 0) python = "/usr/bin/python3";
+    Ran check = sh(python + " " + quote((spdx / "check_sbom.py").string()) + " " + quote(spdx.string()) + " " +
+                   quote(sbom.string()) + " " + quote(r.artifact(r.tarball(ext)).string()) + " Minipy-" + r.version);
+    EXPECT_EQ(check.exit_code, 0) << dump(check);
+    EXPECT_THAT(sums, HasSubstr("  " + r.tarball(ext) + ".spdx.json\n")) << sums;
+  }
+}
+
 class Pep101Rehearsal : public ::testing::TestWithParam<Release> {};
 
 }  // namespace
@@ -314,6 +336,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
   EXPECT_EQ(sums.exit_code, 0) << dump(sums);
   EXPECT_THAT(sums.out, HasSubstr(r.tarball(".tgz") + ": OK")) << sums.out;
+  expect_sboms(r, rel.version >= "3.14");
 
   // -- Reproducible: the tag exported again elsewhere gives the same bytes.
   //    (The same workflow, with every step but the export and the Misc/NEWS
@@ -415,6 +438,7 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   EXPECT_EQ(events.back()["result"], "succeeded");
   for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1]["seq"], events[i]["seq"]);
   std::set<std::string> expected_skips = {"check-blockers", "check-ci", "cherry-pick"};
+  if (rel.version < "3.14") expected_skips.insert("sbom");  // SBOMs from 3.14 (PEP 761)
   if (!rel.first_beta) expected_skips.insert(kFirstBetaOnly.begin(), kFirstBetaOnly.end());
   if (rel.security) expected_skips.insert("green-light");
   json st = r.status();
@@ -581,6 +605,19 @@ TEST(Pep101, WarmRehearsalWallTimeAndWhatTheTarballsDependOn) {
   for (const char* ext : {".tgz", ".tar.xz"})
     EXPECT_TRUE(same_bytes(pinned_a.artifact(pinned_a.tarball(ext)), pinned_b.artifact(pinned_b.tarball(ext)))) << ext;
   EXPECT_EQ(read_file(pinned_a.artifact("SHA256SUMS")), read_file(pinned_b.artifact("SHA256SUMS")));
+}
+
+// A 3.15 rehearsal writes an SBOM per tarball; the build and its smoke test
+// are skipped, they have no part in it.
+TEST(Pep101, A315RehearsalWritesAnSbomBesideEachTarball) {
+  Rehearsal r("3.15.0a1");
+  Ran ran = r.rehearse(r.state, {"--skip", "check-blockers,check-ci,build,smoke"});
+  ASSERT_EQ(ran.exit_code, 0) << dump(ran);
+  EXPECT_EQ(r.step("sbom")["state"], "succeeded");
+  expect_sboms(r, true);
+  Ran verify = r.relman({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << dump(verify);
+  EXPECT_THAT(verify.out, HasSubstr(r.tarball(".tar.xz") + ".spdx.json")) << verify.out;
 }
 
 TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {

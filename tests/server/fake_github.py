@@ -16,6 +16,9 @@ State keys (all optional):
                           "jobs": [{"name", "conclusion"}],
                           "artifacts": {name: {path: text}},
                           "create_run": true}}
+  pypi:       {"project/version": [{"filename", "packagetype", "url",
+                                    "digests": {"sha256"}}]} served as
+              PyPI's JSON API at /pypi/PROJECT/VERSION/json
   token:      when set, /repos/ requests without "Bearer <token>" get 401
   faults:     [{"method": "GET", "path": "/repos/" (prefix), "times": 1,
                 "action": "status"|"delay"|"cut"|"corrupt",
@@ -204,6 +207,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"ok": True})
         if path.startswith("/zip/"):
             return self.artifact_zip(path)
+        if path.startswith("/pypi/"):
+            return self.pypi(path)
         if self.command == "PURGE":
             return self.send(200, {"status": "ok", "id": "purge-1"})
         if path.startswith("/repos/"):
@@ -254,6 +259,17 @@ class Handler(BaseHTTPRequestHandler):
         if getattr(self, "_corrupt", False) and data:
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         return self.send(200, data, ctype="application/octet-stream")
+
+    def pypi(self, path):
+        # /pypi/PROJECT/VERSION/json, PyPI's JSON API: the "urls" of a release.
+        parts = path.split("/")
+        if len(parts) != 5 or parts[4] != "json":
+            return self.send(404, {"message": "Not Found"})
+        with LOCK:
+            release = STATE.get("pypi", {}).get(parts[2] + "/" + parts[3])
+        if release is None:
+            return self.send(404, {"message": "Not Found"})
+        return self.send(200, {"info": {"name": parts[2], "version": parts[3]}, "urls": release})
 
     def artifact_zip(self, path):
         _, _, run_id, name = path.split("/", 3)
