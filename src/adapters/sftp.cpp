@@ -89,6 +89,13 @@ std::string sha256_fingerprint(LIBSSH2_SESSION* s) {
   return out;
 }
 
+// A server that drops the connection must end in an error, not in the
+// SIGPIPE that would kill relman mid-journal.
+ssize_t send_no_sigpipe(libssh2_socket_t sock, const void* buffer, size_t length, int flags, void**) {
+  ssize_t n = ::send(sock, buffer, length, flags | MSG_NOSIGNAL);
+  return n < 0 ? -errno : n;
+}
+
 }  // namespace
 
 Target parse_url(const std::string& url) {
@@ -274,6 +281,7 @@ Session::Session(const Target& target, const Login& login) : impl_(std::make_uni
   m.connect();
   m.session.reset(libssh2_session_init());
   if (!m.session) throw Error("libssh2 cannot create a session");
+  libssh2_session_callback_set(m.session.get(), LIBSSH2_CALLBACK_SEND, reinterpret_cast<void*>(&send_no_sigpipe));
   libssh2_session_set_blocking(m.session.get(), 1);
   libssh2_session_set_timeout(m.session.get(), static_cast<long>(login.timeout.count()));
   if (libssh2_session_handshake(m.session.get(), m.sock.get()) != 0)

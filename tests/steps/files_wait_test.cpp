@@ -15,6 +15,7 @@ namespace relman {
 namespace {
 
 namespace fs = std::filesystem;
+using json = nlohmann::json;
 using ::testing::HasSubstr;
 
 const std::vector<std::string> kExpected = {"Python-3.12.1.tgz", "python-3.12.1.exe", "python-3.12.1-macos11.pkg"};
@@ -51,7 +52,7 @@ TEST_F(FilesWaitTest, WaitsForFilesDroppedIntoALocalFolderAndSaysWhatIsMissing) 
   auto out = h->run();
   dropper.join();
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1200));
-  EXPECT_EQ(out["files"], kExpected);
+  EXPECT_EQ(out["files"], json(kExpected));
   EXPECT_THAT(h->log(), HasSubstr("waiting for 3 of 3 files"));
   EXPECT_THAT(h->log(), HasSubstr("all 3 files are in"));
   ASSERT_FALSE(progress.empty());
@@ -68,7 +69,7 @@ TEST_F(FilesWaitTest, WaitsOverSftpForFilesATestDropsInLater) {
   auto dropper = drop_later(folder);
   auto out = h->run();
   dropper.join();
-  EXPECT_EQ(out["files"], kExpected);
+  EXPECT_EQ(out["files"], json(kExpected));
   EXPECT_THAT(h->log(), HasSubstr("waiting for 3 of 3 files"));
   EXPECT_THAT(h->log(), HasSubstr("all 3 files are in"));
   // Read-only: after a crash the probe lists the folder again.
@@ -109,7 +110,7 @@ TEST_F(FilesWaitTest, ARehearsalAgainstARealServerLooksOnceAndGoesOn) {
   auto started = std::chrono::steady_clock::now();
   auto out = h->run();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
-  EXPECT_EQ(out["files"], kExpected);
+  EXPECT_EQ(out["files"], json(kExpected));
   EXPECT_THAT(h->log(), HasSubstr("rehearsal: would wait for"));
 }
 
