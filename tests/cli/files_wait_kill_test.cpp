@@ -16,6 +16,7 @@
 #include "support/shell.h"
 #include "support/sshd.h"
 #include "support/temp_dir.h"
+#include "test_paths.h"
 
 extern char** environ;
 
