@@ -6,7 +6,7 @@
 #   scripts/check-layers.sh [SRC]   (default: src of this checkout); exit 1 on a violation
 set -euo pipefail
 src=${1:-"$(dirname "$0")/../src"}
-c_libraries='git2|gpgme|curl/|openssl/|archive|lzma|CLI/'
+c_libraries='git2|gpgme|curl/|openssl/|archive|lzma|libssh2|CLI/'
 status=0
 
 # check LAYER ALLOWED-PROJECT-HEADERS FORBIDDEN-SYSTEM-HEADERS

@@ -6,8 +6,9 @@ pkgs=(
   build-essential cmake pkg-config git gnupg ccache python3 xz-utils clang clang-tidy clang-format zsh fish
   libgit2-dev libcurl4-openssl-dev libgpgme-dev libyaml-cpp-dev
   libarchive-dev liblzma-dev libssl-dev libgtest-dev libgmock-dev googletest
-  libcli11-dev libfmt-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libssh2-1-dev
   python3-jsonschema  # tests: SBOMs checked against the SPDX 2.3 schema (tests/fixtures/spdx)
+  openssh-server  # tests/support/sshd.cpp: a real sshd for the SFTP tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -108,7 +108,8 @@ bool over_ssh(const std::string& url) {
 
 // The host as the transfer will look it up in known_hosts, so doctor
 // predicts its verdict: libgit2 hands relman's push check the bare host name;
-// libcurl's sftp looks up "[host]:port" for a port other than 22.
+// relman's sftp (adapters/sftp, libssh2) looks up "[host]:port" for a port
+// other than 22.
 std::string known_hosts_name(const std::string& url, const std::string& host) {
   std::string port = port_of(url);
   if (url.rfind("sftp://", 0) == 0 && !port.empty() && port != "22") return "[" + host + "]:" + port;
@@ -137,8 +138,6 @@ void check_tools(const std::vector<StepDef>& steps, std::vector<Check>& out) {
       if (!argv.empty() && argv[0].find("${") == std::string::npos) tools.emplace(argv[0], s.id);
     } else if (s.uses == "gpg.sign" || s.uses == "gpg.verify" || (s.uses == "git.tag" && s.with.value("sign", false))) {
       tools.emplace("gpg", s.id);
-    } else if (s.uses == "http.upload" && s.with.value("url", std::string()).rfind("sftp://", 0) == 0) {
-      tools.emplace("ssh", s.id);
     }
   }
   for (const auto& [tool, step] : tools) {
@@ -252,6 +251,8 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       // not hold: say so now, not after the release commit is made.
       const char* home = std::getenv("HOME");
       fs::path known = fs::path(home ? home : "/") / ".ssh" / "known_hosts";
+      // SFTP reads the file relman's sftp adapter reads.
+      if (const char* k = std::getenv("RELMAN_SSH_KNOWN_HOSTS"); k && *k && url.rfind("sftp://", 0) == 0) known = k;
       std::string name = known_hosts_name(url, host);
       std::string text;
       if (std::ifstream in{known}) text.assign(std::istreambuf_iterator<char>(in), {});

@@ -1,12 +1,15 @@
 // http.upload: puts release files on a server (HTTP(S) PUT, or SFTP through
-// libcurl with the host key checked against known_hosts) and reads every
+// libssh2 with the host key checked against known_hosts) and reads every
 // file back: an upload is done only when the remote bytes hash like the
 // local ones, so a transfer cut off half-way never counts as done.
 #include <fmt/format.h>
 
+#include <memory>
 #include <optional>
+#include <set>
 
 #include "adapters/durable.h"
+#include "adapters/sftp.h"
 #include "adapters/sha256.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -151,6 +154,121 @@ void copy_into_sandbox(const StepContext& ctx, const Target& t) {
                             http::redact_url(t.url), dest.string()));
 }
 
+// The SFTP side: one session for all files; each file is written under a
+// hidden temporary name in the target directory and renamed into place once
+// complete, so the final name never holds a partial file. Modes and group
+// follow release-tools' place_files_in_download_folder (files 664, the
+// directory 775, group `downloads` when asked), changed only when they
+// differ: on a shared folder only the owner may change them.
+struct SftpSettings {
+  std::string key;
+  std::string group;
+  unsigned file_mode = 0664;
+  unsigned dir_mode = 0775;
+};
+
+unsigned mode_param(const StepContext& ctx, const std::string& name, unsigned fallback) {
+  std::string v = ctx.str(name, "");
+  if (v.empty()) return fallback;
+  if (v.size() > 4 || v.find_first_not_of("01234567") != std::string::npos)
+    throw StepError(fmt::format("{} '{}' is not an octal mode; write e.g. \"664\"", name, v));
+  return static_cast<unsigned>(std::stoul(v, nullptr, 8));
+}
+
+SftpSettings sftp_settings(const StepContext& ctx) {
+  return {ctx.str("key", ""), ctx.str("group", ""), mode_param(ctx, "file_mode", 0664),
+          mode_param(ctx, "dir_mode", 0775)};
+}
+
+bool is_sftp(const StepContext& ctx, const std::string& url) {
+  return http::url_scheme(url) == "sftp" && !rehearsal::redirect(ctx, url);
+}
+
+std::unique_ptr<sftp::Session> sftp_open(const StepContext& ctx, const std::string& url) {
+  try {
+    auto target = sftp::parse_url(url);
+    if (ctx.mode == RunMode::rehearse && !http::is_loopback(url))
+      throw StepError(fmt::format("a rehearsal connects only to loopback servers, not {}", http::redact_url(url)));
+    return std::make_unique<sftp::Session>(target, sftp::login_from_env(sftp_settings(ctx).key));
+  } catch (const sftp::Error& e) {
+    throw StepError(e.what());
+  }
+}
+
+std::optional<Remote> sftp_state(sftp::Session& s, const std::string& url, std::uintmax_t expected) {
+  const auto path = sftp::parse_url(url).path;
+  auto st = s.stat(path);
+  if (!st) return std::nullopt;
+  // A size that differs settles it without reading the file.
+  if (st->size != expected) return Remote{st->size, "(size differs; not read)"};
+  return Remote{st->size, s.sha256(path)};
+}
+
+void sftp_permissions(sftp::Session& s, const std::string& path, unsigned mode, const std::string& group,
+                      const StepContext& ctx) {
+  auto st = s.stat(path);
+  if (!st) throw StepError(fmt::format("{} vanished from the server while relman set its mode", path));
+  if (st->mode != mode) {
+    s.chmod(path, mode);
+    ctx.log->line(fmt::format("chmod {:o} {}", mode, path));
+  }
+  const bool numeric = !group.empty() && group.find_first_not_of("0123456789") == std::string::npos;
+  if (!group.empty() && !(numeric && st->gid == std::stoul(group))) {
+    s.chgrp(path, group);
+    ctx.log->line(fmt::format("chgrp {} {}", group, path));
+  }
+}
+
+void sftp_upload_all(const StepContext& ctx, const std::vector<Target>& targets) {
+  const auto settings = sftp_settings(ctx);
+  auto session = sftp_open(ctx, targets.front().url);
+  try {
+    std::set<std::string> dirs;
+    for (const auto& t : targets) {
+      const std::string shown = http::redact_url(t.url);
+      const std::string path = sftp::parse_url(t.url).path;
+      const std::string dir = fs::path(path).parent_path().string();
+      if (dirs.insert(dir).second) {
+        session->mkdirs(dir, settings.dir_mode);
+        sftp_permissions(*session, dir, settings.dir_mode, settings.group, ctx);
+      }
+      if (same(t, sftp_state(*session, t.url, t.size))) {
+        ctx.log->line(fmt::format("{} already holds the same {} bytes; not uploading again", shown, t.size));
+      } else {
+        const std::string name = t.local.filename().string();
+        // Hidden, and named after the file: a later run overwrites what a
+        // cut connection left instead of piling up debris.
+        const std::string tmp = (fs::path(dir) / ("." + name + ".relman-part")).string();
+        ctx.log->line(fmt::format("SFTP {} ({} bytes, via {})", shown, t.size, tmp));
+        int last = -1;
+        session->write(t.local, tmp, [&](std::uint64_t done, std::uint64_t total) {
+          int pct = total ? static_cast<int>(done * 100 / total) : 0;
+          if (pct == last) return;
+          last = pct;
+          ctx.progress(fmt::format("{} {}% {:.1f}/{:.1f} MB", name, pct, done / 1e6, total / 1e6));
+        });
+        auto st = session->stat(tmp);
+        if (!st || st->size != t.size)
+          throw StepError(fmt::format("{} holds {} bytes after the transfer, not {}; `relman resume` sends it again",
+                                      tmp, st ? st->size : 0, t.size));
+        session->rename(tmp, path);
+      }
+      sftp_permissions(*session, path, settings.file_mode, settings.group, ctx);
+      auto back = sftp_state(*session, t.url, t.size);
+      if (!same(t, back))
+        throw StepError(
+            fmt::format("{} reads back as {} (sha256 {}) but the local file is {} bytes (sha256 {}); "
+                        "`relman resume` uploads it again",
+                        shown, back ? fmt::format("{} bytes", back->size) : std::string("missing"),
+                        back ? back->sha256 : std::string("-"), t.size, t.sha256));
+      ctx.log->line(fmt::format("{}: {} bytes, sha256 {} verified", shown, t.size, t.sha256));
+    }
+  } catch (const sftp::Error& e) {
+    throw StepError(
+        fmt::format("{}; `relman resume` continues (a partial file stays under its temporary name only)", e.what()));
+  }
+}
+
 class HttpUpload : public StepKind {
  public:
   Effect effect() const override { return Effect::remote; }
@@ -159,12 +277,22 @@ class HttpUpload : public StepKind {
         {"url", ParamType::string, true,
          "target: a directory URL ending in '/' or one file's URL; https://, http:// or sftp://"},
         {"files", ParamType::string_or_list, true, "files to upload, relative to artifacts/ unless absolute"},
+        {"key", ParamType::string, false,
+         "sftp: the SSH private key file (default: $RELMAN_SSH_KEY, else the ssh agent)"},
+        {"group", ParamType::string, false,
+         "sftp: the group (name or gid) the directory and files get, e.g. downloads"},
+        {"file_mode", ParamType::string, false, "sftp: octal mode of each uploaded file (default 664)"},
+        {"dir_mode", ParamType::string, false, "sftp: octal mode of the target directory (default 775)"},
     };
   }
   std::vector<std::string> outputs() const override { return {"urls", "sizes", "sha256"}; }
 
   json run(StepContext& ctx) const override {
     auto targets = targets_of(ctx);
+    if (is_sftp(ctx, targets.front().url)) {
+      sftp_upload_all(ctx, targets);
+      return outputs_of(targets);
+    }
     http::Client client(rehearsal::http_options(ctx));
     for (const auto& t : targets) {
       const std::string shown = http::redact_url(t.url);
@@ -213,6 +341,13 @@ class HttpUpload : public StepKind {
   ProbeOutcome probe(StepContext& ctx) const override {
     try {
       auto targets = targets_of(ctx);
+      if (is_sftp(ctx, targets.front().url)) {
+        auto session = sftp_open(ctx, targets.front().url);
+        for (const auto& t : targets)
+          if (!same(t, sftp_state(*session, t.url, t.size)))
+            return {ProbeResult::not_done, json::object(), http::redact_url(t.url) + " does not hold the same bytes"};
+        return {ProbeResult::done, outputs_of(targets), "every file is already there with the same sha256"};
+      }
       http::Client client(rehearsal::http_options(ctx));
       for (const auto& t : targets)
         if (!same(t, remote_state(ctx, client, t.url, t.size)))

@@ -682,6 +682,7 @@ TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
   EXPECT_EQ(rc["kind"], "rc") << rc.dump();
   EXPECT_EQ(rc["branch"], "3.11") << rc.dump();
   EXPECT_TRUE(runs(rc, "green-light"));
+  EXPECT_TRUE(runs(rc, "wait-installers"));
   EXPECT_TRUE(runs(rc, "docs-next"));
   EXPECT_FALSE(runs(rc, "next-dev"));
 
@@ -689,6 +690,7 @@ TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
       {"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var", "security=true"}, dir / "repo");
   ASSERT_EQ(sec.exit_code, 0) << dump(sec);
   EXPECT_FALSE(runs(json::parse(sec.out), "green-light"));
+  EXPECT_FALSE(runs(json::parse(sec.out), "wait-installers"));  // source only: nothing to wait for
 
   relman::test::write_file(dir / "release-cycle.json", R"({"3.12": {"status": "security", "pep": 693}})");
   Ran cycle = relman::test::relman({"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var",
