@@ -94,6 +94,24 @@ if command -v man >/dev/null; then
   head -5 <<<"$rendered"
 fi
 
+echo "== the installed docs: every relative link resolves"
+doc=/usr/share/doc/relman
+[ -f "$doc/README.md" ] && [ -f "$doc/docs/release-day.md" ] || fail "README.md or docs/release-day.md is not in $doc"
+broken=$(python3 - "$doc" <<'PY'
+import pathlib, re, sys
+root = pathlib.Path(sys.argv[1])
+for md in sorted(root.rglob("*.md")):
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", md.read_text()):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        if not (md.parent / target).exists():
+            print("%s -> %s" % (md.relative_to(root), target))
+PY
+)
+[ -z "$broken" ] || fail "links in the installed docs that lead nowhere:
+$broken"
+echo "$(find "$doc" -name '*.md' | wc -l) files, links resolve"
+
 echo "== bash completion"
 complete_line=$(bash -c 'source /usr/share/bash-completion/completions/relman; complete -p relman')
 echo "$complete_line"

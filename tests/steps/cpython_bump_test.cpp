@@ -12,16 +12,24 @@ namespace {
 
 const std::filesystem::path fixtures = std::filesystem::path(RELMAN_TEST_DIR) / "fixtures" / "cpython";
 
-// A repository holding a CPython README.rst and patchlevel.h: the 3.12.0b4+
-// pair, or release-tools' own test pair (3.14's README, with its links).
+// Where a case's README.rst and patchlevel.h come from.
+enum Source {
+  kOwn = 0,           // CPython 3.12.0b4+ (no docs links)
+  kReleaseTools = 1,  // release-tools' own test pair (3.14's README, with its links)
+  kReal3112 = 2,      // the official Python-3.11.2.tgz's, byte for byte
+};
+
+// A repository holding a CPython README.rst and patchlevel.h.
 struct BumpRepo {
   TempDir dir;
   std::filesystem::path repo = dir / "cpython";
-  explicit BumpRepo(bool release_tools = false) {
-    auto src = release_tools ? fixtures / "release-tools" : fixtures;
-    make_repo(repo,
-              {{"Include/patchlevel.h", read_file(release_tools ? src / "patchlevel.h" : src / "Include/patchlevel.h")},
-               {"README.rst", read_file(src / "README.rst")}});
+  explicit BumpRepo(int source = kOwn) {
+    const auto src = source == kReleaseTools ? fixtures / "release-tools"
+                     : source == kReal3112   ? fixtures / "real-3.11.2"
+                                             : fixtures;
+    make_repo(repo, {{"Include/patchlevel.h",
+                      read_file(source == kReleaseTools ? src / "patchlevel.h" : src / "Include/patchlevel.h")},
+                     {"README.rst", read_file(src / "README.rst")}});
   }
   std::string patchlevel() const { return read_file(repo / "Include/patchlevel.h"); }
   std::string readme() const { return read_file(repo / "README.rst"); }
@@ -32,14 +40,15 @@ std::string expected(const std::string& name) { return read_file(fixtures / "exp
 struct Case {
   std::string version;
   bool post;
-  bool release_tools = false;
+  int source = kOwn;
   std::string pep = "";   // the `pep` parameter
   std::string name = "";  // fixture name when not derived
 };
 
 std::string fixture_name(const Case& c) {
   if (!c.name.empty()) return c.name;
-  return (c.release_tools ? "rt-" : "") + c.version + (c.post ? "-post" : "");
+  const char* prefix = c.source == kReleaseTools ? "rt-" : c.source == kReal3112 ? "real-" : "";
+  return prefix + c.version + (c.post ? "-post" : "");
 }
 
 class CpythonBumpMatchesTooling : public ::testing::TestWithParam<Case> {};
@@ -48,7 +57,7 @@ class CpythonBumpMatchesTooling : public ::testing::TestWithParam<Case> {};
 // inputs (tests/fixtures/cpython/expected/README).
 TEST_P(CpythonBumpMatchesTooling, ByteForByte) {
   const Case c = GetParam();
-  BumpRepo r(c.release_tools);
+  BumpRepo r(c.source);
   StepHarness h("cpython.bump", r.repo, r.dir / "state", "3.12.0");
   h.with()["version"] = c.version;
   h.with()["post"] = c.post;
@@ -78,7 +87,11 @@ INSTANTIATE_TEST_SUITE_P(Versions, CpythonBumpMatchesTooling,
                                            Case{"3.16.0a1", false, true, "", "rt-3.16.0a1-todo"},
                                            Case{"3.14.2", true, true}, Case{"3.14.0b2", true, true},
                                            Case{"3.15.1", true, true}, Case{"3.15.0b1", true, true},
-                                           Case{"3.16.0a1", true, true}),
+                                           Case{"3.16.0a1", true, true},
+                                           // Python 3.11.2's own files: its post-release bump, and the
+                                           // next release candidate and final made from them.
+                                           Case{"3.11.2", true, kReal3112}, Case{"3.11.3rc1", false, kReal3112, "664"},
+                                           Case{"3.11.3", false, kReal3112, "664"}),
                          [](const auto& info) {
                            std::string n = fixture_name(info.param);
                            for (auto& ch : n)
