@@ -230,7 +230,7 @@ void check_signing(const PreflightInput& in, const std::vector<StepDef>& steps, 
 void check_remotes(const PreflightInput& in, git_repository* repo, const std::vector<StepDef>& steps,
                    std::vector<Check>& out) {
   std::set<std::string> seen;
-  auto check_url = [&](const std::string& label, const std::string& url) {
+  auto check_url = [&](const std::string& label, const std::string& url, const std::string& no_path_fix) {
     if (!seen.insert(label + url).second) return;
     std::string host = host_of(url);
     if (host.empty()) {
@@ -238,7 +238,7 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       // git reads a relative remote path from the work tree's top.
       if (path.is_relative()) path = in.repo / path;
       if (fs::exists(path)) out.push_back({label, R::ok, url, {}});
-      else out.push_back({label, R::fail, url + ": no such path", "fix the remote's URL (git remote set-url)"});
+      else out.push_back({label, R::fail, url + ": no such path", no_path_fix});
       return;
     }
     if (!resolves(host)) {
@@ -283,12 +283,15 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
           continue;
         }
       }
-      check_url("remote " + name, url);
+      check_url("remote " + name, url, "fix the remote's URL (git remote set-url)");
     }
     for (const char* key : {"url", "webhook"})
       if (s.with.contains(key) && s.with[key].is_string()) {
         std::string u = s.with[key].get<std::string>();
-        if (u.find("${") == std::string::npos) check_url(fmt::format("{} {}", s.id, key), u);
+        if (u.find("${") == std::string::npos)
+          check_url(fmt::format("{} {}", s.id, key), u,
+                    fmt::format("create the folder, or give the right one with --var (the var that sets {}'s {})", s.id,
+                                key));
       }
   }
 }

@@ -174,7 +174,7 @@ TEST_F(DemoRun, TimelineHasOneBarPerAttemptAndShowsTheFailedOne) {
   int bars = 0, failed_build = 0;
   for (const auto& title : rect_titles(r.out)) {
     std::string id = title.substr(0, title.find(' '));
-    if (!ids.count(id) || title.find("wait") != std::string::npos) continue;  // the gate's wait, a background
+    if (!ids.count(id) || title.find(" waited at the gate ") != std::string::npos) continue;  // a gate's wait
     ++bars;
     if (id == "build" && title.find("failed") != std::string::npos) ++failed_build;
   }

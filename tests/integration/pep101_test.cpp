@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/version.h"
 #include "support/http_server.h"
 #include "support/journal_file.h"
 #include "support/matchers.h"
@@ -323,10 +324,14 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     const std::string tgz = quote(r.artifact(r.tarball(".tgz")).string());
     const std::string top = "Minipy-" + rel.version + "/";
     const std::string doc = sh_ok("tar -xOzf " + tgz + " " + top + "Doc/library/mathconst.rst");
-    const std::string xy = rel.version.substr(0, rel.version.find('.', 2));
-    EXPECT_THAT(doc, HasSubstr(".. versionadded:: " + xy + "\n")) << doc;
-    EXPECT_THAT(doc, HasSubstr(".. versionchanged:: " + xy + "\n")) << doc;
-    EXPECT_THAT(doc, HasSubstr(".. deprecated-removed:: " + xy + " 4.0\n")) << doc;
+    // release-tools' Tag.doc_version: X.Y for X.Y.0 (whatever the level),
+    // X.Y.Z for a bugfix or security release.
+    const relman::Version v = relman::Version::parse(rel.version);
+    const std::string dv =
+        v.micro == 0 ? fmt::format("{}.{}", v.major, v.minor) : fmt::format("{}.{}.{}", v.major, v.minor, v.micro);
+    EXPECT_THAT(doc, HasSubstr(".. versionadded:: " + dv + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. versionchanged:: " + dv + "\n")) << doc;
+    EXPECT_THAT(doc, HasSubstr(".. deprecated-removed:: " + dv + " 4.0\n")) << doc;
     EXPECT_THAT(doc, ::testing::Not(HasSubstr(":: next"))) << doc;
     const std::string readme = sh_ok("tar -xOzf " + tgz + " " + top + "README.rst");
     ASSERT_FALSE(readme.empty());

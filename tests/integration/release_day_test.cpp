@@ -63,6 +63,9 @@ class ReleaseDay : public ::testing::Test {
   }
 
   fs::path home() const { return dir_.path(); }
+  // The release folder the Windows and macOS experts put their installers
+  // in (a local folder standing in for the downloads server).
+  fs::path installers() const { return home() / "downloads" / "3.12.0"; }
   fs::path clone() const { return home() / "cpython"; }
 
   // The sample's project-specific vars (see the guide's "Project-specific
@@ -73,8 +76,9 @@ class ReleaseDay : public ::testing::Test {
   }
   std::vector<std::string> real_vars() const {
     auto v = sample_vars();
-    for (std::string kv : {"upload_url=" + server_.url() + "/upload/3.12.0/",
-                           "announce_webhook=" + server_.url() + "/hook/announce", "github_api=" + server_.url()}) {
+    for (std::string kv :
+         {"upload_url=" + server_.url() + "/upload/3.12.0/", "announce_webhook=" + server_.url() + "/hook/announce",
+          "github_api=" + server_.url(), "installers_url=" + installers().string()}) {
       v.push_back("--var");
       v.push_back(kv);
     }
@@ -135,6 +139,8 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
   ASSERT_NE(std::find(guide_commands().begin(), guide_commands().end(), "git switch 3.12 && git pull"),
             guide_commands().end());
   sh_ok("git switch -q 3.12 && git pull -q", clone());
+  // The release folder exists on the downloads server; the installers come later.
+  fs::create_directories(installers());
   Ran doctor = type("relman doctor 3.12.0", clone(), real_vars());
   EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
   Ran reh = type("relman rehearse 3.12.0 --skip check-blockers,check-ci", clone(), sample_vars());
@@ -171,8 +177,11 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
       << "the rehearsal's upload stays in its sandbox";
   EXPECT_TRUE(server_.requests().empty()) << server_.requests().dump();
 
-  // §2: the real run at a terminal. Every remote step is confirmed; at the
-  // gate the release manager answers n and waits for the experts.
+  // §2: the real run at a terminal. Every remote step is confirmed; the
+  // experts' installers are in the release folder; at the gate the release
+  // manager answers n and waits for the experts' word.
+  write_file(installers() / "python-3.12.0.exe", "MZ installer\n");
+  write_file(installers() / "python-3.12.0-macos11.pkg", "xar installer\n");
   std::vector<PtyCue> until_gate = {{"Go ahead? [y/N]", "y"}, {"Approve and continue? [y/N]", "n"}};
   auto start = at_terminal("relman start 3.12.0 --repo ~/cpython --execute", clone(), real_vars(), until_gate);
   ASSERT_EQ(start.exit_code, 3) << start.transcript;
