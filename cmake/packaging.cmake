@@ -28,7 +28,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/completions/relman.fish DESTINATION ${CMAKE_IN
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 # The README's links (docs/cli.md, ...) and theirs (../release-state/schema.json)
 # resolve in the installed tree as in the checkout.
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md"
+        PATTERN "*.yml")
 install(FILES ${CMAKE_SOURCE_DIR}/release-state/schema.json DESTINATION ${CMAKE_INSTALL_DOCDIR}/release-state)
 
 # CPack: one .deb. Only relman itself goes in it (the tests are not installed).
