@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -163,6 +166,24 @@ std::optional<git_oid> blob_at(git_tree* tree, const std::string& path) {
   return *git_tree_entry_id(entry.get());
 }
 
+// Whether the file at `path` holds the first bytes of the blob `id` (all of
+// them, or none): a file the killed checkout had begun to write. Writing
+// the blob over it loses nothing, since the blob holds every byte of it.
+bool prefix_of_blob(git_repository* repo, const std::string& path, const git_oid& id) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || std::filesystem::is_symlink(path, ec)) return false;
+  git_blob* raw = nullptr;
+  if (git_blob_lookup(&raw, repo, &id) != 0) return false;
+  Blob blob(raw);
+  const auto want = static_cast<std::uintmax_t>(git_blob_rawsize(blob.get()));
+  if (size > want) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::string have(static_cast<size_t>(size), '\0');
+  if (!in.read(have.data(), static_cast<std::streamsize>(size))) return false;
+  return std::memcmp(have.data(), git_blob_rawcontent(blob.get()), have.size()) == 0;
+}
+
 bool same(const std::optional<git_oid>& a, const std::optional<git_oid>& b) {
   if (!a || !b) return !a && !b;
   return git_oid_equal(&*a, &*b) != 0;
@@ -201,7 +222,7 @@ bool only_target_content(git_repository* repo, git_commit* target) {
     const std::string full = std::string(workdir) + path;
     git_oid oid;
     if (git_odb_hashfile(&oid, full.c_str(), GIT_OBJECT_BLOB) == 0) have = oid;
-    if (!same(have, want)) return false;
+    if (!same(have, want) && !(have && want && prefix_of_blob(repo, full, *want))) return false;
     // A staged entry is HEAD's (the index not yet written) or the target's.
     std::optional<git_oid> staged;
     if (const git_index_entry* ie = git_index_get_bypath(index.get(), path.c_str(), 0)) staged = ie->id;

@@ -64,8 +64,9 @@ std::optional<Upstream> upstream(git_repository* repo, const std::string& branch
 // A checkout killed half-way leaves some files of `commit` in the work tree
 // while HEAD and the index still say the old commit; a second safe checkout
 // then refuses them as local changes. When every file that differs from
-// HEAD already holds what `commit` has there (and every staged entry is
-// HEAD's or `commit`'s), nothing can be lost: the checkout is finished by
+// HEAD already holds what `commit` has there, or the first part of it (the
+// file the checkout was writing when it was killed), and every staged entry
+// is HEAD's or `commit`'s, nothing can be lost: the checkout is finished by
 // force, and true is returned so the caller can say so. Any other change
 // is the user's, and stays an error.
 bool checkout_safe(git_repository* repo, git_commit* commit);

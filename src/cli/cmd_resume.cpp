@@ -1,12 +1,14 @@
 // relman resume / relman retry ID: continue a run.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/drive.h"
+#include "cli/junit.h"
 #include "cli/open_run.h"
 #include "cli/options.h"
 #include "cli/run_location.h"
@@ -25,6 +27,9 @@ int resume(const Options& o) {
   auto dir = find_run(o);
   auto run = open_run(dir, o.accept_workflow_change);
   if (run->state.finished) {
+    // Killed after the run's last event but before its JUnit report: the
+    // report is derived from the journal, so it is written now.
+    if (!std::filesystem::exists(dir / "artifacts" / "junit.xml")) write_junit_report(*run, o);
     say(o,
         fmt::format("relman: the run of {} in {} has finished; nothing to resume", run->version.str(), dir.string()));
     return exit_code::finished;

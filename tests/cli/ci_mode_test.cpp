@@ -16,6 +16,7 @@
 #include "core/state.h"
 #include "core/workflow.h"
 #include "support/http_server.h"
+#include "support/journal_file.h"
 #include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
@@ -173,6 +174,17 @@ TEST_F(CiMode, PrereleaseRunsUnattendedWithJsonEventsJunitAndStagedFiles) {
   // Nothing pushed anywhere: the remotes' mirrors did not move.
   EXPECT_THAT(r.err, HasSubstr("remote origin (" + project.origin.string() + "): no change")) << r.err;
   EXPECT_THAT(r.err, HasSubstr("remote upstream (" + project.upstream.string() + "): no change")) << r.err;
+
+  // Killed after the run's last event, before the report was written: the
+  // CI job's `relman resume` writes it, and runs nothing.
+  fs::remove(state() / "artifacts" / "junit.xml");
+  Ran again = relman({"resume", "--ci"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  json rewritten = parse_junit(state() / "artifacts" / "junit.xml");
+  ASSERT_FALSE(rewritten.empty());
+  EXPECT_EQ(rewritten["attrib"]["tests"], std::to_string(ids.size()));
+  EXPECT_EQ(rewritten["attrib"]["failures"], "0");
+  for (const auto& e : relman::test::journal_events(state())) EXPECT_NE(e["event"], "run_resumed") << e.dump();
 }
 
 TEST_F(CiMode, AManualGateStopsWithExitThreeAndAResumeInALaterJobFinishes) {

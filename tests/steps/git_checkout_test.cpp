@@ -57,9 +57,10 @@ TEST(GitCheckout, FinishesACheckoutKilledHalfWayAndStillRefusesTheUsersChanges) 
       "&& git commit -qam 'on 3.12'",
       repo);
   sh_ok("git checkout -q main", repo);
-  // Half of the switch to 3.12: a.txt and c.txt written, gone.txt removed.
+  // Half of the switch to 3.12: a.txt written, c.txt cut short while it was
+  // written ("ne" of "new\n"), gone.txt removed.
   write_file(repo / "a.txt", "branch\n");
-  write_file(repo / "c.txt", "new\n");
+  write_file(repo / "c.txt", "ne");
   std::filesystem::remove(repo / "gone.txt");
   StepHarness h("git.checkout", repo, dir / "state");
   h.with()["name"] = "3.12";
@@ -67,6 +68,7 @@ TEST(GitCheckout, FinishesACheckoutKilledHalfWayAndStillRefusesTheUsersChanges) 
   EXPECT_EQ(out["branch"], "3.12");
   EXPECT_EQ(sh_ok("git symbolic-ref --short HEAD", repo), "3.12\n");
   EXPECT_EQ(sh_ok("git status --porcelain", repo), "");
+  EXPECT_EQ(read_file(repo / "c.txt"), "new\n");
   EXPECT_THAT(h.log(), HasSubstr("finished a checkout an earlier relman began"));
 
   // The same, but a file the switch changes holds the user's edit: nothing
