@@ -59,7 +59,7 @@ int drive(OpenRun& run, const Options& o) {
   // What a killed relman left behind goes before any step runs.
   auto tell = [&](const std::string& line) { say(o, line); };
   remove_leftover_temp_files(run.dir, eo.paths.repo, tell);
-  clear_stale_index_lock(run.state, run.dir, eo.paths.repo, tell);
+  clear_stale_git_locks(run.state, run.dir, eo.paths.repo, tell);
   // Who approves a gate asked here: the rule `relman approve` follows. A
   // real run that cannot tell does not ask; the gate waits for an approval
   // by a named person.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "adapters/durable.h"
@@ -57,8 +58,26 @@ void remove_leftover_temp_files(const fs::path& state_dir, const fs::path& repo,
     say(fmt::format("relman: removed {}, a temporary file an interrupted relman left", p.string()));
 }
 
-void clear_stale_index_lock(const RunState& state, const fs::path& state_dir, const fs::path& repo,
-                            const std::function<void(const std::string&)>& say) {
+std::vector<fs::path> git_lock_files(const fs::path& git_dir) {
+  std::vector<fs::path> locks;
+  std::error_code ec;
+  // The files git and libgit2 lock beside the file they rewrite: the index,
+  // HEAD and its kin, the config, packed-refs and every ref under refs/.
+  for (const auto& entry : fs::directory_iterator(git_dir, ec)) {
+    std::error_code type_ec;
+    if (entry.path().extension() == ".lock" && entry.is_regular_file(type_ec)) locks.push_back(entry.path());
+  }
+  for (auto it = fs::recursive_directory_iterator(git_dir / "refs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->path().extension() == ".lock" && it->is_regular_file(type_ec)) locks.push_back(it->path());
+  }
+  std::sort(locks.begin(), locks.end());
+  return locks;
+}
+
+void clear_stale_git_locks(const RunState& state, const fs::path& state_dir, const fs::path& repo,
+                           const std::function<void(const std::string&)>& say) {
   std::string step;
   int64_t started_ms = 0;
   for (const auto& p : state.plan) {
@@ -72,28 +91,33 @@ void clear_stale_index_lock(const RunState& state, const fs::path& state_dir, co
   if (step.empty() || repo.empty()) return;
   auto git_dir = git_dir_holding(repo);
   if (git_dir.empty()) return;
-  auto lock = git_dir / "index.lock";
-  std::error_code ec;
-  if (!fs::exists(lock, ec)) return;
-  // Filesystem timestamps may be coarser than the journal's clock.
-  const bool after_start = started_ms > 0 && mtime_ms(lock) + 2000 >= started_ms;
-  if (!after_start || open_by_a_process(lock))
-    throw StepError(fmt::format(
-        "{} exists. relman's step '{}' was interrupted while it worked on the repository, but the lock {}. If no git "
-        "command is running on {} (check with `ps` or `lsof {}`), remove it: rm {} ; then resume",
-        lock.string(), step, after_start ? "is held open by a running process" : "is older than that step",
-        repo.string(), lock.string(), lock.string()));
-  fs::remove(lock, ec);
-  if (ec) throw StepError(fmt::format("cannot remove the stale {}: {}", lock.string(), ec.message()));
-  std::string line = fmt::format(
-      "relman: removed the stale {}: relman was killed while step '{}' held it (no process has it open, and it was "
-      "made after the step started)",
-      lock.string(), step);
-  {
-    StepLog log(state_dir / "logs" / (step + ".log"), nullptr);
-    log.line(line);
+  // Every lock is checked before any is removed: one that may be someone
+  // else's stops the resume with all of relman's still in place to look at.
+  const auto locks = git_lock_files(git_dir);
+  for (const auto& lock : locks) {
+    // Filesystem timestamps may be coarser than the journal's clock.
+    const bool after_start = started_ms > 0 && mtime_ms(lock) + 2000 >= started_ms;
+    if (!after_start || open_by_a_process(lock))
+      throw StepError(fmt::format(
+          "{} exists. relman's step '{}' was interrupted while it worked on the repository, but the lock {}. If no "
+          "git command is running on {} (check with `ps` or `lsof {}`), remove it: rm {} ; then resume",
+          lock.string(), step, after_start ? "is held open by a running process" : "is older than that step",
+          repo.string(), lock.string(), lock.string()));
   }
-  say(line);
+  for (const auto& lock : locks) {
+    std::error_code ec;
+    fs::remove(lock, ec);
+    if (ec) throw StepError(fmt::format("cannot remove the stale {}: {}", lock.string(), ec.message()));
+    std::string line = fmt::format(
+        "relman: removed the stale {}: relman was killed while step '{}' held it (no process has it open, and it was "
+        "made after the step started)",
+        lock.string(), step);
+    {
+      StepLog log(state_dir / "logs" / (step + ".log"), nullptr);
+      log.line(line);
+    }
+    say(line);
+  }
 }
 
 }  // namespace relman::cli

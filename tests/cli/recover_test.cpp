@@ -1,5 +1,5 @@
 // What a killed relman leaves, cleared by the next one: a stale
-// .git/index.lock of its own git step, temporary files in its temp places.
+// .git/index.lock or ref lock of its own git step, temporary files in its temp places.
 // The crash is made by writing what the journal holds when relman dies
 // inside git.commit: the step started, never ended.
 #include <gtest/gtest.h>
@@ -109,6 +109,39 @@ TEST(Recover, AnIndexLockSomeoneMayStillHoldStopsTheResumeWithWhatToDo) {
   fs::remove(k.lock);
   EXPECT_EQ(k.relman({"resume"}).exit_code, 0);
   EXPECT_EQ(sh_ok("git log -1 --format=%s", k.repo), "Release\n");
+}
+
+TEST(Recover, StaleRefAndHeadLocksOfTheInterruptedGitStepAreRemovedToo) {
+  // Torture seed 851169948 trial 19: killed inside git.tag, which left
+  // refs/tags/v3.12.0.lock; every resume then failed to lock the ref.
+  KilledInCommit k;
+  const std::string branch = sh_ok("git symbolic-ref --short HEAD", k.repo);
+  auto head_lock = k.repo / ".git" / "HEAD.lock";
+  auto branch_lock = k.repo / ".git" / "refs" / "heads" / (branch.substr(0, branch.size() - 1) + ".lock");
+  auto tag_lock = k.repo / ".git" / "refs" / "tags" / "v3.12.0.lock";
+  for (const auto& l : {head_lock, branch_lock, tag_lock}) write_file(l, "");
+  EXPECT_NE(sh("git commit --allow-empty -m x", k.repo).exit_code, 0) << "git should refuse while the locks are there";
+
+  auto r = k.relman({"resume"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& l : {head_lock, branch_lock, tag_lock}) {
+    EXPECT_FALSE(fs::exists(l)) << l;
+    EXPECT_TRUE(has(r.out, "removed the stale " + l.string())) << r.out;
+  }
+  EXPECT_EQ(sh_ok("git log -1 --format=%s", k.repo), "Release\n");
+}
+
+TEST(Recover, OneLockSomeoneMayHoldKeepsEveryLockInPlace) {
+  KilledInCommit k;
+  auto tag_lock = k.repo / ".git" / "refs" / "tags" / "v3.12.0.lock";
+  write_file(tag_lock, "");
+  write_file(k.lock, "");
+  sh_ok("touch -d '2020-01-01 00:00' " + relman::test::quote(k.lock.string()));
+  auto r = k.relman({"resume"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(has(r.err, "rm " + k.lock.string())) << r.err;
+  EXPECT_TRUE(fs::exists(k.lock));
+  EXPECT_TRUE(fs::exists(tag_lock)) << "removed before the resume knew it could go on";
 }
 
 TEST(Recover, ResumeRemovesTheTemporaryFilesAKilledRelmanLeft) {
