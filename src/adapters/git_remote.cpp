@@ -166,6 +166,23 @@ std::optional<std::string> remote_url(git_repository* repo, const std::string& n
   return std::string(url ? url : "");
 }
 
+std::vector<std::string> remote_names(git_repository* repo) {
+  git_strarray names{};
+  if (git_remote_list(&names, repo) != 0) return {};
+  std::vector<std::string> out(names.strings, names.strings + names.count);
+  git_strarray_dispose(&names);
+  return out;
+}
+
+std::string push_url(git_repository* repo, const std::string& name_or_url) {
+  git_remote* raw = nullptr;
+  if (git_remote_lookup(&raw, repo, name_or_url.c_str()) != 0) return name_or_url;
+  Remote remote(raw);
+  const char* url = git_remote_pushurl(remote.get());
+  if (!url) url = git_remote_url(remote.get());
+  return url ? url : "";
+}
+
 std::map<std::string, std::string> list_remote_refs(git_remote* remote, const RemoteAuth& auth) {
   CallbackState st;
   st.auth = &auth;

@@ -28,6 +28,13 @@ Remote open_remote(git_repository* repo, const std::string& name_or_url);
 // repository has no such remote.
 std::optional<std::string> remote_url(git_repository* repo, const std::string& name);
 
+// The names of the repository's remotes.
+std::vector<std::string> remote_names(git_repository* repo);
+
+// Where a push to `name_or_url` goes: the remote's pushurl, else its url;
+// `name_or_url` itself when the repository has no remote by that name.
+std::string push_url(git_repository* repo, const std::string& name_or_url);
+
 // The remote's advertised refs: name -> sha (for annotated tags, the tag object).
 std::map<std::string, std::string> list_remote_refs(git_remote* remote, const RemoteAuth& auth);
 

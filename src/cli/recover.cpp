@@ -8,6 +8,8 @@
 #include <chrono>
 
 #include "adapters/durable.h"
+#include "adapters/git.h"
+#include "adapters/git_remote.h"
 #include "cli/run_location.h"
 #include "core/errors.h"
 #include "core/step_log.h"
@@ -76,21 +78,13 @@ std::vector<fs::path> git_lock_files(const fs::path& git_dir) {
   return locks;
 }
 
-void clear_stale_git_locks(const RunState& state, const fs::path& state_dir, const fs::path& repo,
-                           const std::function<void(const std::string&)>& say) {
-  std::string step;
-  int64_t started_ms = 0;
-  for (const auto& p : state.plan) {
-    const std::string id = p.value("id", "");
-    const StepStatus* s = state.find(id);
-    if (!s || s->state != StepState::running || p.value("uses", "").rfind("git.", 0) != 0) continue;
-    step = id;
-    started_ms = s->history.empty() ? 0 : s->history.back().started_ms;
-    break;
-  }
-  if (step.empty() || repo.empty()) return;
-  auto git_dir = git_dir_holding(repo);
-  if (git_dir.empty()) return;
+namespace {
+
+// Removes the stale locks of `git_dir` that `step` (started at `started_ms`)
+// left, or throws when one may be someone else's. `where` names the
+// repository in messages.
+void clear_locks_in(const fs::path& git_dir, const std::string& step, int64_t started_ms, const std::string& where,
+                    const fs::path& state_dir, const std::function<void(const std::string&)>& say) {
   // Every lock is checked before any is removed: one that may be someone
   // else's stops the resume with all of relman's still in place to look at.
   const auto locks = git_lock_files(git_dir);
@@ -101,8 +95,8 @@ void clear_stale_git_locks(const RunState& state, const fs::path& state_dir, con
       throw StepError(fmt::format(
           "{} exists. relman's step '{}' was interrupted while it worked on the repository, but the lock {}. If no "
           "git command is running on {} (check with `ps` or `lsof {}`), remove it: rm {} ; then resume",
-          lock.string(), step, after_start ? "is held open by a running process" : "is older than that step",
-          repo.string(), lock.string(), lock.string()));
+          lock.string(), step, after_start ? "is held open by a running process" : "is older than that step", where,
+          lock.string(), lock.string()));
   }
   for (const auto& lock : locks) {
     std::error_code ec;
@@ -118,6 +112,54 @@ void clear_stale_git_locks(const RunState& state, const fs::path& state_dir, con
     }
     say(line);
   }
+}
+
+// The git directories of the repositories on this machine (a path or
+// file:// URL) that the repository's remotes push to: a push killed while it
+// wrote a ref leaves the lock there. The step's own remote is a template the
+// journal does not hold expanded, so every local remote is looked at; a lock
+// another process holds open, or older than the step, stops the resume as
+// any other would. Remotes elsewhere relman cannot and need not clean.
+std::vector<fs::path> local_push_targets(const fs::path& repo) {
+  std::vector<fs::path> out;
+  try {
+    auto r = git::open(repo);
+    for (const auto& name : git::remote_names(r.get())) {
+      std::string url = git::push_url(r.get(), name);
+      if (url.rfind("file://", 0) == 0) url = url.substr(7);
+      if (url.empty() || url.front() != '/') continue;
+      std::error_code ec;
+      fs::path dir = fs::is_directory(fs::path(url) / ".git", ec) ? fs::path(url) / ".git" : fs::path(url);
+      if (fs::is_directory(dir / "refs", ec) && std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+    }
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+}  // namespace
+
+void clear_stale_git_locks(const RunState& state, const fs::path& state_dir, const fs::path& repo,
+                           const std::function<void(const std::string&)>& say) {
+  std::string step;
+  std::string uses;
+  int64_t started_ms = 0;
+  for (const auto& p : state.plan) {
+    const std::string id = p.value("id", "");
+    const StepStatus* s = state.find(id);
+    if (!s || s->state != StepState::running || p.value("uses", "").rfind("git.", 0) != 0) continue;
+    step = id;
+    uses = p.value("uses", "");
+    started_ms = s->history.empty() ? 0 : s->history.back().started_ms;
+    break;
+  }
+  if (step.empty() || repo.empty()) return;
+  auto git_dir = git_dir_holding(repo);
+  if (git_dir.empty()) return;
+  clear_locks_in(git_dir, step, started_ms, repo.string(), state_dir, say);
+  if (uses == "git.push")
+    for (const auto& target : local_push_targets(repo))
+      clear_locks_in(target, step, started_ms, target.string(), state_dir, say);
 }
 
 }  // namespace relman::cli

@@ -33,15 +33,22 @@ struct KilledInCommit {
   fs::path state = repo / ".git" / "relman" / "3.12.0";
   fs::path lock = repo / ".git" / "index.lock";
 
+  fs::path remote = dir / "remote.git";
+
   // A real run up to its gate, then the events a later `resume` journals
-  // before relman is killed in the middle of git.commit.
-  KilledInCommit() {
+  // before relman is killed in the middle of `killed_in` (git.commit, or
+  // git.push to a bare repository on this machine).
+  explicit KilledInCommit(const std::string& killed_in = "commit") {
     relman::test::make_repo(repo, {{"README", "v1\n"}});
+    sh_ok("git init -q --bare " + relman::test::quote(remote.string()) + " && git remote add mirror " +
+              relman::test::quote(remote.string()),
+          repo);
     write_file(dir / "wf.yaml",
                "name: t\nsteps:\n"
                "  - id: edit\n    uses: exec\n    with: {argv: [sh, -c, \"echo v2 > README\"]}\n"
                "  - id: hold\n    uses: gate\n    with: {message: wait}\n"
-               "  - id: commit\n    uses: git.commit\n    with: {message: Release, paths: [README]}\n");
+               "  - id: commit\n    uses: git.commit\n    with: {message: Release, paths: [README]}\n"
+               "  - id: push\n    uses: git.push\n    with: {remote: mirror, refs: [main]}\n");
     auto r = relman({"start", "3.12.0", "--execute", "--workflow", (dir / "wf.yaml").string()});
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     auto events = relman::test::journal_events(state);
@@ -56,7 +63,13 @@ struct KilledInCommit {
     };
     event({{"event", "step_approved"}, {"step", "hold"}, {"by", "rm"}});
     event({{"event", "step_succeeded"}, {"step", "hold"}, {"outputs", {{"approved_by", "rm"}}}});
-    event({{"event", "step_started"}, {"step", "commit"}, {"attempt", 1}, {"uses", "git.commit"}});
+    if (killed_in == "push") {
+      out.flush();
+      sh_ok("git commit -qam Release", repo);  // what the commit step did
+      event({{"event", "step_started"}, {"step", "commit"}, {"attempt", 1}, {"uses", "git.commit"}});
+      event({{"event", "step_succeeded"}, {"step", "commit"}, {"outputs", json::object()}});
+    }
+    event({{"event", "step_started"}, {"step", killed_in}, {"attempt", 1}, {"uses", "git." + killed_in}});
   }
   Ran relman(const std::vector<std::string>& args) const { return relman::test::relman(args, repo); }
 };
@@ -72,7 +85,7 @@ TEST(Recover, AStaleIndexLockOfRelmansOwnInterruptedGitStepIsRemovedOnResume) {
   // git itself refuses to work while it is there.
   EXPECT_NE(sh("git add README", k.repo).exit_code, 0);
 
-  auto r = k.relman({"resume"});
+  auto r = k.relman({"resume", "--yes"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "removed the stale " + k.lock.string())) << r.out;
   EXPECT_FALSE(fs::exists(k.lock));
@@ -91,7 +104,7 @@ TEST(Recover, AnIndexLockSomeoneMayStillHoldStopsTheResumeWithWhatToDo) {
     if (sh("ls -l /proc/" + pid + "/fd | grep -q index.lock").exit_code == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  auto held = k.relman({"resume"});
+  auto held = k.relman({"resume", "--yes"});
   sh("kill " + pid);
   EXPECT_EQ(held.exit_code, 1) << held.out << held.err;
   EXPECT_TRUE(has(held.err, "is held open by a running process")) << held.err;
@@ -100,14 +113,14 @@ TEST(Recover, AnIndexLockSomeoneMayStillHoldStopsTheResumeWithWhatToDo) {
 
   // Older than the step: not relman's.
   sh_ok("touch -d '2020-01-01 00:00' " + relman::test::quote(k.lock.string()));
-  auto old = k.relman({"resume"});
+  auto old = k.relman({"resume", "--yes"});
   EXPECT_EQ(old.exit_code, 1) << old.out << old.err;
   EXPECT_TRUE(has(old.err, "is older than that step")) << old.err;
   EXPECT_TRUE(fs::exists(k.lock));
 
   // Removed by hand as the message says: the run finishes.
   fs::remove(k.lock);
-  EXPECT_EQ(k.relman({"resume"}).exit_code, 0);
+  EXPECT_EQ(k.relman({"resume", "--yes"}).exit_code, 0);
   EXPECT_EQ(sh_ok("git log -1 --format=%s", k.repo), "Release\n");
 }
 
@@ -122,7 +135,7 @@ TEST(Recover, StaleRefAndHeadLocksOfTheInterruptedGitStepAreRemovedToo) {
   for (const auto& l : {head_lock, branch_lock, tag_lock}) write_file(l, "");
   EXPECT_NE(sh("git commit --allow-empty -m x", k.repo).exit_code, 0) << "git should refuse while the locks are there";
 
-  auto r = k.relman({"resume"});
+  auto r = k.relman({"resume", "--yes"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const auto& l : {head_lock, branch_lock, tag_lock}) {
     EXPECT_FALSE(fs::exists(l)) << l;
@@ -131,13 +144,26 @@ TEST(Recover, StaleRefAndHeadLocksOfTheInterruptedGitStepAreRemovedToo) {
   EXPECT_EQ(sh_ok("git log -1 --format=%s", k.repo), "Release\n");
 }
 
+TEST(Recover, AStaleRefLockInALocalRemoteOfAnInterruptedPushIsRemovedToo) {
+  // The sandbox's remotes and a throwaway release's are bare repositories on
+  // this machine: a push killed while it wrote a ref leaves the lock there.
+  KilledInCommit k("push");
+  auto lock = k.remote / "refs" / "heads" / "main.lock";
+  write_file(lock, "");
+  auto r = k.relman({"resume", "--yes"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(lock));
+  EXPECT_TRUE(has(r.out, "removed the stale " + lock.string())) << r.out;
+  EXPECT_EQ(sh_ok("git log -1 --format=%s main", k.remote), "Release\n");
+}
+
 TEST(Recover, OneLockSomeoneMayHoldKeepsEveryLockInPlace) {
   KilledInCommit k;
   auto tag_lock = k.repo / ".git" / "refs" / "tags" / "v3.12.0.lock";
   write_file(tag_lock, "");
   write_file(k.lock, "");
   sh_ok("touch -d '2020-01-01 00:00' " + relman::test::quote(k.lock.string()));
-  auto r = k.relman({"resume"});
+  auto r = k.relman({"resume", "--yes"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.err, "rm " + k.lock.string())) << r.err;
   EXPECT_TRUE(fs::exists(k.lock));
@@ -152,7 +178,7 @@ TEST(Recover, ResumeRemovesTheTemporaryFilesAKilledRelmanLeft) {
   write_file(in_git, "half");
   write_file(in_state, "half");
   EXPECT_EQ(sh_ok("git status --porcelain --ignored", k.repo), " M README\n");
-  auto r = k.relman({"resume"});
+  auto r = k.relman({"resume", "--yes"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_FALSE(fs::exists(in_git));
   EXPECT_FALSE(fs::exists(in_state));
