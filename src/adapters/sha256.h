@@ -2,28 +2,18 @@
 // are written instead of being read back.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adapters/evp_digest.h"
+
 namespace relman {
 
-class Sha256 {
+class Sha256 : public EvpDigest {
  public:
-  Sha256();
-  void update(const void* data, size_t size);
-  void update(std::string_view s) { update(s.data(), s.size()); }
-  std::string hex();  // finishes; call once
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+  Sha256() : EvpDigest(EVP_sha256(), "SHA-256") {}
 };
 
 // One line of a SHA256SUMS file (sha256sum's format: "<hex>  <name>").

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "adapters/durable.h"
+#include "cli/markup_escape.h"
 #include "cli/say.h"
 #include "core/journal.h"
 
@@ -14,75 +15,6 @@ namespace relman::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t utf8_length(const std::string& s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  if (n == 2 && c < 0xC2) return 0;                                           // overlong
-  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;                       // overlong
-  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;                      // surrogates
-  if (n == 3 && c == 0xEF && b(i + 1) == 0xBF && b(i + 2) >= 0xBE) return 0;  // U+FFFE, U+FFFF
-  if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) return 0;
-  return n;
-}
-
-std::string escape(const std::string& text, bool attribute) {
-  static const char* kReplacement = "\xEF\xBF\xBD";
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (size_t i = 0; i < text.size();) {
-    size_t n = utf8_length(text, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      out.append(text, i, n);
-      i += n;
-      continue;
-    }
-    char c = text[i++];
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      // Parsers turn raw line breaks in attributes into spaces.
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += kReplacement;  // XML 1.0 allows no other controls
-        else out += c;
-    }
-  }
-  return out;
-}
-
-std::string attr(const std::string& text) { return escape(text, true); }
 
 std::string seconds(int64_t ms) { return fmt::format("{:.3f}", static_cast<double>(ms < 0 ? 0 : ms) / 1000.0); }
 
@@ -116,8 +48,6 @@ struct Case {
 
 }  // namespace
 
-std::string xml_escape(const std::string& text) { return escape(text, false); }
-
 std::string junit_xml(const Workflow& wf, const RunState& state, const fs::path& logs, int64_t end_ms) {
   std::vector<Case> cases;
   int failures = 0, skipped = 0;
@@ -132,15 +62,15 @@ std::string junit_xml(const Workflow& wf, const RunState& state, const fs::path&
         break;
       case StepState::failed: {
         ++failures;
-        c.body = fmt::format("<failure message=\"{}\" type=\"step_failed\">{}</failure>", attr(headline(s->error)),
-                             xml_escape(s->error));
+        c.body = fmt::format("<failure message=\"{}\" type=\"step_failed\">{}</failure>",
+                             xml_attribute(headline(s->error)), xml_escape(s->error));
         std::string tail = log_tail(logs / (step.id + ".log"), 100);
         if (!tail.empty()) c.body += "\n      <system-out>" + xml_escape(tail) + "</system-out>";
         break;
       }
       case StepState::skipped:
         ++skipped;
-        c.body = fmt::format("<skipped message=\"{}\"/>", attr(s->reason.empty() ? "skipped" : s->reason));
+        c.body = fmt::format("<skipped message=\"{}\"/>", xml_attribute(s->reason.empty() ? "skipped" : s->reason));
         break;
       case StepState::waiting:
         ++skipped;
@@ -158,15 +88,15 @@ std::string junit_xml(const Workflow& wf, const RunState& state, const fs::path&
     cases.push_back(std::move(c));
   }
   int64_t suite_ms = state.started_ms ? (state.finished_ms ? state.finished_ms : end_ms) - state.started_ms : 0;
-  std::string classname = attr("relman." + wf.name);
+  std::string classname = xml_attribute("relman." + wf.name);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">\n",
-      attr("relman " + state.version), cases.size(), failures, skipped, seconds(suite_ms),
-      attr(state.started_ms ? iso_time(state.started_ms) : iso_time(end_ms)));
+      xml_attribute("relman " + state.version), cases.size(), failures, skipped, seconds(suite_ms),
+      xml_attribute(state.started_ms ? iso_time(state.started_ms) : iso_time(end_ms)));
   out += "  <properties>\n";
   auto property = [&](const std::string& name, const std::string& value) {
-    out += fmt::format("    <property name=\"{}\" value=\"{}\"/>\n", attr(name), attr(value));
+    out += fmt::format("    <property name=\"{}\" value=\"{}\"/>\n", xml_attribute(name), xml_attribute(value));
   };
   property("version", state.version);
   property("kind", state.run.value("kind", std::string()));
@@ -176,7 +106,8 @@ std::string junit_xml(const Workflow& wf, const RunState& state, const fs::path&
   property("result", state.finished ? "finished" : failures ? "failed" : "stopped");
   out += "  </properties>\n";
   for (const auto& c : cases) {
-    out += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", classname, attr(c.id), seconds(c.ms));
+    out += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", classname, xml_attribute(c.id),
+                       seconds(c.ms));
     if (c.body.empty()) out += "/>\n";
     else out += ">\n    " + c.body + "\n  </testcase>\n";
   }

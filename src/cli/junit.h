@@ -23,9 +23,4 @@ std::string junit_xml(const Workflow& wf, const RunState& state, const std::file
 // the run's outcome is what the journal says.
 void write_junit_report(const OpenRun& run, const Options& o);
 
-// Text made safe for XML 1.0 character data and attribute values: markup
-// characters escaped, control characters XML forbids and invalid UTF-8
-// replaced by U+FFFD.
-std::string xml_escape(const std::string& text);
-
 }  // namespace relman::cli

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "adapters/sha256.h"
+#include "cli/markup_escape.h"
 #include "cli/say.h"
 #include "cli/status_view.h"
 #include "core/journal.h"
@@ -32,29 +33,6 @@ std::vector<Artifact> artifacts(const fs::path& dir) {
     a.size = fs::file_size(dir / "artifacts" / a.name, ec);
     a.signed_ = fs::exists(dir / "artifacts" / (a.name + ".asc"));
     out.push_back(a);
-  }
-  return out;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
   }
   return out;
 }
@@ -185,7 +163,7 @@ std::string report_html(const ReadRun& r) {
     int y = top + static_cast<int>(i) * row_h;
     bool skipped = row.status.state == StepState::skipped;
     svg += fmt::format("<text x=\"4\" y=\"{}\" fill=\"{}\">{}</text>", y + 15, skipped ? "#aaa" : "#222",
-                       html_escape(row.id));
+                       xml_escape(row.id));
     if (skipped)
       svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#aaa\" font-style=\"italic\">skipped</text>", label_w + 4,
                          y + 15);
@@ -195,14 +173,14 @@ std::string report_html(const ReadRun& r) {
           "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"#f5c542\" opacity=\"0.6\"><title>{} "
           "waited at the gate {}</title></rect>",
           x(row.status.waiting_since_ms), y + 4, std::max(2.0, x(end) - x(row.status.waiting_since_ms)),
-          html_escape(row.id), format_duration(end - row.status.waiting_since_ms));
+          xml_escape(row.id), format_duration(end - row.status.waiting_since_ms));
     }
     for (const auto& a : row.status.history) {
       int64_t end = a.ended_ms ? a.ended_ms : a.started_ms;
       std::string colour = a.result == "failed" ? "#d9534f" : a.result == "interrupted" ? "#999" : "#3a87d6";
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"14\" fill=\"{}\"><title>{} {} {}</title></rect>",
-          x(a.started_ms), y + 4, std::max(2.0, x(end) - x(a.started_ms)), colour, html_escape(row.id),
+          x(a.started_ms), y + 4, std::max(2.0, x(end) - x(a.started_ms)), colour, xml_escape(row.id),
           a.result.empty() ? "running" : a.result, format_duration(end - a.started_ms));
     }
     svg += "\n";
@@ -224,9 +202,9 @@ std::string report_html(const ReadRun& r) {
   for (const auto& row : rows)
     steps += fmt::format(
         "<tr class=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-        to_string(row.status.state), html_escape(row.id), html_escape(row.uses), to_string(row.status.state),
+        to_string(row.status.state), xml_escape(row.id), xml_escape(row.uses), to_string(row.status.state),
         shown_duration(row.status) ? format_duration(shown_duration(row.status)) : "", row.status.attempts,
-        html_escape(note_of(row.status)));
+        xml_escape(note_of(row.status)));
   // A signature is "verified" when a gpg.verify step of this run passed.
   std::string verified_by;
   for (const auto& row : rows)
@@ -240,22 +218,22 @@ std::string report_html(const ReadRun& r) {
     for (const auto& row : rows) order.push_back(row.id);
     auto next = next_step(r.state, order, r.dir);
     if (!next.command.empty())
-      next_html = fmt::format("<p><strong>Next:</strong> {}: <code>{}</code></p>\n", html_escape(next.why),
-                              html_escape(next.command));
+      next_html = fmt::format("<p><strong>Next:</strong> {}: <code>{}</code></p>\n", xml_escape(next.why),
+                              xml_escape(next.command));
     if (!r.state.settings_changes.empty()) {
       next_html += "<h2>Settings changed</h2>\n<ul>\n";
       for (const auto& c : r.state.settings_changes)
-        next_html += "<li>" + html_escape(describe_settings_change(c)) + "</li>\n";
+        next_html += "<li>" + xml_escape(describe_settings_change(c)) + "</li>\n";
       next_html += "</ul>\n";
     }
   }
   std::string arts;
   for (const auto& a : artifacts(r.dir))
-    arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(a.name),
+    arts += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", xml_escape(a.name),
                         human_size(a.size), a.sha256,
                         !a.signed_            ? std::string("unsigned")
                         : verified_by.empty() ? std::string("signed (.asc), not verified by this run")
-                                              : html_escape("verified: signed by " + verified_by));
+                                              : xml_escape("verified: signed by " + verified_by));
   if (arts.empty()) arts = "<tr><td colspan=\"4\">none recorded</td></tr>";
   return fmt::format(
       R"(<!DOCTYPE html>
@@ -282,11 +260,11 @@ code {{ font-size: 12px; }}
 {arts}</table>
 </body></html>
 )",
-      fmt::arg("version", html_escape(r.state.version)), fmt::arg("kind", html_escape(r.state.run.value("kind", ""))),
-      fmt::arg("mode", html_escape(r.state.mode)), fmt::arg("workflow", html_escape(r.state.workflow_file)),
+      fmt::arg("version", xml_escape(r.state.version)), fmt::arg("kind", xml_escape(r.state.run.value("kind", ""))),
+      fmt::arg("mode", xml_escape(r.state.mode)), fmt::arg("workflow", xml_escape(r.state.workflow_file)),
       fmt::arg("started", friendly_time(r.state.started_ms)),
       fmt::arg("finished", r.state.finished ? "finished " + friendly_time(r.state.finished_ms) : "not finished"),
-      fmt::arg("summary", html_escape(summary)), fmt::arg("next", next_html), fmt::arg("svg", svg),
+      fmt::arg("summary", xml_escape(summary)), fmt::arg("next", next_html), fmt::arg("svg", svg),
       fmt::arg("steps", steps), fmt::arg("arts", arts));
 }
 

@@ -19,20 +19,6 @@ int to_int(const std::string& s, std::string_view whole) {
   return value;
 }
 
-const char* level_suffix(ReleaseLevel level) {
-  switch (level) {
-    case ReleaseLevel::alpha:
-      return "a";
-    case ReleaseLevel::beta:
-      return "b";
-    case ReleaseLevel::candidate:
-      return "rc";
-    case ReleaseLevel::final:
-      return "";
-  }
-  return "";
-}
-
 }  // namespace
 
 Version Version::parse(std::string_view text) {
@@ -84,6 +70,20 @@ ReleaseKind Version::kind() const {
       return ReleaseKind::final;
   }
   return ReleaseKind::final;
+}
+
+const char* level_suffix(ReleaseLevel level) {
+  switch (level) {
+    case ReleaseLevel::alpha:
+      return "a";
+    case ReleaseLevel::beta:
+      return "b";
+    case ReleaseLevel::candidate:
+      return "rc";
+    case ReleaseLevel::final:
+      return "";
+  }
+  return "";
 }
 
 std::string to_string(ReleaseKind kind) {

@@ -54,4 +54,7 @@ struct Version {
 
 std::string to_string(ReleaseKind kind);
 
+// The level as a version spells it: "a", "b", "rc", and "" for a final.
+const char* level_suffix(ReleaseLevel level);
+
 }  // namespace relman

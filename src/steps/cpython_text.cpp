@@ -28,20 +28,9 @@ std::string expand_tabs(const std::string& s) {
   return out;
 }
 
-// Tag.level as release.py spells it; Python compares these as strings.
-std::string level_text(ReleaseLevel l) {
-  switch (l) {
-    case ReleaseLevel::alpha:
-      return "a";
-    case ReleaseLevel::beta:
-      return "b";
-    case ReleaseLevel::candidate:
-      return "rc";
-    case ReleaseLevel::final:
-      return "f";
-  }
-  return "f";
-}
+// Tag.level as release.py spells it ("f" for a final); Python compares these
+// as strings.
+std::string level_text(ReleaseLevel l) { return l == ReleaseLevel::final ? "f" : level_suffix(l); }
 
 // Lines with their "\n" kept, as Python iterates a text file.
 std::vector<std::string> lines_keep_ends(const std::string& text) {

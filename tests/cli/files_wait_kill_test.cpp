@@ -1,11 +1,7 @@
 // files.wait through the real binary: killed with SIGKILL while it waits
 // on a real sshd, then resumed once the files are there.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,12 +9,11 @@
 
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/relman_process.h"
 #include "support/shell.h"
 #include "support/sshd.h"
 #include "support/temp_dir.h"
 #include "test_paths.h"
-
-extern char** environ;
 
 namespace {
 
@@ -46,36 +41,17 @@ TEST(FilesWaitKill, AWaitKilledWithSigkillResumesAndFinishesOnceTheFilesAreThere
                                   "600}\n");
   const fs::path state = dir / "repo" / ".git" / "relman" / "rehearse-3.12.0";
 
-  std::vector<std::string> words = {RELMAN_BINARY, "rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()};
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addchdir_np(&fa, (dir / "repo").c_str());
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, RELMAN_BINARY, &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  relman::test::RelmanProcess run({"rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()}, dir / "repo");
   // Kill it once it has been waiting for a couple of looks.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int status = 0;
-  bool ended = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      ended = true;
-      break;
-    }
-    if (fs::exists(state / "journal.jsonl") && count(relman::test::journal_events(state), "step_started", "wait") == 1)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_FALSE(ended) << "relman ended before it waited: exit status " << status;
+  const bool waiting = run.wait_until(
+      [&] {
+        return fs::exists(state / "journal.jsonl") &&
+               count(relman::test::journal_events(state), "step_started", "wait") == 1;
+      },
+      std::chrono::milliseconds(20));
+  ASSERT_TRUE(waiting) << "relman ended before it waited: exit status " << run.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "relman was not waiting when killed";
+  ASSERT_TRUE(run.kill_now()) << "relman was not waiting when killed";
   EXPECT_EQ(count(relman::test::journal_events(state), "step_succeeded", "wait"), 0);
 
   // The experts' files arrive; the resumed run sees them and finishes.

@@ -1,10 +1,6 @@
 // The engine through the real binary: failures and resume, kill -9 at many
 // points, the lock, --jobs, gates, retry and skip, workflow changes.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "test_paths.h"
 
@@ -21,6 +17,7 @@
 #include "support/journal_file.h"
 #include "support/matchers.h"
 #include "support/names.h"
+#include "support/relman_process.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
@@ -120,45 +117,13 @@ struct Kill {
 // reaped yet still accepts a signal.
 Kill kill_at(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& journal,
              const std::string& event, size_t count, std::chrono::milliseconds after) {
-  std::vector<std::string> words = {RELMAN_BINARY};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, RELMAN_BINARY, &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
   Kill k;
-  if (rc != 0) {
-    ADD_FAILURE() << "cannot start " << RELMAN_BINARY << ": " << std::strerror(rc);
-    return k;
-  }
-  int status = 0;
-  bool ended = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      ended = true;
-      break;
-    }
-    if (count_of(live_events(journal), event) >= count) {
-      k.reached = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!ended) {
-    std::this_thread::sleep_for(after);
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  k.hit = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  k.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  relman::test::RelmanProcess run(args, cwd);
+  k.reached =
+      run.wait_until([&] { return count_of(live_events(journal), event) >= count; }, std::chrono::milliseconds(1));
+  if (k.reached) std::this_thread::sleep_for(after);
+  k.hit = run.kill_now();
+  k.exit_code = run.exit_code();
   k.running = running_steps(live_events(journal));
   return k;
 }
