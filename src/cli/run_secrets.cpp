@@ -39,7 +39,10 @@ std::optional<std::string> unmaskable_place(const OpenRun& run, const std::strin
 }  // namespace
 
 void register_secrets(OpenRun& run) {
-  std::set<std::string> names = {"GITHUB_TOKEN", "RELMAN_GPG_PASSPHRASE"};
+  // sigstore.sign's default token variable, and the bearer token GitHub
+  // Actions gives a job to ask for its OIDC token.
+  std::set<std::string> names = {"GITHUB_TOKEN", "RELMAN_GPG_PASSPHRASE", "SIGSTORE_ID_TOKEN",
+                                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN"};
   for (const auto& step : run.workflow.steps)
     for (const char* key : {"token_env", "passphrase_env"})
       if (step.with.contains(key) && step.with[key].is_string()) names.insert(step.with[key].get<std::string>());

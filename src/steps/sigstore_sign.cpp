@@ -1,0 +1,388 @@
+// sigstore.sign: a Sigstore bundle `<file>.sigstore` beside each release
+// file, as CPython signs since 3.14: an OIDC identity token, an ephemeral
+// P-256 key that lives in memory only, a Fulcio certificate binding the key
+// to the identity for ten minutes, a Rekor hashedrekord entry of the file's
+// SHA-256 signed by that key, and the bundle made of them.
+//
+// The Rekor entry is the one effect on another machine. Before posting it the
+// step journals the certificate (public) per file; a run killed after the
+// entry but before the bundle searches the log by the file's digest on resume
+// and builds the bundle from the entry made with that certificate, instead of
+// logging the file a second time.
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "adapters/credentials.h"
+#include "adapters/durable.h"
+#include "adapters/http.h"
+#include "adapters/sha256.h"
+#include "adapters/sigstore_crypto.h"
+#include "core/confine.h"
+#include "core/errors.h"
+#include "core/step_kind.h"
+#include "steps/github_api.h"
+#include "steps/sigstore_bundle.h"
+
+namespace relman::steps {
+namespace {
+
+namespace rs = relman::sigstore;
+namespace ss = relman::steps::sigstore;
+
+std::filesystem::path bundle_of(const std::filesystem::path& file) { return file.string() + ".sigstore"; }
+
+std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& f : ctx.list("files")) out.push_back(confine_path(ctx, ctx.artifacts_dir, f, "artifacts/"));
+  if (out.empty()) throw StepError("parameter 'files' is empty; name the files to sign");
+  return out;
+}
+
+http::Request json_post(const std::string& url, const json& body) {
+  http::Request r;
+  r.method = "POST";
+  r.url = url;
+  r.headers = {"Content-Type: application/json", "Accept: application/json"};
+  r.body = body.dump();
+  return r;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string url_param(const StepContext& ctx, const std::string& key, const std::string& fallback) {
+  std::string u = ctx.str(key, fallback);
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  if (ctx.mode == RunMode::rehearse && !http::is_loopback(u))
+    throw StepError(
+        fmt::format("a rehearsal signs only against a Sigstore stand-in on loopback, and '{}' is {}: "
+                    "point '{}' at 127.0.0.1 (the rehearsal's sandbox starts one)",
+                    key, u, key));
+  return u;
+}
+
+// The identity token: a file, else a variable (or credentials-file entry),
+// else GitHub Actions' ambient OIDC provider. Registered as a secret at once.
+std::string identity_token(StepContext& ctx, const http::Client& client) {
+  if (ctx.has("token_file")) {
+    auto path = ctx.repo_path(ctx.str("token_file"));
+    std::string t;
+    try {
+      t = trimmed(durable::read_file(path));
+    } catch (const std::exception& e) {
+      throw StepError(fmt::format("cannot read the identity token file {}: {}; write a fresh token there",
+                                  path.string(), e.what()));
+    }
+    if (t.empty())
+      throw StepError(fmt::format("the identity token file {} is empty; write a fresh token there", path.string()));
+    ctx.add_secret(t, "token_file");
+    return t;
+  }
+  std::string env = ctx.str("token_env", "SIGSTORE_ID_TOKEN");
+  std::optional<std::string> t;
+  try {
+    t = credentials::lookup(env);
+  } catch (const std::exception& e) {
+    throw StepError(fmt::format("{}", e.what()));
+  }
+  if (t) {
+    ctx.add_secret(*t, env);
+    return trimmed(*t);
+  }
+  const char* url = std::getenv("ACTIONS_ID_TOKEN_REQUEST_URL");
+  const char* bearer = std::getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+  if (url && *url && bearer && *bearer) {
+    ctx.add_secret(bearer, "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    std::string u =
+        std::string(url) + (std::string(url).find('?') == std::string::npos ? "?" : "&") + "audience=sigstore";
+    try {
+      json j = client.get_json(u, {std::string("Authorization: bearer ") + bearer});
+      std::string v = j.value("value", "");
+      if (v.empty()) throw StepError("GitHub Actions' OIDC provider answered without a token ('value')");
+      ctx.add_secret(v, "GitHub Actions OIDC");
+      return v;
+    } catch (const http::Error& e) {
+      throw StepError(
+          fmt::format("GitHub Actions' OIDC provider failed: {}; the job needs `permissions: id-token: "
+                      "write`",
+                      e.what()));
+    }
+  }
+  throw StepError(
+      fmt::format("no identity token for Sigstore: {}; or run in GitHub Actions with `permissions: "
+                  "id-token: write`, or name a file in 'token_file'",
+                  credentials::missing_advice(env)));
+}
+
+// Fulcio v2: a certificate for `key`, bound to the token's identity.
+std::vector<rs::Certificate> request_certificate(const http::Client& client, const std::string& fulcio,
+                                                 const std::string& token, const ss::TokenClaims& claims,
+                                                 const rs::KeyPair& key) {
+  json req = {{"credentials", {{"oidcIdentityToken", token}}},
+              {"publicKeyRequest",
+               {{"publicKey", {{"algorithm", "ECDSA"}, {"content", key.public_pem()}}},
+                {"proofOfPossession", rs::base64_encode(key.sign(claims.subject))}}}};
+  http::Response r;
+  try {
+    r = client.send_ok(json_post(fulcio + "/api/v2/signingCert", req),
+                       "if the status is 401 or 403 the identity token was refused or has expired (they last "
+                       "minutes): get a fresh one, then relman resume");
+  } catch (const http::Error& e) {
+    throw StepError(fmt::format("Fulcio did not issue a signing certificate: {}", e.what()));
+  }
+  std::vector<rs::Certificate> chain;
+  try {
+    json j = json::parse(r.body);
+    const json& certs = j.contains("signedCertificateEmbeddedSct")
+                            ? j["signedCertificateEmbeddedSct"].at("chain").at("certificates")
+                            : j.at("signedCertificateDetachedSct").at("chain").at("certificates");
+    for (const auto& c : certs) chain.push_back(rs::Certificate::from_pem(c.get<std::string>()));
+  } catch (const std::exception& e) {
+    throw StepError(
+        fmt::format("Fulcio's answer holds no usable certificate chain ({}); check 'fulcio_url'", e.what()));
+  }
+  if (chain.empty()) throw StepError("Fulcio's answer holds no certificate; check 'fulcio_url'");
+  if (chain[0].public_key_der() != key.public_der())
+    throw StepError("Fulcio's certificate is for another key than the one relman sent; check 'fulcio_url'");
+  return chain;
+}
+
+// The log's entry made with `cert_der` for `digest_hex`, if there is one.
+std::optional<json> find_entry(const http::Client& client, const std::string& rekor, const std::string& digest_hex,
+                               const std::string& cert_der) {
+  json uuids =
+      json::parse(client.send_ok(json_post(rekor + "/api/v1/index/retrieve", {{"hash", "sha256:" + digest_hex}})).body);
+  for (const auto& u : uuids) {
+    json entry = client.get_json(rekor + "/api/v1/log/entries/" + u.get<std::string>());
+    if (!entry.is_object() || entry.empty()) continue;
+    json body = json::parse(rs::base64_decode(entry.begin().value().at("body").get<std::string>()));
+    std::string pem = rs::base64_decode(body.at("spec").at("signature").at("publicKey").value("content", ""));
+    if (rs::Certificate::from_pem(pem).der() == cert_der) return entry;
+  }
+  return std::nullopt;
+}
+
+std::string entry_signature(const json& entry) {
+  json body = json::parse(rs::base64_decode(entry.begin().value().at("body").get<std::string>()));
+  return rs::base64_decode(body.at("spec").at("signature").value("content", ""));
+}
+
+json post_entry(const http::Client& client, const std::string& rekor, const std::string& digest_hex,
+                const std::string& signature, const rs::Certificate& cert) {
+  json req = {
+      {"apiVersion", "0.0.1"},
+      {"kind", "hashedrekord"},
+      {"spec",
+       {{"data", {{"hash", {{"algorithm", "sha256"}, {"value", digest_hex}}}}},
+        {"signature",
+         {{"content", rs::base64_encode(signature)}, {"publicKey", {{"content", rs::base64_encode(cert.pem())}}}}}}}};
+  http::Response r;
+  try {
+    r = client.send(json_post(rekor + "/api/v1/log/entries", req));
+  } catch (const http::Error& e) {
+    throw StepError(
+        fmt::format("Rekor did not answer ({}); the entry may be in the log: relman resume searches the "
+                    "log for it before logging again",
+                    e.what()));
+  }
+  try {
+    if (r.status == 409) {
+      std::string loc = r.header("location");
+      if (loc.empty()) throw StepError("Rekor says the entry exists but does not say where; relman resume");
+      if (loc.rfind("http", 0) != 0)
+        loc = rekor + (loc.find("/api/") == std::string::npos ? loc : loc.substr(loc.find("/api/")));
+      return client.get_json(loc);
+    }
+    if (!r.ok())
+      throw StepError(fmt::format("Rekor refused the entry (HTTP {}: {}); check 'rekor_url', then relman resume",
+                                  r.status, r.body.substr(0, 300)));
+    json entry = json::parse(r.body);
+    if (!entry.is_object() || entry.empty()) throw std::runtime_error("no entry in the answer");
+    return entry;
+  } catch (const StepError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StepError(
+        fmt::format("Rekor's answer is unusable ({}); the entry may be in the log: relman resume "
+                    "searches the log for it before logging again",
+                    e.what()));
+  }
+}
+
+std::string bundle_problem_for(const std::filesystem::path& file, const std::optional<ss::TrustRoot>& root) {
+  auto path = bundle_of(file);
+  if (!std::filesystem::exists(path)) return path.string() + " does not exist";
+  json bundle;
+  try {
+    bundle = json::parse(durable::read_file(path));
+  } catch (const std::exception& e) {
+    return fmt::format("{} is not JSON: {}", path.string(), e.what());
+  }
+  std::string digest = rs::hex_decode(sha256_file(file));
+  std::string why =
+      root ? ss::bundle_problem(bundle, *root, {digest, "", ""}) : ss::bundle_self_problem(bundle, digest);
+  return why.empty() ? why : path.string() + ": " + why;
+}
+
+std::optional<ss::TrustRoot> trust_root_of(const StepContext& ctx) {
+  if (!ctx.has("trusted_root")) return std::nullopt;
+  try {
+    return ss::load_trust_root(ctx.repo_path(ctx.str("trusted_root")));
+  } catch (const std::exception& e) {
+    throw StepError(e.what());
+  }
+}
+
+json outputs_of(const std::vector<std::filesystem::path>& files) {
+  json bundles = json::array();
+  std::string identity, issuer;
+  for (const auto& f : files) {
+    bundles.push_back(bundle_of(f).string());
+    if (identity.empty()) try {
+        json b = json::parse(durable::read_file(bundle_of(f)));
+        auto cert = rs::Certificate::from_der(
+            rs::base64_decode(b.at("verificationMaterial").at("certificate").at("rawBytes").get<std::string>()));
+        identity = cert.identity();
+        issuer = cert.oidc_issuer();
+      } catch (const std::exception&) {
+        // A bundle written by another tool (a certificate chain instead of a
+        // certificate) verifies too; it just names no identity here.
+      }
+  }
+  return {{"bundles", bundles}, {"identity", identity}, {"issuer", issuer}};
+}
+
+class SigstoreSign final : public StepKind {
+ public:
+  Effect effect() const override { return Effect::remote; }
+  std::vector<ParamSpec> params() const override {
+    return {
+        {"files", ParamType::string_or_list, true, "files to sign, inside artifacts/ (the .sigstore goes beside each)"},
+        {"fulcio_url", ParamType::string, false,
+         "Fulcio (certificate authority) root; default https://fulcio.sigstore.dev"},
+        {"rekor_url", ParamType::string, false, "Rekor (transparency log) root; default https://rekor.sigstore.dev"},
+        {"token_env", ParamType::string, false,
+         "environment variable (or credentials-file name) holding the OIDC identity token; default SIGSTORE_ID_TOKEN"},
+        {"token_file", ParamType::string, false, "file holding the OIDC identity token (read, never copied)"},
+        {"trusted_root", ParamType::string, false,
+         "the instance's trusted_root.json; the probe verifies bundles against it"},
+    };
+  }
+  std::vector<std::string> outputs() const override { return {"bundles", "identity", "issuer"}; }
+  std::vector<std::string> validate(const json& with) const override {
+    std::vector<std::string> problems;
+    check_confined_param(with, "files", "artifacts/", problems);
+    return problems;
+  }
+
+  json run(StepContext& ctx) const override {
+    auto files = files_of(ctx);
+    for (const auto& f : files)
+      if (!std::filesystem::is_regular_file(f))
+        throw StepError(fmt::format(
+            "{} does not exist; did the step that makes it succeed? Fix that, then: relman resume", f.string()));
+    auto root = trust_root_of(ctx);
+    std::string fulcio = url_param(ctx, "fulcio_url", "https://fulcio.sigstore.dev");
+    std::string rekor = url_param(ctx, "rekor_url", "https://rekor.sigstore.dev");
+    http::Client client(rehearsal::http_options(ctx));
+
+    std::vector<std::filesystem::path> todo;
+    for (const auto& f : files) {
+      if (bundle_problem_for(f, root).empty()) ctx.log->line(bundle_of(f).string() + " already verifies");
+      else todo.push_back(f);
+    }
+    if (todo.empty()) return outputs_of(files);
+
+    std::string token = identity_token(ctx, client);
+    ss::TokenClaims claims;
+    try {
+      claims = ss::read_claims(token);
+    } catch (const std::exception& e) {
+      throw StepError(e.what());
+    }
+    ctx.log->line(fmt::format("signing {} file(s) as {} (issuer {})", todo.size(), claims.subject, claims.issuer));
+
+    size_t done = 0;
+    for (const auto& f : todo) {
+      std::string hex = sha256_file(f);
+      std::string digest = rs::hex_decode(hex);
+      std::string key = "certificate " + f.filename().string();
+      std::optional<json> entry;
+      std::string cert_der, signature;
+      try {
+        if (ctx.checkpoint.contains(key) && ctx.checkpoint[key].value("sha256", "") == hex) {
+          cert_der = rs::base64_decode(ctx.checkpoint[key].value("certificate", ""));
+          auto cert = rs::Certificate::from_der(cert_der);
+          // An entry of another identity (the token changed since) is not this signature.
+          if (cert.identity() == claims.subject && cert.oidc_issuer() == claims.issuer)
+            entry = find_entry(client, rekor, hex, cert_der);
+          if (entry) {
+            signature = entry_signature(*entry);
+            ctx.log->line(fmt::format("{}: the log already holds its entry (index {}); not logging it again",
+                                      f.filename().string(), entry->begin().value().value("logIndex", -1)));
+          }
+        }
+      } catch (const std::exception& e) {
+        throw StepError(
+            fmt::format("cannot search Rekor for an earlier entry of {} ({}); relman resume when it "
+                        "answers",
+                        f.filename().string(), e.what()));
+      }
+      if (!entry) {
+        auto keypair = rs::KeyPair::generate();
+        auto chain = request_certificate(client, fulcio, token, claims, keypair);
+        cert_der = chain[0].der();
+        ctx.log->line(fmt::format("{}: certificate for {} valid until {}", f.filename().string(), chain[0].identity(),
+                                  chain[0].not_after()));
+        signature = keypair.sign_digest(digest);
+        ctx.save_checkpoint({{key, {{"sha256", hex}, {"certificate", rs::base64_encode(cert_der)}}}});
+        entry = post_entry(client, rekor, hex, signature, chain[0]);
+        ctx.log->line(
+            fmt::format("{}: logged at index {}", f.filename().string(), entry->begin().value().value("logIndex", -1)));
+      }
+      json bundle;
+      try {
+        bundle = ss::bundle_from_entry(*entry, cert_der, digest, signature);
+      } catch (const std::exception& e) {
+        throw StepError(
+            fmt::format("Rekor's entry for {} is unreadable ({}); check 'rekor_url'", f.filename().string(), e.what()));
+      }
+      std::string why = root ? ss::bundle_problem(bundle, *root, {digest, claims.subject, claims.issuer})
+                             : ss::bundle_self_problem(bundle, digest);
+      if (!why.empty())
+        throw StepError(fmt::format("the bundle for {} does not verify: {}", f.filename().string(), why));
+      durable::write_atomic(bundle_of(f), bundle.dump() + "\n");
+      ctx.log->line("wrote " + bundle_of(f).string());
+      ctx.progress(fmt::format("signed {}/{}", ++done, todo.size()));
+    }
+    return outputs_of(files);
+  }
+
+  ProbeOutcome probe(StepContext& ctx) const override {
+    auto files = files_of(ctx);
+    std::optional<ss::TrustRoot> root;
+    try {
+      root = trust_root_of(ctx);
+    } catch (const StepError& e) {
+      return {ProbeResult::unknown, json::object(), e.what()};
+    }
+    for (const auto& f : files) {
+      if (!std::filesystem::is_regular_file(f))
+        return {ProbeResult::not_done, json::object(), f.string() + " is missing"};
+      if (auto why = bundle_problem_for(f, root); !why.empty()) return {ProbeResult::not_done, json::object(), why};
+    }
+    return {ProbeResult::done, outputs_of(files),
+            root ? "every file has a bundle that verifies against the trust root"
+                 : "every file has a bundle whose signature and inclusion proof verify (no trusted_root to check the "
+                   "keys against)"};
+  }
+};
+
+}  // namespace
+
+RELMAN_REGISTER_STEP(SigstoreSign, "sigstore.sign");
+
+}  // namespace relman::steps
