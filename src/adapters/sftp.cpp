@@ -359,6 +359,30 @@ void Session::write(const fs::path& local, const std::string& remote,
   if (libssh2_sftp_close_handle(raw) != 0) impl_->fail("close", remote);
 }
 
+void Session::copy(const std::string& from, const std::string& to) {
+  auto* s = impl_->sftp.get();
+  Handle in(libssh2_sftp_open_ex(s, from.c_str(), static_cast<unsigned>(from.size()), LIBSSH2_FXF_READ, 0,
+                                 LIBSSH2_SFTP_OPENFILE));
+  if (!in) impl_->fail("open", from);
+  Handle out(libssh2_sftp_open_ex(s, to.c_str(), static_cast<unsigned>(to.size()),
+                                  LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, 0600,
+                                  LIBSSH2_SFTP_OPENFILE));
+  if (!out) impl_->fail("open for writing", to);
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    auto n = libssh2_sftp_read(in.get(), buf.data(), buf.size());
+    if (n < 0) impl_->fail("read", from);
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      auto w = libssh2_sftp_write(out.get(), buf.data() + off, static_cast<size_t>(n - off));
+      if (w < 0) impl_->fail("write", to);
+      off += w;
+    }
+  }
+  auto* raw = out.release();
+  if (libssh2_sftp_close_handle(raw) != 0) impl_->fail("close", to);
+}
+
 void Session::rename(const std::string& from, const std::string& to) {
   auto* s = impl_->sftp.get();
   const long flags = LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE;

@@ -67,6 +67,10 @@ class Session {
   // caller sets the final one); `progress` gets bytes done / total.
   void write(const std::filesystem::path& local, const std::string& remote,
              const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
+  // Copies a remote file to another remote path over the channel (SFTP has
+  // no server-side copy; the bytes come down and go back up). `to` is
+  // created or truncated with mode 0600 until the caller sets the final one.
+  void copy(const std::string& from, const std::string& to);
   // Replaces `to` atomically when the server supports posix-rename, else
   // removes `to` first.
   void rename(const std::string& from, const std::string& to);

@@ -14,6 +14,7 @@
 #include "core/confine.h"
 #include "core/errors.h"
 #include "steps/github_api.h"
+#include "steps/sftp_common.h"
 
 namespace relman::steps {
 namespace {
@@ -167,17 +168,9 @@ struct SftpSettings {
   unsigned dir_mode = 0775;
 };
 
-unsigned mode_param(const StepContext& ctx, const std::string& name, unsigned fallback) {
-  std::string v = ctx.str(name, "");
-  if (v.empty()) return fallback;
-  if (v.size() > 4 || v.find_first_not_of("01234567") != std::string::npos)
-    throw StepError(fmt::format("{} '{}' is not an octal mode; write e.g. \"664\"", name, v));
-  return static_cast<unsigned>(std::stoul(v, nullptr, 8));
-}
-
 SftpSettings sftp_settings(const StepContext& ctx) {
-  return {ctx.str("key", ""), ctx.str("group", ""), mode_param(ctx, "file_mode", 0664),
-          mode_param(ctx, "dir_mode", 0775)};
+  return {ctx.str("key", ""), ctx.str("group", ""), sftp_common::mode_param(ctx, "file_mode", 0664),
+          sftp_common::mode_param(ctx, "dir_mode", 0775)};
 }
 
 bool is_sftp(const StepContext& ctx, const std::string& url) {
@@ -185,14 +178,7 @@ bool is_sftp(const StepContext& ctx, const std::string& url) {
 }
 
 std::unique_ptr<sftp::Session> sftp_open(const StepContext& ctx, const std::string& url) {
-  try {
-    auto target = sftp::parse_url(url);
-    if (ctx.mode == RunMode::rehearse && !http::is_loopback(url))
-      throw StepError(fmt::format("a rehearsal connects only to loopback servers, not {}", http::redact_url(url)));
-    return std::make_unique<sftp::Session>(target, sftp::login_from_env(sftp_settings(ctx).key));
-  } catch (const sftp::Error& e) {
-    throw StepError(e.what());
-  }
+  return sftp_common::open(ctx, url, sftp_settings(ctx).key);
 }
 
 std::optional<Remote> sftp_state(sftp::Session& s, const std::string& url, std::uintmax_t expected) {
@@ -202,21 +188,6 @@ std::optional<Remote> sftp_state(sftp::Session& s, const std::string& url, std::
   // A size that differs settles it without reading the file.
   if (st->size != expected) return Remote{st->size, "(size differs; not read)"};
   return Remote{st->size, s.sha256(path)};
-}
-
-void sftp_permissions(sftp::Session& s, const std::string& path, unsigned mode, const std::string& group,
-                      const StepContext& ctx) {
-  auto st = s.stat(path);
-  if (!st) throw StepError(fmt::format("{} vanished from the server while relman set its mode", path));
-  if (st->mode != mode) {
-    s.chmod(path, mode);
-    ctx.log->line(fmt::format("chmod {:o} {}", mode, path));
-  }
-  const bool numeric = !group.empty() && group.find_first_not_of("0123456789") == std::string::npos;
-  if (!group.empty() && !(numeric && st->gid == std::stoul(group))) {
-    s.chgrp(path, group);
-    ctx.log->line(fmt::format("chgrp {} {}", group, path));
-  }
 }
 
 void sftp_upload_all(const StepContext& ctx, const std::vector<Target>& targets) {
@@ -230,7 +201,7 @@ void sftp_upload_all(const StepContext& ctx, const std::vector<Target>& targets)
       const std::string dir = fs::path(path).parent_path().string();
       if (dirs.insert(dir).second) {
         session->mkdirs(dir, settings.dir_mode);
-        sftp_permissions(*session, dir, settings.dir_mode, settings.group, ctx);
+        sftp_common::set_permissions(*session, dir, settings.dir_mode, settings.group, ctx);
       }
       if (same(t, sftp_state(*session, t.url, t.size))) {
         ctx.log->line(fmt::format("{} already holds the same {} bytes; not uploading again", shown, t.size));
@@ -253,7 +224,7 @@ void sftp_upload_all(const StepContext& ctx, const std::vector<Target>& targets)
                                       tmp, st ? st->size : 0, t.size));
         session->rename(tmp, path);
       }
-      sftp_permissions(*session, path, settings.file_mode, settings.group, ctx);
+      sftp_common::set_permissions(*session, path, settings.file_mode, settings.group, ctx);
       auto back = sftp_state(*session, t.url, t.size);
       if (!same(t, back))
         throw StepError(

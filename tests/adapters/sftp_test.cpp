@@ -133,3 +133,26 @@ TEST_F(SftpTest, ACutConnectionFailsTheWrite) {
 
 }  // namespace
 }  // namespace relman
+
+namespace relman {
+namespace {
+
+// SFTP has no server-side copy: the adapter's copy reads and writes through
+// the channel (what sftp.place falls back to across file systems).
+TEST(SftpCopy, CopiesARemoteFileThroughTheChannel) {
+  test::SshServer server;
+  sftp::Login l;
+  l.key_file = server.user_key();
+  l.known_hosts = server.known_hosts();
+  sftp::Session s(sftp::parse_url(server.url(server.root().string() + "/")), l);
+  std::string body(150000, 'c');
+  body[7] = '\0';
+  test::write_file(server.root() / "from.tgz", body);
+  s.copy((server.root() / "from.tgz").string(), (server.root() / "to.tgz").string());
+  EXPECT_EQ(test::read_file(server.root() / "to.tgz"), body);
+  EXPECT_EQ(test::read_file(server.root() / "from.tgz"), body);
+  EXPECT_THROW(s.copy((server.root() / "absent").string(), (server.root() / "x").string()), sftp::Error);
+}
+
+}  // namespace
+}  // namespace relman

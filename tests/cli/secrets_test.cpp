@@ -11,6 +11,7 @@
 #include "support/matchers.h"
 #include "support/names.h"
 #include "support/run_dir.h"
+#include "support/script_server.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
@@ -160,4 +161,43 @@ TEST_F(Secrets, ARefusedTokenFailsTheStepWithoutShowingIt) {
   EXPECT_EQ(files_containing(state().string(), wrong), std::vector<std::string>{});
   EXPECT_TRUE(server.uploads().empty());
   EXPECT_TRUE(server.hooks().empty());
+}
+
+// The Discourse API key, like the GitHub token: used in the Api-Key header,
+// written nowhere, and a refused one is named by its variable only.
+TEST(DiscourseSecrets, TheApiKeyIsUsedAndWrittenNowhereAndARefusedOneIsNotShown) {
+  const std::string key = "d15c0urse-Api-Key-For-Tests-0123456789abcdef";
+  relman::test::ScriptServer discourse("fake_discourse.py", json{{"api_key", key}});
+  TempDir dir;
+  relman::test::make_repo(dir / "repo", {{"README", "sample\n"}});
+  write_file(dir / "wf.yaml", "name: t\nsteps:\n  - id: announce\n    uses: announce\n    with: {discourse: \"" +
+                                  discourse.url() + "\", category: 5, api_username: release-bot}\n");
+  auto run = [&](const fs::path& state, const std::string& with_key) {
+    return relman::test::relman_on(
+        state, {"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()},
+        dir / "repo",
+        {{"DISCOURSE_API_KEY", with_key},
+         {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
+         {"RELMAN_HTTP_ATTEMPTS", "2"},
+         {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
+  };
+  const std::string wrong = "d15c0urse-Wrong-Key-The-Forum-Refuses-987654";
+  Ran refused = run(dir / "refused", wrong);
+  ASSERT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.out, HasSubstr("DISCOURSE_API_KEY")) << refused.out;
+  EXPECT_THAT(refused.out + refused.err, Not(HasSubstr(wrong)));
+  EXPECT_EQ(files_containing((dir / "refused").string(), wrong), std::vector<std::string>{});
+  EXPECT_TRUE(discourse.control("posts").empty());
+
+  Ran r = run(dir / "state", key);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(key)));
+  ASSERT_EQ(discourse.control("posts").size(), 1u);
+  int with_key = 0;
+  for (const auto& req : discourse.control("requests"))
+    if (req["path"] == "/posts.json" && req["headers"].value("Api-Key", "") == key) ++with_key;
+  EXPECT_EQ(with_key, 1);
+  EXPECT_EQ(files_containing((dir / "state").string(), key), std::vector<std::string>{});
+  EXPECT_EQ(files_containing((dir / "state").string(), key.substr(4, 16)), std::vector<std::string>{});
+  EXPECT_EQ(files_containing((dir / "repo").string(), key), std::vector<std::string>{});
 }

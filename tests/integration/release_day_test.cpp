@@ -17,6 +17,7 @@
 #include "support/matchers.h"
 #include "support/pty.h"
 #include "support/sample_project.h"
+#include "support/script_server.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 
@@ -76,9 +77,9 @@ class ReleaseDay : public ::testing::Test {
   }
   std::vector<std::string> real_vars() const {
     auto v = sample_vars();
-    for (std::string kv :
-         {"upload_url=" + server_.url() + "/upload/3.12.0/", "announce_webhook=" + server_.url() + "/hook/announce",
-          "github_api=" + server_.url(), "installers_url=" + installers().string()}) {
+    for (std::string kv : {"upload_url=" + server_.url() + "/upload/3.12.0/", "discourse=" + discourse_.url(),
+                           std::string("discourse_user=release-bot"), "github_api=" + server_.url(),
+                           "installers_url=" + installers().string()}) {
       v.push_back("--var");
       v.push_back(kv);
     }
@@ -101,6 +102,7 @@ class ReleaseDay : public ::testing::Test {
   std::map<std::string, std::string> env() const {
     return {{"HOME", home().string()},
             {"GITHUB_TOKEN", "t0ken-of-the-release-manager"},
+            {"DISCOURSE_API_KEY", "test-discourse-key"},
             {"RELMAN_STATE_DIR", ""},
             {"GIT_CONFIG_NOSYSTEM", "1"}};
   }
@@ -129,6 +131,7 @@ class ReleaseDay : public ::testing::Test {
   GpgHome gpg_;
   std::string key_;
   FakeServer server_;
+  ScriptServer discourse_{"fake_discourse.py", nlohmann::json{{"categories", {23}}}};  // core-dev, as pep101 says
 };
 
 TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
@@ -209,7 +212,12 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
   // What the release left: the tag upstream, the files on the server, one
   // announcement, and nothing of relman's in the release.
   EXPECT_NE(sh_ok("git ls-remote --tags " + quote(project_.upstream.string()) + " v3.12.0"), "");
-  EXPECT_EQ(server_.hooks().size(), 1u) << server_.hooks().dump();
+  const json posts = discourse_.control("posts");
+  ASSERT_EQ(posts.size(), 1u) << posts.dump();
+  EXPECT_EQ(posts[0]["title"], "Minipy 3.12.0 is now available");
+  EXPECT_EQ(posts[0]["category"], 23);
+  EXPECT_TRUE(server_.hooks().empty()) << server_.hooks().dump();
+  EXPECT_TRUE(fs::exists(clone() / ".git" / "relman" / "3.12.0" / "artifacts" / "blog.md"));
   const json uploads = server_.uploads();
   EXPECT_TRUE(uploads.contains("/upload/3.12.0/Minipy-3.12.0.tgz")) << uploads.dump();
   EXPECT_EQ(sh_ok("git ls-tree -r --name-only v3.12.0 | grep -c relman || true", clone()), "0\n");

@@ -1,4 +1,5 @@
 #include "support/http_server.h"
+#include "support/script_server.h"
 #include "test_paths.h"
 
 #include <arpa/inet.h>
@@ -45,16 +46,16 @@ http::Client control_client() {
 
 }  // namespace
 
-FakeServer::FakeServer(const nlohmann::json& config) {
+pid_t start_server_script(const std::string& script_name, int& port) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   durable::Fd rd(fds[0]), wr(fds[1]);
-  std::string script = std::string(RELMAN_TEST_DIR) + "/server/fake_github.py";
+  std::string script = std::string(RELMAN_TEST_DIR) + "/server/" + script_name;
   std::string py = python();
   pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
     ::dup2(wr.get(), 1);
@@ -72,11 +73,41 @@ FakeServer::FakeServer(const nlohmann::json& config) {
     line += c;
   }
   try {
-    port_ = std::stoi(line);
+    port = std::stoi(line);
   } catch (const std::exception&) {
-    stop();
-    throw std::runtime_error("fake server did not start (read '" + line + "')");
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    throw std::runtime_error(script_name + " did not start (read '" + line + "')");
   }
+  return pid;
+}
+
+ScriptServer::ScriptServer(const std::string& script, const nlohmann::json& config) {
+  pid_ = start_server_script(script, port_);
+  if (!config.empty()) configure(config);
+}
+
+ScriptServer::~ScriptServer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+std::string ScriptServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+void ScriptServer::configure(const nlohmann::json& patch) {
+  control_client().post_json(url() + "/_control/config", patch);
+}
+
+nlohmann::json ScriptServer::control(const std::string& what) const {
+  return control_client().get_json(url() + "/_control/" + what);
+}
+
+FakeServer::FakeServer(const nlohmann::json& config) {
+  pid_ = start_server_script("fake_github.py", port_);
   if (!config.empty()) configure(config);
 }
 

@@ -233,6 +233,7 @@ class Trial:
         if a.execute:
             u = self.server.url
             cmd += ["--var", "upload_url=%s/upload/%s/" % (u, a.version), "--var", "announce_webhook=%s/hook/announce" % u,
+                    "--var", "discourse=",
                     # Skipped steps must not run: if they did, the server would see them.
                     "--var", "github_api=%s" % u]
         return cmd
