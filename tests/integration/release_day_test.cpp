@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/http.h"
 #include "support/gpg_home.h"
 #include "support/http_server.h"
 #include "support/journal_file.h"
@@ -78,7 +79,9 @@ class ReleaseDay : public ::testing::Test {
     auto v = sample_vars();
     for (std::string kv :
          {"upload_url=" + server_.url() + "/upload/3.12.0/", "announce_webhook=" + server_.url() + "/hook/announce",
-          "github_api=" + server_.url(), "installers_url=" + installers().string()}) {
+          "github_api=" + server_.url(), "installers_url=" + installers().string(),
+          "pydotorg_api=" + server_.url() + "/api/v1/", "python_org=" + server_.url(),
+          "docs_site=" + server_.url() + "/docs"}) {
       v.push_back("--var");
       v.push_back(kv);
     }
@@ -101,6 +104,7 @@ class ReleaseDay : public ::testing::Test {
   std::map<std::string, std::string> env() const {
     return {{"HOME", home().string()},
             {"GITHUB_TOKEN", "t0ken-of-the-release-manager"},
+            {"PYTHON_ORG_AUTH", "rm:s3cr3t-key"},
             {"RELMAN_STATE_DIR", ""},
             {"GIT_CONFIG_NOSYSTEM", "1"}};
   }
@@ -212,6 +216,14 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
   EXPECT_EQ(server_.hooks().size(), 1u) << server_.hooks().dump();
   const json uploads = server_.uploads();
   EXPECT_TRUE(uploads.contains("/upload/3.12.0/Minipy-3.12.0.tgz")) << uploads.dump();
+  // The release page: one release, one record per tarball; then the purge.
+  const json page = http::Client().get_json(server_.url() + "/_control/pydotorg");
+  ASSERT_EQ(page["release"].size(), 1u) << page.dump();
+  EXPECT_EQ(page["release"][0]["name"], "Minipy 3.12.0");
+  EXPECT_EQ(page["release_file"].size(), 2u) << page.dump();
+  int purged = 0;
+  for (const auto& req : server_.requests()) purged += req["method"] == "PURGE" ? 1 : 0;
+  EXPECT_EQ(purged, 19);
   EXPECT_EQ(sh_ok("git ls-tree -r --name-only v3.12.0 | grep -c relman || true", clone()), "0\n");
   EXPECT_EQ(sh_ok("git status --porcelain", clone()), "");
   const fs::path real = clone() / ".git" / "relman" / "3.12.0";
