@@ -219,7 +219,7 @@ class Api {
     try {
       resp = client_.send(req);
     } catch (const http::Error& e) {
-      if (e.uncertain()) return std::nullopt;
+      if (e.uncertain() || e.status() == 0) return std::nullopt;
       throw StepError(fmt::format("creating the {} failed: {}", type, e.what()));
     }
     if (resp.status == 201 || resp.status == 200) {

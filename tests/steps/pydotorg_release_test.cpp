@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "adapters/http.h"
 #include "core/errors.h"
@@ -39,8 +40,9 @@ class PydotorgReleaseTest : public ::testing::Test {
 
   // The run's artifacts as the pep101 steps leave them: the two tarballs,
   // their signatures, a Sigstore bundle and SBOM beside one, SHA256SUMS.
-  test::StepHarness harness(const std::string& version = "3.12.0") {
-    test::StepHarness h("pydotorg.release", dir.path(), dir / "state", version);
+  std::unique_ptr<test::StepHarness> harness(const std::string& version = "3.12.0") {
+    auto hp = std::make_unique<test::StepHarness>("pydotorg.release", dir.path(), dir / "state", version);
+    auto& h = *hp;
     h.ctx().mode = RunMode::execute;
     auto a = h.ctx().artifacts_dir;
     test::write_file(a / ("Python-" + version + ".tgz"), "gzip tarball " + version);
@@ -54,7 +56,7 @@ class PydotorgReleaseTest : public ::testing::Test {
     h.with() = {{"api", server.url() + "/api/v1/"},
                 {"files_url", "https://www.python.org/ftp/python/3.12.0/"},
                 {"token_env", "RELMAN_T_PYDOTORG"}};
-    return h;
+    return hp;
   }
 
   test::TempDir dir;
@@ -63,7 +65,8 @@ class PydotorgReleaseTest : public ::testing::Test {
 };
 
 TEST_F(PydotorgReleaseTest, CreatesTheReleaseAndOneRecordPerDownloadAsAddToPydotorgDoes) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   auto out = h.run();
   auto db = pydotorg(server);
   ASSERT_EQ(db["release"].size(), 1u) << db.dump();
@@ -107,14 +110,16 @@ TEST_F(PydotorgReleaseTest, CreatesTheReleaseAndOneRecordPerDownloadAsAddToPydot
 
 // The MD5 is python.org's too: that of the file's bytes.
 TEST_F(PydotorgReleaseTest, TheMd5IsTheFilesMd5) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   // printf "gzip tarball 3.12.0" | md5sum
   EXPECT_EQ(pydotorg(server)["release_file"][1]["md5_sum"], "029f2320405c2fbcb996719e2aa1a6fa");
 }
 
 TEST_F(PydotorgReleaseTest, APrereleaseIsMarkedAndSluggedAsPythonOrgDoes) {
-  auto h = harness("3.14.0rc1");
+  auto hp = harness("3.14.0rc1");
+  auto& h = *hp;
   h.with()["files_url"] = "https://www.python.org/ftp/python/3.14.0/";
   auto out = h.run();
   auto db = pydotorg(server);
@@ -129,7 +134,8 @@ TEST_F(PydotorgReleaseTest, APrereleaseIsMarkedAndSluggedAsPythonOrgDoes) {
 }
 
 TEST_F(PydotorgReleaseTest, ASecondRunLooksUpAndCreatesNothing) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   auto posts = methods_on(server, "POST", "/api/");
   EXPECT_EQ(posts.size(), 3u);
@@ -144,7 +150,8 @@ TEST_F(PydotorgReleaseTest, ASecondRunLooksUpAndCreatesNothing) {
 // A file re-made (and re-signed) after the page was made: its record is
 // updated in place, not doubled; the release's new settings are written.
 TEST_F(PydotorgReleaseTest, AChangedFileOrSettingIsUpdatedInPlace) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   test::write_file(h.ctx().artifacts_dir / "Python-3.12.0.tgz", "gzip tarball, made again");
   h.with()["publish"] = false;
@@ -163,7 +170,8 @@ TEST_F(PydotorgReleaseTest, AConnectionCutAfterACreateMakesNothingTwice) {
   server.configure({{"pydotorg_faults",
                      {{{"type", "release"}, {"action", "cut"}, {"times", 1}},
                       {{"type", "release_file"}, {"action", "cut"}, {"times", 1}}}}});
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   auto db = pydotorg(server);
   EXPECT_EQ(db["release"].size(), 1u) << db.dump();
@@ -174,7 +182,8 @@ TEST_F(PydotorgReleaseTest, AConnectionCutAfterACreateMakesNothingTwice) {
 // Existing records come a page at a time; every page is read before
 // deciding what to create.
 TEST_F(PydotorgReleaseTest, ReadsEveryPageOfExistingRecords) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   server.configure({{"pydotorg_page_size", 1}});
   h.run();
@@ -184,7 +193,8 @@ TEST_F(PydotorgReleaseTest, ReadsEveryPageOfExistingRecords) {
 
 TEST_F(PydotorgReleaseTest, AWrongKeyIsRefusedNamingWhereTheKeyComesFrom) {
   test::ScopedEnv wrong("RELMAN_T_PYDOTORG", "rm:wrongwrongwrongwrong");
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   EXPECT_THAT([&] { h.run(); },
               ThrowsMessage<StepError>(AllOf(HasSubstr("401"), HasSubstr("RELMAN_T_PYDOTORG"),
                                              HasSubstr("username:api_key"), Not(HasSubstr("wrongwrong")))));
@@ -193,7 +203,8 @@ TEST_F(PydotorgReleaseTest, AWrongKeyIsRefusedNamingWhereTheKeyComesFrom) {
 
 TEST_F(PydotorgReleaseTest, AKeyWithoutTheUsernameIsRefusedBeforeAnyRequest) {
   test::ScopedEnv bare("RELMAN_T_PYDOTORG", "0123456789abcdef0123");
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("\"username:api_key\"")));
   EXPECT_TRUE(server.requests().empty());
 }
@@ -201,7 +212,8 @@ TEST_F(PydotorgReleaseTest, AKeyWithoutTheUsernameIsRefusedBeforeAnyRequest) {
 TEST_F(PydotorgReleaseTest, AMissingKeySaysWhereToPutIt) {
   test::TempDir home;
   test::ScopedEnv creds("RELMAN_CREDENTIALS_FILE", (home / "none").string());
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.with()["token_env"] = "RELMAN_T_UNSET_PYDOTORG";
   EXPECT_THAT([&] { h.run(); }, ThrowsMessage<StepError>(HasSubstr("RELMAN_T_UNSET_PYDOTORG")));
   EXPECT_TRUE(server.requests().empty());
@@ -217,7 +229,8 @@ TEST_F(PydotorgReleaseTest, NoDownloadInTheArtifactsIsAnError) {
 // A rehearsal aimed at python.org itself reaches nothing: the outbox gets
 // what would be sent, and no key is needed.
 TEST_F(PydotorgReleaseTest, ARehearsalAimedAtPythonOrgWritesTheOutbox) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.ctx().mode = RunMode::rehearse;
   h.ctx().sandbox.outbox = dir / "outbox";
   h.with()["api"] = "https://www.python.org/api/v1/";
@@ -231,12 +244,13 @@ TEST_F(PydotorgReleaseTest, ARehearsalAimedAtPythonOrgWritesTheOutbox) {
 }
 
 TEST_F(PydotorgReleaseTest, TheKeyAppearsNowhereInTheStateDirectory) {
-  auto h = harness();
+  auto hp = harness();
+  auto& h = *hp;
   h.run();
   EXPECT_EQ(test::files_containing((dir / "state").string(), kAuth.substr(3)), std::vector<std::string>{});
 }
 
-TEST_F(PydotorgReleaseTest, ProbeSaysRunAgain) { EXPECT_EQ(harness().probe().result, ProbeResult::not_done); }
+TEST_F(PydotorgReleaseTest, ProbeSaysRunAgain) { EXPECT_EQ(harness()->probe().result, ProbeResult::not_done); }
 
 }  // namespace
 }  // namespace relman
