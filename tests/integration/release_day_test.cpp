@@ -77,11 +77,10 @@ class ReleaseDay : public ::testing::Test {
   }
   std::vector<std::string> real_vars() const {
     auto v = sample_vars();
-    for (std::string kv :
-         {"upload_url=" + server_.url() + "/upload/3.12.0/", "announce_webhook=" + server_.url() + "/hook/announce",
-          "github_api=" + server_.url(), "installers_url=" + installers().string(),
-          "pydotorg_api=" + server_.url() + "/api/v1/", "python_org=" + server_.url(),
-          "docs_site=" + server_.url() + "/docs"}) {
+    for (std::string kv : {"upload_url=" + server_.url() + "/upload/3.12.0/",
+                           "announce_webhook=" + server_.url() + "/hook/announce", "github_api=" + server_.url(),
+                           "installers_url=" + installers().string(), "pydotorg_api=" + server_.url() + "/api/v1/",
+                           "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs"}) {
       v.push_back("--var");
       v.push_back(kv);
     }

@@ -122,9 +122,8 @@ std::vector<std::string> release_tools_purge_list(const std::string& www, const 
 // list on the loopback CDN, for a final and for a prerelease.
 TEST_F(CdnPurgeTest, Pep101PurgesReleaseToolsList) {
   const fs::path pep101 = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
-  for (const auto& [version, normalized, slug] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{{"3.12.0", "3.12.0", "python-3120"},
-                                                                     {"3.14.0rc1", "3.14.0", "python-3140rc1"}}) {
+  for (const auto& [version, normalized, slug] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"3.12.0", "3.12.0", "python-3120"}, {"3.14.0rc1", "3.14.0", "python-3140rc1"}}) {
     SCOPED_TRACE(version);
     FakeServer server;
     const std::string www = server.url(), docs = server.url() + "/docs";
