@@ -22,11 +22,13 @@ using relman::test::files_containing;
 namespace {
 
 const std::string kToken = "ghp_S3cretT0kenForTests0123456789abcdef";
+// python.org's API key, "username:api_key", read by pydotorg.release.
+const std::string kPydotorgKey = "rm:Pyd0tOrgApiKeyForTests0123456789";
 
 // ci.require_green and issues.require_no_blockers read the fake GitHub with
 // the token; a step prints the token (as a careless script would) and fails
-// unless the file `go` names exists; the file is uploaded and the
-// announcement posted to the same server.
+// unless the file `go` names exists; the file is uploaded, the release page
+// made with python.org's key and the announcement posted to the same server.
 std::string workflow(const std::string& api) {
   return "name: secrets\n"
          "vars:\n"
@@ -44,10 +46,14 @@ std::string workflow(const std::string& api) {
          "  - id: notes\n"
          "    uses: exec\n"
          "    with: {argv: [sh, -c, \"echo \\\"building with token $GITHUB_TOKEN\\\"; "
-         "test -e ${vars.go} || { echo not yet >&2; exit 1; }; echo release notes > ${run.artifacts}/notes.txt\"]}\n"
+         "test -e ${vars.go} || { echo not yet >&2; exit 1; }; echo release notes > ${run.artifacts}/notes.txt; "
+         "echo tarball > ${run.artifacts}/Python-3.12.0.tgz\"]}\n"
          "  - id: upload\n"
          "    uses: http.upload\n"
          "    with: {url: \"${vars.api}/upload/secrets/\", files: [notes.txt]}\n"
+         "  - id: page\n"
+         "    uses: pydotorg.release\n"
+         "    with: {api: \"${vars.api}/api/v1/\", files_url: \"${vars.api}/ftp/python/3.12.0/\"}\n"
          "  - id: announce\n"
          "    uses: announce\n"
          "    with: {webhook: \"${vars.api}/hook/releases\", project: Minipy}\n";
@@ -59,13 +65,15 @@ class Secrets : public ::testing::Test {
       : server(json{{"token", kToken},
                     {"status",
                      {{"main", {{"state", "success"}, {"statuses", {{{"context", "build"}, {"state", "success"}}}}}}}},
-                    {"issues", json::array()}}) {
+                    {"issues", json::array()},
+                    {"pydotorg_auth", kPydotorgKey}}) {
     relman::test::make_repo(dir / "repo", {{"README", "sample\n"}});
     write_file(dir / "wf.yaml", workflow(server.url()));
   }
   Ran relman(std::vector<std::string> args, const std::string& token) {
     return relman::test::relman_on(state(), std::move(args), dir / "repo",
                                    {{"GITHUB_TOKEN", token},
+                                    {"PYTHON_ORG_AUTH", kPydotorgKey},
                                     {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
                                     {"RELMAN_HTTP_ATTEMPTS", "2"},
                                     {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
@@ -121,6 +129,13 @@ TEST_F(Secrets, AWholeRunWritesTheTokenNowhere) {
   // or a length limit would still leak).
   EXPECT_EQ(files_containing(state().string(), kToken.substr(4, 16)), std::vector<std::string>{});
   EXPECT_EQ(files_containing((dir / "repo").string(), kToken), std::vector<std::string>{});
+  // python.org's key too: used (the stand-in refuses requests without it), kept nowhere.
+  bool keyed = false;
+  for (const auto& req : server.requests())
+    keyed = keyed || req["headers"].value("Authorization", "") == "ApiKey " + kPydotorgKey;
+  EXPECT_TRUE(keyed);
+  expect_nowhere(kPydotorgKey.substr(3), r, "rehearse");
+  EXPECT_EQ(files_containing(state().string(), kPydotorgKey.substr(3)), std::vector<std::string>{});
 }
 
 TEST_F(Secrets, AResumedRunStillHidesTheToken) {

@@ -554,7 +554,8 @@ TEST(Pep101, ABrokenBuildIsFixedInTheSandboxAndRetriedFromTheTag) {
   EXPECT_EQ(r.count("step_failed", "build"), 1);
   EXPECT_EQ(r.count("step_succeeded", "build"), 1);
   EXPECT_EQ(r.count("step_succeeded", "verify"), verify_before + 1);
-  for (const char* once : {"smoke", "push-fork", "upload", "post-bump", "post-commit", "push-upstream", "announce"})
+  for (const char* once : {"smoke", "push-fork", "upload", "post-bump", "post-commit", "push-upstream", "release-page",
+                           "purge-cdn", "announce"})
     EXPECT_EQ(r.count("step_succeeded", once), 1) << once;
   EXPECT_EQ(r.count("step_reset", "tag"), 1);
   EXPECT_EQ(r.journal().back()["event"], "run_finished");
@@ -847,6 +848,11 @@ TEST(Pep101, PlansEveryReleaseKindAsReleaseToolsDoes) {
     // remove_temporary_branch, after everything is upstream.
     EXPECT_EQ(step["delete-temp-branch"]["with"]["name"], temp);
     EXPECT_LT(pos("push-upstream"), pos("delete-temp-branch"));
+    // run_add_to_python_dot_org, then purge_the_cdn, after everything is upstream.
+    EXPECT_LT(pos("delete-temp-branch"), pos("release-page"));
+    EXPECT_LT(pos("release-page"), pos("purge-cdn"));
+    EXPECT_EQ(step["release-page"]["uses"], "pydotorg.release");
+    EXPECT_EQ(step["purge-cdn"]["uses"], "cdn.purge");
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/http.h"
 #include "support/gpg_home.h"
 #include "support/http_server.h"
 #include "support/journal_file.h"
@@ -79,7 +80,8 @@ class ReleaseDay : public ::testing::Test {
     auto v = sample_vars();
     for (std::string kv : {"upload_url=" + server_.url() + "/upload/3.12.0/", "discourse=" + discourse_.url(),
                            std::string("discourse_user=release-bot"), "github_api=" + server_.url(),
-                           "installers_url=" + installers().string()}) {
+                           "installers_url=" + installers().string(), "pydotorg_api=" + server_.url() + "/api/v1/",
+                           "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs"}) {
       v.push_back("--var");
       v.push_back(kv);
     }
@@ -103,6 +105,7 @@ class ReleaseDay : public ::testing::Test {
     return {{"HOME", home().string()},
             {"GITHUB_TOKEN", "t0ken-of-the-release-manager"},
             {"DISCOURSE_API_KEY", "test-discourse-key"},
+            {"PYTHON_ORG_AUTH", "rm:s3cr3t-key"},
             {"RELMAN_STATE_DIR", ""},
             {"GIT_CONFIG_NOSYSTEM", "1"}};
   }
@@ -220,6 +223,14 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
   EXPECT_TRUE(fs::exists(clone() / ".git" / "relman" / "3.12.0" / "artifacts" / "blog.md"));
   const json uploads = server_.uploads();
   EXPECT_TRUE(uploads.contains("/upload/3.12.0/Minipy-3.12.0.tgz")) << uploads.dump();
+  // The release page: one release, one record per tarball; then the purge.
+  const json page = http::Client().get_json(server_.url() + "/_control/pydotorg");
+  ASSERT_EQ(page["release"].size(), 1u) << page.dump();
+  EXPECT_EQ(page["release"][0]["name"], "Minipy 3.12.0");
+  EXPECT_EQ(page["release_file"].size(), 2u) << page.dump();
+  int purged = 0;
+  for (const auto& req : server_.requests()) purged += req["method"] == "PURGE" ? 1 : 0;
+  EXPECT_EQ(purged, 19);
   EXPECT_EQ(sh_ok("git ls-tree -r --name-only v3.12.0 | grep -c relman || true", clone()), "0\n");
   EXPECT_EQ(sh_ok("git status --porcelain", clone()), "");
   const fs::path real = clone() / ".git" / "relman" / "3.12.0";

@@ -29,6 +29,9 @@ State keys (all optional):
               byte of an upload served by GET; "trickle" announces "length"
               bytes (default 10 GiB) and sends "rate" bytes/s for "seconds";
               "flood" sends "bytes" of body at full speed, no Content-Length.
+
+python.org's downloads API (/api/v1/downloads/) is fake_pydotorg.py's; its
+state keys start with pydotorg_ and GET /_control/pydotorg shows its objects.
 """
 
 import argparse
@@ -42,6 +45,8 @@ import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
+
+import fake_pydotorg
 
 LOCK = threading.Lock()
 STATE = {
@@ -156,7 +161,7 @@ class Handler(BaseHTTPRequestHandler):
         except BrokenPipeError:
             pass
 
-    do_GET = do_POST = do_PUT = do_HEAD = do_PURGE = do_DELETE = handle_any
+    do_GET = do_POST = do_PUT = do_HEAD = do_PURGE = do_DELETE = do_PATCH = handle_any
 
     def trickle(self, fault):
         """Announces `length` bytes, then sends `rate` bytes a second for
@@ -209,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.artifact_zip(path)
         if path.startswith("/pypi/"):
             return self.pypi(path)
+        if path.startswith(fake_pydotorg.PREFIX):
+            return fake_pydotorg.handle(self, path, query, STATE)
         if self.command == "PURGE":
             return self.send(200, {"status": "ok", "id": "purge-1"})
         if path.startswith("/repos/"):
@@ -232,6 +239,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control/requests":
             with LOCK:
                 return self.send(200, REQUESTS)
+        if path == "/_control/pydotorg":
+            return self.send(200, fake_pydotorg.dump())
         if path == "/_control/hooks":
             with LOCK:
                 return self.send(200, HOOKS)
