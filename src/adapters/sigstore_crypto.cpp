@@ -1,5 +1,7 @@
 #include "adapters/sigstore_crypto.h"
 
+#include "adapters/evp_digest.h"
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/ec.h>
@@ -122,22 +124,12 @@ std::string base64_decode(std::string_view text) {
 }
 
 std::string sha256_raw(std::string_view data) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) fail("SHA-256 failed");
-  return std::string(reinterpret_cast<char*>(md), len);
+  EvpDigest sha256(EVP_sha256(), "SHA-256");
+  sha256.update(data);
+  return sha256.raw();
 }
 
-std::string hex_encode(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
-  return out;
-}
+std::string hex_encode(std::string_view bytes) { return hex_of(bytes); }
 
 std::string hex_decode(std::string_view hex) {
   auto val = [](char c) -> int {

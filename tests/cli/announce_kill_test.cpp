@@ -1,12 +1,8 @@
 // The announcement through the real binary: killed with SIGKILL while
 // Discourse is answering the POST that created the topic, then resumed:
 // the resumed run finds the topic and posts nothing more.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,12 +10,11 @@
 
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/relman_process.h"
 #include "support/script_server.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 #include "test_paths.h"
-
-extern char** environ;
 
 namespace {
 
@@ -48,34 +43,12 @@ TEST(AnnounceKill, APostKilledWithSigkillAfterDiscourseMadeTheTopicIsNotPostedAg
                                   "template: \"Minipy {{version}} is out, with everything it promised.\\n\"}\n");
   const fs::path state = dir / "repo" / ".git" / "relman" / "rehearse-3.12.0";
 
-  std::vector<std::string> words = {RELMAN_BINARY, "rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()};
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addchdir_np(&fa, (dir / "repo").c_str());
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, RELMAN_BINARY, &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  relman::test::RelmanProcess run({"rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()}, dir / "repo");
   // Kill it once Discourse holds the topic but has not answered yet.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int status = 0;
-  bool ended = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      ended = true;
-      break;
-    }
-    if (!discourse.control("posts").empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_FALSE(ended) << "relman ended before it posted: exit status " << status;
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "relman was not posting when killed";
+  const bool posted =
+      run.wait_until([&] { return !discourse.control("posts").empty(); }, std::chrono::milliseconds(20));
+  ASSERT_TRUE(posted) << "relman ended before it posted: exit status " << run.status();
+  ASSERT_TRUE(run.kill_now()) << "relman was not posting when killed";
   auto events = relman::test::journal_events(state);
   EXPECT_EQ(count(events, "step_succeeded", "announce"), 0);
   ASSERT_EQ(discourse.control("posts").size(), 1u);

@@ -2,12 +2,8 @@
 // python.org (the loopback stand-in) has stored an object but not answered,
 // then resumed: one release object, each file once, and the API key in no
 // file of the state directory and in no output.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,11 +12,10 @@
 #include "adapters/http.h"
 #include "support/http_server.h"
 #include "support/journal_file.h"
+#include "support/relman_process.h"
 #include "support/shell.h"
 #include "support/temp_dir.h"
 #include "test_paths.h"
-
-extern char** environ;
 
 namespace {
 
@@ -68,39 +63,14 @@ TEST_P(PydotorgKill, KilledAfterPythonOrgStoredAnObjectResumesWithoutDoublingIt)
           server.url() + "/api/v1/\", files_url: \"https://www.python.org/ftp/python/3.12.0/\"}\n");
   const fs::path state = dir / "repo" / ".git" / "relman" / "rehearse-3.12.0";
 
-  std::vector<std::string> words = {RELMAN_BINARY, "rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()};
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addchdir_np(&fa, (dir / "repo").c_str());
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, RELMAN_BINARY, &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  relman::test::RelmanProcess run({"rehearse", "3.12.0", "--workflow", (dir / "wf.yaml").string()}, dir / "repo");
   // Kill it once the stand-in holds the object it has not answered for.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-  int status = 0;
-  bool ended = false, stored = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      ended = true;
-      break;
-    }
-    if (!pydotorg(server)[held].empty()) {
-      stored = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_FALSE(ended) << "relman ended before python.org answered: exit status " << status;
-  ASSERT_TRUE(stored) << "the stand-in never got the " << held;
+  const bool stored = run.wait_until([&] { return !pydotorg(server)[held].empty(); }, std::chrono::milliseconds(20),
+                                     std::chrono::seconds(40));
+  ASSERT_TRUE(stored) << "relman ended before python.org answered, or the stand-in never got the " << held
+                      << ": exit status " << run.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  ASSERT_TRUE(run.kill_now()) << "relman was not waiting for python.org when killed";
   EXPECT_EQ(count(relman::test::journal_events(state), "step_succeeded", "page"), 0);
 
   auto resumed = relman::test::relman({"resume"}, dir / "repo");
