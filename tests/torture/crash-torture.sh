@@ -13,7 +13,8 @@
 # refs (commits, tag ids) on every remote, the tag verifies, the tag's tree,
 # identical tarballs, SHA256SUMS and signatures, no stray file in the work
 # tree, $GIT_DIR, the tag, the tarballs or the state directory (no .tmp.
-# names, no locks), exactly one message sent, `relman verify` passes, the
+# names, no locks), exactly one announcement and every other would-be
+# request (release page, CDN purge) once, `relman verify` passes, the
 # journal's seq has no gaps, no step starts before what it needs, steps
 # skipped at start never run, nothing succeeds twice.
 #
