@@ -38,7 +38,7 @@ namespace {
 const fs::path kWorkflow = fs::path(RELMAN_TEST_DIR).parent_path() / "workflows" / "pep101.yaml";
 
 // The steps that run only at the first beta (X.Y branch, main to X.(Y+1)).
-const std::set<std::string> kFirstBetaOnly = {"new-branch",    "back-to-main",    "next-dev",
+const std::set<std::string> kFirstBetaOnly = {"new-branch",    "back-to-main",    "next-dev",       "next-whatsnew",
                                               "next-dev-edit", "next-dev-commit", "push-new-branch"};
 
 std::string trim(std::string s) {
@@ -841,6 +841,9 @@ TEST(Pep101, PlansEveryReleaseKindAsReleaseToolsDoes) {
       EXPECT_LT(pos("merge-tag"), pos("new-branch"));
       EXPECT_LT(pos("new-branch"), pos("post-bump"));
       EXPECT_LT(pos("post-commit"), pos("next-dev"));
+      // maybe_prepare_new_main_branch: the next version's What's New, in main's bump commit.
+      EXPECT_LT(pos("next-dev"), pos("next-whatsnew"));
+      EXPECT_LT(pos("next-whatsnew"), pos("next-dev-commit"));
     }
     // push_to_upstream: the release branch (main for alphas), X.Y at the first beta.
     EXPECT_EQ(step["push-upstream"]["with"]["refs"], json::array({c.branch}));
