@@ -136,8 +136,10 @@ TEST_F(CdnPurgeTest, Pep101PurgesReleaseToolsList) {
     RunPaths paths{dir.path(), dir / "state", dir / "state" / "artifacts", dir / "state" / "logs", RunMode::execute};
     auto vars = resolve_vars(wf, v, paths);
     auto plain = make_resolver(v, vars, paths, nullptr);
+    // A copy: clang cannot capture a structured binding (C++20 allows it, clang 14 does not).
+    const std::string page_slug = slug;
     TemplateResolver resolve = [&](const TemplateExpr& e) -> json {
-      if (e.text == "steps.release-page.outputs.slug") return slug;
+      if (e.text == "steps.release-page.outputs.slug") return page_slug;
       return plain(e);
     };
     test::StepHarness h("cdn.purge", dir.path(), dir / "state", version);
