@@ -16,6 +16,7 @@
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/files_to_sign.h"
 
 namespace relman::steps {
 namespace {
@@ -28,14 +29,6 @@ bool same_key(std::string a, std::string b) {
 }
 
 std::filesystem::path asc_of(const std::filesystem::path& file) { return file.string() + ".asc"; }
-
-std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
-  std::vector<std::filesystem::path> out;
-  // <file>.asc is written beside each file, so each must be in artifacts/.
-  for (const auto& f : ctx.list("files")) out.push_back(confine_path(ctx, ctx.artifacts_dir, f, "artifacts/"));
-  if (out.empty()) throw StepError("parameter 'files' is empty; name the files to sign");
-  return out;
-}
 
 // Empty when `file`'s signature is in place and made by `key`, else why not.
 std::string signature_problem(const std::filesystem::path& file, const std::string& key) {
@@ -73,13 +66,8 @@ class GpgSign final : public StepKind {
   }
 
   json run(StepContext& ctx) const override {
-    auto files = files_of(ctx);
-    for (const auto& f : files)
-      if (!std::filesystem::is_regular_file(f))
-        throw StepError(
-            fmt::format("{} does not exist; did the step that makes it succeed? Fix that, then: "
-                        "relman resume",
-                        f.string()));
+    auto files = files_to_sign(ctx);
+    require_files_exist(files);
     gpg::KeyInfo key;
     try {
       key = gpg::select_key(ctx.str("key", ctx.sandbox.signing_key));
@@ -137,7 +125,7 @@ class GpgSign final : public StepKind {
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
-    auto files = files_of(ctx);
+    auto files = files_to_sign(ctx);
     std::string key = ctx.checkpoint.value("key", std::string());
     if (key.empty()) {
       try {

@@ -21,6 +21,7 @@
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/files_to_sign.h"
 #include "steps/github_api.h"
 #include "steps/sigstore_bundle.h"
 
@@ -31,13 +32,6 @@ namespace rs = relman::sigstore;
 namespace ss = relman::steps::sigstore;
 
 std::filesystem::path bundle_of(const std::filesystem::path& file) { return file.string() + ".sigstore"; }
-
-std::vector<std::filesystem::path> files_of(const StepContext& ctx) {
-  std::vector<std::filesystem::path> out;
-  for (const auto& f : ctx.list("files")) out.push_back(confine_path(ctx, ctx.artifacts_dir, f, "artifacts/"));
-  if (out.empty()) throw StepError("parameter 'files' is empty; name the files to sign");
-  return out;
-}
 
 http::Request json_post(const std::string& url, const json& body) {
   http::Request r;
@@ -279,11 +273,8 @@ class SigstoreSign final : public StepKind {
   }
 
   json run(StepContext& ctx) const override {
-    auto files = files_of(ctx);
-    for (const auto& f : files)
-      if (!std::filesystem::is_regular_file(f))
-        throw StepError(fmt::format(
-            "{} does not exist; did the step that makes it succeed? Fix that, then: relman resume", f.string()));
+    auto files = files_to_sign(ctx);
+    require_files_exist(files);
     auto root = trust_root_of(ctx);
     std::string fulcio = url_param(ctx, "fulcio_url", "https://fulcio.sigstore.dev");
     std::string rekor = url_param(ctx, "rekor_url", "https://rekor.sigstore.dev");
@@ -362,7 +353,7 @@ class SigstoreSign final : public StepKind {
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
-    auto files = files_of(ctx);
+    auto files = files_to_sign(ctx);
     std::optional<ss::TrustRoot> root;
     try {
       root = trust_root_of(ctx);

@@ -20,14 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using relman::test::count_events;
 using relman::test::write_file;
-
-int count(const std::vector<json>& events, const std::string& event, const std::string& step) {
-  int n = 0;
-  for (const auto& e : events)
-    if (e.value("event", "") == event && e.value("step", "") == step) ++n;
-  return n;
-}
 
 TEST(AnnounceKill, APostKilledWithSigkillAfterDiscourseMadeTheTopicIsNotPostedAgain) {
   relman::test::ScriptServer discourse(
@@ -50,13 +44,13 @@ TEST(AnnounceKill, APostKilledWithSigkillAfterDiscourseMadeTheTopicIsNotPostedAg
   ASSERT_TRUE(posted) << "relman ended before it posted: exit status " << run.status();
   ASSERT_TRUE(run.kill_now()) << "relman was not posting when killed";
   auto events = relman::test::journal_events(state);
-  EXPECT_EQ(count(events, "step_succeeded", "announce"), 0);
+  EXPECT_EQ(count_events(events, "step_succeeded", "announce"), 0);
   ASSERT_EQ(discourse.control("posts").size(), 1u);
 
   auto resumed = relman::test::relman({"resume"}, dir / "repo");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   events = relman::test::journal_events(state);
-  EXPECT_EQ(count(events, "step_succeeded", "announce"), 1);
+  EXPECT_EQ(count_events(events, "step_succeeded", "announce"), 1);
   EXPECT_EQ(discourse.control("posts").size(), 1u) << "the announcement was posted twice";
   int posts_sent = 0;
   for (const auto& r : discourse.control("requests"))

@@ -19,14 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using relman::test::count_events;
 using relman::test::write_file;
-
-int count(const std::vector<json>& events, const std::string& event, const std::string& step) {
-  int n = 0;
-  for (const auto& e : events)
-    if (e.value("event", "") == event && e.value("step", "") == step) ++n;
-  return n;
-}
 
 TEST(FilesWaitKill, AWaitKilledWithSigkillResumesAndFinishesOnceTheFilesAreThere) {
   relman::test::SshServer server;
@@ -46,13 +40,13 @@ TEST(FilesWaitKill, AWaitKilledWithSigkillResumesAndFinishesOnceTheFilesAreThere
   const bool waiting = run.wait_until(
       [&] {
         return fs::exists(state / "journal.jsonl") &&
-               count(relman::test::journal_events(state), "step_started", "wait") == 1;
+               count_events(relman::test::journal_events(state), "step_started", "wait") == 1;
       },
       std::chrono::milliseconds(20));
   ASSERT_TRUE(waiting) << "relman ended before it waited: exit status " << run.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   ASSERT_TRUE(run.kill_now()) << "relman was not waiting when killed";
-  EXPECT_EQ(count(relman::test::journal_events(state), "step_succeeded", "wait"), 0);
+  EXPECT_EQ(count_events(relman::test::journal_events(state), "step_succeeded", "wait"), 0);
 
   // The experts' files arrive; the resumed run sees them and finishes.
   fs::create_directories(folder);
@@ -61,8 +55,8 @@ TEST(FilesWaitKill, AWaitKilledWithSigkillResumesAndFinishesOnceTheFilesAreThere
   auto resumed = relman::test::relman({"resume"}, dir / "repo");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   auto events = relman::test::journal_events(state);
-  EXPECT_EQ(count(events, "step_succeeded", "wait"), 1);
-  EXPECT_EQ(count(events, "step_failed", "wait"), 0);
+  EXPECT_EQ(count_events(events, "step_succeeded", "wait"), 1);
+  EXPECT_EQ(count_events(events, "step_failed", "wait"), 0);
 }
 
 }  // namespace

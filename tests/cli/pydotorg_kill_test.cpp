@@ -21,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using relman::test::count_events;
 using relman::test::write_file;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -31,13 +32,6 @@ json pydotorg(const relman::test::FakeServer& server) {
   relman::http::Options o;
   o.max_attempts = 1;
   return relman::http::Client(o).get_json(server.url() + "/_control/pydotorg");
-}
-
-int count(const std::vector<json>& events, const std::string& event, const std::string& step) {
-  int n = 0;
-  for (const auto& e : events)
-    if (e.value("event", "") == event && e.value("step", "") == step) ++n;
-  return n;
 }
 
 class PydotorgKill : public ::testing::TestWithParam<std::string> {};
@@ -71,11 +65,11 @@ TEST_P(PydotorgKill, KilledAfterPythonOrgStoredAnObjectResumesWithoutDoublingIt)
                       << ": exit status " << run.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_TRUE(run.kill_now()) << "relman was not waiting for python.org when killed";
-  EXPECT_EQ(count(relman::test::journal_events(state), "step_succeeded", "page"), 0);
+  EXPECT_EQ(count_events(relman::test::journal_events(state), "step_succeeded", "page"), 0);
 
   auto resumed = relman::test::relman({"resume"}, dir / "repo");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
-  EXPECT_EQ(count(relman::test::journal_events(state), "step_succeeded", "page"), 1);
+  EXPECT_EQ(count_events(relman::test::journal_events(state), "step_succeeded", "page"), 1);
   auto db = pydotorg(server);
   ASSERT_EQ(db["release"].size(), 1u) << db.dump();
   ASSERT_EQ(db["release_file"].size(), 2u) << db.dump();

@@ -13,4 +13,11 @@ std::vector<nlohmann::json> journal_events(const std::filesystem::path& state_di
   return out;
 }
 
+int count_events(const std::vector<nlohmann::json>& events, const std::string& event, const std::string& step) {
+  int n = 0;
+  for (const auto& e : events)
+    if (e.value("event", "") == event && e.value("step", "") == step) ++n;
+  return n;
+}
+
 }  // namespace relman::test

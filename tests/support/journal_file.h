@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,5 +12,8 @@
 namespace relman::test {
 
 std::vector<nlohmann::json> journal_events(const std::filesystem::path& state_dir);
+
+// How many of `events` are `event` for `step` (a kill test's "sent once").
+int count_events(const std::vector<nlohmann::json>& events, const std::string& event, const std::string& step);
 
 }  // namespace relman::test
