@@ -27,8 +27,23 @@ GpgHome::~GpgHome() {
 }
 
 std::string GpgHome::add_key(const std::string& uid, const std::string& passphrase) {
-  std::string out = sh_ok("gpg --batch --status-fd 1 --pinentry-mode loopback --passphrase " + quote(passphrase) +
-                          " --quick-gen-key " + quote(uid) + " ed25519 sign never");
+  const std::string cmd = "gpg --batch --status-fd 1 --pinentry-mode loopback --passphrase " + quote(passphrase) +
+                          " --quick-gen-key " + quote(uid) + " ed25519 sign never";
+  // gpg-agent 2.2.40 now and then fails its own self-signature of a new
+  // protected key with "Corrupted protection" (KEY_NOT_CREATED; seen once in
+  // CI under the ASan run's load, and in GnuPG's own test suite). Nothing is
+  // created then, so generating again is safe; a persistent failure still
+  // throws with every attempt's output.
+  std::string out, failures;
+  for (int attempt = 1;; ++attempt) {
+    Ran result = sh(cmd);
+    if (result.exit_code == 0) {
+      out = result.out;
+      break;
+    }
+    failures += "attempt " + std::to_string(attempt) + ":\n" + result.out + result.err;
+    if (attempt == 3) throw std::runtime_error("gpg could not create a key for " + uid + ":\n" + failures);
+  }
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
     const std::string tag = "[GNUPG:] KEY_CREATED ";
