@@ -169,8 +169,8 @@ std::string StandinKey::sign(std::string_view data) const {
   return sig;
 }
 
-Certificate make_ca_certificate(const StandinKey& key, const std::string& organization,
-                                const std::string& common_name, std::int64_t not_before, std::int64_t not_after) {
+Certificate make_ca_certificate(const StandinKey& key, const std::string& organization, const std::string& common_name,
+                                std::int64_t not_before, std::int64_t not_after) {
   auto x = new_certificate(not_before, not_after);
   X509_NAME* name = X509_get_subject_name(x.get());
   auto text = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.c_str()); };
@@ -185,7 +185,8 @@ Certificate make_ca_certificate(const StandinKey& key, const std::string& organi
 }
 
 Certificate issue_leaf(const Certificate& ca, const StandinKey& ca_key, const LeafRequest& req) {
-  if (req.identity.empty() || req.issuer.empty()) throw std::runtime_error("a certificate needs an identity and an issuer");
+  if (req.identity.empty() || req.issuer.empty())
+    throw std::runtime_error("a certificate needs an identity and an issuer");
   auto x = new_certificate(req.not_before, req.not_after);
   auto pub = public_from_pem(req.public_pem);
   if (X509_set_issuer_name(x.get(), X509_get_subject_name(ca.get())) != 1 || X509_set_pubkey(x.get(), pub.get()) != 1)

@@ -21,7 +21,7 @@ class StandinKey {
   static StandinKey generate();
   static StandinKey from_private_pem(std::string_view pem);  // throws on anything else
   std::string private_pem() const;
-  std::string public_der() const;  // SubjectPublicKeyInfo
+  std::string public_der() const;                 // SubjectPublicKeyInfo
   std::string sign(std::string_view data) const;  // ECDSA-SHA256, DER
   EVP_PKEY* get() const { return key_.get(); }
 
@@ -31,8 +31,8 @@ class StandinKey {
 
 // A self-signed CA certificate (CA:TRUE, pathlen 0, keyCertSign) for `key`,
 // valid over [not_before, not_after] (Unix times).
-Certificate make_ca_certificate(const StandinKey& key, const std::string& organization,
-                                const std::string& common_name, std::int64_t not_before, std::int64_t not_after);
+Certificate make_ca_certificate(const StandinKey& key, const std::string& organization, const std::string& common_name,
+                                std::int64_t not_before, std::int64_t not_after);
 
 struct LeafRequest {
   std::string public_pem;  // the signer's ephemeral key

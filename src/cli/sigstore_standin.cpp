@@ -79,12 +79,10 @@ SigstoreStandin::SigstoreStandin(std::filesystem::path dir) : dir_(std::move(dir
     ca_ = std::make_unique<rs::Certificate>(
         rs::make_ca_certificate(*ca_key_, "relman rehearsal", "sigstore-stand-in", now - kDay, now + 3650 * kDay));
     // One file, written atomically: a kill leaves the old instance or the new.
-    durable::write_atomic(instance,
-                          json{{"ca_key", ca_key_->private_pem()},
-                               {"log_key", log_key_->private_pem()},
-                               {"ca", ca_->pem()}}
-                              .dump(2),
-                          0600);
+    durable::write_atomic(
+        instance,
+        json{{"ca_key", ca_key_->private_pem()}, {"log_key", log_key_->private_pem()}, {"ca", ca_->pem()}}.dump(2),
+        0600);
   }
   log_id_ = rs::sha256_raw(log_key_->public_der());
   auto log = dir_ / "log.json";
@@ -120,12 +118,8 @@ std::string SigstoreStandin::token_for(const std::string& identity, const std::s
     return b;
   };
   std::random_device rd;
-  json claims = {{"iss", issuer},
-                 {"sub", identity},
-                 {"email", identity},
-                 {"aud", "sigstore"},
-                 {"iat", std::time(nullptr)},
-                 {"jti", fmt::format("{:08x}{:08x}", rd(), rd())}};
+  json claims = {{"iss", issuer},     {"sub", identity},           {"email", identity},
+                 {"aud", "sigstore"}, {"iat", std::time(nullptr)}, {"jti", fmt::format("{:08x}{:08x}", rd(), rd())}};
   return b64url(R"({"alg":"none","typ":"JWT"})") + "." + b64url(claims.dump()) + ".";
 }
 

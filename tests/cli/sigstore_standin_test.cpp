@@ -91,8 +91,7 @@ TEST(SigstoreStandin, RelmanSignsAgainstItAndTheBundlesVerifyWithItsTrustRoot) {
   RunningSigstoreStandin stranger(other / "sigstore");
   auto digest = rs::hex_decode(sha256_file(s.art / "Python-3.15.0a1.tgz"));
   json bundle = json::parse(test::read_file(s.art / "Python-3.15.0a1.tgz.sigstore"));
-  EXPECT_NE(ss::bundle_problem(bundle, ss::load_trust_root(stranger.trusted_root_path()), {digest, kWho, kIssuer}),
-            "");
+  EXPECT_NE(ss::bundle_problem(bundle, ss::load_trust_root(stranger.trusted_root_path()), {digest, kWho, kIssuer}), "");
 }
 
 TEST(SigstoreStandin, KeysAndLogSurviveARestartOnAnotherPort) {
@@ -128,11 +127,10 @@ TEST(SigstoreStandin, FulcioAndRekorRefuseWhatTheRealOnesRefuse) {
   auto other = rs::KeyPair::generate();
   std::string token = SigstoreStandin::token_for(kWho, kIssuer);
   auto cert_request = [&](const std::string& pop, const std::string& tok) {
-    return s.post("/api/v2/signingCert",
-                  {{"credentials", {{"oidcIdentityToken", tok}}},
-                   {"publicKeyRequest",
-                    {{"publicKey", {{"algorithm", "ECDSA"}, {"content", key.public_pem()}}},
-                     {"proofOfPossession", rs::base64_encode(pop)}}}});
+    return s.post("/api/v2/signingCert", {{"credentials", {{"oidcIdentityToken", tok}}},
+                                          {"publicKeyRequest",
+                                           {{"publicKey", {{"algorithm", "ECDSA"}, {"content", key.public_pem()}}},
+                                            {"proofOfPossession", rs::base64_encode(pop)}}}});
   };
   auto bad_pop = cert_request(other.sign(kWho), token);
   EXPECT_EQ(bad_pop.status, 400);
@@ -150,13 +148,13 @@ TEST(SigstoreStandin, FulcioAndRekorRefuseWhatTheRealOnesRefuse) {
 
   std::string digest = rs::sha256_raw("payload");
   auto entry = [&](const std::string& sig, const std::string& kind) {
-    return json{{"apiVersion", "0.0.1"},
-                {"kind", kind},
-                {"spec",
-                 {{"data", {{"hash", {{"algorithm", "sha256"}, {"value", rs::hex_encode(digest)}}}}},
-                  {"signature",
-                   {{"content", rs::base64_encode(sig)},
-                    {"publicKey", {{"content", rs::base64_encode(leaf.pem())}}}}}}}};
+    return json{
+        {"apiVersion", "0.0.1"},
+        {"kind", kind},
+        {"spec",
+         {{"data", {{"hash", {{"algorithm", "sha256"}, {"value", rs::hex_encode(digest)}}}}},
+          {"signature",
+           {{"content", rs::base64_encode(sig)}, {"publicKey", {{"content", rs::base64_encode(leaf.pem())}}}}}}}};
   };
   EXPECT_EQ(s.post("/api/v1/log/entries", entry(key.sign_digest(digest), "intoto")).status, 400);
   EXPECT_EQ(s.post("/api/v1/log/entries", entry(other.sign_digest(digest), "hashedrekord")).status, 400);
