@@ -153,7 +153,7 @@ _relman() {
     local opts=""
     case $cmd in
         plan) opts="--repo --workflow --var --state-dir --json --help" ;;
-        rehearse) opts=$run_opts ;;
+        rehearse) opts="$run_opts --sigstore-real" ;;
         start) opts="$run_opts --execute" ;;
         resume) opts="--state-dir --run --jobs -j --ci --auto-approve --yes -y --accept-workflow-change --var --sign-with --redo --as --help" ;;
         doctor) opts="--repo --workflow --var --skip --sign-with --help" ;;

@@ -70,6 +70,7 @@ complete -c relman -n "__fish_seen_subcommand_from rehearse start resume" -l aut
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry" -l ci -d 'no questions; JSON events on stdout'
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry" -s y -l yes -d 'no confirmation before remote steps'
 complete -c relman -n "__fish_seen_subcommand_from doctor rehearse start resume" -l sign-with -r -d 'signing key fingerprint'
+complete -c relman -n "__fish_seen_subcommand_from rehearse" -l sigstore-real -d 'sign on the real Sigstore with your identity'
 complete -c relman -n "__fish_seen_subcommand_from rehearse start resume retry skip approve" -l as -r -d 'who acts'
 complete -c relman -n "__fish_seen_subcommand_from start" -l execute -d 'really push, upload and announce'
 complete -c relman -n "__fish_seen_subcommand_from resume retry skip approve" -l accept-workflow-change -d 'continue with a changed workflow'

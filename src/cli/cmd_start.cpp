@@ -64,6 +64,7 @@ int start_run(const Options& o, RunMode mode) {
   nlohmann::json settings = {
       {"jobs", o.jobs}, {"vars", overrides},        {"auto_approve", o.auto_approve}, {"ci", o.ci},
       {"skip", skips},  {"sign_with", o.sign_with}, {"operator", operator_name}};
+  if (o.sigstore_real) settings["sigstore_real"] = true;
   nlohmann::json started = {{"event", "run_started"},
                             {"version", version.str()},
                             {"kind", version.kind_name()},
@@ -108,6 +109,9 @@ Command register_rehearse(CLI::App& app, Options& o) {
                   "relman rehearse 3.12.0 --repo ~/cpython --auto-approve");
   add_version(*c, o);
   add_new_run_options(*c, o);
+  c->add_flag("--sigstore-real", o.sigstore_real,
+              "sign with your own identity on the real Sigstore instance instead of the sandbox's stand-in "
+              "(the signatures are logged publicly): check your identity works before the day");
   return {c, [](const Options& o) { return start_run(o, RunMode::rehearse); }};
 }
 

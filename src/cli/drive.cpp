@@ -23,6 +23,7 @@
 #include "cli/run_secrets.h"
 #include "cli/sandbox.h"
 #include "cli/say.h"
+#include "cli/sigstore_standin.h"
 #include "cli/summary.h"
 #include "cli/terminal.h"
 #include "core/errors.h"
@@ -74,6 +75,28 @@ int drive(OpenRun& run, const Options& o) {
                             [&](const std::string& m) { say_result(o, "relman: warning: " + m); }) > 0;
   };
   eo.vars = resolve_vars(run.workflow, run.version, eo.paths);
+  // The rehearsal's Sigstore: a stand-in served from this process for as
+  // long as the engine runs, its keys and log kept in the sandbox.
+  std::optional<RunningSigstoreStandin> sigstore;
+  if (sandbox) {
+    eo.sandbox.sigstore_real = settings.value("sigstore_real", false);
+    // Only when a Sigstore step is in this release (3.13 and older sign with GPG).
+    bool signs = std::any_of(run.workflow.steps.begin(), run.workflow.steps.end(), [&](const StepDef& s) {
+      return s.uses.rfind("sigstore.", 0) == 0 && (!s.when || s.when->eval(run.version, eo.vars));
+    });
+    if (signs && eo.sandbox.sigstore_real) {
+      say(o,
+          "relman: --sigstore-real: Sigstore steps use the real instance and your identity; their signatures "
+          "are logged publicly");
+    } else if (signs) {
+      sigstore.emplace(sandbox->root / "sigstore");
+      eo.sandbox.sigstore_url = sigstore->url();
+      eo.sandbox.sigstore_trusted_root = sigstore->trusted_root_path();
+      say(o, fmt::format("relman: Sigstore in this rehearsal is a stand-in at {} with throwaway keys "
+                         "(trust root {}); `relman rehearse --sigstore-real` checks your identity on the real one",
+                         sigstore->url(), sigstore->trusted_root_path().string()));
+    }
+  }
   // When each running step started, for the elapsed time on its progress line.
   std::mutex started_mu;
   std::map<std::string, int64_t> started_at;

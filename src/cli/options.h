@@ -25,6 +25,7 @@ struct Options {
   bool quiet = false;    // -q: only failures, waits, results and the next command
   bool accept_workflow_change = false;
   std::string sign_with;
+  bool sigstore_real = false;     // rehearse: the real Sigstore with the release manager's identity
   std::vector<std::string> redo;  // resume: steps to start over after a settings change
   std::string as;                 // who acts: approves, skips, changes a setting (cli/identity.h)
 };

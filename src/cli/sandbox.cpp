@@ -269,6 +269,18 @@ std::vector<std::string> sandbox_changes(const SandboxInfo& sb) {
   };
   list_dir(sb.root / "uploads", "uploads (by target host)");
   list_dir(sb.root / "outbox", "messages (outbox)");
+  // What the stand-in logged would be public in Rekor, for good.
+  std::error_code ec;
+  if (fs::exists(sb.root / "sigstore" / "log.json", ec)) {
+    try {
+      auto log = nlohmann::json::parse(durable::read_file(sb.root / "sigstore" / "log.json"));
+      out.push_back(
+          fmt::format("  Sigstore transparency log entries (stand-in; public in a real run): {}", log.size()));
+      for (const auto& e : log) out.push_back("    sha256 " + e.value("sha256", std::string()));
+    } catch (const std::exception& e) {
+      out.push_back(fmt::format("  Sigstore stand-in log unreadable: {}", e.what()));
+    }
+  }
   return out;
 }
 

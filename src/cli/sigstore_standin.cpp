@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <ctime>
-#include <random>
 #include <stdexcept>
 
 #include "adapters/durable.h"
@@ -108,19 +107,6 @@ void SigstoreStandin::save_log() const {
                    {"set", e.set},
                    {"sha256", e.sha256}});
   durable::write_atomic(dir_ / "log.json", all.dump(2));
-}
-
-std::string SigstoreStandin::token_for(const std::string& identity, const std::string& issuer) {
-  auto b64url = [](const std::string& s) {
-    std::string b = rs::base64_encode(s);
-    for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!b.empty() && b.back() == '=') b.pop_back();
-    return b;
-  };
-  std::random_device rd;
-  json claims = {{"iss", issuer},     {"sub", identity},           {"email", identity},
-                 {"aud", "sigstore"}, {"iat", std::time(nullptr)}, {"jti", fmt::format("{:08x}{:08x}", rd(), rd())}};
-  return b64url(R"({"alg":"none","typ":"JWT"})") + "." + b64url(claims.dump()) + ".";
 }
 
 json SigstoreStandin::trusted_root() const {

@@ -34,9 +34,6 @@ class SigstoreStandin {
   nlohmann::json trusted_root() const;
   // The log's entries, decoded, in log order.
   nlohmann::json entries() const;
-  // An unsigned identity token (alg none) naming `identity` and `issuer`:
-  // the stand-in reads tokens, it does not check who signed them.
-  static std::string token_for(const std::string& identity, const std::string& issuer);
 
  private:
   struct Entry {

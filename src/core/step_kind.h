@@ -57,6 +57,13 @@ struct Sandbox {
   // Each remote a push may name (a name, or the path or URL as the step
   // gives it) -> the bare mirror that stands in for it.
   std::map<std::string, std::filesystem::path> remotes;
+  // The Sigstore stand-in this process serves on loopback (cli/sigstore_standin):
+  // Fulcio and Rekor at sigstore_url, its trust root beside it. Empty when
+  // none runs. sigstore_real: `rehearse --sigstore-real`, the workflow's own
+  // (real) instance and the release manager's identity even in a rehearsal.
+  std::string sigstore_url;
+  std::filesystem::path sigstore_trusted_root;
+  bool sigstore_real = false;
 };
 
 // Everything a step sees of the run.

@@ -24,6 +24,7 @@
 #include "steps/files_to_sign.h"
 #include "steps/github_api.h"
 #include "steps/sigstore_bundle.h"
+#include "steps/sigstore_instance.h"
 
 namespace relman::steps {
 namespace {
@@ -45,17 +46,6 @@ http::Request json_post(const std::string& url, const json& body) {
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-std::string url_param(const StepContext& ctx, const std::string& key, const std::string& fallback) {
-  std::string u = ctx.str(key, fallback);
-  while (!u.empty() && u.back() == '/') u.pop_back();
-  if (ctx.mode == RunMode::rehearse && !http::is_loopback(u))
-    throw StepError(
-        fmt::format("a rehearsal signs only against a Sigstore stand-in on loopback, and '{}' is {}: "
-                    "point '{}' at 127.0.0.1 (the rehearsal's sandbox starts one)",
-                    key, u, key));
-  return u;
 }
 
 // The identity token: a file, else a variable (or credentials-file entry),
@@ -206,7 +196,8 @@ json post_entry(const http::Client& client, const std::string& rekor, const std:
   }
 }
 
-std::string bundle_problem_for(const std::filesystem::path& file, const std::optional<ss::TrustRoot>& root) {
+std::string bundle_problem_for(const std::filesystem::path& file, const std::optional<ss::TrustRoot>& root,
+                               const std::optional<ss::Signer>& signer) {
   auto path = bundle_of(file);
   if (!std::filesystem::exists(path)) return path.string() + " does not exist";
   json bundle;
@@ -216,25 +207,38 @@ std::string bundle_problem_for(const std::filesystem::path& file, const std::opt
     return fmt::format("{} is not JSON: {}", path.string(), e.what());
   }
   std::string digest = rs::hex_decode(sha256_file(file));
-  std::string why =
-      root ? ss::bundle_problem(bundle, *root, {digest, "", ""}) : ss::bundle_self_problem(bundle, digest);
+  ss::Signer who = signer.value_or(ss::Signer{});
+  std::string why = root ? ss::bundle_problem(bundle, *root, {digest, who.identity, who.issuer})
+                         : ss::bundle_self_problem(bundle, digest);
   return why.empty() ? why : path.string() + ": " + why;
 }
 
-std::optional<ss::TrustRoot> trust_root_of(const StepContext& ctx) {
-  if (!ctx.has("trusted_root")) return std::nullopt;
+std::optional<ss::TrustRoot> trust_root_of(const ss::Instance& in) {
+  if (!in.trusted_root) return std::nullopt;
   try {
-    return ss::load_trust_root(ctx.repo_path(ctx.str("trusted_root")));
+    return ss::load_trust_root(*in.trusted_root);
   } catch (const std::exception& e) {
     throw StepError(e.what());
   }
 }
 
-json outputs_of(const std::vector<std::filesystem::path>& files) {
-  json bundles = json::array();
+// sigstore-python's --signature and --certificate files, which python.org's
+// release page links when they exist (add_to_pydotorg.py): the signature in
+// base64, the certificate in PEM.
+void write_detached(const std::filesystem::path& file, const json& bundle) {
+  const json& vm = bundle.at("verificationMaterial");
+  std::string cert_der = rs::base64_decode(vm.at("certificate").at("rawBytes").get<std::string>());
+  durable::write_atomic(file.string() + ".sig",
+                        bundle.at("messageSignature").at("signature").get<std::string>() + "\n");
+  durable::write_atomic(file.string() + ".crt", rs::Certificate::from_der(cert_der).pem());
+}
+
+json outputs_of(const std::vector<std::filesystem::path>& files, bool detached) {
+  json bundles = json::array(), loose = json::array();
   std::string identity, issuer;
   for (const auto& f : files) {
     bundles.push_back(bundle_of(f).string());
+    if (detached) loose.push_back(f.string() + ".sig"), loose.push_back(f.string() + ".crt");
     if (identity.empty()) try {
         json b = json::parse(durable::read_file(bundle_of(f)));
         auto cert = rs::Certificate::from_der(
@@ -246,14 +250,14 @@ json outputs_of(const std::vector<std::filesystem::path>& files) {
         // certificate) verifies too; it just names no identity here.
       }
   }
-  return {{"bundles", bundles}, {"identity", identity}, {"issuer", issuer}};
+  return {{"bundles", bundles}, {"detached", loose}, {"identity", identity}, {"issuer", issuer}};
 }
 
 class SigstoreSign final : public StepKind {
  public:
   Effect effect() const override { return Effect::remote; }
   std::vector<ParamSpec> params() const override {
-    return {
+    std::vector<ParamSpec> specs = {
         {"files", ParamType::string_or_list, true, "files to sign, inside artifacts/ (the .sigstore goes beside each)"},
         {"fulcio_url", ParamType::string, false,
          "Fulcio (certificate authority) root; default https://fulcio.sigstore.dev"},
@@ -263,9 +267,13 @@ class SigstoreSign final : public StepKind {
         {"token_file", ParamType::string, false, "file holding the OIDC identity token (read, never copied)"},
         {"trusted_root", ParamType::string, false,
          "the instance's trusted_root.json; the probe verifies bundles against it"},
+        {"detached", ParamType::boolean, false,
+         "also write <file>.sig (base64) and <file>.crt (PEM), as sigstore-python's --signature/--certificate"},
     };
+    for (auto& p : ss::signer_params()) specs.push_back(p);
+    return specs;
   }
-  std::vector<std::string> outputs() const override { return {"bundles", "identity", "issuer"}; }
+  std::vector<std::string> outputs() const override { return {"bundles", "detached", "identity", "issuer"}; }
   std::vector<std::string> validate(const json& with) const override {
     std::vector<std::string> problems;
     check_confined_param(with, "files", "artifacts/", problems);
@@ -275,25 +283,55 @@ class SigstoreSign final : public StepKind {
   json run(StepContext& ctx) const override {
     auto files = files_to_sign(ctx);
     require_files_exist(files);
-    auto root = trust_root_of(ctx);
-    std::string fulcio = url_param(ctx, "fulcio_url", "https://fulcio.sigstore.dev");
-    std::string rekor = url_param(ctx, "rekor_url", "https://rekor.sigstore.dev");
-    http::Client client(rehearsal::http_options(ctx));
+    const ss::Instance in = ss::instance_for(ctx);
+    const auto root = trust_root_of(in);
+    const auto signer = ss::expected_signer(ctx);
+    const std::string& fulcio = in.fulcio;
+    const std::string& rekor = in.rekor;
+    const bool detached = ctx.with.value("detached", false);
+    http::Client client(ss::client_options(ctx));
 
     std::vector<std::filesystem::path> todo;
     for (const auto& f : files) {
-      if (bundle_problem_for(f, root).empty()) ctx.log->line(bundle_of(f).string() + " already verifies");
-      else todo.push_back(f);
+      if (!bundle_problem_for(f, root, signer).empty()) {
+        todo.push_back(f);
+        continue;
+      }
+      ctx.log->line(bundle_of(f).string() + " already verifies");
+      // A kill between the detached files and the bundle cannot leave them
+      // missing (they come first), but an older run without 'detached' can.
+      if (detached && !(std::filesystem::exists(f.string() + ".sig") && std::filesystem::exists(f.string() + ".crt")))
+        write_detached(f, json::parse(durable::read_file(bundle_of(f))));
     }
-    if (todo.empty()) return outputs_of(files);
+    if (todo.empty()) return outputs_of(files, detached);
 
-    std::string token = identity_token(ctx, client);
+    std::string token;
+    if (in.standin) {
+      // The rehearsal's stand-in certifies whoever the release expects: the
+      // workflow's identity checks run unchanged against throwaway keys.
+      ss::Signer who = signer.value_or(ss::kRehearsalSigner);
+      token = ss::standin_token(who);
+      ctx.add_secret(token, "the stand-in's identity token");
+      ctx.log->line(
+          fmt::format("rehearsal: signing against the sandbox's Sigstore stand-in at {} as {} ({}); "
+                      "nothing outside the sandbox trusts its keys",
+                      fulcio, who.identity, who.issuer));
+    } else {
+      token = identity_token(ctx, client);
+    }
     ss::TokenClaims claims;
     try {
       claims = ss::read_claims(token);
     } catch (const std::exception& e) {
       throw StepError(e.what());
     }
+    // Before anything is logged for good: a token of the wrong person would
+    // put a signature nobody can verify as the release's in the public log.
+    if (signer && (claims.subject != signer->identity || claims.issuer != signer->issuer))
+      throw StepError(fmt::format(
+          "the identity token is for {} (issuer {}), but {} is to be signed by {} (issuer {}); sign in as that "
+          "identity (a fresh token), or correct the workflow's 'identity'/'identities', then relman resume",
+          claims.subject, claims.issuer, ctx.release.str(), signer->identity, signer->issuer));
     ctx.log->line(fmt::format("signing {} file(s) as {} (issuer {})", todo.size(), claims.subject, claims.issuer));
 
     size_t done = 0;
@@ -345,27 +383,36 @@ class SigstoreSign final : public StepKind {
                              : ss::bundle_self_problem(bundle, digest);
       if (!why.empty())
         throw StepError(fmt::format("the bundle for {} does not verify: {}", f.filename().string(), why));
+      // The detached files first: the bundle is what says the file is done.
+      if (detached) write_detached(f, bundle);
       durable::write_atomic(bundle_of(f), bundle.dump() + "\n");
-      ctx.log->line("wrote " + bundle_of(f).string());
+      ctx.log->line("wrote " + bundle_of(f).string() + (detached ? " (and .sig, .crt)" : ""));
       ctx.progress(fmt::format("signed {}/{}", ++done, todo.size()));
     }
-    return outputs_of(files);
+    return outputs_of(files, detached);
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
     auto files = files_to_sign(ctx);
     std::optional<ss::TrustRoot> root;
+    std::optional<ss::Signer> signer;
     try {
-      root = trust_root_of(ctx);
+      root = trust_root_of(ss::instance_for(ctx));
+      signer = ss::expected_signer(ctx);
     } catch (const StepError& e) {
       return {ProbeResult::unknown, json::object(), e.what()};
     }
+    const bool detached = ctx.with.value("detached", false);
     for (const auto& f : files) {
       if (!std::filesystem::is_regular_file(f))
         return {ProbeResult::not_done, json::object(), f.string() + " is missing"};
-      if (auto why = bundle_problem_for(f, root); !why.empty()) return {ProbeResult::not_done, json::object(), why};
+      if (auto why = bundle_problem_for(f, root, signer); !why.empty())
+        return {ProbeResult::not_done, json::object(), why};
+      for (const char* ext : {".sig", ".crt"})
+        if (detached && !std::filesystem::exists(f.string() + ext))
+          return {ProbeResult::not_done, json::object(), f.string() + ext + " is missing"};
     }
-    return {ProbeResult::done, outputs_of(files),
+    return {ProbeResult::done, outputs_of(files, detached),
             root ? "every file has a bundle that verifies against the trust root"
                  : "every file has a bundle whose signature and inclusion proof verify (no trusted_root to check the "
                    "keys against)"};

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/step_kind.h"
 #include "steps/sigstore_bundle.h"
+#include "steps/sigstore_instance.h"
 
 namespace relman::steps {
 namespace {
@@ -21,9 +22,24 @@ namespace rs = relman::sigstore;
 namespace ss = relman::steps::sigstore;
 
 // Empty when every bundle verifies, else each problem on its own line.
-std::string problems(const StepContext& ctx, std::vector<std::filesystem::path>& bundles) {
-  auto root = ss::load_trust_root(ctx.repo_path(ctx.str("trusted_root")));
-  std::string identity = ctx.str("identity"), issuer = ctx.str("issuer");
+// The trust root and the signer to check against; a StepError saying what
+// to give when either is missing.
+std::pair<ss::TrustRoot, ss::Signer> expectations(const StepContext& ctx) {
+  auto trusted_root = ss::trusted_root_for(ctx);
+  if (!trusted_root)
+    throw StepError(
+        "no 'trusted_root' to verify against: give the instance's trusted_root.json (for the public instance, the "
+        "one sigstore-python or cosign fetched through Sigstore's TUF repository)");
+  auto signer = ss::expected_signer(ctx);
+  if (!signer) throw StepError("no signer to expect: give 'identity' and 'issuer', or an 'identities' table by X.Y");
+  return {ss::load_trust_root(*trusted_root), *signer};
+}
+
+std::string problems(const StepContext& ctx, std::vector<std::filesystem::path>& bundles, ss::Signer& who) {
+  auto [root, signer] = expectations(ctx);
+  who = signer;
+  const std::string& identity = signer.identity;
+  const std::string& issuer = signer.issuer;
   std::string out;
   for (const auto& f : ctx.list("files")) {
     auto file = confine_path(ctx, ctx.artifacts_dir, f, "artifacts/");
@@ -54,13 +70,14 @@ class SigstoreVerify final : public StepKind {
  public:
   Effect effect() const override { return Effect::none; }
   std::vector<ParamSpec> params() const override {
-    return {
+    std::vector<ParamSpec> specs = {
         {"files", ParamType::string_or_list, true,
          "signed files, inside artifacts/ (each with <file>.sigstore beside it)"},
-        {"trusted_root", ParamType::string, true, "the instance's Sigstore trusted_root.json"},
-        {"identity", ParamType::string, true, "the signer's expected identity (the certificate's email or URI SAN)"},
-        {"issuer", ParamType::string, true, "the expected OIDC issuer (e.g. https://github.com/login/oauth)"},
+        {"trusted_root", ParamType::string, false,
+         "the instance's Sigstore trusted_root.json (a rehearsal uses its stand-in's)"},
     };
+    for (auto& p : ss::signer_params()) specs.push_back(p);
+    return specs;
   }
   std::vector<std::string> outputs() const override { return {"bundles"}; }
   std::vector<std::string> validate(const json& with) const override {
@@ -71,9 +88,10 @@ class SigstoreVerify final : public StepKind {
 
   json run(StepContext& ctx) const override {
     std::vector<std::filesystem::path> bundles;
+    ss::Signer who;
     std::string why;
     try {
-      why = problems(ctx, bundles);
+      why = problems(ctx, bundles, who);
     } catch (const StepError&) {
       throw;
     } catch (const std::exception& e) {
@@ -82,7 +100,7 @@ class SigstoreVerify final : public StepKind {
     if (!why.empty()) throw StepError(why);
     json out = json::array();
     for (const auto& b : bundles) {
-      ctx.log->line(fmt::format("{} verifies: signed by {} ({})", b.string(), ctx.str("identity"), ctx.str("issuer")));
+      ctx.log->line(fmt::format("{} verifies: signed by {} ({})", b.string(), who.identity, who.issuer));
       out.push_back(b.string());
     }
     return {{"bundles", out}};

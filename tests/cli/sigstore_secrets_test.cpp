@@ -57,7 +57,10 @@ TEST(SigstoreSecrets, ASigningRehearsalWritesTheIdentityTokenNowhere) {
                                     {"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()},
                                     {"RELMAN_HTTP_RETRY_BASE_MS", "1"}});
   };
-  Ran r = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string()});
+  // --sigstore-real: the workflow's instance and the release manager's own
+  // token (the sandbox's stand-in would make a token of its own).
+  Ran r = relman({"rehearse", "3.12.0", "--repo", (dir / "repo").string(), "--workflow", (dir / "wf.yaml").string(),
+                  "--sigstore-real"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(token)));
   // It really signed: one log entry, a bundle that sigstore.verify accepted.

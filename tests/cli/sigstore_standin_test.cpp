@@ -14,6 +14,7 @@
 #include "adapters/sha256.h"
 #include "adapters/sigstore_crypto.h"
 #include "steps/sigstore_bundle.h"
+#include "steps/sigstore_instance.h"
 #include "support/http_server.h"
 #include "support/matchers.h"
 #include "support/shell.h"
@@ -38,7 +39,7 @@ struct Signing {
   TempDir dir;
   std::filesystem::path standin_dir = dir / "sandbox" / "sigstore";
   std::optional<RunningSigstoreStandin> standin{std::in_place, standin_dir};
-  ScopedEnv token{"SIGSTORE_ID_TOKEN", SigstoreStandin::token_for(kWho, kIssuer)};
+  ScopedEnv token{"SIGSTORE_ID_TOKEN", steps::sigstore::standin_token({kWho, kIssuer})};
   ScopedEnv no_creds{"RELMAN_CREDENTIALS_FILE", (dir / "no-credentials").string()};
   StepHarness h{"sigstore.sign", dir / "repo", dir / "state"};
   std::filesystem::path art = dir / "state" / "artifacts";
@@ -125,7 +126,7 @@ TEST(SigstoreStandin, FulcioAndRekorRefuseWhatTheRealOnesRefuse) {
   Signing s;
   auto key = rs::KeyPair::generate();
   auto other = rs::KeyPair::generate();
-  std::string token = SigstoreStandin::token_for(kWho, kIssuer);
+  std::string token = steps::sigstore::standin_token({kWho, kIssuer});
   auto cert_request = [&](const std::string& pop, const std::string& tok) {
     return s.post("/api/v2/signingCert", {{"credentials", {{"oidcIdentityToken", tok}}},
                                           {"publicKeyRequest",

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -21,13 +22,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/sha256.h"
+#include "adapters/sigstore_crypto.h"
 #include "core/version.h"
+#include "steps/sigstore_bundle.h"
 #include "support/http_server.h"
 #include "support/journal_file.h"
 #include "support/matchers.h"
 #include "support/names.h"
 #include "support/sample_project.h"
 #include "support/shell.h"
+#include "support/sigstore_server.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -226,6 +231,42 @@ void expect_sboms(const Rehearsal& r, bool from_314) {
   }
 }
 
+// PEP 761: 3.14 and later are signed with Sigstore only: a bundle, a .sig
+// and a .crt beside each tarball, made against the rehearsal's stand-in as
+// the X.Y's release manager in release-tools' table, and verifying with the
+// stand-in's trust root; the bundles are in SHA256SUMS. Before 3.14, GPG
+// only, and no stand-in is started.
+void expect_signing(const Rehearsal& r, const Ran& ran) {
+  namespace ss = relman::steps::sigstore;
+  const bool sigstore = relman::Version::parse(r.version).at_least(3, 14);
+  const fs::path root = r.state / "sandbox" / "sigstore" / "trusted_root.json";
+  const std::string sums = read_file(r.artifact("SHA256SUMS"));
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    const fs::path file = r.artifact(r.tarball(ext));
+    const std::string bundle = file.string() + ".sigstore";
+    if (!sigstore) {
+      EXPECT_TRUE(fs::exists(file.string() + ".asc")) << file;
+      EXPECT_FALSE(fs::exists(bundle)) << bundle;
+      continue;
+    }
+    EXPECT_FALSE(fs::exists(file.string() + ".asc")) << "PEP 761: no GPG signature from 3.14 on";
+    ASSERT_TRUE(fs::exists(bundle)) << dump(ran);
+    EXPECT_TRUE(fs::exists(file.string() + ".sig") && fs::exists(file.string() + ".crt")) << file;
+    const std::string digest = relman::sigstore::hex_decode(relman::sha256_file(file));
+    EXPECT_EQ(ss::bundle_problem(json::parse(read_file(bundle)), ss::load_trust_root(root),
+                                 {digest, "hugo@python.org", "https://github.com/login/oauth"}),
+              "")
+        << bundle;
+    EXPECT_THAT(sums, HasSubstr("  " + r.tarball(ext) + ".sigstore\n")) << sums;
+  }
+  if (sigstore) {
+    EXPECT_THAT(ran.out, HasSubstr("Sigstore in this rehearsal is a stand-in at http://127.0.0.1:")) << ran.out;
+    EXPECT_THAT(ran.out, HasSubstr("Sigstore transparency log entries (stand-in; public in a real run): 2")) << ran.out;
+  } else {
+    EXPECT_FALSE(fs::exists(root.parent_path())) << "a release without Sigstore started the stand-in";
+  }
+}
+
 class Pep101Rehearsal : public ::testing::TestWithParam<Release> {};
 
 }  // namespace
@@ -292,12 +333,15 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   }
 
   // -- Artifacts: signatures and checksums check out with plain tools.
+  expect_signing(r, ran);
   for (const char* ext : {".tgz", ".tar.xz"}) {
     fs::path file = r.artifact(r.tarball(ext));
     ASSERT_TRUE(fs::exists(file)) << file;
-    Ran sig = sh("GNUPGHOME=" + quote(keyring.string()) + " gpg --batch --verify " + quote(file.string() + ".asc") +
-                 " " + quote(file.string()));
-    EXPECT_EQ(sig.exit_code, 0) << dump(sig);
+    if (!relman::Version::parse(rel.version).at_least(3, 14)) {
+      Ran sig = sh("GNUPGHOME=" + quote(keyring.string()) + " gpg --batch --verify " + quote(file.string() + ".asc") +
+                   " " + quote(file.string()));
+      EXPECT_EQ(sig.exit_code, 0) << dump(sig);
+    }
     // Every entry is under Minipy-VERSION/ and carries the tagged commit's time.
     const std::string when = commit_time_utc(ws, tagged);
     auto listing = tar_listing(file);
@@ -444,7 +488,9 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1]["seq"], events[i]["seq"]);
   // place and docs: no staging folder, no docs archive unless given.
   std::set<std::string> expected_skips = {"check-blockers", "check-ci", "cherry-pick", "place", "docs"};
-  if (rel.version < "3.14") expected_skips.insert("sbom");  // SBOMs from 3.14 (PEP 761)
+  // PEP 761: SBOMs and Sigstore from 3.14, GPG before.
+  if (relman::Version::parse(rel.version).at_least(3, 14)) expected_skips.insert({"sign", "verify"});
+  else expected_skips.insert({"sbom", "sigstore-sign", "sigstore-verify"});
   if (!rel.first_beta) expected_skips.insert(kFirstBetaOnly.begin(), kFirstBetaOnly.end());
   if (rel.security) expected_skips.insert({"wait-installers", "green-light"});
   json st = r.status();
@@ -622,9 +668,79 @@ TEST(Pep101, A315RehearsalWritesAnSbomBesideEachTarball) {
   ASSERT_EQ(ran.exit_code, 0) << dump(ran);
   EXPECT_EQ(r.step("sbom")["state"], "succeeded");
   expect_sboms(r, true);
+  expect_signing(r, ran);
+  EXPECT_EQ(r.step("sign")["state"], "skipped");
+  EXPECT_EQ(r.step("sigstore-verify")["state"], "succeeded");
   Ran verify = r.relman({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << dump(verify);
   EXPECT_THAT(verify.out, HasSubstr(r.tarball(".tar.xz") + ".spdx.json")) << verify.out;
+  // sigstore-js, which relman did not write, accepts the bundles with the
+  // stand-in's trust root (the issue's independent verifier).
+  if (sh("node -e \"require(require('path').join(require('child_process').execSync('npm root -g').toString()"
+         ".trim(), '@sigstore/verify'))\"")
+          .exit_code == 0) {
+    Ran js = sh(fmt::format("node {}/tools/sigstore-verify.cjs {} hugo@python.org https://github.com/login/oauth {} {}",
+                            RELMAN_TEST_DIR, quote((r.state / "sandbox" / "sigstore" / "trusted_root.json").string()),
+                            quote(r.artifact(r.tarball(".tgz")).string()),
+                            quote(r.artifact(r.tarball(".tar.xz")).string())));
+    EXPECT_EQ(js.exit_code, 0) << dump(js);
+    EXPECT_THAT(js.out, HasSubstr("OK " + r.tarball(".tar.xz") + ": hugo@python.org")) << js.out;
+    std::cout << js.out;
+  }
+}
+
+// `rehearse --sigstore-real`: no stand-in; the Sigstore steps sign on the
+// workflow's instance (here tests/server's Fulcio and Rekor on loopback,
+// where a release manager's would be sigstore.dev) with the release
+// manager's own token. A token of someone else stops the run before anything
+// is logged, saying whom it expected; resume with the right token finishes.
+TEST(Pep101, SigstoreRealSignsOnTheWorkflowsInstanceWithYourOwnIdentity) {
+  relman::test::SigstoreServer server;
+  Rehearsal r("3.15.0a1");
+  const std::string wrong = relman::test::unsigned_jwt("https://accounts.google.com", "someone@example.org");
+  const std::string right = relman::test::unsigned_jwt("https://github.com/login/oauth", "hugo@python.org");
+  std::optional<relman::test::ScopedEnv> token(std::in_place, "SIGSTORE_ID_TOKEN", wrong);
+  Ran ran = r.rehearse(r.state, {"--skip", "check-blockers,check-ci,build,smoke", "--sigstore-real", "--var",
+                                 "fulcio_url=" + server.url(), "--var", "rekor_url=" + server.url(), "--var",
+                                 "sigstore_trusted_root=" + server.trusted_root().string()});
+  ASSERT_EQ(ran.exit_code, 1) << dump(ran);
+  EXPECT_THAT(ran.out + ran.err, HasSubstr("the identity token is for someone@example.org")) << dump(ran);
+  EXPECT_THAT(ran.out + ran.err, HasSubstr("to be signed by hugo@python.org")) << dump(ran);
+  EXPECT_THAT(ran.out, HasSubstr("--sigstore-real: Sigstore steps use the real instance")) << ran.out;
+  EXPECT_TRUE(server.entries().empty());
+  EXPECT_FALSE(fs::exists(r.state / "sandbox" / "sigstore")) << "--sigstore-real started the stand-in";
+
+  token.emplace("SIGSTORE_ID_TOKEN", right);
+  Ran resumed = r.relman({"resume"});
+  ASSERT_EQ(resumed.exit_code, 0) << dump(resumed);
+  EXPECT_EQ(server.entries().size(), 2u);
+  EXPECT_EQ(r.step("sigstore-verify")["state"], "succeeded");
+  EXPECT_FALSE(fs::exists(r.state / "sandbox" / "sigstore"));
+  for (const std::string& t : {wrong, right})
+    EXPECT_EQ(relman::test::files_containing(r.state.string(), t), std::vector<std::string>{});
+}
+
+// Below 3.14 the release is signed with GPG and nothing asks for Sigstore;
+// `--var sigstore=true` adds the bundles, as release-tools signs both ways there.
+TEST(Pep101, A313RehearsalSignsWithGpgAndSigstoreOnlyWhenAsked) {
+  Rehearsal r("3.13.1");
+  Ran ran = r.rehearse(r.state, {"--skip", "check-blockers,check-ci,build,smoke"});
+  ASSERT_EQ(ran.exit_code, 0) << dump(ran);
+  expect_signing(r, ran);
+  EXPECT_EQ(r.step("sigstore-sign")["state"], "skipped");
+  EXPECT_EQ(r.step("sigstore-verify")["state"], "skipped");
+
+  Rehearsal both("3.13.1");
+  Ran ran2 = both.rehearse(both.state, {"--skip", "check-blockers,check-ci,build,smoke", "--var", "sigstore=true"});
+  ASSERT_EQ(ran2.exit_code, 0) << dump(ran2);
+  for (const char* ext : {".tgz", ".tar.xz"}) {
+    EXPECT_TRUE(fs::exists(both.artifact(both.tarball(ext) + ".asc")));
+    EXPECT_TRUE(fs::exists(both.artifact(both.tarball(ext) + ".sigstore")));
+  }
+  // 3.13's release manager in release-tools' table signs, with Google's issuer.
+  json out = both.step("sigstore-sign")["outputs"];
+  EXPECT_EQ(out["identity"], "thomas@python.org");
+  EXPECT_EQ(out["issuer"], "https://accounts.google.com");
 }
 
 TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {

@@ -5,6 +5,7 @@
 #include "adapters/sha256.h"
 #include "adapters/sigstore_crypto.h"
 #include "core/errors.h"
+#include "core/version.h"
 #include "steps/sigstore_bundle.h"
 #include "support/http_server.h"
 #include "support/matchers.h"
@@ -178,6 +179,79 @@ TEST(SigstoreSign, ARehearsalSignsOnlyOnLoopback) {
   f.h.with()["rekor_url"] = "https://rekor.sigstore.dev";
   EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(HasSubstr("loopback")));
   EXPECT_TRUE(f.server.entries().empty());
+}
+
+// A token of someone other than the release's expected signer is refused
+// before Fulcio or Rekor hear of it: a public entry cannot be taken back.
+TEST(SigstoreSign, ATokenOfAnotherSignerIsRefusedBeforeAnythingIsLogged) {
+  Fixture f;
+  f.h.with()["identities"] = {{"3.15", {"hugo@python.org", "https://github.com/login/oauth"}}};
+  f.h.ctx().release = Version::parse("3.15.0a1");
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("the identity token is for " + kWho),
+                                                                 HasSubstr("to be signed by hugo@python.org"))));
+  EXPECT_TRUE(f.server.entries().empty());
+  for (const auto& r : f.server.requests())
+    EXPECT_NE(r.value("path", "").rfind("/api/", 0), 0u) << "asked the instance: " << r.dump();
+
+  // No entry for the release's X.Y: the message names the entry to add.
+  f.h.ctx().release = Version::parse("3.99.0");
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(HasSubstr("add \"3.99\": [EMAIL, OIDC_ISSUER]")));
+  // identity/issuer win over the table, and go together.
+  f.h.with()["identity"] = kWho;
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(HasSubstr("go together")));
+  f.h.with()["issuer"] = kIssuer;
+  EXPECT_EQ(f.h.run()["identity"], kWho);
+}
+
+// detached: sigstore-python's .sig (base64) and .crt (PEM) beside the
+// bundle, the same signature and certificate; a bundle that verifies but
+// lacks them is completed without signing again.
+TEST(SigstoreSign, DetachedWritesSigAndCrtFromTheSameSignature) {
+  Fixture f;
+  f.h.with()["files"] = "Python-3.15.0a1.tgz";
+  f.h.with()["detached"] = true;
+  json out = f.h.run();
+  const std::string file = (f.art / "Python-3.15.0a1.tgz").string();
+  EXPECT_EQ(out["detached"], json({file + ".sig", file + ".crt"}));
+  auto cert = sigstore::Certificate::from_pem(test::read_file(file + ".crt"));
+  EXPECT_EQ(cert.identity(), kWho);
+  std::string sig = sigstore::base64_decode(test::read_file(file + ".sig"));
+  EXPECT_TRUE(cert.verifies_digest(sigstore::hex_decode(sha256_file(file)), sig));
+  EXPECT_EQ(f.bundle("Python-3.15.0a1.tgz")["messageSignature"]["signature"], sigstore::base64_encode(sig));
+
+  std::filesystem::remove(file + ".crt");
+  EXPECT_EQ(f.h.probe().result, ProbeResult::not_done);
+  f.h.run();
+  EXPECT_TRUE(std::filesystem::exists(file + ".crt"));
+  EXPECT_EQ(f.server.entries().size(), 1u) << "completing the detached files signed again";
+  EXPECT_EQ(f.h.probe().result, ProbeResult::done);
+}
+
+// In a rehearsal with the sandbox's stand-in, its URL and trust root replace
+// the workflow's, and the token is made for the expected signer: no
+// SIGSTORE_ID_TOKEN is needed, and --sigstore-real turns it all off.
+TEST(SigstoreSign, ARehearsalUsesTheSandboxStandInAsTheExpectedSigner) {
+  Fixture f;
+  ::unsetenv("SIGSTORE_ID_TOKEN");
+  f.h.ctx().mode = RunMode::rehearse;
+  f.h.ctx().release = Version::parse("3.15.0a1");
+  f.h.ctx().sandbox.sigstore_url = f.server.url();
+  f.h.ctx().sandbox.sigstore_trusted_root = f.server.trusted_root();
+  f.h.with() = {{"files", "Python-3.15.0a1.tgz"},
+                {"fulcio_url", "https://fulcio.sigstore.dev"},
+                {"rekor_url", "https://rekor.sigstore.dev"},
+                {"identities", {{"3.15", {"hugo@python.org", "https://github.com/login/oauth"}}}}};
+  json out = f.h.run();
+  EXPECT_EQ(out["identity"], "hugo@python.org");
+  EXPECT_EQ(out["issuer"], "https://github.com/login/oauth");
+  EXPECT_THAT(f.h.log(), HasSubstr("rehearsal: signing against the sandbox's Sigstore stand-in at " + f.server.url()));
+  EXPECT_EQ(f.server.entries().size(), 1u);
+
+  // --sigstore-real: the workflow's (real) instance, and so a real token.
+  f.h.ctx().sandbox.sigstore_real = true;
+  std::filesystem::remove(f.art / "Python-3.15.0a1.tgz.sigstore");
+  EXPECT_THAT([&] { f.h.run(); }, ThrowsMessage<StepError>(HasSubstr("SIGSTORE_ID_TOKEN")));
+  EXPECT_EQ(f.server.entries().size(), 1u);
 }
 
 // The stand-in itself: Fulcio refuses a proof of possession that is not the
