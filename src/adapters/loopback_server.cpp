@@ -18,8 +18,8 @@ namespace relman::loopback {
 
 namespace {
 
-constexpr size_t kMaxHeader = 64 * 1024;
-constexpr size_t kMaxBody = 8 * 1024 * 1024;
+constexpr size_t kMaxHeader = size_t{64} * 1024;
+constexpr size_t kMaxBody = size_t{8} * 1024 * 1024;
 constexpr int kIoTimeoutMs = 10000;
 
 class Fd {
@@ -92,7 +92,7 @@ std::string render(const Reply& r) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\nContent-Length: " + std::to_string(r.body.size()) +
          "\r\nConnection: close\r\n";
-  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+  for (const auto& [k, v] : r.headers) out.append(k).append(": ").append(v).append("\r\n");
   return out + "\r\n" + r.body;
 }
 

@@ -58,7 +58,7 @@ std::string problems(const StepContext& ctx, std::vector<std::filesystem::path>&
       }
       if (why.empty()) {
         why = ss::bundle_problem(b, root, {rs::hex_decode(sha256_file(file)), identity, issuer});
-        if (!why.empty()) why = bundle.filename().string() + ": " + why;
+        if (!why.empty()) why = fmt::format("{}: {}", bundle.filename().string(), why);
       }
     }
     if (!why.empty()) out += (out.empty() ? "" : "\n") + why;
