@@ -9,10 +9,13 @@
 #include <sys/stat.h>
 
 #include <iostream>
+#include <set>
+#include <thread>
 
 #include "adapters/http.h"
 #include "adapters/sha256.h"
 #include "adapters/sigstore_crypto.h"
+#include "cli/merkle_tree.h"
 #include "steps/sigstore_bundle.h"
 #include "steps/sigstore_instance.h"
 #include "support/http_server.h"
@@ -171,6 +174,60 @@ TEST(SigstoreStandin, FulcioAndRekorRefuseWhatTheRealOnesRefuse) {
   EXPECT_EQ(s.get("/api/v1/log/entries/" + uuid).status, 200);
   EXPECT_EQ(s.get("/api/v1/log/entries/00").status, 404);
   EXPECT_EQ(s.post("/api/v1/log/entries", "{").status, 400);
+}
+
+// Clients at once (the server answers one at a time, from its own thread,
+// while the rehearsal's thread reads the log): every entry gets its own
+// index, and each one's inclusion proof verifies in the tree it was served in.
+TEST(SigstoreStandin, ConcurrentClientsGetDistinctIndicesAndProofsThatVerify) {
+  Signing s;
+  auto key = rs::KeyPair::generate();
+  std::string token = steps::sigstore::standin_token({kWho, kIssuer});
+  auto cert = s.post("/api/v2/signingCert", {{"credentials", {{"oidcIdentityToken", token}}},
+                                             {"publicKeyRequest",
+                                              {{"publicKey", {{"algorithm", "ECDSA"}, {"content", key.public_pem()}}},
+                                               {"proofOfPossession", rs::base64_encode(key.sign(kWho))}}}});
+  ASSERT_EQ(cert.status, 201) << cert.body;
+  std::string pem = json::parse(cert.body)["signedCertificateEmbeddedSct"]["chain"]["certificates"][0];
+  constexpr int kThreads = 4, kEach = 5;
+  std::vector<std::vector<json>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string digest = rs::sha256_raw(fmt::format("file {} {}", t, i));
+        json entry = {{"apiVersion", "0.0.1"},
+                      {"kind", "hashedrekord"},
+                      {"spec",
+                       {{"data", {{"hash", {{"algorithm", "sha256"}, {"value", rs::hex_encode(digest)}}}}},
+                        {"signature",
+                         {{"content", rs::base64_encode(key.sign_digest(digest))},
+                          {"publicKey", {{"content", rs::base64_encode(pem)}}}}}}}};
+        auto r = s.post("/api/v1/log/entries", entry);
+        if (r.status == 201) made[t].push_back(json::parse(r.body).begin().value());
+      }
+    });
+  size_t seen = 0;
+  for (int i = 0; i < 20; ++i) seen = std::max(seen, s.standin->instance().entries().size());
+  for (auto& th : threads) th.join();
+  std::set<int> indices;
+  for (const auto& list : made) {
+    ASSERT_EQ(list.size(), static_cast<size_t>(kEach));
+    for (const json& e : list) {
+      indices.insert(e["logIndex"].get<int>());
+      const json& p = e["verification"]["inclusionProof"];
+      std::vector<std::string> path;
+      for (const auto& h : p["hashes"]) path.push_back(rs::hex_decode(h.get<std::string>()));
+      std::string leaf = merkle_leaf_hash(rs::base64_decode(e["body"].get<std::string>()));
+      EXPECT_TRUE(ss::inclusion_verifies(p["logIndex"].get<std::uint64_t>(), p["treeSize"].get<std::uint64_t>(), leaf,
+                                         path, rs::hex_decode(p["rootHash"].get<std::string>())))
+          << e.dump();
+    }
+  }
+  EXPECT_EQ(indices.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(*indices.rbegin(), kThreads * kEach - 1);
+  EXPECT_LE(seen, static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(s.standin->instance().entries().size(), static_cast<size_t>(kThreads * kEach));
 }
 
 // sigstore-js, which relman did not write, accepts the stand-in's bundles
