@@ -1,5 +1,7 @@
 #include "adapters/sigstore_ca.h"
 
+#include "adapters/openssl_handles.h"
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -15,39 +17,10 @@ namespace relman::sigstore {
 
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct ExtFree {
-  void operator()(X509_EXTENSION* e) const { X509_EXTENSION_free(e); }
-};
-struct ObjFree {
-  void operator()(ASN1_OBJECT* o) const { ASN1_OBJECT_free(o); }
-};
-struct OctetsFree {
-  void operator()(ASN1_OCTET_STRING* s) const { ASN1_OCTET_STRING_free(s); }
-};
-struct Utf8Free {
-  void operator()(ASN1_UTF8STRING* s) const { ASN1_UTF8STRING_free(s); }
-};
-struct NamesFree {
-  void operator()(GENERAL_NAMES* n) const { GENERAL_NAMES_free(n); }
-};
-
-[[noreturn]] void fail(const std::string& what) {
-  unsigned long e = ERR_get_error();
-  char buf[256] = "";
-  if (e) ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  throw std::runtime_error("OpenSSL: " + what + (e ? std::string(" (") + buf + ")" : ""));
-}
+using openssl::Bio;
+using openssl::bio_string;
+using openssl::der_of;
+using openssl::fail;
 
 Bio read_bio(std::string_view text) {
   Bio b(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
@@ -55,16 +28,10 @@ Bio read_bio(std::string_view text) {
   return b;
 }
 
-std::string bio_string(BIO* b) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(b, &data);
-  return std::string(data, static_cast<size_t>(n));
-}
-
 std::unique_ptr<X509, X509Free> new_certificate(std::int64_t not_before, std::int64_t not_after) {
   std::unique_ptr<X509, X509Free> x(X509_new());
   if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make a certificate");
-  std::unique_ptr<BIGNUM, BnFree> serial(BN_new());
+  openssl::Bignum serial(BN_new());
   // 127 bits keep the DER INTEGER positive, as RFC 5280 asks of serials.
   if (!serial || BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
       !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x.get())))
@@ -79,40 +46,30 @@ void add_conf_extension(X509* x, X509* issuer, int nid, const char* value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, x, nullptr, nullptr, 0);
-  std::unique_ptr<X509_EXTENSION, ExtFree> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  openssl::Extension ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
   if (!ext || X509_add_ext(x, ext.get(), -1) != 1) fail(std::string("cannot add extension ") + OBJ_nid2sn(nid));
 }
 
 void add_raw_extension(X509* x, const char* oid, std::string_view content) {
-  std::unique_ptr<ASN1_OBJECT, ObjFree> obj(OBJ_txt2obj(oid, 1));
-  std::unique_ptr<ASN1_OCTET_STRING, OctetsFree> os(ASN1_OCTET_STRING_new());
+  openssl::Object obj(OBJ_txt2obj(oid, 1));
+  openssl::Octets os(ASN1_OCTET_STRING_new());
   if (!obj || !os ||
       ASN1_OCTET_STRING_set(os.get(), reinterpret_cast<const unsigned char*>(content.data()),
                             static_cast<int>(content.size())) != 1)
     fail(std::string("cannot make extension ") + oid);
-  std::unique_ptr<X509_EXTENSION, ExtFree> ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os.get()));
+  openssl::Extension ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os.get()));
   if (!ext || X509_add_ext(x, ext.get(), -1) != 1) fail(std::string("cannot add extension ") + oid);
 }
 
 std::string utf8_der(const std::string& s) {
-  std::unique_ptr<ASN1_UTF8STRING, Utf8Free> u(ASN1_UTF8STRING_new());
+  openssl::Utf8 u(ASN1_UTF8STRING_new());
   if (!u || ASN1_STRING_set(u.get(), s.data(), static_cast<int>(s.size())) != 1) fail("cannot encode the issuer");
-  int n = i2d_ASN1_UTF8STRING(u.get(), nullptr);
-  if (n <= 0) fail("cannot encode the issuer");
-  std::string der(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  i2d_ASN1_UTF8STRING(u.get(), &p);
-  return der;
+  return der_of(u.get(), i2d_ASN1_UTF8STRING, "the issuer");
 }
 
 Certificate sign_certificate(X509* x, const StandinKey& key) {
   if (X509_sign(x, key.get(), EVP_sha256()) <= 0) fail("cannot sign the certificate");
-  int n = i2d_X509(x, nullptr);
-  if (n <= 0) fail("cannot encode the certificate");
-  std::string der(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  i2d_X509(x, &p);
-  return Certificate::from_der(der);
+  return Certificate::from_der(der_of(x, i2d_X509, "the certificate"));
 }
 
 std::unique_ptr<EVP_PKEY, PkeyFree> public_from_pem(std::string_view pem) {
@@ -146,17 +103,10 @@ std::string StandinKey::private_pem() const {
   return bio_string(b.get());
 }
 
-std::string StandinKey::public_der() const {
-  int n = i2d_PUBKEY(key_.get(), nullptr);
-  if (n <= 0) fail("cannot encode the public key");
-  std::string der(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  i2d_PUBKEY(key_.get(), &p);
-  return der;
-}
+std::string StandinKey::public_der() const { return der_of(key_.get(), i2d_PUBKEY, "the public key"); }
 
 std::string StandinKey::sign(std::string_view data) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> c(EVP_MD_CTX_new());
+  openssl::MdCtx c(EVP_MD_CTX_new());
   size_t n = 0;
   if (!c || EVP_DigestSignInit(c.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
       EVP_DigestSign(c.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
@@ -194,7 +144,7 @@ Certificate issue_leaf(const Certificate& ca, const StandinKey& ca_key, const Le
   add_conf_extension(x.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
   add_conf_extension(x.get(), ca.get(), NID_ext_key_usage, "codeSigning");
   // The SAN is built, not written as config text: an identity may hold commas.
-  std::unique_ptr<GENERAL_NAMES, NamesFree> names(sk_GENERAL_NAME_new_null());
+  openssl::Names names(sk_GENERAL_NAME_new_null());
   GENERAL_NAME* gn = GENERAL_NAME_new();
   ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
   if (!names || !gn || !ia5 || ASN1_STRING_set(ia5, req.identity.data(), static_cast<int>(req.identity.size())) != 1) {
@@ -217,12 +167,7 @@ Certificate issue_leaf(const Certificate& ca, const StandinKey& ca_key, const Le
 
 std::string public_pem_to_der(std::string_view pem) {
   auto k = public_from_pem(pem);
-  int n = i2d_PUBKEY(k.get(), nullptr);
-  if (n <= 0) fail("cannot encode the public key");
-  std::string der(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  i2d_PUBKEY(k.get(), &p);
-  return der;
+  return der_of(k.get(), i2d_PUBKEY, "the public key");
 }
 
 }  // namespace relman::sigstore

@@ -1,6 +1,7 @@
 #include "adapters/sigstore_crypto.h"
 
 #include "adapters/evp_digest.h"
+#include "adapters/openssl_handles.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -21,47 +22,11 @@ namespace relman::sigstore {
 
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); }
-};
-struct NamesFree {
-  void operator()(GENERAL_NAMES* n) const { GENERAL_NAMES_free(n); }
-};
-struct ObjFree {
-  void operator()(ASN1_OBJECT* o) const { ASN1_OBJECT_free(o); }
-};
-struct Utf8Free {
-  void operator()(ASN1_UTF8STRING* s) const { ASN1_UTF8STRING_free(s); }
-};
-
-[[noreturn]] void fail(const std::string& what) {
-  unsigned long e = ERR_get_error();
-  char buf[256] = "";
-  if (e) ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  throw std::runtime_error("OpenSSL: " + what + (e ? std::string(" (") + buf + ")" : ""));
-}
-
-std::string bio_string(BIO* b) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(b, &data);
-  return std::string(data, static_cast<size_t>(n));
-}
+using openssl::Bio;
+using openssl::bio_string;
+using openssl::fail;
+using openssl::MdCtx;
+using openssl::PkeyCtx;
 
 std::int64_t asn1_unix(const ASN1_TIME* t) {
   struct tm tm {};
@@ -130,6 +95,15 @@ std::string sha256_raw(std::string_view data) {
 }
 
 std::string hex_encode(std::string_view bytes) { return hex_of(bytes); }
+
+std::string rfc3339_utc(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 std::string hex_decode(std::string_view hex) {
   auto val = [](char c) -> int {
@@ -218,7 +192,7 @@ std::string Certificate::pem() const {
 }
 
 std::string Certificate::identity() const {
-  std::unique_ptr<GENERAL_NAMES, NamesFree> names(
+  openssl::Names names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x509_.get(), NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return {};
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
@@ -234,7 +208,7 @@ std::string Certificate::identity() const {
 
 std::string Certificate::oidc_issuer() const {
   auto ext_data = [this](const char* oid) -> std::optional<std::string> {
-    std::unique_ptr<ASN1_OBJECT, ObjFree> obj(OBJ_txt2obj(oid, 1));
+    openssl::Object obj(OBJ_txt2obj(oid, 1));
     int i = X509_get_ext_by_OBJ(x509_.get(), obj.get(), -1);
     if (i < 0) return std::nullopt;
     const ASN1_OCTET_STRING* d = X509_EXTENSION_get_data(X509_get_ext(x509_.get(), i));
@@ -243,7 +217,7 @@ std::string Certificate::oidc_issuer() const {
   };
   if (auto v2 = ext_data("1.3.6.1.4.1.57264.1.8")) {
     const auto* p = reinterpret_cast<const unsigned char*>(v2->data());
-    std::unique_ptr<ASN1_UTF8STRING, Utf8Free> s(d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(v2->size())));
+    openssl::Utf8 s(d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(v2->size())));
     if (!s) fail("unreadable OIDC issuer extension (1.3.6.1.4.1.57264.1.8)");
     return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s.get())),
                        static_cast<size_t>(ASN1_STRING_length(s.get())));
@@ -275,11 +249,11 @@ bool Certificate::verifies_digest(std::string_view digest, std::string_view sign
 }
 
 std::string chain_problem(const Certificate& leaf, const std::vector<Certificate>& authorities, std::time_t at) {
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
+  openssl::Store store(X509_STORE_new());
   if (!store) fail("cannot make a certificate store");
   for (const auto& a : authorities)
     if (X509_STORE_add_cert(store.get(), a.get()) != 1) fail("cannot add a trusted certificate");
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  openssl::StoreCtx ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), nullptr) != 1)
     fail("cannot set up chain verification");
   // Sigstore's chains end at an intermediate as often as at a root.

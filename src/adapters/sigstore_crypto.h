@@ -23,6 +23,8 @@ std::string base64_decode(std::string_view text);
 std::string sha256_raw(std::string_view data);
 std::string hex_encode(std::string_view bytes);
 std::string hex_decode(std::string_view hex);  // throws on odd length or a non-hex digit
+// A Unix time as RFC 3339 in UTC (2026-12-02T12:00:00Z), as Sigstore's JSON writes times.
+std::string rfc3339_utc(std::int64_t t);
 
 struct PkeyFree {
   void operator()(EVP_PKEY* k) const;

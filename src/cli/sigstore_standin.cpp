@@ -23,14 +23,7 @@ struct Problem : std::runtime_error {
   Problem(int s, const std::string& m) : std::runtime_error(m), status(s) {}
 };
 
-std::string utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc(std::int64_t t) { return relman::sigstore::rfc3339_utc(t); }
 
 loopback::Reply reply(int status, const json& body, std::vector<std::pair<std::string, std::string>> headers = {}) {
   return {status, body.dump(), "application/json", std::move(headers)};

@@ -20,14 +20,7 @@ std::int64_t to_int(const json& v) {
   throw std::runtime_error("not an integer: " + v.dump());
 }
 
-std::string utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc(std::int64_t t) { return relman::sigstore::rfc3339_utc(t); }
 
 const TransparencyLog* find_log(const TrustRoot& root, const std::string& key_id) {
   for (const auto& l : root.logs)
@@ -97,17 +90,23 @@ bool inclusion_verifies(std::uint64_t index, std::uint64_t size, const std::stri
   if (index >= size) return false;
   std::uint64_t fn = index, sn = size - 1;
   std::string r = leaf_hash;
+  auto node = [](const std::string& left, const std::string& right) {
+    std::string in = "\x01";
+    in += left;
+    in += right;
+    return rs::sha256_raw(in);
+  };
   for (const auto& p : proof) {
     if (sn == 0) return false;
     if ((fn & 1) || fn == sn) {
-      r = rs::sha256_raw("\x01" + p + r);
+      r = node(p, r);
       if (!(fn & 1))
         while (fn != 0 && !(fn & 1)) {
           fn >>= 1;
           sn >>= 1;
         }
     } else {
-      r = rs::sha256_raw("\x01" + r + p);
+      r = node(r, p);
     }
     fn >>= 1;
     sn >>= 1;
