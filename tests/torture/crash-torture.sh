@@ -8,7 +8,7 @@
 # workflows/pep101.yaml (--jobs 2, check-blockers and check-ci skipped, pinned
 # by SOURCE_DATE_EPOCH, signed with a fixed key at a fixed time), SIGKILLs
 # relman at random instants (or, with --at, inside the chosen steps: regen, bump,
-# commit, tag, export, sign, build, push, upload, announce), resumes until the
+# commit, tag, export, sign, sigstore, build, push, upload, announce), resumes until the
 # run finishes, and compares with an uninterrupted reference run: the same
 # refs (commits, tag ids) on every remote, the tag verifies, the tag's tree,
 # identical tarballs, SHA256SUMS and signatures, no stray file in the work
@@ -26,6 +26,12 @@
 #               the sample's local bare remotes, uploads and the announcement
 #               to a loopback server (tests/server/fake_github.py), which also
 #               stands in for GitHub so that a skipped step that runs shows.
+#               Not for 3.14 and later (they would sign on a real Sigstore).
+#   --version V  the release (default 3.12.0). From 3.14 pep101 signs with
+#               Sigstore against the rehearsal's stand-in: the bundles and
+#               the files listing them differ in every run (ephemeral keys),
+#               so their presence is compared and the stand-in's log must
+#               hold exactly one entry per tarball, whatever the kills.
 #
 # Prints the seed first; `--seed S --trial I` reruns one trial with the same
 # random choices (kill instants are timing, so a rerun is close, not exact).

@@ -38,6 +38,8 @@ TARGETS = {
     "tag": ["tag"],
     "export": ["export"],
     "sign": ["sign"],
+    # 3.14 and later: the rehearsal's Sigstore stand-in restarts with relman.
+    "sigstore": ["sigstore-sign"],
     "build": ["build"],
     "push": ["push-fork", "push-upstream"],
     "upload": ["upload"],
@@ -134,6 +136,23 @@ def bookkeeping(name):
     """relman's own records beside the release files: their bytes hold times."""
     base = os.path.basename(name)
     return base == "junit.xml" or (base.startswith(".relman-") and base.endswith(".json"))
+
+
+def sigstore_release(version):
+    """PEP 761: pep101 signs 3.14 and later with Sigstore, not GPG."""
+    major, minor = (int(x) for x in version.split(".")[:2])
+    return (major, minor) >= (3, 14)
+
+
+def random_bytes(name):
+    """Files whose bytes differ in every run of a 3.14+ release: Sigstore
+    signs with an ephemeral key and a random ECDSA nonce, and SHA256SUMS
+    lists the bundles. Their presence is compared; the stand-in's log, the
+    verify step and `relman verify` vouch for their content."""
+    base = os.path.basename(name)
+    # The announcement's texts list every file of SHA256SUMS with its checksum.
+    listings = ("SHA256SUMS", "announce.md", "blog.md", "mailing-list.txt")
+    return base.endswith((".sigstore", ".sig", ".crt")) or base in listings
 
 
 class Setup:
@@ -421,6 +440,7 @@ class Trial:
         wt = self.worktree()
         git = lambda repo, *a: sh(["git", "-C", str(repo)] + list(a), env=self.s.env, check=False).stdout.strip()
         snap = {
+            "sigstore": sigstore_release(v),
             "refs": {n: git(r, "for-each-ref", "--format=%(refname) %(objectname)") for n, r in self.remotes().items()},
             "tag": git(wt, "rev-parse", tag),
             "tag_commit": git(wt, "rev-parse", tag + "^{commit}"),
@@ -459,6 +479,10 @@ class Trial:
         vr = sh([self.s.relman, "verify", "--state-dir", str(self.state)], env=self.s.env, check=False)
         snap["verify"] = (vr.returncode, (vr.stdout + vr.stderr).strip()[-400:])
         snap["state_strays"] = stray_names(files_under(self.state, skip_dirs=("work", "sandbox/workspace")).keys())
+        # The stand-in's transparency log: one entry per tarball, whatever the
+        # kills (a second entry for a digest is a signature logged twice).
+        log_file = self.state / "sandbox" / "sigstore" / "log.json"
+        snap["sigstore_log"] = sorted(e["sha256"] for e in json.loads(log_file.read_text())) if log_file.exists() else []
         if self.server:
             snap["api_requests"] = [r["path"] for r in self.server.get("requests") if r.get("path", "").startswith("/repos/")]
         return snap
@@ -538,11 +562,13 @@ def compare(ref, got, human_skips=()):
         out.append(("worktree", "work tree differs: extra %s, changed %s, missing %s" % (wt_extra[:5], wt_diff[:5], wt_missing[:5])))
     if got["git_dir_strays"]:
         out.append(("stray-in-git-dir", "left in $GIT_DIR: %s" % got["git_dir_strays"][:5]))
+    signed = ref.get("sigstore", False)
     for what in ("artifacts", "uploads"):
         r, g = ref[what], got[what]
         extra = sorted(set(g) - set(r))
         missing = sorted(set(r) - set(g))
-        diff = sorted(k for k in set(r) & set(g) if r[k] != g[k] and not bookkeeping(k))
+        diff = sorted(k for k in set(r) & set(g)
+                      if r[k] != g[k] and not bookkeeping(k) and not (signed and random_bytes(k)))
         if extra or missing or diff:
             out.append((what, "%s differ from the reference: extra %s, missing %s, different bytes %s" % (what, extra[:6], missing[:6], diff[:6])))
     for name, members in got["tarball_members"].items():
@@ -551,7 +577,12 @@ def compare(ref, got, human_skips=()):
             out.append(("stray-in-tarball", "%s holds %s" % (name, bad[:5])))
     # The outbox also holds what the release page and the CDN purge would
     # send: each once, as the reference; and exactly one announcement.
-    if announcements(got["outbox"]) != 1 or got["outbox"] != ref["outbox"]:
+    # With Sigstore the messages list the bundles' checksums: compare names.
+    same_messages = (sorted(got["outbox"]) == sorted(ref["outbox"])) if signed else got["outbox"] == ref["outbox"]
+    if got.get("sigstore_log", []) != ref.get("sigstore_log", []):
+        out.append(("sigstore-log", "the Sigstore stand-in logged %s, the reference %s"
+                    % (got.get("sigstore_log"), ref.get("sigstore_log"))))
+    if announcements(got["outbox"]) != 1 or not same_messages:
         out.append(("message", "%d announcement(s), %d message(s) in all (%s); the reference had %d"
                     % (announcements(got["outbox"]), len(got["outbox"]), ", ".join(sorted(got["outbox"])),
                        len(ref["outbox"]))))
@@ -754,10 +785,15 @@ def main():
     args.relman = args.relman or args.relman_pos or str(SOURCE / "build" / "relman")
     if not os.access(args.relman, os.X_OK):
         p.error("no relman binary at %s: build it first (cmake --build build) or pass --relman PATH" % args.relman)
+    if args.execute and sigstore_release(args.version):
+        p.error("--execute of %s would sign on a real Sigstore instance; torture a 3.14+ release as a rehearsal "
+                "(its Sigstore stand-in), or --execute a 3.13 or older one" % args.version)
     if args.at == "random":
         target_names = []
     elif args.at == "all":
-        target_names = list(TARGETS)
+        # Only the signing this release does: GPG before 3.14, Sigstore after.
+        skip = "sign" if sigstore_release(args.version) else "sigstore"
+        target_names = [t for t in TARGETS if t != skip]
     else:
         target_names = [t for t in args.at.split(",") if t]
         unknown = [t for t in target_names if t not in TARGETS]
