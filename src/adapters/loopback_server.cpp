@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/durable.h"
+
 namespace relman::loopback {
 
 namespace {
@@ -21,20 +23,6 @@ namespace {
 constexpr size_t kMaxHeader = size_t{64} * 1024;
 constexpr size_t kMaxBody = size_t{8} * 1024 * 1024;
 constexpr int kIoTimeoutMs = 10000;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Reads what is available within the timeout; false on EOF, error or timeout.
 bool read_some(int fd, std::string& into) {
@@ -142,7 +130,7 @@ void Server::serve() {
     if (!(p[0].revents & POLLIN)) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    Fd conn(fd);
+    durable::Fd conn(fd);
     answer(conn.get());
   }
 }

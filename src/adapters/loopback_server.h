@@ -4,7 +4,6 @@
 // loopback, so nothing outside the machine can reach a rehearsal.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
