@@ -4,30 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "adapters/percent_encoding.h"
 
 namespace relman {
 
 namespace {
-
-std::string url_encode(const std::string& s, bool lower, bool plus_for_space) {
-  static const char* upper_hex = "0123456789ABCDEF";
-  static const char* lower_hex = "0123456789abcdef";
-  const char* hex = lower ? lower_hex : upper_hex;
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ' && plus_for_space) {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The inside of a JSON string literal holding `s`.
 std::string json_escaped(const std::string& s, bool ensure_ascii) {
@@ -69,10 +51,10 @@ std::vector<std::string> Redactor::encodings(const std::string& secret) {
   std::vector<std::string> out = {secret,
                                   json_escaped(secret, false),
                                   json_escaped(secret, true),
-                                  url_encode(secret, false, false),
-                                  url_encode(secret, true, false),
-                                  url_encode(secret, false, true),
-                                  url_encode(secret, true, true)};
+                                  percent_encode(secret, false, false),
+                                  percent_encode(secret, true, false),
+                                  percent_encode(secret, false, true),
+                                  percent_encode(secret, true, true)};
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
