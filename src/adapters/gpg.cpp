@@ -1,7 +1,6 @@
 #include "adapters/gpg.h"
 
 #include <fcntl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <stdexcept>
 
 #include "adapters/durable.h"
+#include "adapters/tty_prompt.h"
 
 namespace relman::gpg {
 
@@ -130,52 +130,6 @@ const char* validity_name(gpgme_validity_t v) {
       break;
   }
   return "unknown";
-}
-
-// Restores the terminal's echo however the prompt ends.
-class EchoOff {
- public:
-  explicit EchoOff(int fd) : fd_(fd) {
-    if (tcgetattr(fd_, &saved_) == 0) {
-      termios t = saved_;
-      t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ok_ = tcsetattr(fd_, TCSAFLUSH, &t) == 0;
-    }
-  }
-  ~EchoOff() {
-    if (ok_) tcsetattr(fd_, TCSAFLUSH, &saved_);
-  }
-  EchoOff(const EchoOff&) = delete;
-  EchoOff& operator=(const EchoOff&) = delete;
-
- private:
-  int fd_;
-  termios saved_{};
-  bool ok_ = false;
-};
-
-// Asks on the controlling terminal; false when there is none.
-bool prompt_tty(const std::string& prompt, std::string& out) {
-  durable::Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
-  if (!tty) return false;
-  std::string line;
-  {
-    // Echo goes off before the prompt shows, so nothing typed is ever echoed.
-    EchoOff quiet(tty.get());
-    durable::write_all(tty.get(), prompt);
-    char c;
-    for (;;) {
-      ssize_t n = ::read(tty.get(), &c, 1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || c == '\n') break;
-      line += c;
-    }
-  }
-  durable::write_all(tty.get(), "\n");
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  out.swap(line);
-  std::fill(line.begin(), line.end(), '\0');
-  return true;
 }
 
 gpgme_error_t passphrase_trampoline(void* hook, const char* uid_hint, const char* /*info*/, int prev_was_bad, int fd) {
@@ -336,7 +290,7 @@ gpgme_error_t Passphrase::answer(const char* uid_hint, int prev_was_bad, int fd)
       // uid_hint is "<long key id> <user id>"; the user id is what people know.
       if (auto sp = who.find(' '); sp != std::string::npos) who = who.substr(sp + 1);
       std::string prompt = (bad_ ? "Wrong passphrase. " : "") + std::string("Passphrase for ") + who + ": ";
-      if (!prompt_tty(prompt, value_)) {
+      if (!tty::ask_secret(prompt, value_)) {
         missing_ = true;
         return gpg_error(GPG_ERR_NO_PASSPHRASE);
       }
