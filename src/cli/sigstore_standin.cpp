@@ -172,6 +172,9 @@ loopback::Reply SigstoreStandin::handle(const loopback::Request& req) {
 loopback::Reply SigstoreStandin::signing_cert(const json& req) {
   json claims = claims_of(str_at(req, {"credentials", "oidcIdentityToken"}));
   std::string issuer = claims.value("iss", "");
+  // Fulcio certifies a federating provider's upstream issuer (Sigstore's Dex).
+  if (claims.contains("federated_claims") && claims["federated_claims"].is_object())
+    issuer = claims["federated_claims"].value("connector_id", issuer);
   std::string subject = claims.value("email", claims.value("sub", ""));
   if (issuer.empty() || subject.empty()) throw Problem(401, "the token has no iss or no email/sub");
   std::string pem = str_at(req, {"publicKeyRequest", "publicKey", "content"});

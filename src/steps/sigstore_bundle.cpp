@@ -127,6 +127,13 @@ TokenClaims read_claims(const std::string& jwt) {
   }
   TokenClaims c;
   c.issuer = claims.value("iss", "");
+  // A federating provider (Sigstore's own, in front of GitHub, Google and
+  // Microsoft) names the upstream issuer here, and Fulcio certifies that one.
+  if (claims.contains("federated_claims") && claims["federated_claims"].is_object()) {
+    const json& f = claims["federated_claims"];
+    if (f.contains("connector_id") && f["connector_id"].is_string() && !f["connector_id"].get<std::string>().empty())
+      c.issuer = f["connector_id"].get<std::string>();
+  }
   c.subject = claims.contains("email") && claims["email"].is_string() ? claims["email"].get<std::string>()
                                                                       : claims.value("sub", "");
   if (c.issuer.empty() || c.subject.empty())

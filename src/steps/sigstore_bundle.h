@@ -57,8 +57,10 @@ bool inclusion_verifies(std::uint64_t index, std::uint64_t size, const std::stri
 json bundle_from_entry(const json& entry, const std::string& cert_der, const std::string& digest,
                        const std::string& signature);
 
-// The identity a token's claims name (email, else sub) and its issuer; the
-// token's signature is Fulcio's to check, not relman's.
+// The identity a token's claims name (email, else sub) and the issuer Fulcio
+// will certify: a federating provider's upstream (federated_claims.
+// connector_id, as Sigstore's own provider sets it), else `iss`. The token's
+// signature is Fulcio's to check, not relman's.
 struct TokenClaims {
   std::string subject;
   std::string issuer;

@@ -205,6 +205,11 @@ def issue_certificate(req):
     except Exception as e:  # noqa: BLE001 - any unreadable token is a 401
         raise Problem(401, "unreadable identity token: %s" % e)
     issuer = claims.get("iss")
+    # A federating provider (Sigstore's Dex) names the upstream issuer, and
+    # Fulcio certifies that one, as the real Fulcio does.
+    federated = claims.get("federated_claims")
+    if isinstance(federated, dict) and federated.get("connector_id"):
+        issuer = federated["connector_id"]
     subject = claims.get("email") or claims.get("sub")
     if not issuer or not subject:
         raise Problem(401, "the token has no iss or no email/sub")
