@@ -16,8 +16,10 @@
 #include "adapters/credentials.h"
 #include "adapters/durable.h"
 #include "adapters/http.h"
+#include "adapters/oidc_sign_in.h"
 #include "adapters/sha256.h"
 #include "adapters/sigstore_crypto.h"
+#include "adapters/tty_prompt.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
@@ -48,9 +50,58 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+// The interactive sign-in, as release managers sign (release-tools runs
+// `sigstore sign --oidc-disable-ambient-providers`): the URL on the terminal,
+// the browser's redirect to a loopback listener, or the code typed back.
+std::string signed_in_token(StepContext& ctx, const http::Client& client, const std::string& mode,
+                            const std::optional<ss::Signer>& signer) {
+  if (!ctx.interactive || ctx.ci)
+    throw StepError(fmt::format(
+        "signing in to Sigstore ('sign_in: {}') needs a terminal, and this run has none{}; run `relman resume` at "
+        "a terminal, or give a token in SIGSTORE_ID_TOKEN (or 'token_env'/'token_file')",
+        mode, ctx.ci ? " (--ci)" : ""));
+  oidc::SignIn how;
+  how.issuer = ctx.str("oidc_issuer", how.issuer);
+  how.client_id = ctx.str("oidc_client_id", how.client_id);
+  how.out_of_band = mode == "code";
+  how.timeout = std::chrono::seconds(ctx.integer("sign_in_timeout", 300));
+  const std::string who =
+      signer ? fmt::format(" as {} ({})", signer->identity, signer->issuer) : std::string(" with your identity");
+  how.show = [&](const std::string& url) {
+    std::string text = fmt::format(
+        "\nSign in to Sigstore{} to sign the release: open this URL in a browser{}:\n\n    {}\n\n{}", who,
+        how.out_of_band ? ", then type the code it shows" : " on this machine", url,
+        how.out_of_band ? ""
+                        : fmt::format("Waiting up to {} s for the sign-in (relman resume signs in again)...\n",
+                                      how.timeout.count() / 1000));
+    if (!tty::tell(text)) throw StepError("cannot write to the terminal to show the sign-in URL");
+  };
+  how.ask_code = [] {
+    std::string code;
+    tty::ask_secret("Sign-in code: ", code);
+    return code;
+  };
+  how.on_secret = [&](const std::string& s, const std::string& what) { ctx.add_secret(s, what); };
+  ctx.log->line(fmt::format("signing in to Sigstore through {}{}", how.issuer,
+                            how.out_of_band ? " (the code typed back)" : " (the browser's redirect to loopback)"));
+  try {
+    http::Client provider(client.options());
+    std::string token = oidc::sign_in(provider, how);
+    ctx.log->line("signed in");
+    return token;
+  } catch (const oidc::SignInError& e) {
+    throw StepError(e.what());
+  }
+}
+
 // The identity token: a file, else a variable (or credentials-file entry),
-// else GitHub Actions' ambient OIDC provider. Registered as a secret at once.
-std::string identity_token(StepContext& ctx, const http::Client& client) {
+// else GitHub Actions' ambient OIDC provider, else (at a terminal) the
+// sign-in. Registered as a secret at once.
+std::string identity_token(StepContext& ctx, const http::Client& client, const std::optional<ss::Signer>& signer) {
+  const std::string mode = ctx.str("sign_in", "auto");
+  if (mode != "auto" && mode != "browser" && mode != "code" && mode != "never")
+    throw StepError(fmt::format("'sign_in' is auto, browser, code or never, not '{}'", mode));
+  if (mode == "browser" || mode == "code") return signed_in_token(ctx, client, mode, signer);
   if (ctx.has("token_file")) {
     auto path = ctx.repo_path(ctx.str("token_file"));
     std::string t;
@@ -95,9 +146,11 @@ std::string identity_token(StepContext& ctx, const http::Client& client) {
                       e.what()));
     }
   }
+  if (mode == "auto" && ctx.interactive && !ctx.ci) return signed_in_token(ctx, client, "browser", signer);
   throw StepError(
       fmt::format("no identity token for Sigstore: {}; or run in GitHub Actions with `permissions: "
-                  "id-token: write`, or name a file in 'token_file'",
+                  "id-token: write`, name a file in 'token_file', or run `relman resume` at a terminal to sign in "
+                  "through the browser",
                   credentials::missing_advice(env)));
 }
 
@@ -265,6 +318,14 @@ class SigstoreSign final : public StepKind {
         {"token_env", ParamType::string, false,
          "environment variable (or credentials-file name) holding the OIDC identity token; default SIGSTORE_ID_TOKEN"},
         {"token_file", ParamType::string, false, "file holding the OIDC identity token (read, never copied)"},
+        {"sign_in", ParamType::string, false,
+         "auto (default): a token from the file, the variable or GitHub Actions, else at a terminal the browser "
+         "sign-in; browser: always the browser sign-in (release-tools' --oidc-disable-ambient-providers); code: "
+         "the sign-in with the code typed back (a browser on another machine); never: no sign-in"},
+        {"oidc_issuer", ParamType::string, false,
+         "the sign-in's OpenID Connect provider; default https://oauth2.sigstore.dev/auth"},
+        {"oidc_client_id", ParamType::string, false, "the sign-in's client id; default sigstore"},
+        {"sign_in_timeout", ParamType::integer, false, "seconds to wait for the browser's sign-in; default 300"},
         {"trusted_root", ParamType::string, false,
          "the instance's trusted_root.json; the probe verifies bundles against it"},
         {"detached", ParamType::boolean, false,
@@ -277,6 +338,11 @@ class SigstoreSign final : public StepKind {
   std::vector<std::string> validate(const json& with) const override {
     std::vector<std::string> problems;
     check_confined_param(with, "files", "artifacts/", problems);
+    if (with.contains("sign_in") && with["sign_in"].is_string()) {
+      const std::string m = with["sign_in"].get<std::string>();
+      if (m.find("${") == std::string::npos && m != "auto" && m != "browser" && m != "code" && m != "never")
+        problems.push_back(fmt::format("'sign_in' is auto, browser, code or never, not '{}'", m));
+    }
     return problems;
   }
 
@@ -317,7 +383,7 @@ class SigstoreSign final : public StepKind {
                       "nothing outside the sandbox trusts its keys",
                       fulcio, who.identity, who.issuer));
     } else {
-      token = identity_token(ctx, client);
+      token = identity_token(ctx, client, signer);
     }
     ss::TokenClaims claims;
     try {

@@ -63,10 +63,13 @@ PtyRun relman_on_terminal(const std::vector<std::string>& args, const std::files
       const auto& cue = answers[run.answered];
       auto at = run.transcript.find(cue.wait_for, searched_from);
       if (at != std::string::npos) {
+        std::string typed = cue.type;
+        if (cue.answer)
+          typed = cue.answer(run.transcript.substr(searched_from, at + cue.wait_for.size() - searched_from));
         if (cue.act) {
           cue.act();
-        } else {
-          std::string line = cue.type + "\n";
+        } else if (!cue.answer || !typed.empty()) {
+          std::string line = typed + "\n";
           if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
             throw std::runtime_error("cannot type into the pty");
         }

@@ -25,9 +25,17 @@ struct PtyRun {
 struct PtyCue {
   PtyCue(std::string wait_for, std::string type) : wait_for(std::move(wait_for)), type(std::move(type)) {}
   PtyCue(std::string wait_for, std::function<void()> act) : wait_for(std::move(wait_for)), act(std::move(act)) {}
+  // Reads what the terminal showed since the previous cue (a URL, a code)
+  // and returns what to type, "" for nothing.
+  static PtyCue reading(std::string wait_for, std::function<std::string(const std::string& shown)> answer) {
+    PtyCue c(std::move(wait_for), std::string());
+    c.answer = std::move(answer);
+    return c;
+  }
   std::string wait_for;
   std::string type;
   std::function<void()> act;
+  std::function<std::string(const std::string& shown)> answer;
 };
 
 // Runs relman `args` in `cwd` with its stdin, stdout and stderr on a new
