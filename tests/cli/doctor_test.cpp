@@ -168,3 +168,49 @@ TEST(Verbosity, QuietSaysOnlyTheResultAndVerboseKeepsEveryProgressLine) {
   EXPECT_THAT(v.out, HasSubstr("-> two")) << v.out;
   EXPECT_THAT(v.out, HasSubstr("steps:")) << v.out;
 }
+
+// A release signed with Sigstore (3.14 and later): before the day, doctor
+// says where the identity will come from, whom the workflow expects for
+// this X.Y, and whether the trust root a real run verifies against is there
+// and is one.
+TEST(Doctor, SigstoreIdentityAndTrustRootAreCheckedBeforeTheDay) {
+  Project p;
+  auto workflow = [&](const std::string& identities, const std::string& trusted_root) {
+    write_file(p.dir / "wf.yaml",
+               "name: t\nsteps:\n"
+               "  - id: sigstore-sign\n    uses: sigstore.sign\n    with:\n"
+               "      files: [Python-3.12.0.tgz]\n      identities: " +
+                   identities +
+                   "\n"
+                   "  - id: sigstore-verify\n    uses: sigstore.verify\n    needs: [sigstore-sign]\n"
+                   "    with:\n      files: [Python-3.12.0.tgz]\n      identities: " +
+                   identities + "\n" + (trusted_root.empty() ? "" : "      trusted_root: " + trusted_root + "\n"));
+  };
+  workflow(R"({"3.11": [pablogsal@python.org, https://accounts.google.com]})", "");
+  Ran r = p.doctor({}, {{"SIGSTORE_ID_TOKEN", ""}, {"ACTIONS_ID_TOKEN_REQUEST_URL", ""}});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL sigstore signer (sigstore-sign): no release manager's identity for Python 3.12"))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("FAIL sigstore trust root (sigstore-verify): none given")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("sigstore_trusted_root=PATH")) << r.out;
+  // No token and no terminal: a warning (the day's run may be at one).
+  EXPECT_THAT(r.out, HasSubstr("warn sigstore identity (sigstore-sign): no token in SIGSTORE_ID_TOKEN")) << r.out;
+
+  write_file(p.dir / "not-a-root.json", R"({"mediaType": "something else"})");
+  workflow(R"({"3.12": [thomas@python.org, https://accounts.google.com]})", "../not-a-root.json");
+  r = p.doctor({}, {{"SIGSTORE_ID_TOKEN", "eyJhbGciOiJub25lIn0.e30.token-for-doctor"}});
+  EXPECT_THAT(r.out, HasSubstr("ok   sigstore signer (sigstore-sign): thomas@python.org (https://accounts.google.com)"))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ok   sigstore identity (sigstore-sign): a token in SIGSTORE_ID_TOKEN")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("names no certificate authority or no transparency log")) << r.out;
+
+  write_file(p.dir / "trusted_root.json",
+             R"({"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",)"
+             R"( "tlogs": [{"baseUrl": "https://rekor.sigstore.dev"}],)"
+             R"( "certificateAuthorities": [{"uri": "https://fulcio.sigstore.dev"}]})");
+  workflow(R"({"3.12": [thomas@python.org, https://accounts.google.com]})", "../trusted_root.json");
+  r = p.doctor({}, {{"SIGSTORE_ID_TOKEN", "eyJhbGciOiJub25lIn0.e30.token-for-doctor"}});
+  EXPECT_THAT(r.out, HasSubstr("ok   sigstore trust root (sigstore-verify):")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("1 certificate authorities, 1 logs")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("token-for-doctor"))) << "the token itself is never shown";
+}
