@@ -93,7 +93,8 @@ TEST_F(Sandbox, AFullRehearsalLeavesTheRepositoryAndItsRemotesUntouched) {
     EXPECT_EQ(sh_ok("git rev-parse v3.12.0^{commit}", sandbox / "remotes" / (std::string(remote) + ".git")),
               sh_ok("git rev-parse v3.12.0^{commit}", sandbox / "workspace"))
         << remote;
-  EXPECT_TRUE(fs::exists(sandbox / "uploads" / "www.python.org" / "ftp" / "python" / "3.12.0" / "Minipy-3.12.0.tgz"));
+  EXPECT_TRUE(fs::exists(sandbox / "uploads" / "downloads.nyc1.psf.io" / "home" / "psf-users" / "3.12.0" / "downloads" /
+                         "Minipy-3.12.0.tgz"));
   EXPECT_FALSE(fs::is_empty(sandbox / "outbox"));
   EXPECT_THAT(read_file(sandbox / "workspace" / "Include" / "patchlevel.h"), HasSubstr("\"3.12.0+\""));
   EXPECT_TRUE(fs::exists(state() / "artifacts" / "rehearsal-signing-key.asc"));
@@ -169,7 +170,7 @@ TEST_F(SandboxAlpha, ARehearsalIsResumedAsARehearsalAndCannotBecomeARealRun) {
   Ran st = relman({"status", "--json"});
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(json::parse(st.out)["mode"], "rehearse");
-  EXPECT_TRUE(fs::exists(state() / "sandbox" / "uploads" / "www.python.org" / "ftp" / "python" / "3.14.0" /
-                         "Minipy-3.14.0a1.tgz"));
+  EXPECT_TRUE(fs::exists(state() / "sandbox" / "uploads" / "downloads.nyc1.psf.io" / "home" / "psf-users" / "3.14.0a1" /
+                         "downloads" / "Minipy-3.14.0a1.tgz"));
   EXPECT_EQ(snapshot(project), before);
 }

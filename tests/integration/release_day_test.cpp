@@ -74,14 +74,15 @@ class ReleaseDay : public ::testing::Test {
   // names are vars"). The rehearsal keeps python.org's URLs: they must stay
   // in its sandbox. The real run sends to the loopback stand-ins.
   std::vector<std::string> sample_vars() const {
-    return {"--var", "project=Minipy", "--var", "max_repo_age_days=100000"};
+    return {"--var", "project=Minipy", "--var", "max_repo_age_days=100000", "--var", "ssh_user=rm"};
   }
   std::vector<std::string> real_vars() const {
     auto v = sample_vars();
-    for (std::string kv : {"upload_url=" + server_.url() + "/upload/3.12.0/", "discourse=" + discourse_.url(),
-                           std::string("discourse_user=release-bot"), "github_api=" + server_.url(),
-                           "installers_url=" + installers().string(), "pydotorg_api=" + server_.url() + "/api/v1/",
-                           "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs"}) {
+    for (std::string kv :
+         {"upload_url=" + server_.url() + "/upload/3.12.0/", std::string("place_to="), "discourse=" + discourse_.url(),
+          std::string("discourse_user=release-bot"), "github_api=" + server_.url(),
+          "installers_url=" + installers().string(), "pydotorg_api=" + server_.url() + "/api/v1/",
+          "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs"}) {
       v.push_back("--var");
       v.push_back(kv);
     }
@@ -178,8 +179,8 @@ TEST_F(ReleaseDay, TheGuideFollowedLiterallyFromTheCloneAndFromASubdirectory) {
   const fs::path rehearsal = clone() / ".git" / "relman" / "rehearse-3.12.0";
   EXPECT_TRUE(fs::exists(rehearsal / "journal.jsonl"));
   EXPECT_EQ(sh_ok("git status --porcelain --ignored", clone()), "") << "the rehearsal left files in the clone";
-  EXPECT_TRUE(fs::exists(rehearsal / "sandbox" / "uploads" / "www.python.org" / "ftp" / "python" / "3.12.0" /
-                         "Minipy-3.12.0.tgz"))
+  EXPECT_TRUE(fs::exists(rehearsal / "sandbox" / "uploads" / "downloads.nyc1.psf.io" / "home" / "psf-users" / "rm" /
+                         "3.12.0" / "downloads" / "Minipy-3.12.0.tgz"))
       << "the rehearsal's upload stays in its sandbox";
   EXPECT_TRUE(server_.requests().empty()) << server_.requests().dump();
 

@@ -255,7 +255,9 @@ class Trial:
                 str(self.state), "--jobs", str(a.jobs), "--skip", ",".join(SKIP), "--sign-with", self.s.key]
         if a.execute:
             u = self.server.url
-            cmd += ["--var", "upload_url=%s/upload/%s/" % (u, a.version), "--var", "announce_webhook=%s/hook/announce" % u,
+            # An HTTP upload stays where it lands: no SFTP move into a public folder.
+            cmd += ["--var", "upload_url=%s/upload/%s/" % (u, a.version), "--var", "place_to=",
+                    "--var", "announce_webhook=%s/hook/announce" % u,
                     "--var", "discourse=",
                     # python.org's API and CDN are the loopback stand-in's too.
                     "--var", "pydotorg_api=%s/api/v1/" % u, "--var", "python_org=%s" % u,
