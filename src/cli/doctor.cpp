@@ -242,6 +242,14 @@ void check_remotes(const PreflightInput& in, git_repository* repo, const std::ve
       else out.push_back({label, R::fail, url + ": no such path", no_path_fix});
       return;
     }
+    const auto path_at = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+    if (path_at != std::string::npos && url.find("//", path_at) != std::string::npos) {
+      // pep101's staging folder is /home/psf-users/${vars.ssh_user}/...
+      out.push_back({label, R::fail,
+                     fmt::format("{}: the path has an empty part, so a var it is made of is empty", url),
+                     "give that var (for pep101's upload: --var ssh_user=YOUR-USER-ON-THE-DOWNLOADS-SERVER)"});
+      return;
+    }
     if (!resolves(host)) {
       out.push_back({label, R::fail, fmt::format("{}: the host {} does not resolve", url, host),
                      "check the URL and the network (DNS, VPN)"});

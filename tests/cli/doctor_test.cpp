@@ -214,3 +214,24 @@ TEST(Doctor, SigstoreIdentityAndTrustRootAreCheckedBeforeTheDay) {
   EXPECT_THAT(r.out, HasSubstr("1 certificate authorities, 1 logs")) << r.out;
   EXPECT_THAT(r.out, Not(HasSubstr("token-for-doctor"))) << "the token itself is never shown";
 }
+
+// pep101's staging folder is made of vars (/home/psf-users/${vars.ssh_user}/):
+// one left empty leaves an empty part in the path, which doctor names
+// before the day instead of the upload failing after the release commit.
+TEST(Doctor, AnUploadPathWithAnEmptyPartNamesTheVarToGive) {
+  Project p;
+  write_file(p.dir / "wf.yaml",
+             "name: t\nvars: {ssh_user: \"\"}\nsteps:\n  - id: upload\n    uses: http.upload\n"
+             "    with: {url: \"sftp://127.0.0.1:2200/home/psf-users/${vars.ssh_user}/3.12.0/downloads/\", files: "
+             "[SHA256SUMS]}\n");
+  Ran empty = p.doctor();
+  EXPECT_EQ(empty.exit_code, 1) << empty.out << empty.err;
+  EXPECT_THAT(empty.out, HasSubstr("FAIL upload url: sftp://127.0.0.1:2200/home/psf-users//3.12.0/downloads/: the "
+                                   "path has an empty part"))
+      << empty.out;
+  EXPECT_THAT(empty.out, HasSubstr("--var ssh_user=")) << empty.out;
+  Ran given = p.doctor({"--var", "ssh_user=rm"});
+  EXPECT_THAT(given.out, Not(HasSubstr("empty part"))) << given.out;
+  EXPECT_THAT(given.out, HasSubstr("upload url: sftp://127.0.0.1:2200/home/psf-users/rm/3.12.0/downloads/"))
+      << given.out;
+}
