@@ -1,11 +1,9 @@
 #include "adapters/md5.h"
 
-#include "adapters/evp_digest.h"
-
 namespace relman {
 
 std::string md5_digest(std::string_view data) {
-  EvpDigest md5(EVP_md5(), "MD5");
+  Md5 md5;
   md5.update(data);
   return md5.raw();
 }

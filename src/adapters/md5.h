@@ -5,7 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/evp_digest.h"
+
 namespace relman {
+
+// Streaming, for files too large to read whole (python.org's file records).
+class Md5 : public EvpDigest {
+ public:
+  Md5() : EvpDigest(EVP_md5(), "MD5") {}
+};
 
 // The 16 raw bytes of the MD5 digest of `data`; throws std::runtime_error
 // when OpenSSL cannot compute it (MD5 disabled in a FIPS build).

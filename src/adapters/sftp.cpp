@@ -316,18 +316,22 @@ std::optional<Stat> Session::stat(const std::string& path) {
 }
 
 std::string Session::sha256(const std::string& path) {
+  Sha256 hash;
+  read(path, [&](std::string_view chunk) { hash.update(chunk); });
+  return hash.hex();
+}
+
+void Session::read(const std::string& path, const std::function<void(std::string_view)>& sink) {
   Handle h(libssh2_sftp_open_ex(impl_->sftp.get(), path.c_str(), static_cast<unsigned>(path.size()), LIBSSH2_FXF_READ,
                                 0, LIBSSH2_SFTP_OPENFILE));
   if (!h) impl_->fail("open", path);
-  Sha256 hash;
   std::vector<char> buf(64 * 1024);
   for (;;) {
     auto n = libssh2_sftp_read(h.get(), buf.data(), buf.size());
     if (n < 0) impl_->fail("read", path);
     if (n == 0) break;
-    hash.update(buf.data(), static_cast<size_t>(n));
+    sink(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
-  return hash.hex();
 }
 
 void Session::write(const fs::path& local, const std::string& remote,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace relman::sftp {
@@ -63,6 +64,8 @@ class Session {
   std::optional<Stat> stat(const std::string& path);
   // Hex sha256 of a remote file's bytes (read over the channel).
   std::string sha256(const std::string& path);
+  // Streams a remote file's bytes to `sink`, a chunk at a time.
+  void read(const std::string& path, const std::function<void(std::string_view)>& sink);
   // Writes `local` to `remote` (created or truncated, mode 0600 until the
   // caller sets the final one); `progress` gets bytes done / total.
   void write(const std::filesystem::path& local, const std::string& remote,
