@@ -10,12 +10,11 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include "adapters/credentials.h"
-#include "adapters/durable.h"
-#include "adapters/md5.h"
-#include "adapters/sha256.h"
 #include "core/errors.h"
+#include "steps/download_folder.h"
 #include "steps/github_api.h"
 
 namespace relman::steps {
@@ -80,12 +79,6 @@ std::string make_slug(const std::string& text) {
   return out;
 }
 
-std::string hex(const std::string& raw) {
-  std::string out;
-  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
-  return out;
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -93,6 +86,8 @@ bool ends_with(const std::string& s, const std::string& tail) {
 struct Download {
   std::string file;
   const FileKind* kind;
+  FileFacts facts;
+  const std::set<std::string>* neighbours;  // the names in its folder: its signatures and SBOM
 };
 
 std::string lower(std::string s) {
@@ -100,18 +95,14 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The run's artifacts that python.org lists, as add_to_pydotorg's
-// list_files picks them: signatures and SBOMs ride on their file's record;
-// a name without the project's (or windows-) prefix or for another version
-// is no download.
-std::vector<Download> downloads(const StepContext& ctx, const std::vector<FileKind>& kinds,
-                                const std::string& project) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(ctx.artifacts_dir))
-    if (e.is_regular_file()) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
+// The names python.org lists, as add_to_pydotorg's list_files picks them:
+// signatures and SBOMs ride on their file's record; a name without the
+// project's (or windows-) prefix or for another version is no download.
+std::vector<std::pair<std::string, const FileKind*>> listed(const StepContext& ctx, const std::vector<FileKind>& kinds,
+                                                            const std::string& project,
+                                                            const std::set<std::string>& names) {
   const std::string release = ctx.release.str();
-  std::vector<Download> out;
+  std::vector<std::pair<std::string, const FileKind*>> out;
   for (const auto& name : names) {
     if (ends_with(name, ".asc") || ends_with(name, ".sig") || ends_with(name, ".crt") || ends_with(name, ".sigstore") ||
         ends_with(name, ".spdx.json"))
@@ -130,7 +121,35 @@ std::vector<Download> downloads(const StepContext& ctx, const std::vector<FileKi
       ctx.log->line(fmt::format("{} is not a kind of download python.org lists: not listed", name));
       continue;
     }
-    out.push_back({name, &*kind});
+    out.emplace_back(name, &*kind);
+  }
+  return out;
+}
+
+// The downloads: the run's artifacts (the tarballs), then what else the
+// public folder holds (the experts' installers), each file once.
+std::vector<Download> downloads(StepContext& ctx, const std::vector<FileKind>& kinds, const std::string& project,
+                                std::set<std::string>& artifact_names, std::set<std::string>& folder_names) {
+  DownloadFolder artifacts(ctx, ctx.artifacts_dir.string());
+  for (const auto& n : artifacts.names()) artifact_names.insert(n);
+  std::vector<Download> out;
+  for (const auto& [name, kind] : listed(ctx, kinds, project, artifact_names))
+    out.push_back({name, kind, artifacts.facts(name), &artifact_names});
+  if (!ctx.has("folder") || ctx.str("folder").empty()) return out;
+  const std::string url = ctx.str("folder");
+  const bool local = url.starts_with("/") || url.starts_with("file://");
+  if (!local && rehearsal::redirect(ctx, url)) {
+    ctx.log->line(fmt::format("rehearsal: would list the installers in {} too", http::redact_url(url)));
+    return out;
+  }
+  DownloadFolder folder(ctx, url);
+  for (const auto& n : folder.names()) folder_names.insert(n);
+  std::set<std::string> others;
+  for (const auto& n : folder_names)
+    if (!artifact_names.count(n)) others.insert(n);
+  for (const auto& [name, kind] : listed(ctx, kinds, project, others)) {
+    ctx.log->line(fmt::format("{}: in {}", name, local ? url : http::redact_url(url)));
+    out.push_back({name, kind, folder.facts(name), &folder_names});
   }
   return out;
 }
@@ -140,7 +159,6 @@ std::vector<Download> downloads(const StepContext& ctx, const std::vector<FileKi
 // API's resource URIs.
 json file_record(const StepContext& ctx, const Download& d, const std::string& files_url, const std::string& os_uri,
                  const std::string& release_uri) {
-  auto path = ctx.artifacts_dir / d.file;
   json r = {
       {"name", d.kind->name},
       {"slug", files_slug(ctx.release) + "-" + make_slug(d.kind->name).substr(0, 40)},
@@ -149,9 +167,9 @@ json file_record(const StepContext& ctx, const Download& d, const std::string& f
       {"description", d.kind->description},
       {"is_source", d.kind->os == "source"},
       {"url", files_url + d.file},
-      {"sha256_sum", sha256_file(path)},
-      {"md5_sum", hex(md5_digest(durable::read_file(path)))},
-      {"filesize", fs::file_size(path)},
+      {"sha256_sum", d.facts.sha256},
+      {"md5_sum", d.facts.md5},
+      {"filesize", d.facts.size},
       {"download_button", d.kind->download_button},
   };
   const std::pair<const char*, const char*> beside[] = {{".asc", "gpg_signature_file"},
@@ -160,7 +178,7 @@ json file_record(const StepContext& ctx, const Download& d, const std::string& f
                                                         {".sigstore", "sigstore_bundle_file"},
                                                         {".spdx.json", "sbom_spdx2_file"}};
   for (const auto& [suffix, field] : beside)
-    if (fs::is_regular_file(ctx.artifacts_dir / (d.file + suffix))) r[field] = files_url + d.file + suffix;
+    if (d.neighbours->count(d.file + suffix)) r[field] = files_url + d.file + suffix;
   return r;
 }
 
@@ -318,6 +336,11 @@ class PydotorgRelease : public StepKind {
         {"release_page", ParamType::string, false, "resource URI of a CMS page for the release (default: none)"},
         {"project", ParamType::string, false,
          "the release is \"PROJECT X.Y.Z\", its files PROJECT-X.Y.Z.* (default Python)"},
+        {"folder", ParamType::string, false,
+         "the public release folder (sftp://USER@HOST/PATH/ or a local folder) where the experts placed the "
+         "installers: their records are made too, as add_to_pydotorg.py lists that folder"},
+        {"key", ParamType::string, false,
+         "sftp: the SSH private key file (default: $RELMAN_SSH_KEY, else the ssh agent)"},
     };
   }
   std::vector<std::string> outputs() const override { return {"release", "slug", "files"}; }
@@ -344,7 +367,8 @@ class PydotorgRelease : public StepKind {
         {"release_page", ctx.has("release_page") ? json(ctx.str("release_page")) : json()},
     };
     auto kinds = file_kinds(v);
-    auto files = downloads(ctx, kinds, project);
+    std::set<std::string> artifact_names, folder_names;
+    auto files = downloads(ctx, kinds, project, artifact_names, folder_names);
     if (files.empty())
       throw StepError(
           fmt::format("no download for {} in {}: python.org lists {}-{}.tgz, .tar.xz and the "

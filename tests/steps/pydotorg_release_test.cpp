@@ -4,9 +4,11 @@
 #include <memory>
 
 #include "adapters/http.h"
+#include "adapters/md5.h"
 #include "core/errors.h"
 #include "support/http_server.h"
 #include "support/matchers.h"
+#include "support/sshd.h"
 #include "support/step_harness.h"
 #include "support/temp_dir.h"
 
@@ -251,6 +253,76 @@ TEST_F(PydotorgReleaseTest, TheKeyAppearsNowhereInTheStateDirectory) {
 }
 
 TEST_F(PydotorgReleaseTest, ProbeSaysRunAgain) { EXPECT_EQ(harness()->probe().result, ProbeResult::not_done); }
+
+// The public folder as the experts leave it: their installers (one with a
+// Sigstore bundle), the tarballs relman placed there too, and a file for
+// another version.
+void fill_public_folder(const fs::path& folder) {
+  test::write_file(folder / "python-3.12.0-amd64.exe", "MZ the 64-bit installer");
+  test::write_file(folder / "python-3.12.0-amd64.exe.sigstore", "{}");
+  test::write_file(folder / "python-3.12.0-macos11.pkg", "xar the macOS installer");
+  test::write_file(folder / "Python-3.12.0.tgz", "gzip tarball 3.12.0");
+  test::write_file(folder / "python-3.11.9-amd64.exe", "another version's installer");
+}
+
+void expect_installer_records(const json& db) {
+  ASSERT_EQ(db["release_file"].size(), 4u) << "2 tarballs and 2 installers, each once: " << db.dump();
+  json exe, pkg;
+  for (const auto& r : db["release_file"]) {
+    if (r["url"] == "https://www.python.org/ftp/python/3.12.0/python-3.12.0-amd64.exe") exe = r;
+    if (r["url"] == "https://www.python.org/ftp/python/3.12.0/python-3.12.0-macos11.pkg") pkg = r;
+  }
+  ASSERT_TRUE(exe.is_object()) << db.dump();
+  ASSERT_TRUE(pkg.is_object()) << db.dump();
+  EXPECT_EQ(exe["name"], "Windows installer (64-bit)");
+  EXPECT_EQ(exe["os"], "/api/v1/downloads/os/1/");
+  EXPECT_EQ(exe["download_button"], true);
+  EXPECT_EQ(exe["description"], "Recommended");
+  EXPECT_EQ(exe["filesize"], std::string("MZ the 64-bit installer").size());
+  EXPECT_EQ(exe["sha256_sum"], test::sha256_hex("MZ the 64-bit installer"));
+  EXPECT_EQ(exe["md5_sum"], hex_of(md5_digest("MZ the 64-bit installer")));
+  EXPECT_EQ(exe["sigstore_bundle_file"], "https://www.python.org/ftp/python/3.12.0/python-3.12.0-amd64.exe.sigstore");
+  EXPECT_FALSE(exe.contains("gpg_signature_file"));
+  EXPECT_EQ(pkg["name"], "macOS installer");
+  EXPECT_EQ(pkg["os"], "/api/v1/downloads/os/2/");
+  EXPECT_EQ(pkg["sha256_sum"], test::sha256_hex("xar the macOS installer"));
+}
+
+// add_to_pydotorg.py lists the release folder on the downloads server, so
+// the page has the experts' installers too: 'folder' names that folder.
+TEST_F(PydotorgReleaseTest, TheInstallersInThePublicFolderGetTheirRecordsToo) {
+  auto hp = harness();
+  fill_public_folder(dir / "public");
+  hp->with()["folder"] = (dir / "public").string();
+  hp->run();
+  expect_installer_records(pydotorg(server));
+  EXPECT_THAT(hp->log(), HasSubstr("python-3.11.9-amd64.exe is for another version: not listed")) << hp->log();
+
+  // Run again: everything is found, nothing made twice.
+  auto again = harness();
+  again->with()["folder"] = (dir / "public").string();
+  again->run();
+  expect_installer_records(pydotorg(server));
+  EXPECT_THAT(again->log(), HasSubstr("4 files: 0 created, 0 updated, 4 already there")) << again->log();
+}
+
+TEST_F(PydotorgReleaseTest, TheInstallersAreReadOverSftpFromARealSshd) {
+  test::SshServer sshd;
+  test::ScopedEnv ssh_key{"RELMAN_SSH_KEY", sshd.user_key().string()};
+  test::ScopedEnv hosts{"RELMAN_SSH_KNOWN_HOSTS", sshd.known_hosts().string()};
+  const fs::path folder = sshd.root() / "srv" / "www.python.org" / "ftp" / "python" / "3.12.0";
+  fill_public_folder(folder);
+  auto hp = harness();
+  hp->with()["folder"] = sshd.url(folder.string() + "/");
+  hp->run();
+  expect_installer_records(pydotorg(server));
+
+  // A folder the server does not know is refused with the host key's message.
+  auto wrong = harness();
+  test::ScopedEnv bad_hosts{"RELMAN_SSH_KNOWN_HOSTS", sshd.wrong_known_hosts().string()};
+  wrong->with()["folder"] = sshd.url(folder.string() + "/");
+  EXPECT_THAT([&] { wrong->run(); }, ThrowsMessage<StepError>(HasSubstr("host key")));
+}
 
 }  // namespace
 }  // namespace relman
