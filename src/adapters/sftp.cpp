@@ -325,7 +325,7 @@ void Session::read(const std::string& path, const std::function<void(std::string
   Handle h(libssh2_sftp_open_ex(impl_->sftp.get(), path.c_str(), static_cast<unsigned>(path.size()), LIBSSH2_FXF_READ,
                                 0, LIBSSH2_SFTP_OPENFILE));
   if (!h) impl_->fail("open", path);
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(size_t{64} * 1024);
   for (;;) {
     auto n = libssh2_sftp_read(h.get(), buf.data(), buf.size());
     if (n < 0) impl_->fail("read", path);
@@ -343,7 +343,7 @@ void Session::write(const fs::path& local, const std::string& remote,
                                 LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, 0600,
                                 LIBSSH2_SFTP_OPENFILE));
   if (!h) impl_->fail("open for writing", remote);
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(size_t{64} * 1024);
   std::uint64_t done = 0;
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
@@ -372,7 +372,7 @@ void Session::copy(const std::string& from, const std::string& to) {
                                   LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, 0600,
                                   LIBSSH2_SFTP_OPENFILE));
   if (!out) impl_->fail("open for writing", to);
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(size_t{64} * 1024);
   for (;;) {
     auto n = libssh2_sftp_read(in.get(), buf.data(), buf.size());
     if (n < 0) impl_->fail("read", from);

@@ -86,7 +86,7 @@ FileFacts DownloadFolder::facts(const std::string& name) {
   if (is_local(url_)) {
     std::ifstream in(fs::path(path_) / name, std::ios::binary);
     if (!in) throw StepError(fmt::format("cannot read {} in {}", name, shown_));
-    std::vector<char> buf(64 * 1024);
+    std::vector<char> buf(size_t{64} * 1024);
     while (in) {
       in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
       take(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
