@@ -151,6 +151,7 @@ SshServer::SshServer() {
 
 SshServer::~SshServer() {
   if (pid_ > 0) {
+    resume();  // a stopped sshd is killed all the same, but let its sessions see it
     cut_sessions();
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
@@ -164,6 +165,16 @@ std::string SshServer::url(const std::string& path) const {
 
 void SshServer::cut_sessions() const {
   for (pid_t p : descendants(pid_)) ::kill(p, SIGKILL);
+}
+
+void SshServer::pause() const {
+  ::kill(pid_, SIGSTOP);  // first: a stopped listener forks no new session
+  for (pid_t p : descendants(pid_)) ::kill(p, SIGSTOP);
+}
+
+void SshServer::resume() const {
+  for (pid_t p : descendants(pid_)) ::kill(p, SIGCONT);
+  ::kill(pid_, SIGCONT);
 }
 
 std::string SshServer::log() const {

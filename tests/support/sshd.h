@@ -37,6 +37,10 @@ class SshServer {
   // Cuts every open connection (kills every process below the listener)
   // while the listener stays up: a connection lost mid-transfer.
   void cut_sessions() const;
+  // Stops (SIGSTOP) the listener and its sessions, and lets them go on: a
+  // server that hangs mid-transfer, for a test that kills its client then.
+  void pause() const;
+  void resume() const;
   std::string log() const;
 
  private:
