@@ -50,6 +50,10 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+bool known_sign_in(const std::string& mode) {
+  return mode == "auto" || mode == "browser" || mode == "code" || mode == "never";
+}
+
 // The interactive sign-in, as release managers sign (release-tools runs
 // `sigstore sign --oidc-disable-ambient-providers`): the URL on the terminal,
 // the browser's redirect to a loopback listener, or the code typed back.
@@ -85,8 +89,7 @@ std::string signed_in_token(StepContext& ctx, const http::Client& client, const 
   ctx.log->line(fmt::format("signing in to Sigstore through {}{}", how.issuer,
                             how.out_of_band ? " (the code typed back)" : " (the browser's redirect to loopback)"));
   try {
-    http::Client provider(client.options());
-    std::string token = oidc::sign_in(provider, how);
+    std::string token = oidc::sign_in(client, how);
     ctx.log->line("signed in");
     return token;
   } catch (const oidc::SignInError& e) {
@@ -99,8 +102,7 @@ std::string signed_in_token(StepContext& ctx, const http::Client& client, const 
 // sign-in. Registered as a secret at once.
 std::string identity_token(StepContext& ctx, const http::Client& client, const std::optional<ss::Signer>& signer) {
   const std::string mode = ctx.str("sign_in", "auto");
-  if (mode != "auto" && mode != "browser" && mode != "code" && mode != "never")
-    throw StepError(fmt::format("'sign_in' is auto, browser, code or never, not '{}'", mode));
+  if (!known_sign_in(mode)) throw StepError(fmt::format("'sign_in' is auto, browser, code or never, not '{}'", mode));
   if (mode == "browser" || mode == "code") return signed_in_token(ctx, client, mode, signer);
   if (ctx.has("token_file")) {
     auto path = ctx.repo_path(ctx.str("token_file"));
@@ -340,7 +342,7 @@ class SigstoreSign final : public StepKind {
     check_confined_param(with, "files", "artifacts/", problems);
     if (with.contains("sign_in") && with["sign_in"].is_string()) {
       const std::string m = with["sign_in"].get<std::string>();
-      if (m.find("${") == std::string::npos && m != "auto" && m != "browser" && m != "code" && m != "never")
+      if (m.find("${") == std::string::npos && !known_sign_in(m))
         problems.push_back(fmt::format("'sign_in' is auto, browser, code or never, not '{}'", m));
     }
     return problems;
