@@ -20,35 +20,11 @@ using json = nlohmann::json;
 namespace rs = relman::sigstore;
 using Params = std::map<std::string, std::string>;
 
-std::string base64url(std::string_view bytes) {
-  std::string b = rs::base64_encode(bytes);
-  for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!b.empty() && b.back() == '=') b.pop_back();
-  return b;
-}
-
 std::string random_string(size_t bytes) {
   std::string raw(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1)
     throw SignInError("OpenSSL could not gather random bytes for the sign-in");
-  return base64url(raw);
-}
-
-Params parse_query(const std::string& query) {
-  Params out;
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string key = percent_decode(pair.substr(0, eq));
-      out.emplace(key, eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1)));
-    }
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
-  return out;
+  return rs::base64url_encode(raw);
 }
 
 std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -140,7 +116,7 @@ json claims_of(const std::string& jwt) {
 
 std::string redirect_uri_for(int port) { return fmt::format("http://localhost:{}/auth/callback", port); }
 
-std::string s256_challenge(const std::string& verifier) { return base64url(rs::sha256_raw(verifier)); }
+std::string s256_challenge(const std::string& verifier) { return rs::base64url_encode(rs::sha256_raw(verifier)); }
 
 std::string sign_in(const http::Client& client, const SignIn& how) {
   auto secret = [&](const std::string& s, const std::string& what) {

@@ -49,4 +49,21 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
+std::map<std::string, std::string> parse_query(const std::string& query) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      out.emplace(percent_decode(pair.substr(0, eq)),
+                  eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1)));
+    }
+    if (amp == std::string::npos) break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
 }  // namespace relman

@@ -3,6 +3,7 @@
 // query strings and forms with the same rules.
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace relman {
@@ -12,5 +13,8 @@ namespace relman {
 std::string percent_encode(const std::string& s, bool lower = false, bool plus_for_space = false);
 // Decodes %XX and a form's '+'; throws std::invalid_argument on a bad escape.
 std::string percent_decode(const std::string& s);
+// A query string or form ("a=1&b=x+y") as name -> value, decoded; a name
+// given twice keeps its first value. Throws as percent_decode does.
+std::map<std::string, std::string> parse_query(const std::string& query);
 
 }  // namespace relman

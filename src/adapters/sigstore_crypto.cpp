@@ -56,6 +56,13 @@ bool verify_digest_with(EVP_PKEY* key, std::string_view digest, std::string_view
 void PkeyFree::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 void X509Free::operator()(X509* x) const { X509_free(x); }
 
+std::string base64url_encode(std::string_view bytes) {
+  std::string b = base64_encode(bytes);
+  for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!b.empty() && b.back() == '=') b.pop_back();
+  return b;
+}
+
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

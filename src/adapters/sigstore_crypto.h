@@ -18,6 +18,9 @@ typedef struct x509_st X509;
 namespace relman::sigstore {
 
 std::string base64_encode(std::string_view bytes);
+// The URL-safe alphabet without padding (RFC 4648 section 5), as JWTs and
+// PKCE write it.
+std::string base64url_encode(std::string_view bytes);
 // Standard or URL-safe alphabet, padding optional; throws on other input.
 std::string base64_decode(std::string_view text);
 std::string sha256_raw(std::string_view data);

@@ -30,13 +30,6 @@ std::string url_param(const StepContext& ctx, const std::string& key, const std:
   return u;
 }
 
-std::string base64url(const std::string& s) {
-  std::string b = relman::sigstore::base64_encode(s);
-  for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!b.empty() && b.back() == '=') b.pop_back();
-  return b;
-}
-
 }  // namespace
 
 std::optional<std::filesystem::path> trusted_root_for(const StepContext& ctx) {
@@ -103,7 +96,8 @@ std::string standin_token(const Signer& who) {
                  {"aud", "sigstore"},
                  {"iat", static_cast<std::int64_t>(std::time(nullptr))},
                  {"jti", fmt::format("{:08x}{:08x}", rd(), rd())}};
-  return base64url(R"({"alg":"none","typ":"JWT"})") + "." + base64url(claims.dump()) + ".";
+  return relman::sigstore::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
+         relman::sigstore::base64url_encode(claims.dump()) + ".";
 }
 
 }  // namespace relman::steps::sigstore

@@ -11,13 +11,8 @@ namespace relman::steps::sigstore {
 namespace {
 
 std::string jwt(const nlohmann::json& claims) {
-  auto b64url = [](const std::string& s) {
-    std::string b = relman::sigstore::base64_encode(s);
-    for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!b.empty() && b.back() == '=') b.pop_back();
-    return b;
-  };
-  return b64url(R"({"alg":"RS256"})") + "." + b64url(claims.dump()) + ".c2ln";
+  return relman::sigstore::base64url_encode(R"({"alg":"RS256"})") + "." +
+         relman::sigstore::base64url_encode(claims.dump()) + ".c2ln";
 }
 
 TEST(SigstoreTokenClaims, EmailBeforeSubject) {

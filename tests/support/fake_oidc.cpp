@@ -16,27 +16,6 @@ namespace {
 using json = nlohmann::json;
 using Params = std::map<std::string, std::string>;
 
-Params parse(const std::string& q) {
-  Params out;
-  size_t pos = 0;
-  while (pos < q.size()) {
-    size_t amp = q.find('&', pos);
-    std::string pair = q.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-    size_t eq = pair.find('=');
-    out[percent_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1));
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
-  return out;
-}
-
-std::string b64url(const std::string& s) {
-  std::string b = sigstore::base64_encode(s);
-  for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!b.empty() && b.back() == '=') b.pop_back();
-  return b;
-}
-
 std::string random_hex() {
   std::random_device rd;
   return std::to_string(rd()) + std::to_string(rd()) + std::to_string(rd());
@@ -72,7 +51,7 @@ loopback::Reply FakeOidc::handle(const loopback::Request& r) {
             {}};
   }
   if (path == "/auth/auth" && r.method == "GET") {
-    authorize_ = parse(query);
+    authorize_ = parse_query(query);
     Params& p = authorize_;
     if (p["response_type"] != "code" || p["code_challenge_method"] != "S256" || p["code_challenge"].size() != 43 ||
         p["state"].empty() || p["nonce"].empty() || p["scope"] != "openid email")
@@ -91,7 +70,7 @@ loopback::Reply FakeOidc::handle(const loopback::Request& r) {
   }
   if (path == "/auth/token" && r.method == "POST") {
     ++token_requests_;
-    form_ = parse(r.body);
+    form_ = parse_query(r.body);
     authorization_ = r.headers.count("authorization") ? r.headers.at("authorization") : "";
     if (!b_.token_error.empty()) return bad(b_.token_error);
     if (authorization_ != "Basic " + sigstore::base64_encode("sigstore:")) return bad("invalid_client");
@@ -106,7 +85,8 @@ loopback::Reply FakeOidc::handle(const loopback::Request& r) {
                    {"email_verified", true},
                    {"nonce", b_.wrong_nonce ? std::string("another-nonce") : nonce_},
                    {"federated_claims", {{"connector_id", b_.federated_issuer}, {"user_id", "1"}}}};
-    token_ = b64url(R"({"alg":"none","typ":"JWT"})") + "." + b64url(claims.dump()) + "." + b64url(random_hex());
+    token_ = sigstore::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
+             sigstore::base64url_encode(claims.dump()) + "." + sigstore::base64url_encode(random_hex());
     json answer = {{"access_token", token_}, {"token_type", "bearer"}, {"expires_in", 60}};
     if (!b_.access_token_only) answer["id_token"] = token_;
     return {200, answer.dump(), "application/json", {}};

@@ -29,16 +29,6 @@ http::Client control_client() {
   return http::Client(o);
 }
 
-std::string b64url(const std::string& s) {
-  std::string out = sigstore::base64_encode(s);
-  for (auto& c : out) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
-  }
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
-}
-
 }  // namespace
 
 SigstoreServer::SigstoreServer() : root_(dir_ / "trusted_root.json") {
@@ -93,7 +83,8 @@ std::string unsigned_jwt(const std::string& issuer, const std::string& email) {
   std::string nonce = std::to_string(rd()) + std::to_string(rd());
   nlohmann::json header = {{"alg", "none"}, {"typ", "JWT"}};
   nlohmann::json claims = {{"iss", issuer}, {"email", email}, {"sub", email}, {"aud", "sigstore"}, {"nonce", nonce}};
-  return b64url(header.dump()) + "." + b64url(claims.dump()) + "." + b64url("unsigned-" + nonce);
+  return sigstore::base64url_encode(header.dump()) + "." + sigstore::base64url_encode(claims.dump()) + "." +
+         sigstore::base64url_encode("unsigned-" + nonce);
 }
 
 }  // namespace relman::test
