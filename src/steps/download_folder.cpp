@@ -21,13 +21,11 @@ struct DownloadFolder::Remote {
   Remote(const sftp::Target& t, const std::string& key) : target(t), session(t, sftp::login_from_env(key)) {}
 };
 
-namespace {
-bool is_local(const std::string& url) { return url.starts_with("/") || url.starts_with("file://"); }
-}  // namespace
+bool is_local_folder(const std::string& url) { return url.starts_with("/") || url.starts_with("file://"); }
 
 DownloadFolder::DownloadFolder(const StepContext& ctx, std::string url)
-    : url_(std::move(url)), shown_(is_local(url_) ? url_ : http::redact_url(url_)), key_(ctx.str("key", "")) {
-  if (is_local(url_)) {
+    : url_(std::move(url)), shown_(is_local_folder(url_) ? url_ : http::redact_url(url_)), key_(ctx.str("key", "")) {
+  if (is_local_folder(url_)) {
     path_ = url_.starts_with("file://") ? http::url_path(url_) : url_;
   } else if (url_.starts_with("sftp://")) {
     path_ = sftp::parse_url(url_).path;
@@ -51,7 +49,7 @@ DownloadFolder::Remote& DownloadFolder::remote() {
 
 std::vector<std::string> DownloadFolder::names() {
   std::vector<std::string> out;
-  if (is_local(url_)) {
+  if (is_local_folder(url_)) {
     std::error_code ec;
     if (!fs::is_directory(path_, ec)) return out;
     for (const auto& e : fs::directory_iterator(path_, ec))
@@ -83,7 +81,7 @@ FileFacts DownloadFolder::facts(const std::string& name) {
     md5.update(chunk);
     f.size += chunk.size();
   };
-  if (is_local(url_)) {
+  if (is_local_folder(url_)) {
     std::ifstream in(fs::path(path_) / name, std::ios::binary);
     if (!in) throw StepError(fmt::format("cannot read {} in {}", name, shown_));
     std::vector<char> buf(size_t{64} * 1024);

@@ -14,6 +14,9 @@
 
 namespace relman::steps {
 
+// An absolute path or a file:// URL: a folder on this machine.
+bool is_local_folder(const std::string& url);
+
 struct FileFacts {
   std::uint64_t size = 0;
   std::string sha256;  // lowercase hex

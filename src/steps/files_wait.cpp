@@ -11,16 +11,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "adapters/sftp.h"
 #include "core/errors.h"
+#include "steps/download_folder.h"
 #include "steps/github_api.h"
 
 namespace relman::steps {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_local(const std::string& url) { return url.starts_with("/") || url.starts_with("file://"); }
 
 // Where a rehearsal looks instead of a server off this machine: the folder
 // http.upload's rehearsal copies into.
@@ -31,31 +29,12 @@ fs::path sandbox_folder(const StepContext& ctx, const std::string& url) {
   return rehearsal::uploads_dir(ctx) / http::url_host(url) / rel;
 }
 
-std::set<std::string> list_local(const fs::path& dir) {
-  std::set<std::string> out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;  // not created yet: nothing there
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file(ec)) out.insert(e.path().filename().string());
-  return out;
-}
-
-// The names in the folder now; a folder not created yet holds none.
+// The names in the folder now (the sandbox's in a rehearsal); a folder not
+// created yet holds none.
 std::set<std::string> list_now(const StepContext& ctx, const std::string& url) {
-  if (is_local(url)) return list_local(url.starts_with("file://") ? fs::path(http::url_path(url)) : fs::path(url));
-  if (rehearsal::redirect(ctx, url)) return list_local(sandbox_folder(ctx, url));
-  try {
-    auto target = sftp::parse_url(url);
-    sftp::Session s(target, sftp::login_from_env(ctx.str("key", "")));
-    auto st = s.stat(target.path);
-    if (!st) return {};
-    if (!st->directory)
-      throw StepError(fmt::format("{} is a file, not a folder; name the release folder", http::redact_url(url)));
-    auto names = s.list(target.path);
-    return {names.begin(), names.end()};
-  } catch (const sftp::Error& e) {
-    throw StepError(fmt::format("{}; fix that, then `relman resume` waits again", e.what()));
-  }
+  const bool redirected = !is_local_folder(url) && rehearsal::redirect(ctx, url);
+  auto names = DownloadFolder(ctx, redirected ? sandbox_folder(ctx, url).string() : url).names();
+  return {names.begin(), names.end()};
 }
 
 std::vector<std::string> missing_of(const std::vector<std::string>& expected, const std::set<std::string>& present) {
@@ -87,8 +66,8 @@ class FilesWait : public StepKind {
     if (expected.empty()) throw StepError("'files' is empty; name the files to wait for");
     const auto timeout = std::chrono::seconds(ctx.integer("timeout", 86400));
     const auto interval = std::chrono::seconds(std::max(1LL, ctx.integer("interval", 60)));
-    const std::string shown = is_local(url) ? url : http::redact_url(url);
-    if (!is_local(url) && rehearsal::redirect(ctx, url)) {
+    const std::string shown = is_local_folder(url) ? url : http::redact_url(url);
+    if (!is_local_folder(url) && rehearsal::redirect(ctx, url)) {
       // Nobody places installers in a sandbox: a rehearsal looks once and
       // goes on, instead of waiting for files that will never come.
       auto missing = missing_of(expected, list_now(ctx, url));
@@ -125,7 +104,7 @@ class FilesWait : public StepKind {
     try {
       const std::string url = ctx.str("url");
       const auto expected = ctx.list("files");
-      if (!is_local(url) && rehearsal::redirect(ctx, url))
+      if (!is_local_folder(url) && rehearsal::redirect(ctx, url))
         return {ProbeResult::done, {{"files", expected}}, "a rehearsal does not wait"};
       auto missing = missing_of(expected, list_now(ctx, url));
       if (missing.empty()) return {ProbeResult::done, {{"files", expected}}, "every file is in the folder"};

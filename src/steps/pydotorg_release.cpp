@@ -137,7 +137,7 @@ std::vector<Download> downloads(StepContext& ctx, const std::vector<FileKind>& k
     out.push_back({name, kind, artifacts.facts(name), &artifact_names});
   if (!ctx.has("folder") || ctx.str("folder").empty()) return out;
   const std::string url = ctx.str("folder");
-  const bool local = url.starts_with("/") || url.starts_with("file://");
+  const bool local = is_local_folder(url);
   if (!local && rehearsal::redirect(ctx, url)) {
     ctx.log->line(fmt::format("rehearsal: would list the installers in {} too", http::redact_url(url)));
     return out;
