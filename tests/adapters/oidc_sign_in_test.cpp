@@ -176,12 +176,17 @@ TEST(OidcSignIn, NobodySigningInTimesOutWithAdvice) {
   EXPECT_EQ(provider.token_requests(), 0);
 }
 
-TEST(OidcSignIn, OutOfBandUsesTheTypedCode) {
+// Out of band: the provider shows a code, the release manager types it.
+class OidcSignInOutOfBand : public ::testing::Test {
+ protected:
+  OidcSignInOutOfBand() : how(browser_sign_in(provider, seen)) { how.out_of_band = true; }
   FakeOidc provider;
   Seen seen;
-  auto client = loopback_client();
-  auto how = browser_sign_in(provider, seen);
-  how.out_of_band = true;
+  http::Client client = loopback_client();
+  oidc::SignIn how;
+};
+
+TEST_F(OidcSignInOutOfBand, UsesTheTypedCode) {
   std::string shown_code;
   how.show = [&](const std::string& url) { shown_code = provider.visit(url); };
   how.ask_code = [&] { return shown_code + "\n"; };
@@ -192,12 +197,7 @@ TEST(OidcSignIn, OutOfBandUsesTheTypedCode) {
   EXPECT_TRUE(registered(seen, shown_code));
 }
 
-TEST(OidcSignIn, OutOfBandWithoutACodeStops) {
-  FakeOidc provider;
-  Seen seen;
-  auto client = loopback_client();
-  auto how = browser_sign_in(provider, seen);
-  how.out_of_band = true;
+TEST_F(OidcSignInOutOfBand, WithoutACodeItStops) {
   how.show = [](const std::string&) {};
   how.ask_code = [] { return std::string(); };
   EXPECT_THAT([&] { oidc::sign_in(client, how); }, ThrowsMessage<oidc::SignInError>(HasSubstr("no sign-in code")));
