@@ -11,22 +11,17 @@
 #include <thread>
 
 #include "adapters/process.h"
-#include "adapters/unpack.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/logged_command.h"
+#include "steps/release_tree.h"
 
 namespace relman::steps {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// A plain directory name: the build directory lives inside the step's
-// scratch directory and is deleted before each attempt.
-bool plain_name(const std::string& s) {
-  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos;
-}
 
 // ccache in masquerade mode: compiler names on PATH that lead to ccache,
 // which runs the next real compiler of that name further down PATH. This
@@ -43,40 +38,11 @@ fs::path masquerade_dir(const fs::path& ccache, const fs::path& dir) {
 
 struct Build {
   StepContext& ctx;
-  fs::path build_dir;
-  std::map<std::string, std::string> env;
-  Clock::time_point deadline;
+  LoggedCommand command;
   long long timeout_s = 0;
 
   void run(const std::vector<std::string>& argv, const std::string& shown) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) left = std::chrono::milliseconds(1);
-    process::Spec spec;
-    spec.argv = argv;
-    spec.cwd = build_dir;
-    spec.env = env;
-    spec.timeout = left;
-    ctx.log->line("$ " + shown);
-    const auto started = Clock::now();
-    auto last = started - std::chrono::seconds(1);
-    process::Result r;
-    try {
-      r = process::run(spec, [&](std::string_view line) {
-        ctx.log->line(line);
-        auto now = Clock::now();
-        if (ctx.progress && now - last >= std::chrono::milliseconds(200)) {
-          last = now;
-          auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
-          std::string text(line.substr(0, 100));
-          ctx.progress(fmt::format("{} ({}s) {}", shown, secs, text));
-        }
-      });
-    } catch (const std::exception& e) {
-      throw StepError(
-          fmt::format("cannot run `{}`: {}. Install the build tools (make, a C compiler) "
-                      "and `relman retry {}`.",
-                      shown, e.what(), ctx.step_id));
-    }
+    const auto r = command.run(ctx, argv, shown, "Install the build tools (make, a C compiler)");
     if (r.timed_out)
       throw StepError(fmt::format(
           "`{}` timed out: the build had run for longer than its timeout of {} s and was stopped.\n"
@@ -91,7 +57,7 @@ struct Build {
               "If the source must change: commit the fix on the release branch, delete the release tag (git tag -d) "
               "and `relman retry` the tag step, which makes the tag, the tarball and this build again. If only the "
               "step's `configure`/`make` arguments were wrong: fix them, then `relman retry {}`.",
-              shown, r.describe(), build_dir.string(), ctx.log->tail(20), ctx.log->path().string(), ctx.step_id),
+              shown, r.describe(), command.cwd.string(), ctx.log->tail(20), ctx.log->path().string(), ctx.step_id),
           // A plain resume would build the same broken tarball again.
           Recovery{Recovery::Kind::retry_kind, "git.tag"});
   }
@@ -128,62 +94,27 @@ class BuildMake : public StepKind {
       if (!std::filesystem::path(d).is_absolute())
         check_confined_param(with, "ccache_dir", "the state directory", problems);
     }
-    if (with.contains("dir") && with["dir"].is_string() && !plain_name(with["dir"].get<std::string>()))
+    if (with.contains("dir") && with["dir"].is_string() && !plain_dir_name(with["dir"].get<std::string>()))
       problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
     return problems;
   }
 
   json run(StepContext& ctx) const override {
     const auto tarball = ctx.artifact_path(ctx.str("tarball"));
-    if (!fs::is_regular_file(tarball))
-      throw StepError(
-          fmt::format("the tarball {} does not exist. Check `tarball` (relative to {}) "
-                      "and that the export step made it.",
-                      tarball.string(), ctx.artifacts_dir.string()));
     const std::string dir_name = ctx.str("dir", "build");
-    if (!plain_name(dir_name)) throw StepError(fmt::format("'dir' must be a plain directory name, got '{}'", dir_name));
     const long long jobs = ctx.integer("jobs", std::max(1u, std::thread::hardware_concurrency()));
     const long long timeout_s = ctx.integer("timeout", 3600);
     if (jobs <= 0 || timeout_s <= 0) throw StepError("'jobs' and 'timeout' must be positive");
     const auto start = Clock::now();
-
-    // A fresh tree each attempt: a half-built tree from a failed attempt
-    // would hide whether the tarball alone builds.
-    const auto root = fs::absolute(ctx.work_dir / dir_name);
-    fs::remove_all(root);
-    ctx.log->line(fmt::format("unpacking {} into {}", tarball.string(), root.string()));
-    unpack::Stats stats;
-    unpack::Options unpacking;
-    unpacking.progress = [&](const unpack::Stats& s) {
-      if (ctx.progress && s.entries % 200 == 0)
-        ctx.progress(fmt::format("unpacking: {} files, {} KB", s.entries, s.bytes / 1024));
-    };
-    try {
-      stats = unpack::tar(tarball, root, unpacking);
-    } catch (const std::exception& e) {
-      throw StepError(
-          fmt::format("{}. Re-create the tarball (the export step) and `relman retry {}`.", e.what(), ctx.step_id));
-    }
-    ctx.log->line(fmt::format("unpacked {} entries, {} bytes", stats.entries, stats.bytes));
-
-    std::vector<fs::path> tops;
-    for (const auto& e : fs::directory_iterator(root)) tops.push_back(e.path());
-    std::sort(tops.begin(), tops.end());
-    if (tops.size() != 1 || !fs::is_directory(tops[0])) {
-      std::string found;
-      for (const auto& t : tops) found += (found.empty() ? "" : ", ") + t.filename().string();
-      throw StepError(
-          fmt::format("{} should hold exactly one top-level directory (like "
-                      "Python-3.12.0/), found: {}. Check the export step's `prefix`.",
-                      tarball.filename().string(), found.empty() ? "nothing" : found));
-    }
-    Build build{ctx, tops[0], {}, start + std::chrono::seconds(timeout_s), timeout_s};
-    const auto interpreter = build.build_dir / ctx.str("program", "python");
-    if (!fs::is_regular_file(build.build_dir / "configure"))
+    const auto top = unpack_release_tree(ctx, tarball, dir_name);
+    const auto root = top.parent_path();
+    Build build{ctx, {top, {}, start + std::chrono::seconds(timeout_s)}, timeout_s};
+    const auto interpreter = top / ctx.str("program", "python");
+    if (!fs::is_regular_file(top / "configure"))
       throw StepError(
           fmt::format("the tarball has no `configure` script in {}/. Is it a source "
                       "release of the project?",
-                      build.build_dir.filename().string()));
+                      top.filename().string()));
 
     bool use_ccache = false;
     if (ctx.flag("ccache", true)) {
@@ -192,15 +123,15 @@ class BuildMake : public StepKind {
         use_ccache = true;
         auto masq = masquerade_dir(fs::absolute(ccache), fs::absolute(ctx.work_dir / "ccache-bin"));
         const char* path = std::getenv("PATH");
-        build.env["PATH"] = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
+        build.command.env["PATH"] = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
         // Paths under the base directory are hashed relative to it, and the
         // working directory is left out, so a rehearsal in another state
         // directory hits the cache of the previous one.
-        build.env["CCACHE_BASEDIR"] = root.string();
-        build.env["CCACHE_NOHASHDIR"] = "1";
+        build.command.env["CCACHE_BASEDIR"] = root.string();
+        build.command.env["CCACHE_NOHASHDIR"] = "1";
         if (ctx.has("ccache_dir")) {
           fs::path d = ctx.str("ccache_dir");
-          build.env["CCACHE_DIR"] =
+          build.command.env["CCACHE_DIR"] =
               (d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory")).string();
         }
         ctx.log->line(fmt::format("using ccache ({}), CCACHE_BASEDIR={}", ccache.string(), root.string()));
@@ -209,12 +140,10 @@ class BuildMake : public StepKind {
       }
     }
 
-    ctx.save_checkpoint({{"build_dir", build.build_dir.string()},
-                         {"interpreter", interpreter.string()},
-                         {"ccache", use_ccache},
-                         {"built", false}});
+    ctx.save_checkpoint(
+        {{"build_dir", top.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}, {"built", false}});
 
-    std::vector<std::string> configure{(build.build_dir / "configure").string()};
+    std::vector<std::string> configure{(top / "configure").string()};
     for (auto& a : ctx.list("configure")) configure.push_back(a);
     std::vector<std::string> shown_configure = configure;
     shown_configure[0] = "./configure";
@@ -232,7 +161,7 @@ class BuildMake : public StepKind {
     ctx.save_checkpoint({{"built", true}});
     auto secs = std::chrono::duration<double>(Clock::now() - start).count();
     ctx.log->line(fmt::format("built {} in {:.1f} s{}", interpreter.string(), secs, use_ccache ? " (ccache)" : ""));
-    return {{"build_dir", build.build_dir.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}};
+    return {{"build_dir", top.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}};
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
