@@ -10,6 +10,7 @@ pkgs=(
   python3-jsonschema  # tests: SBOMs checked against the SPDX 2.3 schema (tests/fixtures/spdx)
   openssh-server  # tests/support/sshd.cpp: a real sshd for the SFTP tests
   python3-cryptography  # tests/server/fake_sigstore.py: the Fulcio + Rekor stand-in
+  python3-sphinx zip bzip2  # the sample interpreter's Doc/Makefile (cpython.docs builds its dist-* archives)
 )
 missing=()
 for p in "${pkgs[@]}"; do
