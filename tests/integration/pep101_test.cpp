@@ -381,6 +381,23 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
     ASSERT_FALSE(readme.empty());
     EXPECT_EQ(readme.back(), '\n') << "README.rst lost its final newline";
     EXPECT_EQ(git(ws, "show " + tagged + ":README.rst") + "\n", readme) << "the tarball holds the tagged README";
+
+    // -- Finals and RCs (not security releases) ship docs built from the
+    //    tarball: Sphinx rendered the bumped directives, nothing says
+    //    "(unreleased)", and the seven archives went to the docs folders.
+    const fs::path html = r.artifact("docs/python-" + rel.version + "-docs-html.tar.bz2");
+    if (v.includes_docs() && !rel.security) {
+      ASSERT_TRUE(fs::exists(html)) << "docs-build made no HTML archive";
+      const std::string page =
+          sh_ok("tar -xOjf " + quote(html.string()) + " python-" + rel.version + "-docs-html/library/mathconst.html");
+      EXPECT_THAT(page, HasSubstr("New in version " + dv + ".")) << page;
+      EXPECT_THAT(page, ::testing::Not(HasSubstr("(unreleased)")));
+      EXPECT_EQ(r.step("check-docs")["outputs"]["found"], 0);
+      EXPECT_EQ(r.step("check-docs")["outputs"]["checked"], "built");
+      EXPECT_EQ(r.step("upload-docs")["outputs"]["urls"].size(), 7u) << r.step("upload-docs").dump();
+    } else {
+      EXPECT_FALSE(fs::exists(html)) << "an alpha, a beta or a security release builds no docs";
+    }
   }
   Ran sums = sh("sha256sum -c SHA256SUMS", r.state / "artifacts");
   EXPECT_EQ(sums.exit_code, 0) << dump(sums);
@@ -486,10 +503,11 @@ TEST_P(Pep101Rehearsal, ReleasesTheSampleInterpreterEndToEnd) {
   EXPECT_EQ(events.back()["event"], "run_finished");
   EXPECT_EQ(events.back()["result"], "succeeded");
   for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1]["seq"], events[i]["seq"]);
-  // docs, upload-docs, place-docs: no docs archive unless given. place runs: pep101 stages over SFTP
-  // and moves the files into the public folder (here into the outbox).
-  std::set<std::string> expected_skips = {"check-blockers", "check-ci",    "cherry-pick",
-                                          "docs",           "upload-docs", "place-docs"};
+  // place runs: pep101 stages over SFTP and moves the files into the
+  // public folder (here into the outbox). The docs are for finals and RCs.
+  std::set<std::string> expected_skips = {"check-blockers", "check-ci", "cherry-pick"};
+  if (!relman::Version::parse(rel.version).includes_docs() || rel.security)
+    expected_skips.insert({"docs-build", "check-docs", "docs", "upload-docs", "place-docs"});
   // PEP 761: SBOMs and Sigstore from 3.14, GPG before.
   if (relman::Version::parse(rel.version).at_least(3, 14)) expected_skips.insert({"sign", "verify"});
   else expected_skips.insert({"sbom", "sigstore-sign", "sigstore-verify"});
@@ -771,7 +789,8 @@ TEST(Pep101, PlanShowsTheFirstBetaStepsOnlyForTheFirstBeta) {
   std::set_difference(bugfix_runs.begin(), bugfix_runs.end(), beta_runs.begin(), beta_runs.end(),
                       std::inserter(only_bugfix, only_bugfix.end()));
   EXPECT_EQ(only_beta, kFirstBetaOnly);
-  EXPECT_TRUE(only_bugfix.empty());
+  // A final ships docs (release-tools' Tag.includes_docs); a beta does not.
+  EXPECT_EQ(only_bugfix, (std::set<std::string>{"docs-build", "check-docs", "docs", "upload-docs", "place-docs"}));
   EXPECT_FALSE(beta_runs.count("cherry-pick")) << "no cherry-picks unless vars.cherry_picks is set";
 
   // The resolved parameters follow the release: the branch checked, the new
@@ -814,6 +833,8 @@ TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
   EXPECT_TRUE(runs(rc, "green-light"));
   EXPECT_TRUE(runs(rc, "wait-installers"));
   EXPECT_TRUE(runs(rc, "docs-next"));
+  EXPECT_TRUE(runs(rc, "docs-build"));  // a micro RC ships docs too
+  EXPECT_TRUE(runs(rc, "check-docs"));
   EXPECT_FALSE(runs(rc, "next-dev"));
 
   Ran sec = relman::test::relman(
@@ -821,6 +842,8 @@ TEST(Pep101, PlansMicroReleaseCandidatesAndSecurityReleases) {
   ASSERT_EQ(sec.exit_code, 0) << dump(sec);
   EXPECT_FALSE(runs(json::parse(sec.out), "green-light"));
   EXPECT_FALSE(runs(json::parse(sec.out), "wait-installers"));  // source only: nothing to wait for
+  EXPECT_FALSE(runs(json::parse(sec.out), "docs-build"));       // and no docs
+  EXPECT_FALSE(runs(json::parse(sec.out), "docs"));
 
   relman::test::write_file(dir / "release-cycle.json", R"({"3.12": {"status": "security", "pep": 693}})");
   Ran cycle = relman::test::relman({"plan", "3.12.10", "--json", "--workflow", kWorkflow.string(), "--var",

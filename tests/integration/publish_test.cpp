@@ -69,11 +69,6 @@ TEST(Publish, AFinalRehearsalPublishesThroughLoopbackServersAndKillsAtEachStepDo
   const fs::path state = dir / "state";
   const fs::path docs_release = sshd.root() / "srv" / "docs.python.org" / "release" / "3.12.0";
   const fs::path ftp_doc = sshd.root() / "srv" / "www.python.org" / "ftp" / "python" / "doc" / "3.12.0";
-  // The build-release workflow's HTML docs archive: one top folder.
-  const fs::path docs_zip = dir / "python-3.12.0-docs-html.zip";
-  relman::test::write_file(dir / "docs" / "python-3.12.0-docs-html" / "index.html", "<title>Minipy 3.12.0</title>\n");
-  relman::test::sh_ok("cd " + relman::test::quote((dir / "docs").string()) + " && python3 -m zipfile -c " +
-                      relman::test::quote(docs_zip.string()) + " python-3.12.0-docs-html");
   const std::vector<std::string> vars = {
       "--var", "project=Minipy", "--var", "max_repo_age_days=100000", "--var",
       "upload_url=" + sshd.url(staging.string() + "/"), "--var", "place_to=" + public_dir.string() + "/", "--var",
@@ -83,9 +78,10 @@ TEST(Publish, AFinalRehearsalPublishesThroughLoopbackServersAndKillsAtEachStepDo
       "discourse_user=release-bot",
       // release-tools' groups are downloads and docs; here the test user's own.
       "--var", "downloads_group=" + std::to_string(::getgid()), "--var", "docs_group=" + std::to_string(::getgid()),
-      // The docs: unpacked on the "docs server", and the archive into ftp/python/doc/.
-      "--var", "docs_archive=" + docs_zip.string(), "--var", "docs_url=" + sshd.url(docs_release.string() + "/"),
-      "--var", "docs_staging_url=" + sshd.url((staging.parent_path() / "docs").string() + "/"), "--var",
+      // The docs, built from the tarball by the sample's Doc/Makefile: the
+      // HTML unpacked on the "docs server", the archives into ftp/python/doc/.
+      "--var", "docs_url=" + sshd.url(docs_release.string() + "/"), "--var",
+      "docs_staging_url=" + sshd.url((staging.parent_path() / "docs").string() + "/"), "--var",
       "docs_ftp_to=" + ftp_doc.string() + "/"};
   // One step at a time, so that each kill interrupts the step it aims at
   // and no other (announce would otherwise post beside the purge).
@@ -220,11 +216,19 @@ TEST(Publish, AFinalRehearsalPublishesThroughLoopbackServersAndKillsAtEachStepDo
         << f << " differs from the artifact";
   }
 
-  // The docs: unpacked on the docs server, the archive in ftp/python/doc/3.12.0/.
-  EXPECT_EQ(relman::test::read_file(docs_release / "index.html"), "<title>Minipy 3.12.0</title>\n");
-  EXPECT_EQ(relman::test::read_file(ftp_doc / "python-3.12.0-docs-html.zip"), relman::test::read_file(docs_zip));
-  EXPECT_FALSE(fs::exists(staging.parent_path() / "docs" / "python-3.12.0-docs-html.zip"));
-  for (const char* step : {"docs", "upload-docs", "place-docs"})
+  // The docs, built from the tarball: the HTML unpacked on the docs server
+  // (the top folder stripped), every archive in ftp/python/doc/3.12.0/ as
+  // built, none left in the staging folder.
+  EXPECT_THAT(relman::test::read_file(docs_release / "library" / "mathconst.html"),
+              testing::HasSubstr("New in version 3.12."));
+  EXPECT_THAT(relman::test::read_file(docs_release / "index.html"), testing::HasSubstr("Minipy"));
+  for (const char* f : {"python-3.12.0-docs-html.zip", "python-3.12.0-docs-html.tar.bz2", "python-3.12.0-docs-text.zip",
+                        "python-3.12.0-docs-text.tar.bz2", "python-3.12.0-docs.epub", "python-3.12.0-docs-texinfo.zip",
+                        "python-3.12.0-docs-texinfo.tar.bz2"}) {
+    EXPECT_EQ(relman::test::read_file(ftp_doc / f), relman::test::read_file(state / "artifacts" / "docs" / f)) << f;
+    EXPECT_FALSE(fs::exists(staging.parent_path() / "docs" / f)) << f;
+  }
+  for (const char* step : {"docs-build", "check-docs", "docs", "upload-docs", "place-docs"})
     EXPECT_EQ(count_events(events, "step_succeeded", step), 1) << step;
 
   // One release object and one record per tarball on python.org.

@@ -82,7 +82,10 @@ class ReleaseDay : public ::testing::Test {
          {"upload_url=" + server_.url() + "/upload/3.12.0/", std::string("place_to="), "discourse=" + discourse_.url(),
           std::string("discourse_user=release-bot"), "github_api=" + server_.url(),
           "installers_url=" + installers().string(), "pydotorg_api=" + server_.url() + "/api/v1/",
-          "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs"}) {
+          "python_org=" + server_.url(), "docs_site=" + server_.url() + "/docs",
+          // The docs go by HTTP beside the tarballs; the docs server is SFTP only.
+          std::string("docs_url="), "docs_staging_url=" + server_.url() + "/upload/3.12.0/docs/",
+          std::string("docs_ftp_to=")}) {
       v.push_back("--var");
       v.push_back(kv);
     }

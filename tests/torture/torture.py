@@ -262,6 +262,9 @@ class Trial:
                     # python.org's API and CDN are the loopback stand-in's too.
                     "--var", "pydotorg_api=%s/api/v1/" % u, "--var", "python_org=%s" % u,
                     "--var", "docs_site=%s/docs" % u,
+                    # The docs go by HTTP beside the tarballs; the docs server is SFTP only.
+                    "--var", "docs_url=", "--var", "docs_staging_url=%s/upload/%s/docs/" % (u, a.version),
+                    "--var", "docs_ftp_to=",
                     # The sample's commits are dated by SOURCE_DATE_EPOCH, long ago.
                     "--var", "max_repo_age_days=100000",
                     # The platform experts' installers, already in place.
