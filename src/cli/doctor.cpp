@@ -19,6 +19,7 @@
 #include "adapters/git_remote.h"
 #include "adapters/git_status.h"
 #include "adapters/gpg.h"
+#include "cli/doctor_docs.h"
 #include "cli/doctor_sigstore.h"
 #include "cli/width.h"
 #include "core/scope.h"
@@ -434,6 +435,7 @@ std::vector<Check> preflight(const PreflightInput& in) {
   check_remotes(in, repo.get(), steps, out);
   check_credentials(steps, out);
   check_sigstore(in, steps, out);
+  check_docs(in, steps, out);
   if (repo) check_branch(in, repo.get(), out);
   check_patchlevel(in, out);
   return out;

@@ -235,3 +235,33 @@ TEST(Doctor, AnUploadPathWithAnEmptyPartNamesTheVarToGive) {
   EXPECT_THAT(given.out, HasSubstr("upload url: sftp://127.0.0.1:2200/home/psf-users/rm/3.12.0/downloads/"))
       << given.out;
 }
+
+// A final builds its docs: the sphinx-build the step will run, or the
+// build-release workflow's folder it will take, is found before the day.
+TEST(Doctor, TheDocsToolchainOrTheGivenDocsFolderIsCheckedBeforeTheDay) {
+  Project p;
+  write_file(
+      p.dir / "wf.yaml",
+      "name: t\nvars: {docs_from: \"\", sphinx_build: \"\"}\nsteps:\n  - id: docs-build\n    uses: cpython.docs\n"
+      "    with: {tarball: Python-3.12.0.tgz, from: \"${vars.docs_from}\", sphinx_build: "
+      "\"${vars.sphinx_build}\"}\n");
+  Ran missing = p.doctor({"--var", "sphinx_build=no-such-sphinx-build"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.out << missing.err;
+  EXPECT_THAT(missing.out, HasSubstr("FAIL docs (docs-build): no sphinx-build")) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("make -C Doc venv")) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("--var docs_from=FOLDER")) << missing.out;
+
+  // Debian's python3-sphinx (scripts/setup.sh) on PATH.
+  Ran found = p.doctor();
+  EXPECT_THAT(found.out, HasSubstr("docs (docs-build): built with /usr/bin/sphinx-build")) << found.out;
+
+  Ran empty_folder = p.doctor({"--var", "docs_from=" + (p.dir / "downloaded").string()});
+  EXPECT_THAT(empty_folder.out, HasSubstr("FAIL docs (docs-build): " + (p.dir / "downloaded").string() +
+                                          " does not hold python-3.12.0-docs-html.zip"))
+      << empty_folder.out;
+  write_file(p.dir / "downloaded" / "python-3.12.0-docs-html.zip", "zip\n");
+  write_file(p.dir / "downloaded" / "python-3.12.0-docs-html.tar.bz2", "bz2\n");
+  Ran given = p.doctor({"--var", "docs_from=" + (p.dir / "downloaded").string()});
+  EXPECT_THAT(given.out, HasSubstr("docs (docs-build): taken from " + (p.dir / "downloaded").string())) << given.out;
+  EXPECT_THAT(given.out, Not(HasSubstr("FAIL docs"))) << given.out;
+}

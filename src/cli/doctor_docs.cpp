@@ -1,0 +1,61 @@
+#include "cli/doctor_docs.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "adapters/process.h"
+
+namespace relman::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using R = Check::Result;
+
+std::string param(const StepDef& s, const char* key) {
+  return s.with.contains(key) && s.with[key].is_string() ? s.with[key].get<std::string>() : std::string();
+}
+
+bool executable(const fs::path& p) { return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0; }
+
+// The same search as the step (steps/cpython_docs.cpp): the parameter, the
+// checkout's Doc/venv, PATH.
+fs::path sphinx_build(const PreflightInput& in, const std::string& given) {
+  if (!given.empty()) {
+    if (given.find('/') == std::string::npos) return process::find_program(given);
+    const fs::path p = fs::path(given).is_absolute() ? fs::path(given) : in.repo / given;
+    return executable(p) ? p : fs::path{};
+  }
+  if (executable(in.repo / "Doc/venv/bin/sphinx-build")) return in.repo / "Doc/venv/bin/sphinx-build";
+  return process::find_program("sphinx-build");
+}
+
+}  // namespace
+
+void check_docs(const PreflightInput& in, const std::vector<StepDef>& steps, std::vector<Check>& out) {
+  for (const StepDef& s : steps) {
+    if (s.uses != "cpython.docs") continue;
+    const std::string what = "docs (" + s.id + ")";
+    const std::string from = param(s, "from");
+    if (!from.empty()) {
+      const fs::path dir = fs::path(from).is_absolute() ? fs::path(from) : in.repo / from;
+      const std::string zip = fmt::format("python-{}-docs-html.zip", in.version.str());
+      const std::string bz2 = fmt::format("python-{}-docs-html.tar.bz2", in.version.str());
+      if (fs::is_regular_file(dir / zip) && fs::is_regular_file(dir / bz2))
+        out.push_back(
+            {what, R::ok, fmt::format("taken from {} (the build-release workflow's artifact)", dir.string()), {}});
+      else
+        out.push_back({what, R::fail, fmt::format("{} does not hold {} and {}", dir.string(), zip, bz2),
+                       "unpack the build-release run's `docs` artifact there, or leave docs_from empty to build"});
+      continue;
+    }
+    const fs::path found = sphinx_build(in, param(s, "sphinx_build"));
+    if (!found.empty()) out.push_back({what, R::ok, "built with " + found.string(), {}});
+    else
+      out.push_back({what, R::fail, "no sphinx-build (not in the checkout's Doc/venv, not on PATH)",
+                     "run `make -C Doc venv` in the checkout (it installs Doc/requirements.txt), or download the "
+                     "build-release workflow's `docs` artifact and give it: --var docs_from=FOLDER"});
+  }
+}
+
+}  // namespace relman::cli
