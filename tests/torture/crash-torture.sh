@@ -8,7 +8,7 @@
 # workflows/pep101.yaml (--jobs 2, check-blockers and check-ci skipped, pinned
 # by SOURCE_DATE_EPOCH, signed with a fixed key at a fixed time), SIGKILLs
 # relman at random instants (or, with --at, inside the chosen steps: regen, bump,
-# commit, tag, export, sign, sigstore, build, push, upload, announce), resumes until the
+# commit, tag, export, sign, sigstore, build, docs, push, upload, announce), resumes until the
 # run finishes, and compares with an uninterrupted reference run: the same
 # refs (commits, tag ids) on every remote, the tag verifies, the tag's tree,
 # identical tarballs, SHA256SUMS and signatures, no stray file in the work
