@@ -84,9 +84,7 @@ class BuildMake : public StepKind {
 
   std::vector<std::string> validate(const json& with) const override {
     std::vector<std::string> problems;
-    for (const char* key : {"jobs", "timeout"})
-      if (with.contains(key) && with[key].is_number_integer() && with[key].get<long long>() <= 0)
-        problems.push_back(fmt::format("'{}' must be a positive number, got {}", key, with[key].dump()));
+    check_tree_build_params(with, problems);
     // An absolute ccache_dir is the one outside path a workflow may name: a
     // cache keyed by content, shared between rehearsals (docs/security.md).
     if (with.contains("ccache_dir") && with["ccache_dir"].is_string()) {
@@ -94,8 +92,6 @@ class BuildMake : public StepKind {
       if (!std::filesystem::path(d).is_absolute())
         check_confined_param(with, "ccache_dir", "the state directory", problems);
     }
-    if (with.contains("dir") && with["dir"].is_string() && !plain_dir_name(with["dir"].get<std::string>()))
-      problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
     return problems;
   }
 

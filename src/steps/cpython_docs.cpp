@@ -96,11 +96,7 @@ class CpythonDocs : public StepKind {
 
   std::vector<std::string> validate(const json& with) const override {
     std::vector<std::string> problems;
-    for (const char* key : {"jobs", "timeout"})
-      if (with.contains(key) && with[key].is_number_integer() && with[key].get<long long>() <= 0)
-        problems.push_back(fmt::format("'{}' must be a positive number, got {}", key, with[key].dump()));
-    if (with.contains("dir") && with["dir"].is_string() && !plain_dir_name(with["dir"].get<std::string>()))
-      problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
+    check_tree_build_params(with, problems);
     return problems;
   }
 

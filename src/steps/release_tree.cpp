@@ -16,6 +16,14 @@ bool plain_dir_name(const std::string& s) {
   return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos;
 }
 
+void check_tree_build_params(const json& with, std::vector<std::string>& problems) {
+  for (const char* key : {"jobs", "timeout"})
+    if (with.contains(key) && with[key].is_number_integer() && with[key].get<long long>() <= 0)
+      problems.push_back(fmt::format("'{}' must be a positive number, got {}", key, with[key].dump()));
+  if (with.contains("dir") && with["dir"].is_string() && !plain_dir_name(with["dir"].get<std::string>()))
+    problems.push_back("'dir' must be a plain directory name (no '/'), got " + with["dir"].dump());
+}
+
 fs::path unpack_release_tree(StepContext& ctx, const fs::path& tarball, const std::string& dir_name) {
   if (!fs::is_regular_file(tarball))
     throw StepError(

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/step_kind.h"
 
@@ -13,6 +14,10 @@ namespace relman::steps {
 // A plain directory name (no '/', not "." or ".."): the unpack directory
 // inside the step's work directory.
 bool plain_dir_name(const std::string& s);
+
+// Load-time checks of the parameters every step that builds from the
+// tarball has: `jobs` and `timeout` positive, `dir` a plain name.
+void check_tree_build_params(const json& with, std::vector<std::string>& problems);
 
 // Unpacks `tarball` into work_dir/dir_name, deleted first (a half-built tree
 // from a failed attempt would hide whether the tarball alone builds), and
