@@ -38,10 +38,13 @@ void check_docs(const PreflightInput& in, const std::vector<StepDef>& steps, std
     const std::string what = "docs (" + s.id + ")";
     const std::string from = param(s, "from");
     if (!from.empty()) {
-      const fs::path dir = fs::path(from).is_absolute() ? fs::path(from) : in.repo / from;
+      const fs::path dir = from;
       const std::string zip = fmt::format("python-{}-docs-html.zip", in.version.str());
       const std::string bz2 = fmt::format("python-{}-docs-html.tar.bz2", in.version.str());
-      if (fs::is_regular_file(dir / zip) && fs::is_regular_file(dir / bz2))
+      if (!dir.is_absolute())
+        out.push_back({what, R::fail, fmt::format("docs_from '{}' is not an absolute path", from),
+                       "give the folder's absolute path"});
+      else if (fs::is_regular_file(dir / zip) && fs::is_regular_file(dir / bz2))
         out.push_back(
             {what, R::ok, fmt::format("taken from {} (the build-release workflow's artifact)", dir.string()), {}});
       else

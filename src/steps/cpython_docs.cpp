@@ -82,7 +82,8 @@ class CpythonDocs : public StepKind {
     return {
         {"tarball", ParamType::string, true, "the release tarball the docs are built from, relative to artifacts/"},
         {"from", ParamType::string, false,
-         "a folder holding the build-release workflow's docs artifact: taken instead of building (empty: build)"},
+         "an absolute path to a folder holding the build-release workflow's docs artifact: taken instead of "
+         "building (empty: build)"},
         {"targets", ParamType::string_list, false,
          "Doc/Makefile targets (default dist-epub, dist-html, dist-texinfo, dist-text)"},
         {"sphinx_build", ParamType::string, false,
@@ -104,7 +105,11 @@ class CpythonDocs : public StepKind {
     ctx.save_checkpoint({{"done", false}});
     const std::string from = ctx.str("from", "");
     const bool built = from.empty();
-    const fs::path source_dir = built ? build(ctx) : ctx.repo_path(from);
+    // Absolute only: a rehearsal's repository is a clone in its sandbox, so
+    // "relative to the repository" would not be where the folder is.
+    if (!built && !fs::path(from).is_absolute())
+      throw StepError(fmt::format("`from` must be an absolute path, got '{}'", from));
+    const fs::path source_dir = built ? build(ctx) : fs::path(from);
     if (!built && !fs::is_directory(source_dir))
       throw StepError(
           fmt::format("`from`: {} is not a folder. Download the build-release workflow's `docs` "
@@ -123,6 +128,12 @@ class CpythonDocs : public StepKind {
     // their digests for the probe.
     const fs::path out = ctx.artifacts_dir / "docs";
     durable::create_directories_durable(out);
+    // What an earlier attempt left that this one does not make (another
+    // artifact, other targets) must not be taken for part of the release.
+    for (const auto& e : fs::directory_iterator(out))
+      if (std::none_of(files.begin(), files.end(),
+                       [&](const fs::path& f) { return f.filename() == e.path().filename(); }))
+        fs::remove_all(e.path());
     json recorded = json::array();
     json rel = json::array();
     for (const auto& f : files) {

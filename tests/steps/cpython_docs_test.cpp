@@ -121,6 +121,28 @@ TEST(CpythonDocs, TakesTheBuildReleaseWorkflowsArtifactWithoutBuilding) {
   EXPECT_THAT(h->log(), Not(HasSubstr("$ make")));
 }
 
+TEST(CpythonDocs, ARelativeFromIsRefusedAndALaterAttemptLeavesNothingOfAnEarlierOne) {
+  DocsRelease r(true, /*with_makefile=*/false);
+  auto relative = r.docs();
+  relative->with()["from"] = "downloaded";
+  EXPECT_THAT([&] { relative->run(); }, ThrowsMessage<StepError>(HasSubstr("must be an absolute path")));
+
+  for (const auto& f : kDist) write_file(r.dir / "first" / f, "first\n");
+  write_file(r.dir / "second" / kDist[0], "second\n");
+  write_file(r.dir / "second" / kDist[1], "second\n");
+  auto first = r.docs();
+  first->with()["from"] = (r.dir / "first").string();
+  first->run();
+  auto second = r.docs();
+  second->with()["from"] = (r.dir / "second").string();
+  json out = second->run();
+  EXPECT_EQ(out["files"].size(), 2u);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(r.state / "artifacts" / "docs")) left.push_back(e.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{kDist[0], kDist[1]}));
+}
+
 TEST(CpythonDocs, AnArtifactOfAnotherVersionIsRefused) {
   DocsRelease r(true);
   for (const auto& f : kDist) write_file(r.dir / "downloaded" / f, "x\n");
@@ -128,7 +150,7 @@ TEST(CpythonDocs, AnArtifactOfAnotherVersionIsRefused) {
   auto h = r.docs();
   h->with()["from"] = (r.dir / "downloaded").string();
   EXPECT_THAT([&] { h->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("python-3.14.0b4-docs-html.zip"),
-                                                               HasSubstr("right build-release run"))));
+                                                                HasSubstr("right build-release run"))));
   EXPECT_FALSE(fs::exists(r.state / "artifacts" / "docs"));
 }
 
@@ -138,7 +160,7 @@ TEST(CpythonDocs, AnArtifactWithoutTheHtmlZipIsRefused) {
   auto h = r.docs();
   h->with()["from"] = (r.dir / "downloaded").string();
   EXPECT_THAT([&] { h->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("has no python-3.14.0rc1-docs-html.zip"),
-                                                               HasSubstr("whole `docs` artifact"))));
+                                                                HasSubstr("whole `docs` artifact"))));
 }
 
 TEST(CpythonDocs, WithoutSphinxBuildItSaysBothWaysOn) {
@@ -162,7 +184,7 @@ TEST(CpythonDocs, AFailingTargetStopsWithTheLogsLastLines) {
   auto h = r.docs();
   h->with()["targets"] = json::array({"no-such-target"});
   EXPECT_THAT([&] { h->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("`make -C Doc no-such-target` failed"),
-                                                               HasSubstr("No rule to make target"))));
+                                                                HasSubstr("No rule to make target"))));
   EXPECT_EQ(h->probe().result, ProbeResult::not_done);
 }
 
