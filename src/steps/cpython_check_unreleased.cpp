@@ -1,8 +1,8 @@
 // cpython.check_unreleased: the docs of a final or a release candidate must
 // not say "(unreleased)" (release-tools run_release.py
-// check_doc_unreleased_version, on the built HTML archive). Where no docs are built,
-// the source check stands in: a `.. versionadded:: next` (or sibling) left in
-// a tracked .rst file is what renders as "(unreleased)".
+// check_doc_unreleased_version, on the built HTML archive). Where no docs
+// are built, the source check stands in: a `.. versionadded:: next` (or
+// sibling) left in a tracked .rst file is what renders as "(unreleased)".
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -96,6 +96,10 @@ std::vector<std::string> archive_hits(const std::filesystem::path& path) {
   return hits;
 }
 
+std::string more(const std::vector<std::string>& hits) {
+  return hits.size() > kShown ? fmt::format("\n  ... and {} more (see the step's log)", hits.size() - kShown) : "";
+}
+
 class CpythonCheckUnreleased : public StepKind {
  public:
   Effect effect() const override { return Effect::none; }
@@ -134,14 +138,24 @@ class CpythonCheckUnreleased : public StepKind {
     if (!hits.empty()) {
       std::vector<std::string> shown(hits.begin(), hits.begin() + std::min(hits.size(), kShown));
       std::string what = built ? "\"(unreleased)\" in the built docs" : "`:: next` directives left in the docs";
+      if (ctx.release.includes_docs() && in_archive)
+        // The docs were built from the tagged tarball: a fix in the sources
+        // needs the tag, the tarball and the docs made again.
+        throw StepError(
+            fmt::format("{} {}, which a {} must not ship:\n  {}{}\nReplace `next` with {} in the sources (what "
+                        "cpython.docs_next does), commit the fix on the release branch, delete the release tag "
+                        "(git tag -d) and `relman retry` the tag step, which makes the tarball and these docs again. "
+                        "If these are right as they are (a page that quotes the words), waive the check: relman "
+                        "skip {}",
+                        hits.size(), what, ctx.release.kind_name(), fmt::join(shown, "\n  "), more(hits),
+                        ctx.release.doc_version(), ctx.step_id),
+            Recovery{Recovery::Kind::retry_kind, "git.tag"});
       if (ctx.release.includes_docs())
         throw StepError(fmt::format(
             "{} {}, which a {} must not ship:\n  {}{}\nReplace `next` with {} in the sources (what "
-            "cpython.docs_next does), commit, then: relman resume.{}",
-            hits.size(), what, ctx.release.kind_name(), fmt::join(shown, "\n  "),
-            hits.size() > kShown ? fmt::format("\n  ... and {} more (see the step's log)", hits.size() - kShown) : "",
-            ctx.release.doc_version(),
-            built ? " If these are right as they are (a page that quotes the words), waive the check: relman skip " +
+            "cpython.docs_next does), commit, then: relman resume{}",
+            hits.size(), what, ctx.release.kind_name(), fmt::join(shown, "\n  "), more(hits), ctx.release.doc_version(),
+            built ? ". If these are right as they are (a page that quotes the words), waive the check: relman skip " +
                         ctx.step_id
                   : ""));
       ctx.log->line(fmt::format("warning: {} {} (allowed before a release candidate)", hits.size(), what));
