@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/recovery.h"
 #include "core/step_log.h"
+#include "core/template.h"
 
 namespace relman {
 
@@ -57,12 +58,41 @@ bool Engine::deps_done(const StepDef& step, std::map<std::string, bool>& memo) c
   return true;
 }
 
+namespace {
+
+// A required parameter that is exactly one output of a step that was
+// skipped has nothing to hold. Say which step left it empty and the two ways
+// on, rather than the kind's "parameter is required".
+void refuse_skipped_sources(const StepDef& step, const nlohmann::json& expanded, const RunState& state) {
+  for (const auto& p : step.kind->params()) {
+    if (!p.required || (expanded.contains(p.name) && !expanded[p.name].is_null())) continue;
+    if (!step.with.contains(p.name) || !step.with[p.name].is_string()) continue;
+    const std::string raw = step.with[p.name].get<std::string>();
+    const auto exprs = find_templates(raw);
+    if (exprs.size() != 1 || raw.size() != exprs[0].text.size() + 3) continue;
+    const std::string& t = exprs[0].text;
+    const std::string prefix = "steps.";
+    const size_t dot = t.find('.', prefix.size());
+    if (t.rfind(prefix, 0) != 0 || dot == std::string::npos) continue;
+    const std::string source = t.substr(prefix.size(), dot - prefix.size());
+    const StepStatus* s = state.find(source);
+    if (!s || s->state != StepState::skipped) continue;
+    throw StepError(fmt::format(
+        "`{}` is ${{{}}}, but {} was skipped, so it has no value. Skip this step too (relman skip {} --reason "
+        "\"...\"), or make {} run (relman retry {})",
+        p.name, t, source, step.id, source, source));
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<StepContext> Engine::make_context(const StepDef& step, StepLog& log) {
   auto owned = std::make_unique<StepContext>();
   StepContext& ctx = *owned;
   {
     std::lock_guard lock(mu_);
     ctx.with = expand_templates(step.with, make_resolver(version_, opt_.vars, opt_.paths, &state_));
+    refuse_skipped_sources(step, ctx.with, state_);
   }
   ctx.step_id = step.id;
   ctx.release = version_;

@@ -224,5 +224,28 @@ TEST_F(EngineTest, TheSkipListHoldsWhenTheProcessDiedBeforeRecordingEachSkip) {
   expect_sound();
 }
 
+// A required parameter taken whole from the output of a step that was
+// skipped has no value: the step fails naming that step and both ways on
+// (pep101's docs steps when docs-build is skipped), not with the kind's
+// "parameter is required".
+TEST_F(EngineTest, ARequiredParameterFromASkippedStepsOutputNamesThatStep) {
+  load(R"(name: t
+steps:
+  - id: a
+    uses: cpython.check_unreleased
+  - id: b
+    uses: exec
+    with: {argv: "${steps.a.outputs.checked}"}
+)");
+  run_.skip_at_start = {"a"};
+  EXPECT_EQ(run_.invoke(), Outcome::failed);
+  const auto st = run_.state();
+  ASSERT_NE(st.find("b"), nullptr);
+  EXPECT_EQ(st.find("b")->state, StepState::failed);
+  EXPECT_THAT(st.find("b")->error, AllOf(HasSubstr("`argv` is ${steps.a.outputs.checked}, but a was skipped"),
+                                         HasSubstr("relman skip b"), HasSubstr("relman retry a")));
+  EXPECT_EQ(run_.mismatch, "");
+}
+
 }  // namespace
 }  // namespace relman
