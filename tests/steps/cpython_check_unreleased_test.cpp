@@ -75,8 +75,8 @@ TEST(CpythonCheckUnreleased, ACandidateWithoutItsBuiltDocsFails) {
   Tree t("fine\n");
   auto h = archive_check(t, "3.13.0rc1");
   EXPECT_THAT([&] { h->run(); }, ThrowsMessage<StepError>(AllOf(HasSubstr("python-3.13.0rc1-docs-html.tar.bz2 do not "
-                                                                         "exist"),
-                                                               HasSubstr("cpython.docs"))));
+                                                                          "exist"),
+                                                                HasSubstr("cpython.docs"))));
 }
 
 TEST(CpythonCheckUnreleased, AnAlphaNeedsNoBuiltDocs) {
