@@ -136,7 +136,8 @@ class CpythonCheckUnreleased : public StepKind {
     const std::string checked = built ? "built" : "source";
     for (const auto& h : hits) ctx.log->line(h);
     if (!hits.empty()) {
-      std::vector<std::string> shown(hits.begin(), hits.begin() + std::min(hits.size(), kShown));
+      std::vector<std::string> shown(hits.begin(),
+                                     hits.begin() + static_cast<std::ptrdiff_t>(std::min(hits.size(), kShown)));
       std::string what = built ? "\"(unreleased)\" in the built docs" : "`:: next` directives left in the docs";
       if (ctx.release.includes_docs() && in_archive)
         // The docs were built from the tagged tarball: a fix in the sources
