@@ -1,9 +1,8 @@
 #include "cli/doctor_docs.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include "adapters/process.h"
+#include "adapters/sphinx_build.h"
 
 namespace relman::cli {
 
@@ -14,20 +13,6 @@ using R = Check::Result;
 
 std::string param(const StepDef& s, const char* key) {
   return s.with.contains(key) && s.with[key].is_string() ? s.with[key].get<std::string>() : std::string();
-}
-
-bool executable(const fs::path& p) { return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0; }
-
-// The same search as the step (steps/cpython_docs.cpp): the parameter, the
-// checkout's Doc/venv, PATH.
-fs::path sphinx_build(const PreflightInput& in, const std::string& given) {
-  if (!given.empty()) {
-    if (given.find('/') == std::string::npos) return process::find_program(given);
-    const fs::path p = fs::path(given).is_absolute() ? fs::path(given) : in.repo / given;
-    return executable(p) ? p : fs::path{};
-  }
-  if (executable(in.repo / "Doc/venv/bin/sphinx-build")) return in.repo / "Doc/venv/bin/sphinx-build";
-  return process::find_program("sphinx-build");
 }
 
 }  // namespace
@@ -52,7 +37,7 @@ void check_docs(const PreflightInput& in, const std::vector<StepDef>& steps, std
                        "unpack the build-release run's `docs` artifact there, or leave docs_from empty to build"});
       continue;
     }
-    const fs::path found = sphinx_build(in, param(s, "sphinx_build"));
+    const fs::path found = sphinx::find_build(in.repo, param(s, "sphinx_build"));
     if (!found.empty()) out.push_back({what, R::ok, "built with " + found.string(), {}});
     else
       out.push_back({what, R::fail, "no sphinx-build (not in the checkout's Doc/venv, not on PATH)",

@@ -8,14 +8,15 @@
 // docs server's unpack find them.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "adapters/durable.h"
+#include "adapters/process.h"
 #include "adapters/sha256.h"
+#include "adapters/sphinx_build.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
 #include "steps/logged_command.h"
@@ -33,22 +34,6 @@ const std::vector<std::string> kDefaultTargets = {"dist-epub", "dist-html", "dis
 std::string html_archive(const Version& v) { return fmt::format("python-{}-docs-html.tar.bz2", v.str()); }
 std::string html_zip(const Version& v) { return fmt::format("python-{}-docs-html.zip", v.str()); }
 
-bool is_executable(const fs::path& p) { return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0; }
-
-// The checkout's Doc/venv (what `make -C Doc venv` makes) first, as CPython's
-// Doc/Makefile itself prefers it, then PATH.
-fs::path find_sphinx_build(const StepContext& ctx) {
-  const std::string given = ctx.str("sphinx_build", "");
-  if (!given.empty()) {
-    if (given.find('/') == std::string::npos) return process::find_program(given);
-    const auto path = ctx.repo_path(given);
-    return is_executable(path) ? path : fs::path{};
-  }
-  const auto venv = ctx.repo / "Doc" / "venv" / "bin" / "sphinx-build";
-  if (is_executable(venv)) return venv;
-  return process::find_program("sphinx-build");
-}
-
 // The files of one version's docs in `dir`, sorted; files named for another
 // version are an error (the wrong run's artifact was downloaded).
 std::vector<fs::path> docs_files_in(const fs::path& dir, const Version& v) {
@@ -64,6 +49,7 @@ std::vector<fs::path> docs_files_in(const fs::path& dir, const Version& v) {
   }
   if (!others.empty()) {
     std::vector<std::string> names;
+    names.reserve(others.size());
     for (const auto& o : others) names.push_back(o.filename().string());
     std::sort(names.begin(), names.end());
     throw StepError(
@@ -177,7 +163,7 @@ class CpythonDocs : public StepKind {
           "the tarball has no Doc/Makefile in {}/, so its docs cannot be built here. Give the step the "
           "build-release workflow's `docs` artifact in `from` (pep101: relman resume --var docs_from=FOLDER)",
           top.filename().string()));
-    const auto sphinx = find_sphinx_build(ctx);
+    const auto sphinx = sphinx::find_build(ctx.repo, ctx.str("sphinx_build", ""));
     if (sphinx.empty())
       throw StepError(fmt::format(
           "sphinx-build was not found ({}). Either make the docs toolchain: `make -C Doc venv` in your "
@@ -214,7 +200,7 @@ class CpythonDocs : public StepKind {
             "(git tag -d) and `relman retry` the tag step, which makes the tarball and these docs again.",
             shown, r.describe(), doc.string(), ctx.log->tail(20), ctx.log->path().string(), ctx.step_id));
     }
-    const auto dist = doc / "dist";
+    auto dist = doc / "dist";
     if (!fs::is_directory(dist))
       throw StepError(fmt::format("the targets ({}) made no Doc/dist/ in {}; are they Doc/Makefile's dist-* targets?",
                                   fmt::join(targets, ", "), top.string()));
