@@ -20,7 +20,7 @@ fs::path find_build(const fs::path& repo, const std::string& given) {
     const fs::path p = fs::path(given).is_absolute() ? fs::path(given) : repo / given;
     return executable(p) ? p : fs::path{};
   }
-  const fs::path venv = repo / "Doc" / "venv" / "bin" / "sphinx-build";
+  fs::path venv = repo / "Doc" / "venv" / "bin" / "sphinx-build";
   if (executable(venv)) return venv;
   return process::find_program("sphinx-build");
 }
