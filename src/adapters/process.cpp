@@ -35,14 +35,17 @@ std::string show_argv(const std::vector<std::string>& argv) {
 }
 
 std::filesystem::path find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
   const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  return find_program(name, path ? path : "/usr/local/bin:/usr/bin:/bin");
+}
+
+std::filesystem::path find_program(const std::string& name, const std::string& path) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
   size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    std::filesystem::path dir = p.substr(start, end - start);
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::filesystem::path dir = path.substr(start, end - start);
     if (dir.empty()) dir = ".";
     auto candidate = dir / name;
     if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return candidate;

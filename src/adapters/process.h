@@ -43,5 +43,7 @@ std::string show_argv(const std::vector<std::string>& argv);
 
 // Looks a program up in PATH; empty if not found.
 std::filesystem::path find_program(const std::string& name);
+// The same in `path`, a PATH value (dir:dir:...).
+std::filesystem::path find_program(const std::string& name, const std::string& path);
 
 }  // namespace relman::process

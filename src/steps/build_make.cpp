@@ -8,14 +8,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "adapters/process.h"
 #include "core/confine.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "steps/configure_cache.h"
 #include "steps/logged_command.h"
 #include "steps/release_tree.h"
+
+extern char** environ;
 
 namespace relman::steps {
 namespace {
@@ -35,6 +39,30 @@ fs::path masquerade_dir(const fs::path& ccache, const fs::path& dir) {
   }
   return dir;
 }
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+fs::path cache_dir_param(StepContext& ctx, const char* key) {
+  fs::path d = ctx.str(key);
+  return d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory");
+}
+
+// The configure cache as one build uses it: the entry it found or will
+// write, and what to say when what it found is suspected.
+struct ConfigureCacheUse {
+  ConfigureCache cache;
+  std::string key;
+  bool hit = false;
+  std::string state() const { return hit ? "hit" : "miss"; }
+};
 
 struct Build {
   StepContext& ctx;
@@ -63,6 +91,48 @@ struct Build {
   }
 };
 
+// Looks the tree's configure results up (nullopt: the cache is off, or the
+// script is not autoconf's and takes no --cache-file). On a hit the entry
+// is in place as config.cache for `./configure -C`.
+std::optional<ConfigureCacheUse> configure_cache(StepContext& ctx, const fs::path& top,
+                                                 const std::vector<std::string>& args) {
+  if (!ctx.flag("configure_cache", true)) return std::nullopt;
+  if (!configure_takes_cache_file(top / "configure")) {
+    ctx.log->line("configure takes no --cache-file: it runs without a configure cache");
+    return std::nullopt;
+  }
+  std::vector<fs::path> watch;
+  for (const auto& w : ctx.list("configure_cache_watch")) watch.emplace_back(w);
+  if (!ctx.has("configure_cache_watch")) watch = default_configure_cache_watch();
+  const auto key = configure_cache_key({top, args, environment(), watch});
+  ConfigureCacheUse use{ConfigureCache(ctx.has("configure_cache_dir") ? cache_dir_param(ctx, "configure_cache_dir")
+                                                                      : default_configure_cache_dir()),
+                        key.digest};
+  use.hit = use.cache.fetch(key.digest, top / "config.cache");
+  ctx.log->line(fmt::format("configure cache {}: {} ({})", use.hit ? "hit" : "miss",
+                            use.cache.entry(key.digest).string(), fmt::join(key.inputs, "; ")));
+  return use;
+}
+
+// A cache that cannot be written costs the next build its speed, not this
+// build its result.
+void store_configure_cache(StepContext& ctx, const ConfigureCacheUse& use, const fs::path& config_cache) {
+  std::error_code ec;
+  if (!fs::is_regular_file(config_cache, ec)) {
+    ctx.log->line("configure wrote no config.cache: nothing to keep for the next build");
+    return;
+  }
+  try {
+    use.cache.store(use.key, config_cache);
+    ctx.log->line("configure's results kept in " + use.cache.entry(use.key).string());
+  } catch (const std::exception& e) {
+    ctx.log->line(
+        fmt::format("configure's results could not be kept in {} ({}); the next build runs configure "
+                    "in full",
+                    use.cache.dir().string(), e.what()));
+  }
+}
+
 class BuildMake : public StepKind {
  public:
   Effect effect() const override { return Effect::local; }
@@ -78,20 +148,30 @@ class BuildMake : public StepKind {
         {"ccache", ParamType::boolean, false, "use ccache when it is installed (default true)"},
         {"ccache_dir", ParamType::string, false,
          "ccache's cache directory, relative to the state directory (default: CCACHE_DIR or ccache's own)"},
+        {"configure_cache", ParamType::boolean, false,
+         "keep configure's results (config.cache) for the next build of the same tree and toolchain (default true)"},
+        {"configure_cache_dir", ParamType::string, false,
+         "where they are kept, relative to the state directory unless absolute (default "
+         "$XDG_CACHE_HOME/relman/configure or ~/.cache/relman/configure)"},
+        {"configure_cache_watch", ParamType::string_list, false,
+         "directories whose changes invalidate them (default /usr/include, /usr/local/include, /usr/lib, "
+         "/usr/local/lib)"},
     };
   }
-  std::vector<std::string> outputs() const override { return {"build_dir", "interpreter", "ccache"}; }
+  std::vector<std::string> outputs() const override {
+    return {"build_dir", "interpreter", "ccache", "configure_cache"};
+  }
 
   std::vector<std::string> validate(const json& with) const override {
     std::vector<std::string> problems;
     check_tree_build_params(with, problems);
     // An absolute ccache_dir is the one outside path a workflow may name: a
     // cache keyed by content, shared between rehearsals (docs/security.md).
-    if (with.contains("ccache_dir") && with["ccache_dir"].is_string()) {
-      const std::string d = with["ccache_dir"].get<std::string>();
-      if (!std::filesystem::path(d).is_absolute())
-        check_confined_param(with, "ccache_dir", "the state directory", problems);
-    }
+    for (const char* key : {"ccache_dir", "configure_cache_dir"})
+      if (with.contains(key) && with[key].is_string()) {
+        const std::string d = with[key].get<std::string>();
+        if (!std::filesystem::path(d).is_absolute()) check_confined_param(with, key, "the state directory", problems);
+      }
     return problems;
   }
 
@@ -125,29 +205,56 @@ class BuildMake : public StepKind {
         // directory hits the cache of the previous one.
         build.command.env["CCACHE_BASEDIR"] = root.string();
         build.command.env["CCACHE_NOHASHDIR"] = "1";
-        if (ctx.has("ccache_dir")) {
-          fs::path d = ctx.str("ccache_dir");
-          build.command.env["CCACHE_DIR"] =
-              (d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory")).string();
-        }
+        if (ctx.has("ccache_dir")) build.command.env["CCACHE_DIR"] = cache_dir_param(ctx, "ccache_dir").string();
         ctx.log->line(fmt::format("using ccache ({}), CCACHE_BASEDIR={}", ccache.string(), root.string()));
       } else {
         ctx.log->line("ccache is not installed: building without a compiler cache");
       }
     }
 
-    ctx.save_checkpoint(
-        {{"build_dir", top.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}, {"built", false}});
+    const std::vector<std::string> configure_args = ctx.list("configure");
+    std::optional<ConfigureCacheUse> cached = configure_cache(ctx, top, configure_args);
+    ctx.save_checkpoint({{"build_dir", top.string()},
+                         {"interpreter", interpreter.string()},
+                         {"ccache", use_ccache},
+                         {"configure_cache", cached ? cached->state() : "off"},
+                         {"built", false}});
 
     std::vector<std::string> configure{(top / "configure").string()};
-    for (auto& a : ctx.list("configure")) configure.push_back(a);
+    if (cached) configure.push_back("-C");
+    for (auto& a : configure_args) configure.push_back(a);
     std::vector<std::string> shown_configure = configure;
     shown_configure[0] = "./configure";
-    build.run(configure, process::show_argv(shown_configure));
+    try {
+      build.run(configure, process::show_argv(shown_configure));
+    } catch (const StepError&) {
+      if (!cached || !cached->hit) throw;
+      // Answers the key could not see changing (a file configure probes
+      // outside the watched directories): configure decides afresh.
+      ctx.log->line(
+          fmt::format("configure failed with the cached results of {}; that entry is dropped and "
+                      "configure runs again without it",
+                      cached->cache.entry(cached->key).string()));
+      cached->cache.drop(cached->key);
+      cached->hit = false;
+      fs::remove(top / "config.cache");
+      ctx.save_checkpoint({{"configure_cache", cached->state()}});
+      build.run(configure, process::show_argv(shown_configure));
+    }
+    if (cached && !cached->hit) store_configure_cache(ctx, *cached, top / "config.cache");
 
     std::vector<std::string> make{"make", "-j" + std::to_string(jobs)};
     for (auto& a : ctx.list("make")) make.push_back(a);
-    build.run(make, process::show_argv(make));
+    try {
+      build.run(make, process::show_argv(make));
+    } catch (const StepError& e) {
+      if (!cached || !cached->hit) throw;
+      cached->cache.drop(cached->key);
+      throw StepError(fmt::format("{}\nconfigure's results came from the configure cache ({}); that entry is now "
+                                  "dropped, so a retry runs configure afresh.",
+                                  e.what(), cached->cache.entry(cached->key).string()),
+                      e.recovery());
+    }
 
     if (!fs::exists(interpreter))
       throw StepError(
@@ -157,7 +264,10 @@ class BuildMake : public StepKind {
     ctx.save_checkpoint({{"built", true}});
     auto secs = std::chrono::duration<double>(Clock::now() - start).count();
     ctx.log->line(fmt::format("built {} in {:.1f} s{}", interpreter.string(), secs, use_ccache ? " (ccache)" : ""));
-    return {{"build_dir", top.string()}, {"interpreter", interpreter.string()}, {"ccache", use_ccache}};
+    return {{"build_dir", top.string()},
+            {"interpreter", interpreter.string()},
+            {"ccache", use_ccache},
+            {"configure_cache", cached ? cached->state() : "off"}};
   }
 
   ProbeOutcome probe(StepContext& ctx) const override {
@@ -174,7 +284,8 @@ class BuildMake : public StepKind {
         return {ProbeResult::done,
                 {{"build_dir", cp.value("build_dir", "")},
                  {"interpreter", interpreter},
-                 {"ccache", cp.value("ccache", false)}},
+                 {"ccache", cp.value("ccache", false)},
+                 {"configure_cache", cp.value("configure_cache", "off")}},
                 interpreter + " was built and runs"};
     } catch (const std::exception&) {
     }

@@ -120,7 +120,7 @@ TEST(BuildMake, BuildsFromTheTarballWithoutRestoringOwners) {
   EXPECT_TRUE(fs::status(build_dir / "configure").permissions() != fs::perms::none);
   EXPECT_THAT(read_file(build_dir / "Makefile"), HasSubstr("/opt/minipy"));  // configure args passed
   std::string log = h.log();
-  EXPECT_THAT(log, HasSubstr("$ ./configure --prefix=/opt/minipy")) << log;
+  EXPECT_THAT(log, HasSubstr("$ ./configure -C --prefix=/opt/minipy")) << log;
   EXPECT_THAT(log, HasSubstr("$ make -j2 all")) << log;
   EXPECT_THAT(log, HasSubstr("checking for a C compiler")) << log;  // child output streamed
   EXPECT_THAT(log, HasSubstr("-c Python/ceval.c")) << log;
@@ -243,6 +243,153 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   // main.c, ceval.c and expr.c all come from the cache.
   EXPECT_GE(hits, 3) << sh_ok("CCACHE_DIR=" + quote(cache.string()) + " ccache -s");
   EXPECT_EQ(sh_ok(quote(b["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+}
+
+// Two harnesses building the same tarball in two state directories (a
+// rehearsal and the next one), sharing one configure cache.
+struct TwoBuilds {
+  TempDir t;
+  fs::path cache = t / "configure-cache";
+  StepHarness first{"build.make", t / "repo", t / "state1", "3.14.0a1"};
+  StepHarness second{"build.make", t / "repo", t / "elsewhere" / "state2", "3.14.0a1"};
+  explicit TwoBuilds(const std::function<void(const fs::path&)>& edit = {}) { tarball(edit); }
+  // (Re)makes the tarball both build, edited by `edit`.
+  void tarball(const std::function<void(const fs::path&)>& edit) {
+    fs::remove_all(t / "src");
+    fixture_tarball(t / "src", "Minipy-3.14.0a1", first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz", edit);
+    fs::copy_file(first.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz", second.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz",
+                  fs::copy_options::overwrite_existing);
+    for (auto* h : {&first, &second})
+      h->with() = {{"tarball", "Minipy-3.14.0a1.tgz"},
+                   {"ccache", false},
+                   {"configure_cache_dir", cache.string()},
+                   {"configure_cache_watch", {(t / "sys").string()}}};
+  }
+  size_t entries() const {
+    size_t n = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(cache, ec), end; !ec && it != end; it.increment(ec)) ++n;
+    return n;
+  }
+};
+
+// PATH for the test's own process (the key reads the environment relman runs in).
+struct PathPrepended {
+  std::string saved;
+  explicit PathPrepended(const fs::path& dir) : saved(std::getenv("PATH")) {
+    ::setenv("PATH", (dir.string() + ":" + saved).c_str(), 1);
+  }
+  ~PathPrepended() { ::setenv("PATH", saved.c_str(), 1); }
+};
+
+TEST(BuildMake, ASecondBuildOfTheSameTreeTakesConfiguresAnswersFromTheCache) {
+  TwoBuilds b;
+  json a = b.first.run();
+  EXPECT_EQ(a["configure_cache"], "miss");
+  EXPECT_THAT(b.first.log(), HasSubstr("configure cache miss: " + (b.cache / "").string()));
+  EXPECT_THAT(b.first.log(), HasSubstr("$ ./configure -C"));
+  EXPECT_THAT(b.first.log(), HasSubstr("configure's results kept in"));
+  EXPECT_THAT(b.first.log(), Not(HasSubstr("(cached)")));
+  ASSERT_EQ(b.entries(), 1u);
+
+  json c = b.second.run();
+  EXPECT_EQ(c["configure_cache"], "hit");
+  EXPECT_NE(a["build_dir"], c["build_dir"]);
+  EXPECT_THAT(b.second.log(), HasSubstr("configure cache hit: "));
+  EXPECT_THAT(b.second.log(), HasSubstr("checking for a C compiler... (cached) cc"));
+  EXPECT_THAT(b.second.log(), HasSubstr("checking whether the C compiler works... (cached) yes"));
+  EXPECT_EQ(sh_ok(quote(c["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+  EXPECT_EQ(b.entries(), 1u);
+  // The probe after a crash reports what the build did.
+  b.second.ctx().checkpoint = {{"build_dir", c["build_dir"]},
+                               {"interpreter", c["interpreter"]},
+                               {"ccache", false},
+                               {"configure_cache", "hit"},
+                               {"built", true}};
+  EXPECT_EQ(b.second.probe().outputs["configure_cache"], "hit");
+}
+
+TEST(BuildMake, ConfigureRunsInFullWhenConfigureAcTheCompilerOrTheSystemChanged) {
+  TwoBuilds b;
+  b.first.run();
+  ASSERT_EQ(b.second.run()["configure_cache"], "hit");
+
+  // configure.ac edited (a release that changes the build's checks).
+  b.tarball([](const fs::path& tree) { write_file(tree / "configure.ac", "AC_CHECK_HEADERS([zlib.h])\n"); });
+  EXPECT_EQ(b.first.run()["configure_cache"], "miss");
+  EXPECT_THAT(b.first.log(), Not(HasSubstr("(cached)")));
+  EXPECT_EQ(b.second.run()["configure_cache"], "hit");
+
+  // Another compiler of the same name on PATH.
+  TempDir bin;
+  write_file(bin / "cc", "#!/bin/sh\nexec /usr/bin/cc \"$@\"\n");
+  fs::permissions(bin / "cc", fs::perms::owner_all);
+  {
+    PathPrepended path(bin.path());
+    EXPECT_EQ(b.first.run()["configure_cache"], "miss");
+    EXPECT_EQ(b.second.run()["configure_cache"], "hit");
+    write_file(bin / "cc", "#!/bin/sh\n# upgraded\nexec /usr/bin/cc \"$@\"\n");
+    EXPECT_EQ(b.first.run()["configure_cache"], "miss") << "the compiler was upgraded";
+    EXPECT_THAT(b.first.log(), Not(HasSubstr("(cached)")));
+  }
+
+  // A library's headers installed since.
+  EXPECT_EQ(b.second.run()["configure_cache"], "hit");
+  fs::create_directories(b.t / "sys" / "zlib");
+  EXPECT_EQ(b.first.run()["configure_cache"], "miss") << "a package was installed";
+  EXPECT_EQ(b.second.run()["configure_cache"], "hit");
+  EXPECT_EQ(b.entries(), 5u) << "one entry per tree, toolchain and system seen";
+}
+
+TEST(BuildMake, AnEntryConfigureRefusesIsDroppedAndConfigureRunsAfresh) {
+  TwoBuilds b;
+  b.first.run();
+  ASSERT_EQ(b.entries(), 1u);
+  const fs::path entry = fs::directory_iterator(b.cache)->path();
+  // As autoconf refuses a cache made with another CC.
+  sh_ok("sed -i \"s/^ac_cv_env_CC_value=.*/ac_cv_env_CC_value='othercc'/\" " + quote(entry.string()));
+
+  json c = b.second.run();
+  EXPECT_EQ(c["configure_cache"], "miss");
+  EXPECT_THAT(b.second.log(), HasSubstr("`CC' has changed since the previous run"));
+  EXPECT_THAT(b.second.log(), HasSubstr("configure failed with the cached results of " + entry.string() +
+                                        "; that entry is dropped and configure runs again without it"));
+  EXPECT_EQ(sh_ok(quote(c["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+  EXPECT_THAT(read_file(entry), HasSubstr("ac_cv_env_CC_value=''")) << "the fresh answers replace it";
+}
+
+TEST(BuildMake, AFailedMakeAfterACacheHitDropsTheEntrySoARetryConfiguresAfresh) {
+  TwoBuilds b;
+  b.first.run();
+  const fs::path entry = fs::directory_iterator(b.cache)->path();
+  // A wrong answer configure accepts: a compiler that is gone.
+  sh_ok("sed -i \"s/'cc'}/'no-such-cc'}/\" " + quote(entry.string()));
+  ASSERT_THAT(read_file(entry), HasSubstr("no-such-cc"));
+  EXPECT_THAT([&] { b.second.run(); },
+              ThrowsMessage<StepError>(AllOf(HasSubstr("`make -j"), HasSubstr("configure cache (" + entry.string()),
+                                             HasSubstr("dropped, so a retry runs configure afresh"))));
+  EXPECT_THAT(b.second.log(), HasSubstr("(cached) no-such-cc"));
+  EXPECT_FALSE(fs::exists(entry));
+  json retried = b.second.run();
+  EXPECT_EQ(retried["configure_cache"], "miss");
+  EXPECT_EQ(sh_ok(quote(retried["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+}
+
+TEST(BuildMake, TheConfigureCacheCanBeTurnedOffAndIsNotUsedWithAHandWrittenConfigure) {
+  TwoBuilds b;
+  b.first.with()["configure_cache"] = false;
+  EXPECT_EQ(b.first.run()["configure_cache"], "off");
+  EXPECT_THAT(b.first.log(), Not(HasSubstr("./configure -C")));
+  EXPECT_EQ(b.entries(), 0u);
+
+  // Another project's configure, which knows no --cache-file.
+  b.tarball([](const fs::path& tree) { sh_ok("sed -i 's/--cache-file/--cachefile/g' configure", tree); });
+  EXPECT_EQ(b.second.run()["configure_cache"], "off");
+  EXPECT_THAT(b.second.log(), HasSubstr("configure takes no --cache-file: it runs without a configure cache"));
+  EXPECT_EQ(b.entries(), 0u);
+  // A relative cache directory is confined to the state directory.
+  EXPECT_FALSE(b.first.kind().validate({{"configure_cache_dir", "../../home/rm/.cache"}}).empty());
+  EXPECT_TRUE(b.first.kind().validate({{"configure_cache_dir", "/var/cache/relman"}}).empty());
 }
 
 // The chain the release workflow runs, by hand: bump, commit, tag, export
