@@ -191,7 +191,7 @@ class ArchiveExport : public StepKind {
           {"sha256", t.sha256}, {"size", t.size}, {"mtime_ns", st->mtime_ns}};
       ctx.log->line(fmt::format("wrote {} ({} bytes, sha256 {})", t.path.string(), t.size, t.sha256));
     }
-    write_export_record(ctx.artifacts_dir, s.prefix, record);
+    write_export_record(ctx.artifacts_dir, s.prefix, s.formats, record);
     ctx.log->line(fmt::format("{} entries, {} left out by exclude, {} bytes of tar", result.entries, result.excluded,
                               result.tar_bytes));
     return outputs_of(record, s, ctx.artifacts_dir);
@@ -199,7 +199,7 @@ class ArchiveExport : public StepKind {
 
   ProbeOutcome probe(StepContext& ctx) const override {
     Settings s = settings(ctx);
-    auto record = read_export_record(ctx.artifacts_dir, s.prefix);
+    auto record = read_export_record(ctx.artifacts_dir, s.prefix, s.formats);
     if (!record) return {ProbeResult::not_done, json::object(), "no completed export recorded for " + s.prefix};
     if (ctx.checkpoint.contains("commit") && (*record)["commit"] != ctx.checkpoint["commit"])
       return {ProbeResult::not_done, json::object(),

@@ -15,13 +15,15 @@ std::optional<FileStamp> stamp(const std::filesystem::path& file) {
   return s;
 }
 
-std::filesystem::path export_record_path(const std::filesystem::path& artifacts_dir, const std::string& prefix) {
-  return artifacts_dir / (".relman-export-" + prefix + ".json");
+std::filesystem::path export_record_path(const std::filesystem::path& artifacts_dir, const std::string& prefix,
+                                         const std::vector<TarballFormat>& formats) {
+  const std::string one = formats.size() == 1 ? tarball_suffix(formats[0]) : "";
+  return artifacts_dir / (".relman-export-" + prefix + one + ".json");
 }
 
 void write_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix,
-                         const nlohmann::json& record) {
-  durable::write_atomic(export_record_path(artifacts_dir, prefix), record.dump(2) + "\n");
+                         const std::vector<TarballFormat>& formats, const nlohmann::json& record) {
+  durable::write_atomic(export_record_path(artifacts_dir, prefix, formats), record.dump(2) + "\n");
 }
 
 namespace {
@@ -37,9 +39,9 @@ std::optional<nlohmann::json> parse(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::optional<nlohmann::json> read_export_record(const std::filesystem::path& artifacts_dir,
-                                                 const std::string& prefix) {
-  auto path = export_record_path(artifacts_dir, prefix);
+std::optional<nlohmann::json> read_export_record(const std::filesystem::path& artifacts_dir, const std::string& prefix,
+                                                 const std::vector<TarballFormat>& formats) {
+  auto path = export_record_path(artifacts_dir, prefix, formats);
   if (!std::filesystem::exists(path)) return std::nullopt;
   return parse(path);
 }

@@ -179,6 +179,39 @@ TEST(ArchiveExport, OneFormatAndProbe) {
   EXPECT_EQ(sh_ok("ls -A | grep -c tmp || true", art), "0\n");
 }
 
+// pep101 exports the .tgz and the .tar.xz in two steps, so the build starts
+// on the .tgz while xz still runs: each keeps its own record, and a crash
+// after both leaves both probes done, with the bytes one step would make.
+TEST(ArchiveExport, TwoStepsOfOneFormatEachKeepARecordEach) {
+  TempDir t;
+  auto repo = t / "cpython";
+  make_release_repo(repo);
+  StepHarness tgz("archive.export", repo, t / "state");
+  StepHarness txz("archive.export", repo, t / "state");
+  tgz.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"formats", {"tgz"}}};
+  txz.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}, {"formats", {"txz"}}};
+  json a = tgz.run();
+  json b = txz.run();
+  auto art = t / "state" / "artifacts";
+  EXPECT_TRUE(std::filesystem::exists(art / ".relman-export-Python-3.12.0.tgz.json"));
+  EXPECT_TRUE(std::filesystem::exists(art / ".relman-export-Python-3.12.0.tar.xz.json"));
+  EXPECT_EQ(a["files"], json::array({(art / "Python-3.12.0.tgz").string()}));
+  EXPECT_EQ(b["files"], json::array({(art / "Python-3.12.0.tar.xz").string()}));
+  for (auto* h : {&tgz, &txz}) {
+    auto p = h->probe();
+    EXPECT_EQ(p.result, ProbeResult::done) << p.detail;
+  }
+  EXPECT_EQ(tgz.probe().outputs, a);
+  EXPECT_EQ(txz.probe().outputs, b);
+
+  StepHarness both("archive.export", repo, t / "both");
+  both.with() = {{"ref", "v3.12.0"}, {"prefix", "Python-3.12.0"}};
+  json c = both.run();
+  EXPECT_EQ(c["sha256"]["Python-3.12.0.tgz"], a["sha256"]["Python-3.12.0.tgz"]);
+  EXPECT_EQ(c["sha256"]["Python-3.12.0.tar.xz"], b["sha256"]["Python-3.12.0.tar.xz"]);
+  EXPECT_TRUE(std::filesystem::exists(t / "both" / "artifacts" / ".relman-export-Python-3.12.0.json"));
+}
+
 TEST(ArchiveExport, UnknownRefSaysHowToCheck) {
   TempDir t;
   make_release_repo(t / "cpython");
