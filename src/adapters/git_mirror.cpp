@@ -1,5 +1,6 @@
 #include "adapters/git_mirror.h"
 
+#include "adapters/durable.h"
 #include "adapters/git.h"
 
 namespace relman::git {
@@ -94,11 +95,18 @@ void clone_local(const std::filesystem::path& from, const std::filesystem::path&
   Repository cloned(raw);
 }
 
-void init_bare(const std::filesystem::path& path) {
+void init_bare(const std::filesystem::path& path, const std::filesystem::path& borrow_from) {
   ensure_init();
   git_repository* raw = nullptr;
   check(git_repository_init(&raw, path.c_str(), 1), "cannot create a bare repository at " + path.string());
   Repository made(raw);
+  if (borrow_from.empty()) return;
+  // The common directory: a linked worktree's objects are its main one's.
+  const auto objects =
+      std::filesystem::absolute(std::filesystem::path(git_repository_commondir(open(borrow_from).get())) / "objects");
+  const auto info = std::filesystem::path(git_repository_path(made.get())) / "objects" / "info";
+  std::filesystem::create_directories(info);
+  durable::write_atomic(info / "alternates", objects.lexically_normal().string() + "\n");
 }
 
 void add_remote(const std::filesystem::path& repo, const std::string& name, const std::string& url) {

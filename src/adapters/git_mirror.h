@@ -37,8 +37,11 @@ std::map<std::string, std::string> list_refs(const std::filesystem::path& repo);
 // `branch` (HEAD's branch when empty) without overwriting anything.
 void clone_local(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& branch);
 
-// Creates an empty bare repository at `path`.
-void init_bare(const std::filesystem::path& path);
+// Creates an empty bare repository at `path`. With `borrow_from`, it reads
+// that repository's objects as its own (objects/info/alternates, as `git
+// clone --shared` does): a fetch then copies only what `borrow_from` lacks,
+// and everything written into `path` stays in `path`.
+void init_bare(const std::filesystem::path& path, const std::filesystem::path& borrow_from = {});
 
 void add_remote(const std::filesystem::path& repo, const std::string& name, const std::string& url);
 void delete_remote(const std::filesystem::path& repo, const std::string& name);

@@ -68,9 +68,11 @@ namespace {
 const std::vector<std::string> all_branches_and_tags = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
 
 // A bare mirror of `remote` of `src`: fetched from the real URL (a read), or
-// when that fails (offline), made from what `src` knows of the remote.
+// when that fails (offline), made from what `src` knows of the remote. It
+// borrows `src`'s objects, so only what `src` lacks is copied: on CPython's
+// tree two mirrors took 10 s of a rehearsal's start when each copied all.
 void make_mirror(const fs::path& src, const std::string& remote_name, const std::string& url, const fs::path& mirror) {
-  git::init_bare(mirror);
+  git::init_bare(mirror, src);
   if (git::try_fetch_url(mirror, url, all_branches_and_tags, git::Tags::refspecs_only).empty()) return;
   // Offline: the remote-tracking refs of the real repository, and its tags.
   const std::string why = git::try_fetch_url(

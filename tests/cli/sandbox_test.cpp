@@ -44,6 +44,18 @@ std::string snapshot(const relman::test::SampleProject& p) {
   return s;
 }
 
+// Objects in a repository's own store, loose and packed (not those it
+// reads from an alternate).
+int own_objects(const fs::path& gitdir) {
+  const std::string v = sh_ok("git count-objects -v", gitdir);
+  int n = 0;
+  for (const char* key : {"count: ", "in-pack: "}) {
+    const auto at = v.find(key);
+    if (at != std::string::npos) n += std::stoi(v.substr(at + std::string(key).size()));
+  }
+  return n;
+}
+
 std::vector<json> journal(const fs::path& state) { return relman::test::journal_events(state); }
 
 // What is in a directory, recursively (for "the release manager's keyring
@@ -98,6 +110,20 @@ TEST_F(Sandbox, AFullRehearsalLeavesTheRepositoryAndItsRemotesUntouched) {
   EXPECT_FALSE(fs::is_empty(sandbox / "outbox"));
   EXPECT_THAT(read_file(sandbox / "workspace" / "Include" / "patchlevel.h"), HasSubstr("\"3.12.0+\""));
   EXPECT_TRUE(fs::exists(state() / "artifacts" / "rehearsal-signing-key.asc"));
+  // The mirrors borrow the repository's objects, read only (a copy of
+  // CPython's history cost each mirror 5 s): each holds in its own store
+  // only what the release added.
+  for (const char* remote : {"origin", "upstream"}) {
+    const fs::path mirror = sandbox / "remotes" / (std::string(remote) + ".git");
+    std::string alternates = read_file(mirror / "objects" / "info" / "alternates");
+    ASSERT_FALSE(alternates.empty()) << remote;
+    EXPECT_EQ(alternates.back(), '\n');
+    alternates.pop_back();
+    EXPECT_TRUE(fs::equivalent(alternates, project.repo / ".git" / "objects")) << alternates;
+    EXPECT_LT(own_objects(mirror), own_objects(project.repo / ".git") / 2) << remote;
+    Ran fsck = sh("git fsck --connectivity-only --no-dangling", mirror);
+    EXPECT_EQ(fsck.exit_code, 0) << remote << ": " << fsck.out << fsck.err;
+  }
 
   // ...and outside the sandbox nothing changed: refs, objects, git
   // directories, working tree, config, the keyring.
