@@ -36,7 +36,7 @@ TARGETS = {
     "bump": ["bump", "post-bump"],
     "commit": ["commit", "post-commit"],
     "tag": ["tag"],
-    "export": ["export"],
+    "export": ["export", "export-xz"],
     "sign": ["sign"],
     # 3.14 and later: the rehearsal's Sigstore stand-in restarts with relman.
     "sigstore": ["sigstore-sign"],
