@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
@@ -61,7 +62,8 @@ struct ConfigureCacheUse {
   ConfigureCache cache;
   std::string key;
   bool hit = false;
-  std::string state() const { return hit ? "hit" : "miss"; }
+  bool unsafe = false;  // a cached configure was found to decide otherwise: run in full
+  std::string state() const { return unsafe ? "unsafe" : hit ? "hit" : "miss"; }
 };
 
 struct Build {
@@ -108,6 +110,14 @@ std::optional<ConfigureCacheUse> configure_cache(StepContext& ctx, const fs::pat
   ConfigureCacheUse use{ConfigureCache(ctx.has("configure_cache_dir") ? cache_dir_param(ctx, "configure_cache_dir")
                                                                       : default_configure_cache_dir()),
                         key.digest};
+  if (auto names = use.cache.unsafe(key.digest)) {
+    use.unsafe = true;
+    ctx.log->line(
+        fmt::format("configure cache: not used for this tree and toolchain: a cached configure gave "
+                    "another configuration than a full one ({}; {}.unsafe). configure runs in full",
+                    *names, (use.cache.dir() / key.digest).string()));
+    return use;
+  }
   use.hit = use.cache.fetch(key.digest, top / "config.cache");
   ctx.log->line(fmt::format("configure cache {}: {} ({})", use.hit ? "hit" : "miss",
                             use.cache.entry(key.digest).string(), fmt::join(key.inputs, "; ")));
@@ -116,14 +126,21 @@ std::optional<ConfigureCacheUse> configure_cache(StepContext& ctx, const fs::pat
 
 // A cache that cannot be written costs the next build its speed, not this
 // build its result.
-void store_configure_cache(StepContext& ctx, const ConfigureCacheUse& use, const fs::path& config_cache) {
+void store_configure_cache(StepContext& ctx, const ConfigureCacheUse& use, const fs::path& top) {
   std::error_code ec;
-  if (!fs::is_regular_file(config_cache, ec)) {
+  if (!fs::is_regular_file(top / "config.cache", ec)) {
     ctx.log->line("configure wrote no config.cache: nothing to keep for the next build");
     return;
   }
+  const auto configuration = configuration_of(top);
+  if (!configuration) {
+    ctx.log->line(
+        "configure wrote no config.status: what a cached run decides could not be checked, so nothing is "
+        "kept for the next build");
+    return;
+  }
   try {
-    use.cache.store(use.key, config_cache);
+    use.cache.store(use.key, top / "config.cache", *configuration);
     ctx.log->line("configure's results kept in " + use.cache.entry(use.key).string());
   } catch (const std::exception& e) {
     ctx.log->line(
@@ -131,6 +148,30 @@ void store_configure_cache(StepContext& ctx, const ConfigureCacheUse& use, const
                     "in full",
                     use.cache.dir().string(), e.what()));
   }
+}
+
+// A hit counts only if configure decided with the cached answers what the
+// full configure decided without them; otherwise the key is marked unsafe
+// and `rerun` configures in full.
+void check_cached_configuration(StepContext& ctx, ConfigureCacheUse& use, const fs::path& top,
+                                const std::function<void()>& rerun) {
+  const auto now = configuration_of(top);
+  const auto was = use.cache.configuration(use.key);
+  if (now && was && *now == *was) {
+    ctx.log->line("configure cache: the cached answers gave the configuration the full configure gave");
+    return;
+  }
+  const std::vector<std::string> names =
+      now && was ? differing_names(*was, *now) : std::vector<std::string>{"config.status"};
+  ctx.log->line(fmt::format(
+      "configure cache: with the cached answers of {} configure decided otherwise than the full configure that made "
+      "them ({}): this configure does not use its cache soundly, so its answers are not kept for this tree and "
+      "toolchain ({}.unsafe), and configure runs again in full",
+      use.cache.entry(use.key).string(), fmt::join(names, ", "), (use.cache.dir() / use.key).string()));
+  use.cache.mark_unsafe(use.key, names);
+  use.hit = false;
+  use.unsafe = true;
+  rerun();
 }
 
 class BuildMake : public StepKind {
@@ -193,20 +234,21 @@ class BuildMake : public StepKind {
                       top.filename().string()));
 
     bool use_ccache = false;
+    std::string make_path;  // PATH for make: the masquerade first
     if (ctx.flag("ccache", true)) {
       auto ccache = process::find_program("ccache");
       if (!ccache.empty()) {
         use_ccache = true;
         auto masq = masquerade_dir(fs::absolute(ccache), fs::absolute(ctx.work_dir / "ccache-bin"));
         const char* path = std::getenv("PATH");
-        build.command.env["PATH"] = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
+        make_path = masq.string() + ":" + (path ? path : "/usr/local/bin:/usr/bin:/bin");
         // Paths under the base directory are hashed relative to it, and the
         // working directory is left out, so a rehearsal in another state
         // directory hits the cache of the previous one.
         build.command.env["CCACHE_BASEDIR"] = root.string();
         build.command.env["CCACHE_NOHASHDIR"] = "1";
         if (ctx.has("ccache_dir")) build.command.env["CCACHE_DIR"] = cache_dir_param(ctx, "ccache_dir").string();
-        ctx.log->line(fmt::format("using ccache ({}), CCACHE_BASEDIR={}", ccache.string(), root.string()));
+        ctx.log->line(fmt::format("using ccache ({}) for make, CCACHE_BASEDIR={}", ccache.string(), root.string()));
       } else {
         ctx.log->line("ccache is not installed: building without a compiler cache");
       }
@@ -220,13 +262,20 @@ class BuildMake : public StepKind {
                          {"configure_cache", cached ? cached->state() : "off"},
                          {"built", false}});
 
-    std::vector<std::string> configure{(top / "configure").string()};
-    if (cached) configure.push_back("-C");
-    for (auto& a : configure_args) configure.push_back(a);
-    std::vector<std::string> shown_configure = configure;
-    shown_configure[0] = "./configure";
+    auto configure_argv = [&](bool with_cache) {
+      std::vector<std::string> argv{(top / "configure").string()};
+      if (with_cache) argv.push_back("-C");
+      for (auto& a : configure_args) argv.push_back(a);
+      return argv;
+    };
+    auto shown = [](std::vector<std::string> argv) {
+      argv[0] = "./configure";
+      return process::show_argv(argv);
+    };
+    const auto configure = configure_argv(cached && !cached->unsafe);
+    const std::string shown_configure = shown(configure);
     try {
-      build.run(configure, process::show_argv(shown_configure));
+      build.run(configure, shown_configure);
     } catch (const StepError&) {
       if (!cached || !cached->hit) throw;
       // Answers the key could not see changing (a file configure probes
@@ -239,9 +288,24 @@ class BuildMake : public StepKind {
       cached->hit = false;
       fs::remove(top / "config.cache");
       ctx.save_checkpoint({{"configure_cache", cached->state()}});
-      build.run(configure, process::show_argv(shown_configure));
+      build.run(configure, shown_configure);
     }
-    if (cached && !cached->hit) store_configure_cache(ctx, *cached, top / "config.cache");
+    if (cached && cached->hit) {
+      check_cached_configuration(ctx, *cached, top, [&] {
+        fs::remove(top / "config.cache");
+        ctx.save_checkpoint({{"configure_cache", cached->state()}});
+        build.run(configure_argv(false), shown(configure_argv(false)));
+      });
+    } else if (cached && !cached->unsafe) {
+      store_configure_cache(ctx, *cached, top);
+    }
+
+    // Not for configure: its few hundred test programs are compiled and
+    // linked once each, so through ccache every one paid for a lookup and
+    // none was ever a hit (on CPython: 564 uncacheable calls).
+    // configure records the compiler by name (CC=gcc), which make then
+    // finds in the masquerade.
+    if (!make_path.empty()) build.command.env["PATH"] = make_path;
 
     std::vector<std::string> make{"make", "-j" + std::to_string(jobs)};
     for (auto& a : ctx.list("make")) make.push_back(a);

@@ -165,11 +165,64 @@ ConfigureCacheKey configure_cache_key(const ConfigureCacheInputs& in) {
   return key;
 }
 
+std::optional<std::string> configuration_of(const fs::path& top) {
+  std::string text;
+  try {
+    text = durable::read_file(top / "config.status");
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string path = top.string();
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind("S[\"", 0) != 0 && line.rfind("D[\"", 0) != 0) continue;
+    for (size_t at = line.find(path); at != std::string::npos; at = line.find(path, at + 5))
+      line.replace(at, path.size(), "@top@");
+    out += line + "\n";
+  }
+  return out;
+}
+
+namespace {
+
+// NAME -> the rest of the line, for S["NAME"]=... and D["NAME"]=...
+std::map<std::string, std::string> assignments(const std::string& configuration) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < configuration.size()) {
+    size_t end = configuration.find('\n', start);
+    if (end == std::string::npos) end = configuration.size();
+    const std::string line = configuration.substr(start, end - start);
+    start = end + 1;
+    const size_t close = line.find("\"]");
+    if (close == std::string::npos || close <= 3) continue;  // S["NAME"]=...: the name starts at 3
+    out[line.substr(3, close - 3)] += line.substr(close + 2);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> differing_names(const std::string& a, const std::string& b) {
+  const auto x = assignments(a), y = assignments(b);
+  std::set<std::string> names;
+  for (const auto& [k, v] : x)
+    if (auto it = y.find(k); it == y.end() || it->second != v) names.insert(k);
+  for (const auto& [k, v] : y)
+    if (!x.count(k)) names.insert(k);
+  return {names.begin(), names.end()};
+}
+
 fs::path ConfigureCache::entry(const std::string& key) const { return dir_ / (key + ".cache"); }
 
 bool ConfigureCache::fetch(const std::string& key, const fs::path& to) const {
   std::error_code ec;
-  if (!fs::is_regular_file(entry(key), ec)) return false;
+  if (!fs::is_regular_file(entry(key), ec) || !fs::is_regular_file(dir_ / (key + ".config"), ec)) return false;
   try {
     durable::write_atomic(to, durable::read_file(entry(key)));
   } catch (const std::exception&) {
@@ -178,14 +231,45 @@ bool ConfigureCache::fetch(const std::string& key, const fs::path& to) const {
   return true;
 }
 
-void ConfigureCache::store(const std::string& key, const fs::path& from) const {
+std::optional<std::string> ConfigureCache::configuration(const std::string& key) const {
+  try {
+    return durable::read_file(dir_ / (key + ".config"));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void ConfigureCache::store(const std::string& key, const fs::path& from, const std::string& configuration) const {
   fs::create_directories(dir_);
+  // The configuration first: an entry without one is never fetched.
+  durable::write_atomic(dir_ / (key + ".config"), configuration);
   durable::write_atomic(entry(key), durable::read_file(from));
 }
 
 void ConfigureCache::drop(const std::string& key) const {
   std::error_code ec;
   fs::remove(entry(key), ec);
+  fs::remove(dir_ / (key + ".config"), ec);
+}
+
+void ConfigureCache::mark_unsafe(const std::string& key, const std::vector<std::string>& names) const {
+  fs::create_directories(dir_);
+  std::string text;
+  for (const auto& n : names) text += n + "\n";
+  durable::write_atomic(dir_ / (key + ".unsafe"), text);
+  drop(key);
+}
+
+std::optional<std::string> ConfigureCache::unsafe(const std::string& key) const {
+  try {
+    std::string names = durable::read_file(dir_ / (key + ".unsafe"));
+    for (auto& c : names)
+      if (c == '\n') c = ' ';
+    while (!names.empty() && names.back() == ' ') names.pop_back();
+    return names;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace relman::steps

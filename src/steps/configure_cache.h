@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,25 @@ std::filesystem::path default_configure_cache_dir();
 // another project's hand-written configure is run as it is.
 bool configure_takes_cache_file(const std::filesystem::path& configure);
 
-// The entries: <dir>/<key>.cache, each one config.cache as a successful
-// configure left it.
+// What configure decided, as config.status records it: its substitutions
+// and defines (S["NAME"]="value", D["NAME"]=" value") in order, with the
+// build tree's path written as @top@. nullopt when configure wrote no
+// config.status (not autoconf's: its answers cannot be checked).
+std::optional<std::string> configuration_of(const std::filesystem::path& top);
+
+// The names whose value differs between two configurations, or that only
+// one has.
+std::vector<std::string> differing_names(const std::string& a, const std::string& b);
+
+// The entries: <dir>/<key>.cache, config.cache as a full configure left it,
+// beside <key>.config, the configuration that configure gave. An answer
+// cache is only as good as configure's own use of it: CPython 3.11's
+// configure sets NO_AS_NEEDED only when it runs the check, and picks
+// libmpdec's variant before it has run the check whose cached answer
+// changes the pick. So a hit counts only when `./configure -C` gives the
+// same configuration as the full run did; when it does not, the key is
+// marked <key>.unsafe (with the names that differed) and configure runs in
+// full, now and for every later build with that key.
 class ConfigureCache {
  public:
   explicit ConfigureCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
@@ -63,11 +81,19 @@ class ConfigureCache {
   std::filesystem::path entry(const std::string& key) const;
   // Copies the entry to `to`; false when there is none.
   bool fetch(const std::string& key, const std::filesystem::path& to) const;
-  // Keeps `from` as the entry, written atomically (two rehearsals storing
-  // the same key at once each leave a whole file).
-  void store(const std::string& key, const std::filesystem::path& from) const;
+  // The configuration the full configure gave, kept with the entry.
+  std::optional<std::string> configuration(const std::string& key) const;
+  // Keeps `from` as the entry with the configuration it came with, each
+  // written atomically (two rehearsals storing the same key at once each
+  // leave whole files).
+  void store(const std::string& key, const std::filesystem::path& from, const std::string& configuration) const;
   // Removes the entry, so the next build runs configure afresh.
   void drop(const std::string& key) const;
+  // Drops the entry and keeps `names` as the reason configure's answers
+  // for this key are not kept again.
+  void mark_unsafe(const std::string& key, const std::vector<std::string>& names) const;
+  // The names a cached configure got wrong for this key; nullopt if none did.
+  std::optional<std::string> unsafe(const std::string& key) const;
 
  private:
   std::filesystem::path dir_;

@@ -42,6 +42,14 @@ void fixture_tarball(const fs::path& scratch, const std::string& prefix, const f
   sh_ok("tar czf " + quote(out.string()) + " --owner=1234 --group=1234 " + quote(prefix), scratch);
 }
 
+// One counter of ccache's --print-stats.
+int ccache_stat(const fs::path& ccache_dir, const std::string& key) {
+  auto stats = sh_ok("CCACHE_DIR=" + quote(ccache_dir.string()) + " ccache --print-stats");
+  std::smatch m;
+  if (std::regex_search(stats, m, std::regex("(^|\\n)" + key + "\\t([0-9]+)"))) return std::stoi(m[2]);
+  return 0;
+}
+
 int total_hits(const fs::path& ccache_dir) {
   auto stats = sh_ok("CCACHE_DIR=" + quote(ccache_dir.string()) + " ccache --print-stats");
   int hits = 0;
@@ -233,6 +241,10 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   auto t1 = std::chrono::steady_clock::now();
   EXPECT_EQ(a["ccache"], true);
   EXPECT_THAT(first.log(), HasSubstr("using ccache"));
+  // make's link of ./python went through ccache; configure's test program
+  // (compiled and linked in one call, never cacheable) did not.
+  EXPECT_EQ(ccache_stat(cache, "called_for_link"), 1) << sh_ok("CCACHE_DIR=" + quote(cache.string()) + " ccache -s");
+  EXPECT_EQ(ccache_stat(cache, "cache_miss"), 3);
   const int hits_before = total_hits(cache);
   json b = second.run();
   auto t2 = std::chrono::steady_clock::now();
@@ -265,11 +277,18 @@ struct TwoBuilds {
                    {"configure_cache_dir", cache.string()},
                    {"configure_cache_watch", {(t / "sys").string()}}};
   }
-  size_t entries() const {
-    size_t n = 0;
+  // The entries (<key>.cache), each kept with its <key>.config.
+  std::vector<fs::path> entry_files() const {
+    std::vector<fs::path> out;
     std::error_code ec;
-    for (fs::directory_iterator it(cache, ec), end; !ec && it != end; it.increment(ec)) ++n;
-    return n;
+    for (fs::directory_iterator it(cache, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".cache") out.push_back(it->path());
+    return out;
+  }
+  size_t entries() const { return entry_files().size(); }
+  fs::path entry() const {
+    auto all = entry_files();
+    return all.size() == 1 ? all[0] : fs::path();
   }
 };
 
@@ -345,7 +364,7 @@ TEST(BuildMake, AnEntryConfigureRefusesIsDroppedAndConfigureRunsAfresh) {
   TwoBuilds b;
   b.first.run();
   ASSERT_EQ(b.entries(), 1u);
-  const fs::path entry = fs::directory_iterator(b.cache)->path();
+  const fs::path entry = b.entry();
   // As autoconf refuses a cache made with another CC.
   sh_ok("sed -i \"s/^ac_cv_env_CC_value=.*/ac_cv_env_CC_value='othercc'/\" " + quote(entry.string()));
 
@@ -361,18 +380,70 @@ TEST(BuildMake, AnEntryConfigureRefusesIsDroppedAndConfigureRunsAfresh) {
 TEST(BuildMake, AFailedMakeAfterACacheHitDropsTheEntrySoARetryConfiguresAfresh) {
   TwoBuilds b;
   b.first.run();
-  const fs::path entry = fs::directory_iterator(b.cache)->path();
-  // A wrong answer configure accepts: a compiler that is gone.
-  sh_ok("sed -i \"s/'cc'}/'no-such-cc'}/\" " + quote(entry.string()));
-  ASSERT_THAT(read_file(entry), HasSubstr("no-such-cc"));
+  const fs::path entry = b.entry();
+  ASSERT_FALSE(entry.empty());
+  // The same configure, a source that does not compile: the hit is sound,
+  // make fails, and whatever the cause the next attempt trusts nothing.
+  b.tarball([](const fs::path& tree) {
+    std::ofstream(tree / "Python" / "ceval.c", std::ios::app) << "\nthis is not C at all;\n";
+  });
   EXPECT_THAT([&] { b.second.run(); },
               ThrowsMessage<StepError>(AllOf(HasSubstr("`make -j"), HasSubstr("configure cache (" + entry.string()),
                                              HasSubstr("dropped, so a retry runs configure afresh"))));
-  EXPECT_THAT(b.second.log(), HasSubstr("(cached) no-such-cc"));
+  EXPECT_THAT(b.second.log(), HasSubstr("the cached answers gave the configuration the full configure gave"));
   EXPECT_FALSE(fs::exists(entry));
+  b.tarball({});
   json retried = b.second.run();
   EXPECT_EQ(retried["configure_cache"], "miss");
   EXPECT_EQ(sh_ok(quote(retried["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+}
+
+// CPython 3.11's configure sets NO_AS_NEEDED inside its cached check, so a
+// run that takes the answer from config.cache leaves it empty: the tree
+// below does the same. The first hit finds the configuration changed, says
+// which variable, builds with a full configure, and the key is never
+// trusted again.
+TEST(BuildMake, AConfigureThatDecidesOtherwiseFromItsCacheIsRunInFull) {
+  TwoBuilds b([](const fs::path& tree) {
+    std::string text = read_file(tree / "configure");
+    const std::string at = "echo \"configure: creating Makefile\"";
+    ASSERT_NE(text.find(at), std::string::npos);
+    text.insert(text.find(at),
+                "printf 'checking for -Wl,--no-as-needed... '\n"
+                "if [ -n \"${ac_cv_wl_no_as_needed-}\" ]; then echo \"(cached) $ac_cv_wl_no_as_needed\"\n"
+                "else NO_AS_NEEDED=-Wl,--no-as-needed; ac_cv_wl_no_as_needed=yes; echo yes; fi\n"
+                "subst=\"$subst NO_AS_NEEDED\"\n");
+    write_file(tree / "configure", text);
+  });
+  json a = b.first.run();
+  EXPECT_EQ(a["configure_cache"], "miss");
+  EXPECT_THAT(read_file(fs::path(a["build_dir"].get<std::string>()) / "config.status"),
+              HasSubstr("S[\"NO_AS_NEEDED\"]=\"-Wl,--no-as-needed\""));
+  const fs::path entry = b.entry();
+  ASSERT_FALSE(entry.empty());
+
+  json c = b.second.run();
+  EXPECT_EQ(c["configure_cache"], "unsafe");
+  EXPECT_THAT(b.second.log(), HasSubstr("checking for -Wl,--no-as-needed... (cached) yes"));
+  EXPECT_THAT(b.second.log(), HasSubstr("configure decided otherwise than the full configure that made them "
+                                        "(NO_AS_NEEDED): this configure does not use its cache soundly"));
+  // The build is the full configure's.
+  EXPECT_THAT(read_file(fs::path(c["build_dir"].get<std::string>()) / "config.status"),
+              HasSubstr("S[\"NO_AS_NEEDED\"]=\"-Wl,--no-as-needed\""));
+  EXPECT_EQ(sh_ok(quote(c["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
+  EXPECT_FALSE(fs::exists(entry));
+  const fs::path marker = fs::path(entry).replace_extension(".unsafe");
+  EXPECT_EQ(read_file(marker), "NO_AS_NEEDED\n");
+
+  // Later builds of the same tree and toolchain do not try again.
+  json again = b.first.run();
+  EXPECT_EQ(again["configure_cache"], "unsafe");
+  EXPECT_THAT(b.first.log(), HasSubstr("configure cache: not used for this tree and toolchain: a cached configure "
+                                       "gave another configuration than a full one (NO_AS_NEEDED; " +
+                                       (b.cache / entry.stem()).string() + ".unsafe)"));
+  const std::string log = b.first.log();
+  EXPECT_THAT(log.substr(log.rfind("unpacking ")), Not(HasSubstr("./configure -C"))) << "this attempt's lines";
+  EXPECT_EQ(b.entries(), 0u);
 }
 
 TEST(BuildMake, TheConfigureCacheCanBeTurnedOffAndIsNotUsedWithAHandWrittenConfigure) {

@@ -149,29 +149,76 @@ TEST(ConfigureCache, APackageInstalledOrUpgradedSinceChangesTheKey) {
   EXPECT_EQ(f.key(), k4);
 }
 
-TEST(ConfigureCache, EntriesAreKeptFetchedAndDropped) {
+TEST(ConfigureCache, EntriesAreKeptWithTheirConfigurationFetchedDroppedAndMarkedUnsafe) {
   TempDir t;
   ConfigureCache cache(t / "cache" / "relman" / "configure");
   const std::string key(64, 'a');
   EXPECT_FALSE(cache.fetch(key, t / "build" / "config.cache"));
   EXPECT_FALSE(fs::exists(t / "build" / "config.cache"));
+  EXPECT_FALSE(cache.configuration(key));
+  EXPECT_FALSE(cache.unsafe(key));
 
   write_file(t / "made" / "config.cache", "ac_cv_prog_CC=${ac_cv_prog_CC=gcc}\n");
-  cache.store(key, t / "made" / "config.cache");
+  cache.store(key, t / "made" / "config.cache", "S[\"CC\"]=\"gcc\"\n");
   EXPECT_EQ(cache.entry(key), t / "cache" / "relman" / "configure" / (key + ".cache"));
   EXPECT_EQ(read_file(cache.entry(key)), "ac_cv_prog_CC=${ac_cv_prog_CC=gcc}\n");
+  EXPECT_EQ(cache.configuration(key), "S[\"CC\"]=\"gcc\"\n");
   fs::create_directories(t / "build");
   ASSERT_TRUE(cache.fetch(key, t / "build" / "config.cache"));
   EXPECT_EQ(read_file(t / "build" / "config.cache"), "ac_cv_prog_CC=${ac_cv_prog_CC=gcc}\n");
-  // Nothing but the entry is left in the cache (no temporary files).
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(cache.dir())) ++n;
-  EXPECT_EQ(n, 1u);
+  // The entry and its configuration, and no temporary file.
+  EXPECT_EQ(sh_ok("ls -A", cache.dir()), key + ".cache\n" + key + ".config\n");
 
+  // An entry whose configuration is gone is not used.
+  fs::remove(cache.dir() / (key + ".config"));
+  EXPECT_FALSE(cache.fetch(key, t / "build" / "other"));
+
+  cache.store(key, t / "made" / "config.cache", "S[\"CC\"]=\"gcc\"\n");
   cache.drop(key);
-  EXPECT_FALSE(fs::exists(cache.entry(key)));
+  EXPECT_EQ(sh_ok("ls -A", cache.dir()), "");
   EXPECT_FALSE(cache.fetch(key, t / "build" / "again"));
   cache.drop(key);  // dropping what is gone is nothing
+
+  cache.store(key, t / "made" / "config.cache", "S[\"CC\"]=\"gcc\"\n");
+  cache.mark_unsafe(key, {"LIBMPDEC_CFLAGS", "NO_AS_NEEDED"});
+  EXPECT_EQ(cache.unsafe(key), "LIBMPDEC_CFLAGS NO_AS_NEEDED");
+  EXPECT_EQ(sh_ok("ls -A", cache.dir()), key + ".unsafe\n");
+  EXPECT_FALSE(cache.fetch(key, t / "build" / "again"));
+}
+
+// config.status as CPython 3.11.2's configure writes it, full and from its
+// cache (measured: the two differ in exactly these two names).
+TEST(ConfigureCache, TheConfigurationIsConfigStatusDecisionsWithTheTreeAsAPlaceholder) {
+  TempDir t;
+  const fs::path top = t / "state" / "work" / "build" / "build" / "Python-3.11.3";
+  EXPECT_FALSE(steps::configuration_of(top));
+  write_file(top / "config.status",
+             "#! /bin/sh\nac_pwd='" + top.string() + "'\nS[\"abs_builddir\"]=\"" + top.string() +
+                 "\"\nS[\"NO_AS_NEEDED\"]=\"-Wl,--no-as-needed\"\n"
+                 "S[\"LIBMPDEC_CFLAGS\"]=\"-I$(srcdir)/Modules/_decimal/libmpdec -DCONFIG_64=1 -DANSI=1 "
+                 "-DHAVE_UINT128_T=1\"\nD[\"HAVE_UNISTD_H\"]=\" 1\"\n");
+  const auto full = steps::configuration_of(top);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(*full,
+            "S[\"abs_builddir\"]=\"@top@\"\nS[\"NO_AS_NEEDED\"]=\"-Wl,--no-as-needed\"\n"
+            "S[\"LIBMPDEC_CFLAGS\"]=\"-I$(srcdir)/Modules/_decimal/libmpdec -DCONFIG_64=1 -DANSI=1 "
+            "-DHAVE_UINT128_T=1\"\nD[\"HAVE_UNISTD_H\"]=\" 1\"\n");
+
+  // The same decisions in another tree are the same configuration.
+  const fs::path other = t / "elsewhere" / "Python-3.11.3";
+  std::string text = read_file(top / "config.status");
+  for (size_t at = text.find(top.string()); at != std::string::npos; at = text.find(top.string()))
+    text.replace(at, top.string().size(), other.string());
+  write_file(other / "config.status", text);
+  EXPECT_EQ(steps::configuration_of(other), full);
+
+  const std::string cached =
+      "S[\"abs_builddir\"]=\"@top@\"\nS[\"NO_AS_NEEDED\"]=\"\"\n"
+      "S[\"LIBMPDEC_CFLAGS\"]=\"-I$(srcdir)/Modules/_decimal/libmpdec -DCONFIG_64=1 -DASM=1\"\n"
+      "D[\"HAVE_UNISTD_H\"]=\" 1\"\nD[\"HAVE_NEW\"]=\" 1\"\n";
+  EXPECT_EQ(steps::differing_names(*full, cached),
+            (std::vector<std::string>{"HAVE_NEW", "LIBMPDEC_CFLAGS", "NO_AS_NEEDED"}));
+  EXPECT_TRUE(steps::differing_names(*full, *full).empty());
 }
 
 TEST(ConfigureCache, OnlyAConfigureThatTakesACacheFileUsesIt) {
