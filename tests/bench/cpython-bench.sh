@@ -14,12 +14,13 @@
 #              vs git archive, gzip -9n, xz -6, sha256sum, gpg -ab one after
 #              the other, on the tag v3.11.2; ratio; peak RSS
 #   cold       `relman rehearse 3.11.3` of workflows/pep101.yaml (network
-#              steps skipped) with an empty ccache vs the same by hand:
+#              steps skipped) with an empty ccache and an empty configure
+#              cache vs the same by hand:
 #              git archive | gzip -9n, unpack, ./configure && make -j2, the
 #              smoke step's commands; no ccache; ratio
-#   warm       the same rehearsal again in a new state directory, ccache kept
-#              from the cold one (a release manager's second try); ccache's
-#              hit rate
+#   warm       the same rehearsal again in a new state directory, ccache and
+#              configure cache kept from the cold one (a release manager's
+#              second try); ccache's hit rate, the configure cache's answer
 #
 # Every figure is printed with /proc/loadavg at the time (the machines are
 # shared). Run it under `nice -n 19` on a machine others use.
@@ -47,8 +48,8 @@ in the same run and interleaved; prints medians of N rounds with the load.
   --rounds N     rounds per comparison (default 3); the median is reported
   --only WHAT    artifacts (export + checksums + signatures vs the shell
                  pipeline), cold (a cold rehearsal of pep101 vs configure &&
-                 make by hand) or warm (a second rehearsal, ccache kept);
-                 default: all three
+                 make by hand) or warm (a second rehearsal, ccache and
+                 configure cache kept); default: all three
   --build DIR    relman's CMake build directory (default $src/build-bench,
                  configured as Release when new); relman and artifacts_bench
                  are built there when missing or out of date
@@ -244,11 +245,13 @@ bench_artifacts() {
 }
 
 # One rehearsal of pep101 in a new state directory; prints its wall seconds.
+# Its compiler cache is CCACHE_DIR=$2, its configure cache (build.make's)
+# under XDG_CACHE_HOME=$3.
 rehearse() {
-  local state=$1 ccache_dir=$2 t0 t1 rc=0
+  local state=$1 ccache_dir=$2 xdg=$3 t0 t1 rc=0
   rm -rf "$state"
   t0=$(now)
-  CCACHE_DIR=$ccache_dir "$relman" rehearse "$NEXT" --repo "$repo" --workflow "$workflow" \
+  CCACHE_DIR=$ccache_dir XDG_CACHE_HOME=$xdg "$relman" rehearse "$NEXT" --repo "$repo" --workflow "$workflow" \
     --skip "$SKIP" --auto-approve --state-dir "$state" </dev/null >"$state.log" 2>&1 || rc=$?
   t1=$(now)
   if [ $rc != 0 ]; then
@@ -308,46 +311,48 @@ hit_rate() {
 # piped, so to 5 s).
 step_times() {
   local state=$1 conf mk
-  "$relman" status --json --state-dir "$state" 2>/dev/null | jq -r '[.steps[] | select(.id | IN("export", "build", "smoke"))
-    | "\(.id) \((.duration_ms // 0) / 100 | round / 10) s"] | join(", ")' | tr -d '\n' || true
+  "$relman" status --json --state-dir "$state" 2>/dev/null | jq -r '[.steps[] | select(.id | IN("export", "export-xz", "build", "smoke"))
+    | "\(.id) \((.duration_ms // 0) / 100 | round / 10) s"
+      + (if .id == "build" and .outputs.configure_cache then " (configure cache \(.outputs.configure_cache))" else "" end)]
+    | join(", ")' | tr -d '\n' || true
   conf=$(grep -o 'build: ./configure ([0-9]*s)' "$state.log" | tail -n 1 | tr -dc '0-9' || true)
   mk=$(grep -oE 'build: make -j[0-9]+ \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
   if [ -n "$conf" ] || [ -n "$mk" ]; then printf ' (configure ~%s s, make ~%s s)' "${conf:-?}" "${mk:-?}"; fi
 }
 
 bench_rehearsals() {
-  local i cold hand warm ld colds=() hands=() warms=() cache
+  local i cold hand warm ld colds=() hands=() warms=() cache xdg
   local do_cold=0 do_warm=0
   case $only in all) do_cold=1 do_warm=1 ;; cold) do_cold=1 ;; warm) do_warm=1 ;; esac
   echo
   echo "== rehearsals of workflows/pep101.yaml, relman rehearse $NEXT (skipped: $SKIP), $(nproc) cores"
   if [ $do_warm = 1 ] && [ $do_cold = 0 ]; then
-    cache=$runs/ccache-prime
-    echo "   priming ccache with one cold rehearsal (not reported), load $(load)"
-    rehearse "$runs/prime" "$cache" >/dev/null || die "the priming rehearsal failed"
+    cache=$runs/ccache-prime xdg=$runs/xdg-prime
+    echo "   priming ccache and the configure cache with one cold rehearsal (not reported), load $(load)"
+    rehearse "$runs/prime" "$cache" "$xdg" >/dev/null || die "the priming rehearsal failed"
   fi
   for ((i = 1; i <= rounds; i++)); do
     if [ $do_cold = 1 ]; then
-      cache=$runs/ccache-$i
-      rm -rf "$cache"
-      mkdir -p "$cache"
+      cache=$runs/ccache-$i xdg=$runs/xdg-$i
+      rm -rf "$cache" "$xdg"
+      mkdir -p "$cache" "$xdg"
       # Alternate the order so that a drift in load hits both sides.
       if ((i % 2)); then
-        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache") || die "cold rehearsal $i failed"
+        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
         printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
         ld=$(load); hand=$(by_hand "$runs/hand-$i") || die "by-hand build $i failed"
         printf 'round %d: by hand        %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
       else
         ld=$(load); hand=$(by_hand "$runs/hand-$i") || die "by-hand build $i failed"
         printf 'round %d: by hand        %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
-        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache") || die "cold rehearsal $i failed"
+        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
         printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
       fi
       colds+=("$cold") hands+=("$hand")
     fi
     if [ $do_warm = 1 ]; then
       CCACHE_DIR=$cache ccache -z >/dev/null
-      ld=$(load); warm=$(rehearse "$runs/warm-$i" "$cache") || die "warm rehearsal $i failed"
+      ld=$(load); warm=$(rehearse "$runs/warm-$i" "$cache" "$xdg") || die "warm rehearsal $i failed"
       printf 'round %d: warm rehearsal %7.1f s (%s), ccache hits %s   [load %s at start, %s at end]\n' "$i" "$warm" \
         "$(step_times "$runs/warm-$i")" "$(hit_rate "$cache")" "$ld" "$(load)"
       warms+=("$warm")
