@@ -296,6 +296,7 @@ Outcome Engine::run() {
   try {
     while (true) {
       bool progressed = false;
+      bool unblocked = false;  // a skip or a gate this pass: it may finish a need of a step already passed by
       if (!stop) {
         // mu_ guards state_ against the workers' checkpoints; it is let go
         // while a person is asked something.
@@ -315,7 +316,7 @@ Outcome Engine::run() {
                     {"reason", fmt::format("when `{}` is false for {} ({})", step.when->text(), version_.str(),
                                            version_.kind_name())}});
             memo.clear();  // a new skip can finish what waited on it
-            progressed = true;
+            progressed = unblocked = true;
             continue;
           }
           if (step.is_gate()) {
@@ -324,7 +325,7 @@ Outcome Engine::run() {
             lk.lock();
             if (passed) {
               memo.clear();
-              progressed = true;
+              progressed = unblocked = true;
             }
             continue;
           }
@@ -355,6 +356,10 @@ Outcome Engine::run() {
           progressed = true;
         }
       }
+      // A step earlier in the file whose last need was skipped later in this
+      // pass would otherwise wait for a running step to end (a checksum step
+      // for a whole build).
+      if (unblocked && !stop && static_cast<int>(running.size()) < opt_.jobs) continue;
       if (running.empty()) {
         if (progressed && !stop) continue;  // skips and gates may have unblocked steps
         break;

@@ -129,6 +129,33 @@ steps:
   expect_sound();
 }
 
+// Seen in a pep101 rehearsal of CPython: checksums (needs sigstore-sign,
+// which comes after it in the file and is skipped) waited for the whole
+// build to end although a slot was free.
+TEST_F(EngineTest, AStepWhoseLastNeedIsSkippedLaterInThePassStartsWithoutWaiting) {
+  load(R"(name: late-skip
+steps:
+  - id: first
+    uses: test.fake
+  - id: long
+    uses: test.fake
+    needs: [first]
+  - id: waits
+    uses: test.fake
+    needs: [first, skipped]
+  - id: skipped
+    uses: test.fake
+    needs: [first]
+    when: not final
+)");
+  script("long").sleep_us = 500'000;
+  EXPECT_EQ(run_.invoke(), Outcome::finished);
+  EXPECT_EQ(state_of("skipped"), StepState::skipped);
+  EXPECT_EQ(state_of("waits"), StepState::succeeded);
+  EXPECT_LT(at("start waits"), at("end long")) << "waits started only after long ended";
+  expect_sound();
+}
+
 TEST_F(EngineTest, RetryOfAnEarlierStepRunsWhatFollowsAgainInOrder) {
   load(kChain);
   EXPECT_EQ(run_.invoke(), Outcome::finished);
