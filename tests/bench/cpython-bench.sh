@@ -315,7 +315,7 @@ step_times() {
     | "\(.id) \((.duration_ms // 0) / 100 | round / 10) s"
       + (if .id == "build" and .outputs.configure_cache then " (configure cache \(.outputs.configure_cache))" else "" end)]
     | join(", ")' | tr -d '\n' || true
-  conf=$(grep -o 'build: ./configure ([0-9]*s)' "$state.log" | tail -n 1 | tr -dc '0-9' || true)
+  conf=$(grep -oE 'build: ./configure( -C)? \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
   mk=$(grep -oE 'build: make -j[0-9]+ \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
   if [ -n "$conf" ] || [ -n "$mk" ]; then printf ' (configure ~%s s, make ~%s s)' "${conf:-?}" "${mk:-?}"; fi
 }
