@@ -161,14 +161,19 @@ void check_cached_configuration(StepContext& ctx, ConfigureCacheUse& use, const 
     ctx.log->line("configure cache: the cached answers gave the configuration the full configure gave");
     return;
   }
-  const std::vector<std::string> names =
-      now && was ? differing_names(*was, *now) : std::vector<std::string>{"config.status"};
+  std::vector<std::string> names = now && was ? differing_names(*was, *now) : std::vector<std::string>{};
+  if (names.empty()) names = {"config.status"};  // missing, or the same decisions in another order
   ctx.log->line(fmt::format(
       "configure cache: with the cached answers of {} configure decided otherwise than the full configure that made "
       "them ({}): this configure does not use its cache soundly, so its answers are not kept for this tree and "
       "toolchain ({}.unsafe), and configure runs again in full",
       use.cache.entry(use.key).string(), fmt::join(names, ", "), (use.cache.dir() / use.key).string()));
-  use.cache.mark_unsafe(use.key, names);
+  try {
+    use.cache.mark_unsafe(use.key, names);
+  } catch (const std::exception& e) {
+    // Unmarked, the next build tries the entry again and finds the same.
+    ctx.log->line(fmt::format("the configure cache could not be marked ({})", e.what()));
+  }
   use.hit = false;
   use.unsafe = true;
   rerun();
