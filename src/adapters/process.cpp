@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 #include <thread>
 
 #include "adapters/durable.h"
@@ -67,7 +68,13 @@ std::vector<std::string> build_env(const Spec& spec) {
   for (const auto& u : spec.unset_env) merged.erase(u);
   for (const auto& [k, v] : spec.env) merged[k] = v;
   std::vector<std::string> out;
-  for (const auto& [k, v] : merged) out.push_back(k + "=" + v);
+  out.reserve(merged.size());
+  for (const auto& [k, v] : merged) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    out.push_back(std::move(kv));
+  }
   return out;
 }
 
@@ -106,10 +113,12 @@ Result run_once(const Spec& spec, const std::function<void(std::string_view)>& o
   // threaded process only async-signal-safe calls are allowed.
   std::vector<std::string> env = build_env(spec);
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<std::string> args = spec.argv;
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::string prog = program.string();

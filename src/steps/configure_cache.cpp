@@ -117,7 +117,7 @@ ConfigureCacheKey configure_cache_key(const ConfigureCacheInputs& in) {
   std::vector<std::string> read;
   for (const auto& [name, value] : in.env)  // a std::map: sorted by name
     if (configure_reads(name)) {
-      feed(h, name + "=" + value);
+      feed(h, fmt::format("{}={}", name, value));
       if (name != "PATH") read.push_back(name);
     }
   key.inputs.push_back(read.empty() ? "environment: PATH"
@@ -148,7 +148,7 @@ ConfigureCacheKey configure_cache_key(const ConfigureCacheInputs& in) {
     } catch (const std::exception&) {
       sum = "unreadable";  // an execute-only compiler: its path still counts
     }
-    feed(h, name + " " + resolved + " " + sum);
+    feed(h, fmt::format("{} {} {}", name, resolved, sum));
     if (seen.insert(resolved).second)
       key.inputs.push_back(fmt::format("{} {} sha256 {}", name, resolved, sum.substr(0, 12)));
   }
