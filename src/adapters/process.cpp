@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <utility>
 #include <thread>
+#include <utility>
 
 #include "adapters/durable.h"
 
