@@ -35,6 +35,16 @@ std::string show_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
 std::filesystem::path find_program(const std::string& name) {
   const char* path = std::getenv("PATH");
   return find_program(name, path ? path : "/usr/local/bin:/usr/bin:/bin");
@@ -58,13 +68,7 @@ std::filesystem::path find_program(const std::string& name, const std::string& p
 namespace {
 
 std::vector<std::string> build_env(const Spec& spec) {
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq == std::string::npos) continue;
-    merged[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  std::map<std::string, std::string> merged = environment();
   for (const auto& u : spec.unset_env) merged.erase(u);
   for (const auto& [k, v] : spec.env) merged[k] = v;
   std::vector<std::string> out;

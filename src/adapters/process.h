@@ -41,6 +41,9 @@ Result run(const Spec& spec, const std::function<void(std::string_view line)>& o
 // spaces or quotes are single-quoted.
 std::string show_argv(const std::vector<std::string>& argv);
 
+// This process's environment, name -> value.
+std::map<std::string, std::string> environment();
+
 // Looks a program up in PATH; empty if not found.
 std::filesystem::path find_program(const std::string& name);
 // The same in `path`, a PATH value (dir:dir:...).

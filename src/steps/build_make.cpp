@@ -20,8 +20,6 @@
 #include "steps/logged_command.h"
 #include "steps/release_tree.h"
 
-extern char** environ;
-
 namespace relman::steps {
 namespace {
 
@@ -39,16 +37,6 @@ fs::path masquerade_dir(const fs::path& ccache, const fs::path& dir) {
     fs::create_symlink(ccache, dir / name);
   }
   return dir;
-}
-
-std::map<std::string, std::string> environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
 }
 
 fs::path cache_dir_param(StepContext& ctx, const char* key) {
@@ -106,7 +94,7 @@ std::optional<ConfigureCacheUse> configure_cache(StepContext& ctx, const fs::pat
   std::vector<fs::path> watch;
   for (const auto& w : ctx.list("configure_cache_watch")) watch.emplace_back(w);
   if (!ctx.has("configure_cache_watch")) watch = default_configure_cache_watch();
-  const auto key = configure_cache_key({top, args, environment(), watch});
+  const auto key = configure_cache_key({top, args, process::environment(), watch});
   ConfigureCacheUse use{ConfigureCache(ctx.has("configure_cache_dir") ? cache_dir_param(ctx, "configure_cache_dir")
                                                                       : default_configure_cache_dir()),
                         key.digest};
