@@ -25,8 +25,17 @@ void feed(Sha256& h, std::string_view field) {
   h.update(field);
 }
 
-bool ends_with(const std::string& s, std::string_view tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+// The lines of a text, without their newlines.
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 // The environment variables an autoconf configure reads: its own, the
@@ -35,7 +44,7 @@ bool ends_with(const std::string& s, std::string_view tail) {
 bool configure_reads(const std::string& name) {
   static const std::set<std::string> exact{"PATH", "CC",          "CXX",          "CPP",     "CXXCPP",
                                            "LIBS", "CONFIG_SITE", "CONFIG_SHELL", "MACHDEP", "PROFILE_TASK"};
-  return exact.count(name) != 0 || ends_with(name, "FLAGS") || ends_with(name, "_CFLAGS") || ends_with(name, "_LIBS") ||
+  return exact.count(name) != 0 || name.ends_with("FLAGS") || name.ends_with("_LIBS") ||
          name.rfind("PKG_CONFIG", 0) == 0;
 }
 
@@ -174,12 +183,7 @@ std::optional<std::string> configuration_of(const fs::path& top) {
   }
   const std::string path = top.string();
   std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
+  for (std::string line : lines(text)) {
     if (line.rfind("S[\"", 0) != 0 && line.rfind("D[\"", 0) != 0) continue;
     for (size_t at = line.find(path); at != std::string::npos; at = line.find(path, at + 5))
       line.replace(at, path.size(), "@top@");
@@ -193,12 +197,7 @@ namespace {
 // NAME -> the rest of the line, for S["NAME"]=... and D["NAME"]=...
 std::map<std::string, std::string> assignments(const std::string& configuration) {
   std::map<std::string, std::string> out;
-  size_t start = 0;
-  while (start < configuration.size()) {
-    size_t end = configuration.find('\n', start);
-    if (end == std::string::npos) end = configuration.size();
-    const std::string line = configuration.substr(start, end - start);
-    start = end + 1;
+  for (const std::string& line : lines(configuration)) {
     const size_t close = line.find("\"]");
     if (close == std::string::npos || close <= 3) continue;  // S["NAME"]=...: the name starts at 3
     out[line.substr(3, close - 3)] += line.substr(close + 2);
