@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "adapters/opened_files.h"
 #include "adapters/process.h"
 #include "core/confine.h"
 #include "core/errors.h"
@@ -19,6 +20,7 @@
 #include "steps/configure_cache.h"
 #include "steps/logged_command.h"
 #include "steps/release_tree.h"
+#include "steps/tree_snapshot.h"
 
 namespace relman::steps {
 namespace {
@@ -44,14 +46,12 @@ fs::path cache_dir_param(StepContext& ctx, const char* key) {
   return d.is_absolute() ? d : confine_path(ctx, ctx.state_dir, d.string(), "the state directory");
 }
 
-// The configure cache as one build uses it: the entry it found or will
-// write, and what to say when what it found is suspected.
+// The configure cache as one build uses it: the entry it found or will write.
 struct ConfigureCacheUse {
   ConfigureCache cache;
   std::string key;
-  bool hit = false;
-  bool unsafe = false;  // a cached configure was found to decide otherwise: run in full
-  std::string state() const { return unsafe ? "unsafe" : hit ? "hit" : "miss"; }
+  std::optional<ConfigureEntry> found;  // a hit
+  std::string state() const { return found ? "hit" : "miss"; }
 };
 
 struct Build {
@@ -81,90 +81,67 @@ struct Build {
   }
 };
 
-// Looks the tree's configure results up (nullopt: the cache is off, or the
-// script is not autoconf's and takes no --cache-file). On a hit the entry
-// is in place as config.cache for `./configure -C`.
+// Looks the tree's configure outputs up (nullopt: the cache is off).
 std::optional<ConfigureCacheUse> configure_cache(StepContext& ctx, const fs::path& top,
                                                  const std::vector<std::string>& args) {
   if (!ctx.flag("configure_cache", true)) return std::nullopt;
-  if (!configure_takes_cache_file(top / "configure")) {
-    ctx.log->line("configure takes no --cache-file: it runs without a configure cache");
-    return std::nullopt;
-  }
   std::vector<fs::path> watch;
   for (const auto& w : ctx.list("configure_cache_watch")) watch.emplace_back(w);
   if (!ctx.has("configure_cache_watch")) watch = default_configure_cache_watch();
   const auto key = configure_cache_key({top, args, process::environment(), watch});
   ConfigureCacheUse use{ConfigureCache(ctx.has("configure_cache_dir") ? cache_dir_param(ctx, "configure_cache_dir")
                                                                       : default_configure_cache_dir()),
-                        key.digest};
-  if (auto names = use.cache.unsafe(key.digest)) {
-    use.unsafe = true;
+                        key.digest,
+                        {}};
+  auto lookup = use.cache.find(key.digest, top);
+  use.found = std::move(lookup.entry);
+  if (use.found)
     ctx.log->line(
-        fmt::format("configure cache: not used for this tree and toolchain: a cached configure gave "
-                    "another configuration than a full one ({}; {}.unsafe). configure runs in full",
-                    *names, (use.cache.dir() / key.digest).string()));
-    return use;
-  }
-  use.hit = use.cache.fetch(key.digest, top / "config.cache");
-  ctx.log->line(fmt::format("configure cache {}: {} ({})", use.hit ? "hit" : "miss",
-                            use.cache.entry(key.digest).string(), fmt::join(key.inputs, "; ")));
+        fmt::format("configure cache hit: {} ({} outputs of a configure that took {:.1f} s; the {} files "
+                    "it read are unchanged; {})",
+                    use.cache.entry(key.digest).string(), use.found->outputs.size(), use.found->configure_seconds,
+                    use.found->inputs.size(), fmt::join(key.inputs, "; ")));
+  else
+    ctx.log->line(fmt::format("configure cache miss: {}: {} ({})", use.cache.entry(key.digest).string(), lookup.why,
+                              fmt::join(key.inputs, "; ")));
   return use;
 }
 
-// A cache that cannot be written costs the next build its speed, not this
-// build its result.
-void store_configure_cache(StepContext& ctx, const ConfigureCacheUse& use, const fs::path& top) {
-  std::error_code ec;
-  if (!fs::is_regular_file(top / "config.cache", ec)) {
-    ctx.log->line("configure wrote no config.cache: nothing to keep for the next build");
-    return;
-  }
-  const auto configuration = configuration_of(top);
-  if (!configuration) {
-    ctx.log->line(
-        "configure wrote no config.status: what a cached run decides could not be checked, so nothing is "
-        "kept for the next build");
-    return;
-  }
+// configure run in full, watched: what it opened in the tree and what it
+// wrote there are kept for the next build. A cache that cannot be written
+// costs the next build its speed, not this build its result.
+void configure_and_keep(StepContext& ctx, const ConfigureCacheUse& use, const fs::path& top,
+                        const std::function<void()>& configure) {
+  std::optional<OpenedFiles> watch;
+  TreeSnapshot before;
   try {
-    use.cache.store(use.key, top / "config.cache", *configuration);
-    ctx.log->line("configure's results kept in " + use.cache.entry(use.key).string());
+    before = snapshot_tree(top);
+    watch.emplace(top);
   } catch (const std::exception& e) {
     ctx.log->line(
-        fmt::format("configure's results could not be kept in {} ({}); the next build runs configure "
+        fmt::format("configure cache: what configure reads cannot be recorded ({}); its outputs are not "
+                    "kept for the next build",
+                    e.what()));
+    watch.reset();
+  }
+  const auto start = Clock::now();
+  configure();
+  if (!watch) return;
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const OpenedPaths opened = watch->stop();
+  try {
+    const auto why_not = use.cache.store(use.key, top, before, snapshot_tree(top), opened,
+                                         {fs::absolute(ctx.state_dir).lexically_normal().string()}, secs);
+    if (why_not) ctx.log->line(fmt::format("configure cache: configure's outputs are not kept: {}", *why_not));
+    else
+      ctx.log->line(fmt::format("configure's outputs kept in {} ({} files it read, {} directories it listed)",
+                                use.cache.entry(use.key).string(), opened.files.size(), opened.dirs.size()));
+  } catch (const std::exception& e) {
+    ctx.log->line(
+        fmt::format("configure's outputs could not be kept in {} ({}); the next build runs configure "
                     "in full",
                     use.cache.dir().string(), e.what()));
   }
-}
-
-// A hit counts only if configure decided with the cached answers what the
-// full configure decided without them; otherwise the key is marked unsafe
-// and `rerun` configures in full.
-void check_cached_configuration(StepContext& ctx, ConfigureCacheUse& use, const fs::path& top,
-                                const std::function<void()>& rerun) {
-  const auto now = configuration_of(top);
-  const auto was = use.cache.configuration(use.key);
-  if (now && was && *now == *was) {
-    ctx.log->line("configure cache: the cached answers gave the configuration the full configure gave");
-    return;
-  }
-  std::vector<std::string> names = now && was ? differing_names(*was, *now) : std::vector<std::string>{};
-  if (names.empty()) names = {"config.status"};  // missing, or the same decisions in another order
-  ctx.log->line(fmt::format(
-      "configure cache: with the cached answers of {} configure decided otherwise than the full configure that made "
-      "them ({}): this configure does not use its cache soundly, so its answers are not kept for this tree and "
-      "toolchain ({}.unsafe), and configure runs again in full",
-      use.cache.entry(use.key).string(), fmt::join(names, ", "), (use.cache.dir() / use.key).string()));
-  try {
-    use.cache.mark_unsafe(use.key, names);
-  } catch (const std::exception& e) {
-    // Unmarked, the next build tries the entry again and finds the same.
-    ctx.log->line(fmt::format("the configure cache could not be marked ({})", e.what()));
-  }
-  use.hit = false;
-  use.unsafe = true;
-  rerun();
 }
 
 class BuildMake : public StepKind {
@@ -183,7 +160,8 @@ class BuildMake : public StepKind {
         {"ccache_dir", ParamType::string, false,
          "ccache's cache directory, relative to the state directory (default: CCACHE_DIR or ccache's own)"},
         {"configure_cache", ParamType::boolean, false,
-         "keep configure's results (config.cache) for the next build of the same tree and toolchain (default true)"},
+         "keep what configure writes for the next build of the same tree and toolchain, which then skips configure "
+         "(default true)"},
         {"configure_cache_dir", ParamType::string, false,
          "where they are kept, relative to the state directory unless absolute (default "
          "$XDG_CACHE_HOME/relman/configure or ~/.cache/relman/configure)"},
@@ -255,43 +233,28 @@ class BuildMake : public StepKind {
                          {"configure_cache", cached ? cached->state() : "off"},
                          {"built", false}});
 
-    auto configure_argv = [&](bool with_cache) {
-      std::vector<std::string> argv{(top / "configure").string()};
-      if (with_cache) argv.push_back("-C");
-      for (auto& a : configure_args) argv.push_back(a);
-      return argv;
-    };
-    auto shown = [](std::vector<std::string> argv) {
-      argv[0] = "./configure";
-      return process::show_argv(argv);
-    };
-    const auto configure = configure_argv(cached && !cached->unsafe);
-    const std::string shown_configure = shown(configure);
-    try {
-      build.run(configure, shown_configure);
-    } catch (const StepError&) {
-      if (!cached || !cached->hit) throw;
-      // Answers the key could not see changing (a file configure probes
-      // outside the watched directories): configure decides afresh.
-      ctx.log->line(
-          fmt::format("configure failed with the cached results of {}; that entry is dropped and "
-                      "configure runs again without it",
-                      cached->cache.entry(cached->key).string()));
-      cached->cache.drop(cached->key);
-      cached->hit = false;
-      fs::remove(top / "config.cache");
-      ctx.save_checkpoint({{"configure_cache", cached->state()}});
-      build.run(configure, shown_configure);
-    }
-    if (cached && cached->hit) {
-      check_cached_configuration(ctx, *cached, top, [&] {
-        fs::remove(top / "config.cache");
+    std::vector<std::string> configure{(top / "configure").string()};
+    for (const auto& a : configure_args) configure.push_back(a);
+    std::vector<std::string> shown_configure = configure;
+    shown_configure[0] = "./configure";
+    auto run_configure = [&] { build.run(configure, process::show_argv(shown_configure)); };
+    if (cached && cached->found) {
+      try {
+        const size_t n = cached->cache.restore(cached->key, *cached->found, top);
+        ctx.log->line(fmt::format("configure skipped: its {} outputs restored into {}", n, top.string()));
+      } catch (const std::exception& e) {
+        ctx.log->line(
+            fmt::format("configure cache: the entry cannot be restored ({}); it is dropped and configure "
+                        "runs in full",
+                        e.what()));
+        cached->cache.drop(cached->key);
+        cached->found.reset();
         ctx.save_checkpoint({{"configure_cache", cached->state()}});
-        build.run(configure_argv(false), shown(configure_argv(false)));
-      });
-    } else if (cached && !cached->unsafe) {
-      store_configure_cache(ctx, *cached, top);
+        unpack_release_tree(ctx, tarball, dir_name);  // nothing half restored is taken for the tarball's
+      }
     }
+    if (!cached) run_configure();
+    else if (!cached->found) configure_and_keep(ctx, *cached, top, run_configure);
 
     // Not for configure: its few hundred test programs are compiled and
     // linked once each, so through ccache every one paid for a lookup and
@@ -305,9 +268,9 @@ class BuildMake : public StepKind {
     try {
       build.run(make, process::show_argv(make));
     } catch (const StepError& e) {
-      if (!cached || !cached->hit) throw;
+      if (!cached || !cached->found) throw;
       cached->cache.drop(cached->key);
-      throw StepError(fmt::format("{}\nconfigure's results came from the configure cache ({}); that entry is now "
+      throw StepError(fmt::format("{}\nconfigure's outputs came from the configure cache ({}); that entry is now "
                                   "dropped, so a retry runs configure afresh.",
                                   e.what(), cached->cache.entry(cached->key).string()),
                       e.recovery());

@@ -1,10 +1,16 @@
 #include "steps/configure_cache.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <stdexcept>
 
@@ -23,19 +29,6 @@ namespace {
 void feed(Sha256& h, std::string_view field) {
   h.update(fmt::format("{}:", field.size()));
   h.update(field);
-}
-
-// The lines of a text, without their newlines.
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 // The environment variables an autoconf configure reads: its own, the
@@ -93,18 +86,10 @@ fs::path default_configure_cache_dir() {
   return fs::path(home && *home ? home : "/tmp") / ".cache" / "relman" / "configure";
 }
 
-bool configure_takes_cache_file(const fs::path& configure) {
-  try {
-    return durable::read_file(configure).find("--cache-file") != std::string::npos;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 ConfigureCacheKey configure_cache_key(const ConfigureCacheInputs& in) {
   ConfigureCacheKey key;
   Sha256 h;
-  feed(h, "relman configure cache 1");
+  feed(h, "relman configure cache 2");  // 2: outputs, not config.cache
 
   for (const char* name : {"configure", "configure.ac", "aclocal.m4"}) {
     const fs::path file = in.tree / name;
@@ -174,101 +159,226 @@ ConfigureCacheKey configure_cache_key(const ConfigureCacheInputs& in) {
   return key;
 }
 
-std::optional<std::string> configuration_of(const fs::path& top) {
-  std::string text;
-  try {
-    text = durable::read_file(top / "config.status");
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  const std::string path = top.string();
-  std::string out;
-  for (std::string line : lines(text)) {
-    if (line.rfind("S[\"", 0) != 0 && line.rfind("D[\"", 0) != 0) continue;
-    for (size_t at = line.find(path); at != std::string::npos; at = line.find(path, at + 5))
-      line.replace(at, path.size(), "@top@");
-    out += line + "\n";
-  }
-  return out;
-}
-
 namespace {
 
-// NAME -> the rest of the line, for S["NAME"]=... and D["NAME"]=...
-std::map<std::string, std::string> assignments(const std::string& configuration) {
-  std::map<std::string, std::string> out;
-  for (const std::string& line : lines(configuration)) {
-    const size_t close = line.find("\"]");
-    if (close == std::string::npos || close <= 3) continue;  // S["NAME"]=...: the name starts at 3
-    out[line.substr(3, close - 3)] += line.substr(close + 2);
+// Where the tree's path stood in a kept output.
+constexpr std::string_view kTree = "@RELMAN_CONFIGURE_TREE@";
+
+std::string sha256_of(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+std::string parent_of(const std::string& rel) {
+  const size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? "." : rel.substr(0, slash);
+}
+
+nlohmann::json to_json(const ConfigureEntry& e) {
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& o : e.outputs)
+    outputs.push_back({{"path", o.path},
+                       {"type", std::string(1, o.type)},
+                       {"mode", o.mode},
+                       {"offset_ns", o.offset_ns},
+                       {"sha256", o.sha256}});
+  return {{"version", 1},         {"configure_seconds", e.configure_seconds},
+          {"inputs", e.inputs},   {"listings", e.listings},
+          {"removed", e.removed}, {"outputs", outputs}};
+}
+
+ConfigureEntry from_json(const nlohmann::json& j) {
+  if (j.value("version", 0) != 1) throw std::runtime_error("an entry of another relman version");
+  ConfigureEntry e;
+  e.configure_seconds = j.at("configure_seconds").get<double>();
+  e.inputs = j.at("inputs").get<std::map<std::string, std::string>>();
+  e.listings = j.at("listings").get<std::map<std::string, std::string>>();
+  e.removed = j.at("removed").get<std::vector<std::string>>();
+  for (const auto& o : j.at("outputs")) {
+    ConfigureEntry::Output out;
+    out.path = o.at("path").get<std::string>();
+    out.type = o.at("type").get<std::string>().at(0);
+    out.mode = o.at("mode").get<uint32_t>();
+    out.offset_ns = o.at("offset_ns").get<int64_t>();
+    out.sha256 = o.at("sha256").get<std::string>();
+    e.outputs.push_back(std::move(out));
   }
-  return out;
+  return e;
+}
+
+// A relative path that stays inside the tree (an entry is data read back
+// from disk: it must not write elsewhere even if damaged).
+bool inside(const std::string& rel) {
+  const fs::path p(rel);
+  if (rel.empty() || p.is_absolute()) return false;
+  for (const auto& part : p)
+    if (part == "..") return false;
+  return true;
 }
 
 }  // namespace
 
-std::vector<std::string> differing_names(const std::string& a, const std::string& b) {
-  const auto x = assignments(a), y = assignments(b);
-  std::set<std::string> names;
-  for (const auto& [k, v] : x)
-    if (auto it = y.find(k); it == y.end() || it->second != v) names.insert(k);
-  for (const auto& [k, v] : y)
-    if (!x.count(k)) names.insert(k);
-  return {names.begin(), names.end()};
-}
-
-fs::path ConfigureCache::entry(const std::string& key) const { return dir_ / (key + ".cache"); }
-
-bool ConfigureCache::fetch(const std::string& key, const fs::path& to) const {
-  std::error_code ec;
-  if (!fs::is_regular_file(entry(key), ec) || !fs::is_regular_file(dir_ / (key + ".config"), ec)) return false;
+ConfigureCache::Lookup ConfigureCache::find(const std::string& key, const fs::path& top) const {
+  ConfigureEntry e;
   try {
-    durable::write_atomic(to, durable::read_file(entry(key)));
-  } catch (const std::exception&) {
-    return false;  // unreadable: configure runs afresh and the entry is written again
+    e = from_json(nlohmann::json::parse(durable::read_file(entry(key) / "entry.json")));
+  } catch (const std::exception& ex) {
+    std::error_code ec;
+    if (!fs::exists(entry(key) / "entry.json", ec)) return {std::nullopt, "no entry for this key"};
+    return {std::nullopt, fmt::format("the entry cannot be read ({})", ex.what())};
   }
-  return true;
+  for (const auto& [rel, sum] : e.inputs) {
+    std::string now;
+    try {
+      now = inside(rel) ? sha256_file(top / rel) : std::string();
+    } catch (const std::exception&) {
+      return {std::nullopt, rel + ", which configure read, is gone"};
+    }
+    if (now != sum) return {std::nullopt, rel + ", which configure read, has changed"};
+  }
+  if (!e.listings.empty()) {
+    const TreeSnapshot tree = snapshot_tree(top);
+    for (const auto& [dir, sum] : e.listings)
+      if (sha256_of(listing_of(tree, dir)) != sum)
+        return {std::nullopt, fmt::format("{}/ holds other files than when the entry was made", dir)};
+  }
+  return {std::move(e), {}};
 }
 
-std::optional<std::string> ConfigureCache::configuration(const std::string& key) const {
-  try {
-    return durable::read_file(dir_ / (key + ".config"));
-  } catch (const std::exception&) {
-    return std::nullopt;
+size_t ConfigureCache::restore(const std::string& key, const ConfigureEntry& e, const fs::path& top) const {
+  const std::string tree = top.string();
+  for (const auto& rel : e.removed)
+    if (inside(rel)) fs::remove_all(top / rel);
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const int64_t base = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  for (const auto& o : e.outputs) {
+    if (!inside(o.path)) throw std::runtime_error("the entry names " + o.path + ", outside the tree");
+    const fs::path to = top / o.path;
+    if (o.type == 'd') {
+      fs::create_directories(to);
+    } else {
+      std::string content = durable::read_file(entry(key) / "files" / o.path);
+      if (sha256_of(content) != o.sha256)
+        throw std::runtime_error(fmt::format("{} in the entry is damaged (its SHA-256 is not the one recorded)",
+                                             (entry(key) / "files" / o.path).string()));
+      replace_all(content, kTree, tree);
+      fs::create_directories(to.parent_path());
+      std::error_code ec;
+      fs::remove(to, ec);  // a file the tarball had, or a symlink: replaced, never written through
+      durable::Fd fd(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (!fd) throw std::system_error(errno, std::generic_category(), "creating " + to.string());
+      durable::write_all(fd.get(), content);
+    }
+    if (::chmod(to.c_str(), static_cast<mode_t>(o.mode)) != 0)
+      throw std::system_error(errno, std::generic_category(), "chmod " + to.string());
   }
+  // The times last: writing a file changes its directory's mtime.
+  for (auto it = e.outputs.rbegin(); it != e.outputs.rend(); ++it) {
+    const int64_t t = base + it->offset_ns;
+    const struct timespec times[2] = {{t / 1'000'000'000, t % 1'000'000'000}, {t / 1'000'000'000, t % 1'000'000'000}};
+    if (::utimensat(AT_FDCWD, (top / it->path).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+      throw std::system_error(errno, std::generic_category(), "setting the time of " + (top / it->path).string());
+  }
+  return e.outputs.size();
 }
 
-void ConfigureCache::store(const std::string& key, const fs::path& from, const std::string& configuration) const {
-  fs::create_directories(dir_);
-  // The configuration first: an entry without one is never fetched.
-  durable::write_atomic(dir_ / (key + ".config"), configuration);
-  durable::write_atomic(entry(key), durable::read_file(from));
+std::optional<std::string> ConfigureCache::store(const std::string& key, const fs::path& top,
+                                                 const TreeSnapshot& before, const TreeSnapshot& after,
+                                                 const OpenedPaths& opened,
+                                                 const std::vector<std::string>& private_paths,
+                                                 double configure_seconds) const {
+  if (!opened.complete)
+    return "some of the files configure opened were not recorded (the kernel's inotify queue overflowed)";
+  const TreeChanges changes = tree_changes(before, after);
+  ConfigureEntry e;
+  e.configure_seconds = configure_seconds;
+  e.removed = changes.removed;
+
+  std::set<std::string> dirs;
+  for (const auto& rel : opened.files) {
+    auto was = before.find(rel);
+    auto is = after.find(rel);
+    if (was == before.end() || was->second.type != 'f') continue;     // made by configure (conftest.c)
+    if (is == after.end() || !(is->second == was->second)) continue;  // an output
+    e.inputs[rel] = sha256_file(top / rel);
+    dirs.insert(parent_of(rel));  // where configure may also have tested for a file's existence
+  }
+  for (const auto& rel : opened.dirs) {
+    auto was = before.find(rel);
+    if (rel == "." || (was != before.end() && was->second.type == 'd')) dirs.insert(rel);
+  }
+  for (const auto& d : dirs) e.listings[d] = sha256_of(listing_of(before, d));
+
+  const fs::path tmp_root = dir_ / "tmp";
+  fs::create_directories(tmp_root);
+  durable::remove_stale_temp_files(tmp_root, false);  // entries a killed build was writing
+  std::random_device rd;
+  const fs::path tmp = tmp_root / fmt::format("{}-{}-{}", ::getpid(), rd(), key);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!p.empty()) fs::remove_all(p, ec);
+    }
+  } cleanup{tmp};
+  fs::create_directories(tmp / "files");
+
+  int64_t base = std::numeric_limits<int64_t>::max();
+  for (const auto& rel : changes.written) base = std::min(base, after.at(rel).mtime_ns);
+  const std::string tree = top.string();
+  for (const auto& rel : changes.written) {
+    const TreeEntry& a = after.at(rel);
+    ConfigureEntry::Output o{rel, a.type, a.mode, a.mtime_ns - base, {}};
+    if (a.type == 'f') {
+      std::string content = durable::read_file(top / rel);
+      if (content.find(kTree) != std::string::npos)
+        return fmt::format("{} holds relman's placeholder {} already", rel, kTree);
+      replace_all(content, tree, kTree);
+      for (const auto& p : private_paths)
+        if (!p.empty() && content.find(p) != std::string::npos)
+          return fmt::format("{} names {} outside the tree, which another build could not use", rel, p);
+      o.sha256 = sha256_of(content);
+      fs::create_directories((tmp / "files" / rel).parent_path());
+      durable::Fd fd(::open((tmp / "files" / rel).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+      if (!fd) throw std::system_error(errno, std::generic_category(), "creating " + (tmp / "files" / rel).string());
+      durable::write_all(fd.get(), content);
+    } else if (a.type != 'd') {
+      return fmt::format("configure made {}, which is neither a file nor a directory", rel);
+    }
+    e.outputs.push_back(std::move(o));
+  }
+  // The description last, written whole: an entry without one is no entry.
+  durable::write_atomic(tmp / "entry.json", to_json(e).dump(1));
+
+  const fs::path final_path = entry(key);
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    // An older entry of the key (its inputs changed since): set aside, then replaced.
+    const fs::path old = tmp_root / fmt::format("{}-{}-old-{}", ::getpid(), rd(), key);
+    if (::rename(final_path.c_str(), old.c_str()) == 0) {
+      std::error_code ec;
+      if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+        throw std::system_error(errno, std::generic_category(), "renaming onto " + final_path.string());
+      fs::remove_all(old, ec);
+    }
+    // else another build stored the same key at this moment: its entry stays.
+  }
+  return std::nullopt;
 }
 
 void ConfigureCache::drop(const std::string& key) const {
   std::error_code ec;
-  fs::remove(entry(key), ec);
-  fs::remove(dir_ / (key + ".config"), ec);
-}
-
-void ConfigureCache::mark_unsafe(const std::string& key, const std::vector<std::string>& names) const {
-  fs::create_directories(dir_);
-  std::string text;
-  for (const auto& n : names) text += n + "\n";
-  durable::write_atomic(dir_ / (key + ".unsafe"), text);
-  drop(key);
-}
-
-std::optional<std::string> ConfigureCache::unsafe(const std::string& key) const {
-  try {
-    std::string names = durable::read_file(dir_ / (key + ".unsafe"));
-    for (auto& c : names)
-      if (c == '\n') c = ' ';
-    while (!names.empty() && names.back() == ' ') names.pop_back();
-    return names;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  fs::create_directories(dir_ / "tmp", ec);
+  std::random_device rd;
+  const fs::path gone = dir_ / "tmp" / fmt::format("{}-{}-dropped-{}", ::getpid(), rd(), key);
+  // A rename first: a build reading the entry at this moment sees all of it or none.
+  if (::rename(entry(key).c_str(), gone.c_str()) == 0) fs::remove_all(gone, ec);
 }
 
 }  // namespace relman::steps

@@ -1,9 +1,9 @@
-// ./configure's results (autoconf's config.cache) kept between builds of
-// the same tree with the same toolchain, so a release manager's second
-// rehearsal does not wait minutes for a few hundred uncacheable test
-// compiles whose answers cannot have changed. An entry is found by a key
-// over everything the answers depend on; anything that could change one
-// answer changes the key, and a stale entry is never patched, only missed.
+// What ./configure wrote, kept between builds of the same tree with the
+// same toolchain, so a release manager's second rehearsal does not wait a
+// minute or more for a few hundred test compiles whose answers cannot have
+// changed. An entry is found by a key over everything configure's answers
+// depend on outside the tree, and holds only while what configure read in
+// the tree is unchanged; a stale entry is never patched, only missed.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +11,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "adapters/opened_files.h"
+#include "steps/tree_snapshot.h"
 
 namespace relman::steps {
 
@@ -51,49 +54,66 @@ std::vector<std::filesystem::path> default_configure_cache_watch();
 // $XDG_CACHE_HOME/relman/configure, else $HOME/.cache/relman/configure.
 std::filesystem::path default_configure_cache_dir();
 
-// True when the script takes --cache-file (every autoconf configure does);
-// another project's hand-written configure is run as it is.
-bool configure_takes_cache_file(const std::filesystem::path& configure);
+// What a full configure left, kept under its key: the files it wrote or
+// changed in the tree (the tree's path replaced by a placeholder), the ones
+// it removed, and what it read there to decide them.
+struct ConfigureEntry {
+  struct Output {
+    std::string path;  // relative to the tree
+    char type = 'f';   // 'f' a file, 'd' a directory
+    uint32_t mode = 0;
+    int64_t offset_ns = 0;  // mtime after the earliest output's
+    std::string sha256;     // of the kept bytes (placeholder in)
+  };
+  std::vector<Output> outputs;
+  std::vector<std::string> removed;
+  std::map<std::string, std::string> inputs;    // a file configure opened -> its SHA-256
+  std::map<std::string, std::string> listings;  // a directory it read or read in -> SHA-256 of its names
+  double configure_seconds = 0;
+};
 
-// What configure decided, as config.status records it: its substitutions
-// and defines (S["NAME"]="value", D["NAME"]=" value") in order, with the
-// build tree's path written as @top@. nullopt when configure wrote no
-// config.status (not autoconf's: its answers cannot be checked).
-std::optional<std::string> configuration_of(const std::filesystem::path& top);
-
-// The names whose value differs between two configurations, or that only
-// one has.
-std::vector<std::string> differing_names(const std::string& a, const std::string& b);
-
-// The entries: <dir>/<key>.cache, config.cache as a full configure left it,
-// beside <key>.config, the configuration that configure gave. An answer
-// cache is only as good as configure's own use of it: CPython 3.11's
-// configure sets NO_AS_NEEDED only when it runs the check, and picks
-// libmpdec's variant before it has run the check whose cached answer
-// changes the pick. So a hit counts only when `./configure -C` gives the
-// same configuration as the full run did; when it does not, the key is
-// marked <key>.unsafe (with the names that differed) and configure runs in
-// full, now and for every later build with that key.
+// The entries: <dir>/<key>/ holds entry.json and files/ (the outputs). The
+// key (configure_cache_key) covers the toolchain and the system; an entry
+// holds for a tree only while every file configure opened in it has the
+// same bytes and every directory it opened or read a file in has the same
+// names, so a release that edits Makefile.pre.in, or adds a Modules/Setup.local
+// that configure only tests for, configures afresh. configure's outputs are
+// then what a full run would write, without running it: answers cached
+// inside configure (config.cache) are not trusted, because CPython 3.11's
+// configure decides differently with them (NO_AS_NEEDED, libmpdec's
+// variant; docs/performance.md).
 class ConfigureCache {
  public:
   explicit ConfigureCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
   const std::filesystem::path& dir() const { return dir_; }
-  std::filesystem::path entry(const std::string& key) const;
-  // Copies the entry to `to`; false when there is none.
-  bool fetch(const std::string& key, const std::filesystem::path& to) const;
-  // The configuration the full configure gave, kept with the entry.
-  std::optional<std::string> configuration(const std::string& key) const;
-  // Keeps `from` as the entry with the configuration it came with, each
-  // written atomically (two rehearsals storing the same key at once each
-  // leave whole files).
-  void store(const std::string& key, const std::filesystem::path& from, const std::string& configuration) const;
-  // Removes the entry, so the next build runs configure afresh.
+  std::filesystem::path entry(const std::string& key) const { return dir_ / key; }
+
+  struct Lookup {
+    std::optional<ConfigureEntry> entry;  // set on a hit
+    std::string why;                      // on a miss: what differs, in words
+  };
+  // The entry for `key`, if `top` (unpacked, not yet configured) has the
+  // inputs it was made from.
+  Lookup find(const std::string& key, const std::filesystem::path& top) const;
+
+  // Writes the entry's outputs into `top` with its path for the placeholder,
+  // their modes, and mtimes from now in their original order and spacing
+  // (so make finds Makefile newer than Makefile.pre and config.status, and
+  // reruns neither); removes what configure removed. Returns how many
+  // outputs were written. Throws std::runtime_error when a kept file is not
+  // what the entry says (damaged): drop the entry and configure.
+  size_t restore(const std::string& key, const ConfigureEntry& entry, const std::filesystem::path& top) const;
+
+  // Keeps what a full configure did to `top`, given the tree before it and
+  // what it opened. Returns why nothing was kept, or nullopt when it was. An
+  // output naming any of `private_paths` (the state directory) other than
+  // as the tree's path is not kept: another build could not use it.
+  std::optional<std::string> store(const std::string& key, const std::filesystem::path& top, const TreeSnapshot& before,
+                                   const TreeSnapshot& after, const OpenedPaths& opened,
+                                   const std::vector<std::string>& private_paths, double configure_seconds) const;
+
+  // Removes the entry, so the next build configures afresh.
   void drop(const std::string& key) const;
-  // Drops the entry and keeps `names` as the reason configure's answers
-  // for this key are not kept again.
-  void mark_unsafe(const std::string& key, const std::vector<std::string>& names) const;
-  // The names a cached configure got wrong for this key; nullopt if none did.
-  std::optional<std::string> unsafe(const std::string& key) const;
 
  private:
   std::filesystem::path dir_;
