@@ -21,6 +21,7 @@
 #   warm       the same rehearsal again in a new state directory, ccache and
 #              configure cache kept from the cold one (a release manager's
 #              second try); ccache's hit rate, the configure cache's answer
+#              (hit: configure's outputs restored, configure not run)
 #
 # Every figure is printed with /proc/loadavg at the time (the machines are
 # shared). Run it under `nice -n 19` on a machine others use.
@@ -317,7 +318,11 @@ step_times() {
     | join(", ")' | tr -d '\n' || true
   conf=$(grep -oE 'build: ./configure( -C)? \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
   mk=$(grep -oE 'build: make -j[0-9]+ \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
-  if [ -n "$conf" ] || [ -n "$mk" ]; then printf ' (configure ~%s s, make ~%s s)' "${conf:-?}" "${mk:-?}"; fi
+  # On a configure cache hit configure does not run: its outputs are restored.
+  if [ -n "$conf" ] || [ -n "$mk" ]; then
+    if [ -n "$conf" ]; then conf="~$conf s"; else conf=skipped; fi
+    printf ' (configure %s, make ~%s s)' "$conf" "${mk:-?}"
+  fi
 }
 
 bench_rehearsals() {
