@@ -14,6 +14,7 @@
 
 #include "adapters/archive.h"
 #include "adapters/artifact_file.h"
+#include "adapters/cpu_priority.h"
 #include "adapters/chunk_queue.h"
 #include "adapters/git.h"
 #include "adapters/xz.h"
@@ -126,7 +127,10 @@ std::string read_added(const AddedFile& a) {
 class Compressor {
  public:
   Compressor(const TreeExportOptions& opts, TarballFormat format, size_t queue_chunks)
-      : format_(format), queue_(queue_chunks), file_(opts.out_dir / (opts.prefix + tarball_suffix(format))) {
+      : format_(format),
+        idle_(opts.idle_priority),
+        queue_(queue_chunks),
+        file_(opts.out_dir / (opts.prefix + tarball_suffix(format))) {
     auto sink = [this](const void* d, size_t n) { file_.write(d, n); };
     if (format == TarballFormat::tgz) {
       gzip_ = std::make_unique<archive::GzipEncoder>(opts.gzip_level, sink);
@@ -140,6 +144,8 @@ class Compressor {
 
   // The thread body: never throws, parks the error for the exporter.
   void run(const std::function<void()>& on_error) {
+    // Before the first chunk: liblzma starts its threads on the first write.
+    if (idle_) cpu_priority::idle_this_thread();  // refused: the export is only less polite
     try {
       while (Chunk c = queue_.pop()) {
         if (gzip_) gzip_->write(c->data(), c->size());
@@ -170,6 +176,7 @@ class Compressor {
 
  private:
   TarballFormat format_;
+  bool idle_;
   ChunkQueue queue_;
   ArtifactFile file_;
   std::unique_ptr<archive::GzipEncoder> gzip_;

@@ -40,6 +40,10 @@ struct TreeExportOptions {
   int xz_level = 6;
   unsigned xz_threads = 1;     // does not change the bytes
   uint64_t xz_block_size = 0;  // 0: xz::default_block_size
+  // The compressor threads (and the encoder threads they start) run at idle
+  // CPU priority: a build beside the export goes first. The bytes do not
+  // change.
+  bool idle_priority = false;
   std::filesystem::path out_dir;
   // Called now and then from the exporting thread.
   std::function<void(size_t files_done, size_t files_total, uint64_t bytes_read)> progress;

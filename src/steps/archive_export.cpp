@@ -26,6 +26,7 @@ struct Settings {
   int gzip_level = 9;
   int xz_level = 6;
   unsigned xz_threads = 1;
+  bool background = false;
 };
 
 Settings settings(const StepContext& ctx) {
@@ -90,6 +91,7 @@ Settings settings(const StepContext& ctx) {
   s.xz_level = level("xz_level", 6, 0, 9);
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   s.xz_threads = static_cast<unsigned>(level("xz_threads", hw, 1, 64));
+  s.background = ctx.flag("background", false);
   return s;
 }
 
@@ -116,7 +118,10 @@ class ArchiveExport : public StepKind {
             {"add", ParamType::any, false, "files to put into the tarballs: [{path: Misc/NEWS, from: FILE}]"},
             {"gzip_level", ParamType::integer, false, "1-9, default 9 (gzip -9n, as CPython's release.py)"},
             {"xz_level", ParamType::integer, false, "0-9, default 6 (xz's default)"},
-            {"xz_threads", ParamType::integer, false, "xz threads, default: the CPU count; never changes the bytes"}};
+            {"xz_threads", ParamType::integer, false, "xz threads, default: the CPU count; never changes the bytes"},
+            {"background", ParamType::boolean, false,
+             "compress at idle CPU priority, so that a build running beside the export goes first (default false); "
+             "never changes the bytes"}};
   }
   std::vector<std::string> outputs() const override { return {"files", "sizes", "sha256", "commit"}; }
 
@@ -164,6 +169,7 @@ class ArchiveExport : public StepKind {
     opts.gzip_level = s.gzip_level;
     opts.xz_level = s.xz_level;
     opts.xz_threads = s.xz_threads;
+    opts.idle_priority = s.background;
     opts.out_dir = ctx.artifacts_dir;
     opts.progress = [&ctx](size_t done, size_t total, uint64_t bytes) {
       if (ctx.progress)

@@ -26,7 +26,7 @@
 # Every figure is printed with /proc/loadavg at the time (the machines are
 # shared). Run it under `nice -n 19` on a machine others use.
 #
-#   tests/bench/cpython-bench.sh [--rounds N] [--only artifacts|cold|warm] [--build DIR] [--with-docs]
+#   tests/bench/cpython-bench.sh [--rounds N] [--only artifacts|cold|warm|rehearsals] [--build DIR] [--with-docs]
 #
 # Environment: RELMAN_BENCH_DIR, the cache and work directory (default
 # /var/tmp/relman-cpython-bench). Fetching the source needs apt-get and, when
@@ -41,7 +41,7 @@ src=$(cd "$here/../.." && pwd)
 
 usage() {
   cat <<EOF
-usage: $0 [--rounds N] [--only artifacts|cold|warm] [--build DIR] [--with-docs] [--help]
+usage: $0 [--rounds N] [--only artifacts|cold|warm|rehearsals] [--build DIR] [--with-docs] [--help]
 
 Benchmarks relman on CPython 3.11.2's real source tree, each side measured
 in the same run and interleaved; prints medians of N rounds with the load.
@@ -49,8 +49,9 @@ in the same run and interleaved; prints medians of N rounds with the load.
   --rounds N     rounds per comparison (default 3); the median is reported
   --only WHAT    artifacts (export + checksums + signatures vs the shell
                  pipeline), cold (a cold rehearsal of pep101 vs configure &&
-                 make by hand) or warm (a second rehearsal, ccache and
-                 configure cache kept); default: all three
+                 make by hand), warm (a second rehearsal, ccache and
+                 configure cache kept) or rehearsals (cold and warm);
+                 default: all three
   --build DIR    relman's CMake build directory (default $src/build-bench,
                  configured as Release when new); relman and artifacts_bench
                  are built there when missing or out of date
@@ -72,7 +73,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --rounds) [ $# -ge 2 ] || die "--rounds needs a number"; rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#*=}; shift ;;
-    --only) [ $# -ge 2 ] || die "--only needs artifacts, cold or warm"; only=$2; shift 2 ;;
+    --only) [ $# -ge 2 ] || die "--only needs artifacts, cold, warm or rehearsals"; only=$2; shift 2 ;;
     --only=*) only=${1#*=}; shift ;;
     --build) [ $# -ge 2 ] || die "--build needs a directory"; build=$2; shift 2 ;;
     --build=*) build=${1#*=}; shift ;;
@@ -82,7 +83,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "cpython-bench: --rounds takes a positive number, not '$rounds'" >&2; exit 2; }
-case $only in all|artifacts|cold|warm) ;; *) echo "cpython-bench: --only takes artifacts, cold or warm, not '$only'" >&2; exit 2 ;; esac
+case $only in all|artifacts|cold|warm|rehearsals) ;; *) echo "cpython-bench: --only takes artifacts, cold, warm or rehearsals, not '$only'" >&2; exit 2 ;; esac
 build=$(mkdir -p "$build" && cd "$build" && pwd)
 
 bench=${RELMAN_BENCH_DIR:-/var/tmp/relman-cpython-bench}
@@ -328,7 +329,7 @@ step_times() {
 bench_rehearsals() {
   local i cold hand warm ld colds=() hands=() warms=() cache xdg
   local do_cold=0 do_warm=0
-  case $only in all) do_cold=1 do_warm=1 ;; cold) do_cold=1 ;; warm) do_warm=1 ;; esac
+  case $only in all|rehearsals) do_cold=1 do_warm=1 ;; cold) do_cold=1 ;; warm) do_warm=1 ;; esac
   echo
   echo "== rehearsals of workflows/pep101.yaml, relman rehearse $NEXT (skipped: $SKIP), $(nproc) cores"
   if [ $do_warm = 1 ] && [ $do_cold = 0 ]; then
@@ -407,6 +408,6 @@ echo "relman source: $src at $(git -C "$src" describe --always --dirty 2>/dev/nu
 echo "cores: $(nproc), rounds: $rounds, load: $(load), $(date -u '+%Y-%m-%d %H:%M UTC')"
 
 case $only in all|artifacts) bench_artifacts ;; esac
-case $only in all|cold|warm) bench_rehearsals ;; esac
+case $only in all|cold|warm|rehearsals) bench_rehearsals ;; esac
 echo
 echo "state, logs and build trees of the last run: $runs"
