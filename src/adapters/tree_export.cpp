@@ -14,8 +14,8 @@
 
 #include "adapters/archive.h"
 #include "adapters/artifact_file.h"
-#include "adapters/cpu_priority.h"
 #include "adapters/chunk_queue.h"
+#include "adapters/cpu_priority.h"
 #include "adapters/git.h"
 #include "adapters/xz.h"
 
