@@ -76,7 +76,7 @@ if [ "$quick" = 0 ]; then
   # with fewer workflows, and every step kind on its worker thread.
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_thread_leaks=0" RELMAN_MODEL_RUNS=60 \
     build-tsan-clang/relman_tests --gtest_brief=1 \
-    --gtest_filter='Engine*:Journal*:EventReader*:Git*:Gpg*:ArchiveExport*:ChecksumSha256*:BuildMake*:ConfigureCache*:OpenedFiles*:SmokeRun*:CpythonBump*:Announce*:CdnPurge*:CiDispatch*:CiWait*:CiRequireGreen*:Blockers*:HttpUpload*:SigstoreSign*:SigstoreVerify*:SigstoreStandin*:MerkleTree*:OidcSignIn*-SigstoreSignIn.*'
+    --gtest_filter='Engine*:Journal*:EventReader*:Git*:Gpg*:ArchiveExport*:ChecksumSha256*:BuildMake*:ConfigureCache*:OpenedFiles*:CpuPriority*:SmokeRun*:CpythonBump*:Announce*:CdnPurge*:CiDispatch*:CiWait*:CiRequireGreen*:Blockers*:HttpUpload*:SigstoreSign*:SigstoreVerify*:SigstoreStandin*:MerkleTree*:OidcSignIn*-SigstoreSignIn.*'
   # A fixed seed and input count: the gate passes or fails the same way on
   # every machine. Exploring (random seed, longer) is scripts/fuzz.sh alone.
   echo "== relman: fuzz each target, 10000 inputs from seed 1 (scripts/fuzz.sh)"
