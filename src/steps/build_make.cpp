@@ -134,7 +134,7 @@ void configure_and_keep(StepContext& ctx, const ConfigureCacheUse& use, const fs
                                          {fs::absolute(ctx.state_dir).lexically_normal().string()}, secs);
     if (why_not) ctx.log->line(fmt::format("configure cache: configure's outputs are not kept: {}", *why_not));
     else
-      ctx.log->line(fmt::format("configure's outputs kept in {} ({} files it read, {} directories it listed)",
+      ctx.log->line(fmt::format("configure's outputs kept in {} ({} files and {} directories opened while it ran)",
                                 use.cache.entry(use.key).string(), opened.files.size(), opened.dirs.size()));
   } catch (const std::exception& e) {
     ctx.log->line(

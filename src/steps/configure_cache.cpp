@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "adapters/durable.h"
 #include "adapters/process.h"
 #include "adapters/sha256.h"
+#include "core/sha256_digest.h"
 
 namespace relman::steps {
 
@@ -51,10 +53,6 @@ std::vector<std::string> words(const std::string& s) {
     i = j + 1;
   }
   return out;
-}
-
-int64_t mtime_ns(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 // Directories only, to three levels: a package install creates or renames
@@ -164,12 +162,6 @@ namespace {
 // Where the tree's path stood in a kept output.
 constexpr std::string_view kTree = "@RELMAN_CONFIGURE_TREE@";
 
-std::string sha256_of(std::string_view data) {
-  Sha256 h;
-  h.update(data);
-  return h.hex();
-}
-
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
   if (from.empty()) return;
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -246,7 +238,7 @@ ConfigureCache::Lookup ConfigureCache::find(const std::string& key, const fs::pa
   if (!e.listings.empty()) {
     const TreeSnapshot tree = snapshot_tree(top);
     for (const auto& [dir, sum] : e.listings)
-      if (sha256_of(listing_of(tree, dir)) != sum)
+      if (sha256_hex(listing_of(tree, dir)) != sum)
         return {std::nullopt, fmt::format("{}/ holds other files than when the entry was made", dir)};
   }
   return {std::move(e), {}};
@@ -265,7 +257,7 @@ size_t ConfigureCache::restore(const std::string& key, const ConfigureEntry& e, 
       fs::create_directories(to);
     } else {
       std::string content = durable::read_file(entry(key) / "files" / o.path);
-      if (sha256_of(content) != o.sha256)
+      if (sha256_hex(content) != o.sha256)
         throw std::runtime_error(fmt::format("{} in the entry is damaged (its SHA-256 is not the one recorded)",
                                              (entry(key) / "files" / o.path).string()));
       replace_all(content, kTree, tree);
@@ -314,7 +306,7 @@ std::optional<std::string> ConfigureCache::store(const std::string& key, const f
     auto was = before.find(rel);
     if (rel == "." || (was != before.end() && was->second.type == 'd')) dirs.insert(rel);
   }
-  for (const auto& d : dirs) e.listings[d] = sha256_of(listing_of(before, d));
+  for (const auto& d : dirs) e.listings[d] = sha256_hex(listing_of(before, d));
 
   const fs::path tmp_root = dir_ / "tmp";
   fs::create_directories(tmp_root);
@@ -344,7 +336,7 @@ std::optional<std::string> ConfigureCache::store(const std::string& key, const f
       for (const auto& p : private_paths)
         if (!p.empty() && content.find(p) != std::string::npos)
           return fmt::format("{} names {} outside the tree, which another build could not use", rel, p);
-      o.sha256 = sha256_of(content);
+      o.sha256 = sha256_hex(content);
       fs::create_directories((tmp / "files" / rel).parent_path());
       durable::Fd fd(::open((tmp / "files" / rel).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
       if (!fd) throw std::system_error(errno, std::generic_category(), "creating " + (tmp / "files" / rel).string());
@@ -363,7 +355,8 @@ std::optional<std::string> ConfigureCache::store(const std::string& key, const f
     const fs::path old = tmp_root / fmt::format("{}-{}-old-{}", ::getpid(), rd(), key);
     if (::rename(final_path.c_str(), old.c_str()) == 0) {
       std::error_code ec;
-      if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+      // ENOTEMPTY: another build stored the key between the two renames; its entry stays.
+      if (::rename(tmp.c_str(), final_path.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST)
         throw std::system_error(errno, std::generic_category(), "renaming onto " + final_path.string());
       fs::remove_all(old, ec);
     }

@@ -8,6 +8,10 @@ namespace relman::steps {
 
 namespace fs = std::filesystem;
 
+int64_t mtime_ns(const struct ::stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
 TreeSnapshot snapshot_tree(const fs::path& top) {
   TreeSnapshot out;
   std::error_code ec;
@@ -19,7 +23,7 @@ TreeSnapshot snapshot_tree(const fs::path& top) {
     e.type = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o';
     e.mode = st.st_mode & 07777;
     e.size = e.type == 'd' ? 0 : static_cast<int64_t>(st.st_size);
-    e.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    e.mtime_ns = mtime_ns(st);
     out[it->path().lexically_relative(top).string()] = e;
   }
   if (ec) throw std::system_error(ec, "reading " + top.string());

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+struct stat;
+
 namespace relman::steps {
 
 struct TreeEntry {
@@ -18,6 +20,9 @@ struct TreeEntry {
   int64_t mtime_ns = 0;
   bool operator==(const TreeEntry&) const = default;
 };
+
+// st_mtim in nanoseconds since the epoch.
+int64_t mtime_ns(const struct ::stat& st);
 
 // Relative path ("Modules/Setup") -> entry; the top itself is not listed.
 using TreeSnapshot = std::map<std::string, TreeEntry>;
