@@ -261,7 +261,16 @@ class BuildMake : public StepKind {
     // none was ever a hit (on CPython: 564 uncacheable calls).
     // configure records the compiler by name (CC=gcc), which make then
     // finds in the masquerade.
-    if (!make_path.empty()) build.command.env["PATH"] = make_path;
+    if (!make_path.empty()) {
+      build.command.env["PATH"] = make_path;
+      // A compile that writes its dependency file (-MD, -MMD) tells ccache
+      // its headers, so a miss skips the preprocessor pass ccache otherwise
+      // runs before compiling: on CPython 3.11's cold make -j2, 119 s
+      // instead of 138 s (107 s without ccache). Compiles without one are
+      // cached as before. CPython's Makefile takes -MD from CFLAGS_NODIST
+      // (pep101.yaml's `make` var).
+      build.command.env["CCACHE_DEPEND"] = "1";
+    }
 
     std::vector<std::string> make{"make", "-j" + std::to_string(jobs)};
     for (auto& a : ctx.list("make")) make.push_back(a);

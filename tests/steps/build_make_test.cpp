@@ -258,6 +258,51 @@ TEST(BuildMake, ASecondBuildInAnotherDirectoryHitsTheCompilerCache) {
   EXPECT_EQ(sh_ok(quote(b["interpreter"].get<std::string>()) + " -V"), "Minipy 3.14.0a0\n");
 }
 
+// With the compiles writing their dependency files (CPython's CFLAGS_NODIST,
+// as pep101.yaml passes it), ccache's misses run no preprocessor pass:
+// without them each miss runs one. The headers the dependency file lists
+// still decide a hit: a changed header is a miss that builds the new code.
+TEST(BuildMake, CompilesThatWriteTheirDependenciesMissWithoutAPreprocessorPass) {
+  if (process::find_program("ccache").empty()) GTEST_SKIP() << "ccache is not installed: nothing to test";
+  TempDir t;
+  auto build = [&](const std::string& name, const fs::path& cache, bool dependencies,
+                   const std::function<void(const fs::path&)>& edit = {}) {
+    StepHarness h("build.make", t / "repo", t / name, "3.14.0a1");
+    fixture_tarball(t / ("src-" + name), "Minipy-3.14.0a1", h.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz", edit);
+    h.with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()},
+                {"configure_cache", false}};
+    if (dependencies) h.with()["make"] = {"CFLAGS_NODIST=-MD"};
+    json out = h.run();
+    return std::make_pair(fs::path(out["build_dir"].get<std::string>()), out["interpreter"].get<std::string>());
+  };
+  const auto plain = t / "ccache-plain", dep = t / "ccache-dep";
+  auto stats = [](const fs::path& c) { return sh_ok("CCACHE_DIR=" + quote(c.string()) + " ccache --print-stats"); };
+
+  build("plain", plain, false);
+  EXPECT_EQ(ccache_stat(plain, "cache_miss"), 3) << stats(plain);
+  EXPECT_EQ(ccache_stat(plain, "preprocessed_cache_miss"), 3) << stats(plain);
+
+  auto [tree, interpreter] = build("first", dep, true);
+  EXPECT_EQ(ccache_stat(dep, "cache_miss"), 3) << stats(dep);
+  EXPECT_EQ(ccache_stat(dep, "preprocessed_cache_miss"), 0) << "a preprocessor pass ran\n" << stats(dep);
+  EXPECT_TRUE(fs::exists(tree / "Python" / "ceval.d"));
+  EXPECT_EQ(sh_ok(quote(interpreter) + " -V"), "Minipy 3.14.0a0\n");
+
+  build("second", dep, true);
+  EXPECT_EQ(total_hits(dep), 3) << stats(dep);
+  EXPECT_EQ(ccache_stat(dep, "cache_miss"), 3) << stats(dep);
+
+  // main.c prints PY_VERSION from Include/patchlevel.h.
+  const std::string interpreter3 = build("bumped", dep, true, [](const fs::path& tree) {
+    sh_ok("sed -i 's/3.14.0a0/3.14.0a7/' Include/patchlevel.h", tree);
+  }).second;
+  EXPECT_EQ(sh_ok(quote(interpreter3) + " -V"), "Minipy 3.14.0a7\n");
+  // Only main.c includes it: one miss, and ceval.c and expr.c hit.
+  EXPECT_EQ(ccache_stat(dep, "cache_miss"), 4) << stats(dep);
+  EXPECT_EQ(total_hits(dep), 5) << stats(dep);
+  EXPECT_EQ(ccache_stat(dep, "preprocessed_cache_miss"), 0) << stats(dep);
+}
+
 // Two harnesses building the same tarball in two state directories (a
 // rehearsal and the next one), sharing one configure cache.
 struct TwoBuilds {
