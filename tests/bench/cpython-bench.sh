@@ -17,7 +17,9 @@
 #              steps skipped) with an empty ccache and an empty configure
 #              cache vs the same by hand:
 #              git archive | gzip -9n, unpack, ./configure && make -j2, the
-#              smoke step's commands; no ccache; ratio
+#              smoke step's commands; no ccache; ratio. Two ratios: by hand
+#              without and with git archive | xz -6 -T1 (the rehearsal makes
+#              the .tar.xz too; on 2 cores its xz runs beside configure)
 #   warm       the same rehearsal again in a new state directory, ccache and
 #              configure cache kept from the cold one (a release manager's
 #              second try); ccache's hit rate, the configure cache's answer
@@ -272,9 +274,13 @@ rehearse() {
 }
 
 # The same by hand: export, build from the tarball, pep101's smoke commands.
-# No ccache. Prints its wall seconds; the phases go to $dir.times.
+# No ccache. The .tar.xz the rehearsal also makes is made here too, after the
+# .tgz, as the artifacts pipeline makes it (xz -6 -T1); timed on its own, so
+# one run gives both sides: without it (the .tgz alone, what the build
+# needs) and with it (the same two tarballs as the rehearsal).
+# Prints "SECONDS-WITHOUT-XZ SECONDS-WITH-XZ"; the phases go to $dir.times.
 by_hand() {
-  local dir=$1 t0 t1 t2 t3 t4 t5 p=Python-$NEXT
+  local dir=$1 t0 t1 tx t2 t3 t4 t5 p=Python-$NEXT
   rm -rf "$dir"
   mkdir -p "$dir"
   (
@@ -282,6 +288,8 @@ by_hand() {
     export CCACHE_DISABLE=1
     t0=$(now)
     git -C "$repo" archive --prefix="$p/" "$BRANCH" | gzip -9 -n > "$p.tgz"
+    tx=$(now)
+    git -C "$repo" archive --prefix="$p/" "$BRANCH" | xz -6 -T1 > "$p.tar.xz"
     t1=$(now)
     tar -xzf "$p.tgz"
     cd "$p"
@@ -296,8 +304,8 @@ by_hand() {
       ./python -m test test_grammar test_os test_sys
     } >"$dir/smoke.log" 2>&1 || { echo "cpython-bench: the smoke tests by hand failed: $dir/smoke.log" >&2; exit 1; }
     t5=$(now)
-    echo "export $(secs "$t0" "$t1") s, unpack $(secs "$t1" "$t2") s, configure $(secs "$t2" "$t3") s, make $(secs "$t3" "$t4") s, smoke $(secs "$t4" "$t5") s" > "$dir.times"
-    secs "$t0" "$t5"
+    echo "export $(secs "$t0" "$tx") s, xz $(secs "$tx" "$t1") s, unpack $(secs "$t1" "$t2") s, configure $(secs "$t2" "$t3") s, make $(secs "$t3" "$t4") s, smoke $(secs "$t4" "$t5") s" > "$dir.times"
+    awk -v all="$(secs "$t0" "$t5")" -v xz="$(secs "$tx" "$t1")" 'BEGIN {printf "%.1f %.1f\n", all - xz, all}'
   )
 }
 
@@ -327,7 +335,7 @@ step_times() {
 }
 
 bench_rehearsals() {
-  local i cold hand warm ld colds=() hands=() warms=() cache xdg
+  local i cold hand hand_xz warm ld colds=() hands=() hands_xz=() warms=() cache xdg
   local do_cold=0 do_warm=0
   case $only in all|rehearsals) do_cold=1 do_warm=1 ;; cold) do_cold=1 ;; warm) do_warm=1 ;; esac
   echo
@@ -346,15 +354,15 @@ bench_rehearsals() {
       if ((i % 2)); then
         ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
         printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
-        ld=$(load); hand=$(by_hand "$runs/hand-$i") || die "by-hand build $i failed"
-        printf 'round %d: by hand        %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
+        ld=$(load); read -r hand hand_xz < <(by_hand "$runs/hand-$i") && [ -n "$hand_xz" ] || die "by-hand build $i failed"
+        printf 'round %d: by hand        %7.1f s, %.1f s with the .tar.xz (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$hand_xz" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
       else
-        ld=$(load); hand=$(by_hand "$runs/hand-$i") || die "by-hand build $i failed"
-        printf 'round %d: by hand        %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
+        ld=$(load); read -r hand hand_xz < <(by_hand "$runs/hand-$i") && [ -n "$hand_xz" ] || die "by-hand build $i failed"
+        printf 'round %d: by hand        %7.1f s, %.1f s with the .tar.xz (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$hand_xz" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
         ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
         printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
       fi
-      colds+=("$cold") hands+=("$hand")
+      colds+=("$cold") hands+=("$hand") hands_xz+=("$hand_xz")
     fi
     if [ $do_warm = 1 ]; then
       CCACHE_DIR=$cache ccache -z >/dev/null
@@ -366,9 +374,11 @@ bench_rehearsals() {
   done
   echo
   if [ $do_cold = 1 ]; then
-    cold=$(median "${colds[@]}") hand=$(median "${hands[@]}")
-    printf 'median cold rehearsal %s (%.1f s) vs by hand %s (%.1f s): ratio %s (goal <= 1.05)   [load %s]\n' \
+    cold=$(median "${colds[@]}") hand=$(median "${hands[@]}") hand_xz=$(median "${hands_xz[@]}")
+    printf 'median cold rehearsal %s (%.1f s) vs by hand %s (%.1f s, the .tgz alone): ratio %s (goal <= 1.05)   [load %s]\n' \
       "$(mmss "$cold")" "$cold" "$(mmss "$hand")" "$hand" "$(ratio "$cold" "$hand")" "$(load)"
+    printf 'median cold rehearsal %s (%.1f s) vs by hand %s (%.1f s, also the .tar.xz, as the rehearsal): ratio %s\n' \
+      "$(mmss "$cold")" "$cold" "$(mmss "$hand_xz")" "$hand_xz" "$(ratio "$cold" "$hand_xz")"
   fi
   if [ $do_warm = 1 ]; then
     warm=$(median "${warms[@]}")
