@@ -269,8 +269,8 @@ TEST(BuildMake, CompilesThatWriteTheirDependenciesMissWithoutAPreprocessorPass) 
                    const std::function<void(const fs::path&)>& edit = {}) {
     StepHarness h("build.make", t / "repo", t / name, "3.14.0a1");
     fixture_tarball(t / ("src-" + name), "Minipy-3.14.0a1", h.ctx().artifacts_dir / "Minipy-3.14.0a1.tgz", edit);
-    h.with() = {{"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()},
-                {"configure_cache", false}};
+    h.with() = {
+        {"tarball", "Minipy-3.14.0a1.tgz"}, {"jobs", 2}, {"ccache_dir", cache.string()}, {"configure_cache", false}};
     if (dependencies) h.with()["make"] = {"CFLAGS_NODIST=-MD"};
     json out = h.run();
     return std::make_pair(fs::path(out["build_dir"].get<std::string>()), out["interpreter"].get<std::string>());
@@ -294,8 +294,8 @@ TEST(BuildMake, CompilesThatWriteTheirDependenciesMissWithoutAPreprocessorPass) 
 
   // main.c prints PY_VERSION from Include/patchlevel.h.
   const std::string interpreter3 = build("bumped", dep, true, [](const fs::path& tree) {
-    sh_ok("sed -i 's/3.14.0a0/3.14.0a7/' Include/patchlevel.h", tree);
-  }).second;
+                                     sh_ok("sed -i 's/3.14.0a0/3.14.0a7/' Include/patchlevel.h", tree);
+                                   }).second;
   EXPECT_EQ(sh_ok(quote(interpreter3) + " -V"), "Minipy 3.14.0a7\n");
   // Only main.c includes it: one miss, and ceval.c and expr.c hit.
   EXPECT_EQ(ccache_stat(dep, "cache_miss"), 4) << stats(dep);
