@@ -1,3 +1,4 @@
+#include "core/text.h"
 #include "steps/configure_cache.h"
 
 #include <fcntl.h>
@@ -162,12 +163,6 @@ namespace {
 // Where the tree's path stood in a kept output.
 constexpr std::string_view kTree = "@RELMAN_CONFIGURE_TREE@";
 
-void replace_all(std::string& text, std::string_view from, std::string_view to) {
-  if (from.empty()) return;
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-}
-
 std::string parent_of(const std::string& rel) {
   const size_t slash = rel.rfind('/');
   return slash == std::string::npos ? "." : rel.substr(0, slash);
@@ -260,7 +255,7 @@ size_t ConfigureCache::restore(const std::string& key, const ConfigureEntry& e, 
       if (sha256_hex(content) != o.sha256)
         throw std::runtime_error(fmt::format("{} in the entry is damaged (its SHA-256 is not the one recorded)",
                                              (entry(key) / "files" / o.path).string()));
-      replace_all(content, kTree, tree);
+      content = replace_all(std::move(content), kTree, tree);
       fs::create_directories(to.parent_path());
       std::error_code ec;
       fs::remove(to, ec);  // a file the tarball had, or a symlink: replaced, never written through
@@ -332,7 +327,7 @@ std::optional<std::string> ConfigureCache::store(const std::string& key, const f
       std::string content = durable::read_file(top / rel);
       if (content.find(kTree) != std::string::npos)
         return fmt::format("{} holds relman's placeholder {} already", rel, kTree);
-      replace_all(content, tree, kTree);
+      content = replace_all(std::move(content), tree, kTree);
       for (const auto& p : private_paths)
         if (!p.empty() && content.find(p) != std::string::npos)
           return fmt::format("{} names {} outside the tree, which another build could not use", rel, p);

@@ -11,6 +11,7 @@
 #include "adapters/durable.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "core/text.h"
 
 namespace relman::steps {
 namespace {
@@ -20,21 +21,6 @@ const char* kExpected = "Lib/test/test_importlib/test_util.py";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) {
-      out.push_back(text.substr(start));
-      break;
-    }
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
 
 // re.search(r"^#define\s+PYC_MAGIC_NUMBER\s+(?P<magic>\d+)$", re.MULTILINE)
 std::optional<std::string> actual_magic(const std::string& text) {

@@ -10,8 +10,8 @@
 
 #include "adapters/durable.h"
 #include "adapters/git_status.h"
-#include "adapters/sha256.h"
 #include "core/errors.h"
+#include "core/sha256_digest.h"
 #include "steps/cpython_news_common.h"
 #include "steps/git_common.h"
 #include "steps/news/layout.h"
@@ -22,12 +22,6 @@ namespace relman::steps {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string sha256_of(const std::string& s) {
-  Sha256 h;
-  h.update(s);
-  return h.hex();
-}
 
 // Removes `rel` from the work tree and then its directories while they are
 // empty, up to Misc/NEWS.d, as `git rm` does.
@@ -77,7 +71,7 @@ class CpythonNewsRelease : public StepKind {
       // An earlier run wrote the file and stopped before removing every
       // entry: the checkpoint says which, and the file proves it is ours.
       if (ctx.checkpoint.contains("sha256") &&
-          ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out))) {
+          ctx.checkpoint["sha256"] == sha256_hex(durable::read_file(ctx.repo / out))) {
         auto consumed = ctx.checkpoint["consumed"].get<std::vector<std::string>>();
         for (const auto& e : consumed)
           if (fs::exists(ctx.repo / e)) remove_entry(ctx, e);
@@ -112,7 +106,7 @@ class CpythonNewsRelease : public StepKind {
       if (!tree.exists(out))
         throw StepError(fmt::format("`blurb release {}` succeeded but wrote no {}; see {}", version, out,
                                     ctx.log->path().string()));
-      ctx.save_checkpoint({{"sha256", sha256_of(durable::read_file(ctx.repo / out))}});
+      ctx.save_checkpoint({{"sha256", sha256_hex(durable::read_file(ctx.repo / out))}});
       return outputs_for(ctx, out, "blurb");
     }
 
@@ -125,7 +119,7 @@ class CpythonNewsRelease : public StepKind {
     }
     // Before the first change: which entries this release takes, and the
     // file that proves it was this step that wrote them.
-    ctx.save_checkpoint({{"consumed", plan.consumed}, {"sha256", sha256_of(plan.text)}, {"tool", "native"}});
+    ctx.save_checkpoint({{"consumed", plan.consumed}, {"sha256", sha256_hex(plan.text)}, {"tool", "native"}});
     durable::write_atomic(ctx.repo / out, plan.text);
     for (const auto& e : plan.consumed) remove_entry(ctx, e);
     if (plan.consumed.empty())
@@ -142,7 +136,7 @@ class CpythonNewsRelease : public StepKind {
     auto entries = news::next_entries(tree);
     if (!entries.empty()) {
       if (ctx.checkpoint.contains("sha256") &&
-          ctx.checkpoint["sha256"] == sha256_of(durable::read_file(ctx.repo / out)))
+          ctx.checkpoint["sha256"] == sha256_hex(durable::read_file(ctx.repo / out)))
         return {ProbeResult::not_done, json::object(), out + " is written; some entries are still to remove"};
       return {ProbeResult::unknown, json::object(),
               fmt::format("{} exists but {} entries are still in next/", out, entries.size())};

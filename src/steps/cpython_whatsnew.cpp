@@ -9,6 +9,7 @@
 #include "adapters/durable.h"
 #include "core/errors.h"
 #include "core/step_kind.h"
+#include "core/text.h"
 #include "steps/cpython_whatsnew_template.h"
 
 namespace relman::steps {
@@ -17,12 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* kIndex = "Doc/whatsnew/index.rst";
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
 
 struct Plan {
   std::string next;      // "3.15"

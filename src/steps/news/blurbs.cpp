@@ -7,6 +7,7 @@
 #include <map>
 
 #include "adapters/md5.h"
+#include "core/text.h"
 #include "steps/news/sections.h"
 #include "steps/news/textwrap.h"
 
@@ -42,15 +43,6 @@ bool Metadata::operator==(const Metadata& o) const {
 }
 
 namespace {
-
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t at; (at = s.find('\n', start)) != std::string::npos; start = at + 1)
-    out.push_back(s.substr(start, at - start));
-  out.push_back(s.substr(start));
-  return out;
-}
 
 bool starts_with_nocase(const std::string& s, const std::string& prefix) {
   if (s.size() < prefix.size()) return false;

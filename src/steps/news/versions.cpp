@@ -2,13 +2,10 @@
 
 #include <vector>
 
+#include "core/text.h"
+
 namespace relman::news {
 namespace {
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
-  return s;
-}
 
 }  // namespace
 
