@@ -326,7 +326,7 @@ step_times() {
       + (if .id == "build" and .outputs.configure_cache then " (configure cache \(.outputs.configure_cache))" else "" end)]
     | join(", ")' | tr -d '\n' || true
   conf=$(grep -oE 'build: ./configure( -C)? \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
-  mk=$(grep -oE 'build: make -j[0-9]+ \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
+  mk=$(grep -oE 'build: make -j[0-9]+[^(]* \([0-9]+s\)' "$state.log" | tail -n 1 | sed 's/.*(\([0-9]*\)s)/\1/' || true)
   # On a configure cache hit configure does not run: its outputs are restored.
   if [ -n "$conf" ] || [ -n "$mk" ]; then
     if [ -n "$conf" ]; then conf="~$conf s"; else conf=skipped; fi
