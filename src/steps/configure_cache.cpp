@@ -1,5 +1,5 @@
-#include "core/text.h"
 #include "steps/configure_cache.h"
+#include "core/text.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -5,9 +5,7 @@
 #include "core/text.h"
 
 namespace relman::news {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string version_key(const std::string& version) {
   std::vector<std::string> fields;
