@@ -1,5 +1,4 @@
 #include "steps/configure_cache.h"
-#include "core/text.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -20,6 +19,7 @@
 #include "adapters/process.h"
 #include "adapters/sha256.h"
 #include "core/sha256_digest.h"
+#include "core/text.h"
 
 namespace relman::steps {
 

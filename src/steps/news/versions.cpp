@@ -5,7 +5,6 @@
 #include "core/text.h"
 
 namespace relman::news {
-namespace {}  // namespace
 
 std::string version_key(const std::string& version) {
   std::vector<std::string> fields;
