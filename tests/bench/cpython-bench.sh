@@ -336,6 +336,15 @@ step_times() {
 
 bench_rehearsals() {
   local i cold hand hand_xz warm ld colds=() hands=() hands_xz=() warms=() cache xdg
+  # One side of round $i each, into bench_rehearsals' locals.
+  cold_round() {
+    ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
+    printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
+  }
+  hand_round() {
+    ld=$(load); read -r hand hand_xz < <(by_hand "$runs/hand-$i") && [ -n "$hand_xz" ] || die "by-hand build $i failed"
+    printf 'round %d: by hand        %7.1f s, %.1f s with the .tar.xz (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$hand_xz" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
+  }
   local do_cold=0 do_warm=0
   case $only in all|rehearsals) do_cold=1 do_warm=1 ;; cold) do_cold=1 ;; warm) do_warm=1 ;; esac
   echo
@@ -352,15 +361,9 @@ bench_rehearsals() {
       mkdir -p "$cache" "$xdg"
       # Alternate the order so that a drift in load hits both sides.
       if ((i % 2)); then
-        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
-        printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
-        ld=$(load); read -r hand hand_xz < <(by_hand "$runs/hand-$i") && [ -n "$hand_xz" ] || die "by-hand build $i failed"
-        printf 'round %d: by hand        %7.1f s, %.1f s with the .tar.xz (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$hand_xz" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
+        cold_round; hand_round
       else
-        ld=$(load); read -r hand hand_xz < <(by_hand "$runs/hand-$i") && [ -n "$hand_xz" ] || die "by-hand build $i failed"
-        printf 'round %d: by hand        %7.1f s, %.1f s with the .tar.xz (%s)   [load %s at start, %s at end]\n' "$i" "$hand" "$hand_xz" "$(cat "$runs/hand-$i.times")" "$ld" "$(load)"
-        ld=$(load); cold=$(rehearse "$runs/cold-$i" "$cache" "$xdg") || die "cold rehearsal $i failed"
-        printf 'round %d: cold rehearsal %7.1f s (%s)   [load %s at start, %s at end]\n' "$i" "$cold" "$(step_times "$runs/cold-$i")" "$ld" "$(load)"
+        hand_round; cold_round
       fi
       colds+=("$cold") hands+=("$hand") hands_xz+=("$hand_xz")
     fi
